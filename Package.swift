@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// A shipped plugin: a C target built into `lib<product>.so`. Plugins see
+/// only the plugin ABI header (the `CWeft` target), never Weft's Swift code.
+func plugin(_ product: String, target: String, path: String) -> (Product, Target) {
+    (.library(name: product, type: .dynamic, targets: [target]),
+     .target(name: target, dependencies: ["CWeft"], path: path, publicHeadersPath: ".",
+             cSettings: [.unsafeFlags(["-fvisibility=hidden"])]))
+}
+
+let shipped = [
+    plugin("weft_std", target: "WeftPluginStd", path: "plugins/std"),
+    plugin("weft_io", target: "WeftPluginIO", path: "plugins/io"),
+    plugin("weft_time", target: "WeftPluginTime", path: "plugins/time"),
+]
+
+let package = Package(
+    name: "weft",
+    products: [
+        .executable(name: "weft", targets: ["weft"]),
+    ] + shipped.map(\.0),
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .target(name: "CWeft", path: "include", publicHeadersPath: "."),
+        .target(name: "CWeftShims", path: "Sources/CWeftShims"),
+        .target(name: "WeftCore",
+                dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+                swiftSettings: strict),
+        .target(name: "WeftNative", dependencies: ["WeftCore", "CWeft", "CWeftShims"],
+                swiftSettings: strict),
+        .executableTarget(name: "weft",
+                          dependencies: ["WeftCore", "WeftNative",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+        .testTarget(name: "WeftCoreTests", dependencies: ["WeftCore"], swiftSettings: strict),
+        .testTarget(name: "WeftNativeTests", dependencies: ["WeftNative", "WeftCore"], swiftSettings: strict),
+    ] + shipped.map(\.1)
+)

@@ -1,0 +1,2 @@
+import WeftCore
+public enum WeftNativeX {}
