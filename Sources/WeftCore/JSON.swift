@@ -1,0 +1,418 @@
+import OrderedCollections
+
+/// A JSON syntax error with its place in the text.
+public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// 1-based line and column (in bytes) of the offending character.
+    public var line: Int
+    public var column: Int
+    public var message: String
+
+    public var description: String { "line \(line), column \(column): \(message)" }
+}
+
+/// Weft's JSON reader and writer, over `WeftValue`.
+///
+/// Hand-written rather than Foundation's `JSONSerialization` or `Codable`
+/// because Weft needs what those do not give together: integers kept apart
+/// from doubles (`1` is `.int`, `1.0` is `.double`), object key order kept,
+/// errors with line and column, a nesting limit, and no Foundation (and its
+/// ICU) in libweft. See Docs/architecture.md.
+public enum JSON {
+    /// Deepest nesting accepted by `parse` (arrays and objects).
+    public static let maxDepth = 512
+
+    /// Parses one JSON document. Integers that fit in `Int64` become `.int`;
+    /// numbers with a fraction or exponent, or too large for `Int64`, become
+    /// `.double`. Duplicate object keys are an error.
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> WeftValue {
+        try parse(bytes: Array(text.utf8))
+    }
+
+    /// Parses JSON from raw bytes (which must be UTF-8).
+    public static func parse(bytes: [UInt8]) throws(JSONSyntaxError) -> WeftValue {
+        try bytes.withUnsafeBufferPointer { buf throws(JSONSyntaxError) in
+            var p = Parser(bytes: buf)
+            return try p.document()
+        }
+    }
+
+    /// Encodes a value as JSON. `bytes` become `{"$bytes": "<base64>"}`;
+    /// non-finite doubles become `null` (JSON has no NaN or infinity).
+    public static func encode(_ value: WeftValue, pretty: Bool = false) -> String {
+        var out = ""
+        write(value, into: &out, pretty: pretty, indent: 0)
+        return out
+    }
+
+    static func write(_ v: WeftValue, into out: inout String, pretty: Bool, indent: Int) {
+        switch v {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d):
+            if d.isFinite {
+                let s = String(d)
+                out += s
+                if !s.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) { out += ".0" }
+            } else {
+                out += "null"
+            }
+        case .string(let s): writeString(s, into: &out)
+        case .bytes(let b):
+            out += pretty ? "{\"$bytes\": " : "{\"$bytes\":"
+            writeString(Base64.encode(b), into: &out)
+            out += "}"
+        case .list(let items):
+            if items.isEmpty { out += "[]"; return }
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                if pretty { newline(&out, indent + 1) }
+                write(item, into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { newline(&out, indent) }
+            out += "]"
+        case .map(let m):
+            if m.isEmpty { out += "{}"; return }
+            out += "{"
+            var first = true
+            for (k, item) in m {
+                if !first { out += "," }
+                first = false
+                if pretty { newline(&out, indent + 1) }
+                writeString(k, into: &out)
+                out += pretty ? ": " : ":"
+                write(item, into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { newline(&out, indent) }
+            out += "}"
+        }
+    }
+
+    private static func newline(_ out: inout String, _ indent: Int) {
+        out += "\n"
+        out += String(repeating: "  ", count: indent)
+    }
+
+    /// Appends `s` as a JSON string literal.
+    public static func writeString(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+
+    /// Quotes `s` as a JSON string literal.
+    public static func quote(_ s: String) -> String {
+        var out = ""
+        writeString(s, into: &out)
+        return out
+    }
+}
+
+private struct Parser {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var pos = 0
+    var depth = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func document() throws(JSONSyntaxError) -> WeftValue {
+        // Tolerate a UTF-8 byte order mark.
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { pos = 3 }
+        skipSpace()
+        if pos >= bytes.count { throw error("empty document: expected a JSON value") }
+        let v = try value()
+        skipSpace()
+        if pos < bytes.count { throw error("unexpected \(describe(bytes[pos])) after the JSON value") }
+        return v
+    }
+
+    func error(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
+        let end = min(offset ?? pos, bytes.count)
+        var line = 1, col = 1
+        var i = 0
+        while i < end {
+            if bytes[i] == 10 { line += 1; col = 1 } else if bytes[i] & 0xC0 != 0x80 { col += 1 }
+            i += 1
+        }
+        return JSONSyntaxError(line: line, column: col, message: message)
+    }
+
+    func describe(_ b: UInt8) -> String {
+        if b >= 0x20 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
+        return "byte 0x\(String(b, radix: 16))"
+    }
+
+    mutating func skipSpace() {
+        while pos < bytes.count {
+            let b = bytes[pos]
+            if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { pos += 1 } else { break }
+        }
+    }
+
+    mutating func value() throws(JSONSyntaxError) -> WeftValue {
+        guard pos < bytes.count else { throw error("unexpected end of input: expected a value") }
+        switch bytes[pos] {
+        case UInt8(ascii: "{"): return try object()
+        case UInt8(ascii: "["): return try array()
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        default: throw error("unexpected \(describe(bytes[pos])): expected a value")
+        }
+    }
+
+    mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
+        let start = pos
+        let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for b in w {
+            guard pos < bytes.count, bytes[pos] == b else {
+                throw error("invalid literal: expected '\(word)'", at: start)
+            }
+            pos += 1
+        }
+    }
+
+    mutating func enter() throws(JSONSyntaxError) {
+        depth += 1
+        if depth > JSON.maxDepth { throw error("nesting deeper than \(JSON.maxDepth) levels") }
+    }
+
+    mutating func object() throws(JSONSyntaxError) -> WeftValue {
+        try enter()
+        pos += 1
+        var m = OrderedDictionary<String, WeftValue>()
+        skipSpace()
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; depth -= 1; return .map(m) }
+        while true {
+            skipSpace()
+            guard pos < bytes.count else { throw error("unexpected end of input inside an object") }
+            guard bytes[pos] == UInt8(ascii: "\"") else {
+                throw error("expected a string key in double quotes, found \(describe(bytes[pos]))")
+            }
+            let keyAt = pos
+            let key = try string()
+            skipSpace()
+            guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else {
+                throw error("expected ':' after the key \(JSON.quote(key))")
+            }
+            pos += 1
+            skipSpace()
+            let v = try value()
+            if m.updateValue(v, forKey: key) != nil {
+                throw error("duplicate key \(JSON.quote(key)) in object", at: keyAt)
+            }
+            skipSpace()
+            guard pos < bytes.count else { throw error("unexpected end of input: expected ',' or '}'") }
+            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if bytes[pos] == UInt8(ascii: "}") { pos += 1; break }
+            throw error("expected ',' or '}' in object, found \(describe(bytes[pos]))")
+        }
+        depth -= 1
+        return .map(m)
+    }
+
+    mutating func array() throws(JSONSyntaxError) -> WeftValue {
+        try enter()
+        pos += 1
+        var items: [WeftValue] = []
+        skipSpace()
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; depth -= 1; return .list(items) }
+        while true {
+            skipSpace()
+            items.append(try value())
+            skipSpace()
+            guard pos < bytes.count else { throw error("unexpected end of input: expected ',' or ']'") }
+            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if bytes[pos] == UInt8(ascii: "]") { pos += 1; break }
+            throw error("expected ',' or ']' in array, found \(describe(bytes[pos]))")
+        }
+        depth -= 1
+        return .list(items)
+    }
+
+    mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
+        guard pos + 4 <= bytes.count else { throw error("truncated \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let b = bytes[pos]
+            let d: UInt32
+            switch b {
+            case 48...57: d = UInt32(b - 48)
+            case 65...70: d = UInt32(b - 55)
+            case 97...102: d = UInt32(b - 87)
+            default: throw error("invalid hex digit in \\u escape")
+            }
+            v = v << 4 | d
+            pos += 1
+        }
+        return v
+    }
+
+    mutating func string() throws(JSONSyntaxError) -> String {
+        let start = pos
+        pos += 1
+        // Fast path: no escapes.
+        var i = pos
+        while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 {
+            i += 1
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
+            let slice = UnsafeBufferPointer(rebasing: bytes[pos..<i])
+            guard let s = String(validating: slice, as: UTF8.self) else {
+                throw error("string is not valid UTF-8", at: start)
+            }
+            pos = i + 1
+            return s
+        }
+        var out: [UInt8] = []
+        while true {
+            guard pos < bytes.count else { throw error("unterminated string", at: start) }
+            let b = bytes[pos]
+            if b == UInt8(ascii: "\"") { pos += 1; break }
+            if b < 0x20 { throw error("control character \(describe(b)) in string: escape it") }
+            if b != UInt8(ascii: "\\") { out.append(b); pos += 1; continue }
+            pos += 1
+            guard pos < bytes.count else { throw error("unterminated escape", at: start) }
+            let e = bytes[pos]
+            pos += 1
+            switch e {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var cp = try hex4()
+                if cp >= 0xD800 && cp < 0xDC00 {
+                    guard pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u") else {
+                        throw error("unpaired UTF-16 surrogate in \\u escape")
+                    }
+                    pos += 2
+                    let lo = try hex4()
+                    guard lo >= 0xDC00 && lo < 0xE000 else { throw error("invalid UTF-16 low surrogate") }
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                } else if cp >= 0xDC00 && cp < 0xE000 {
+                    throw error("unpaired UTF-16 surrogate in \\u escape")
+                }
+                guard let scalar = Unicode.Scalar(cp) else { throw error("invalid code point in \\u escape") }
+                out.append(contentsOf: Array(String(scalar).utf8))
+            default:
+                throw error("invalid escape '\\\(Character(Unicode.Scalar(e)))'", at: pos - 2)
+            }
+        }
+        guard let s = String(validating: out, as: UTF8.self) else {
+            throw error("string is not valid UTF-8", at: start)
+        }
+        return s
+    }
+
+    mutating func number() throws(JSONSyntaxError) -> WeftValue {
+        let start = pos
+        var isInt = true
+        if bytes[pos] == UInt8(ascii: "-") { pos += 1 }
+        func digits(_ p: inout Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+            let s = p
+            while p < bytes.count, bytes[p] >= 48, bytes[p] <= 57 { p += 1 }
+            return p - s
+        }
+        guard pos < bytes.count, bytes[pos] >= 48, bytes[pos] <= 57 else {
+            throw error("invalid number: expected a digit", at: pos)
+        }
+        if bytes[pos] == 48 {
+            pos += 1
+            if pos < bytes.count, bytes[pos] >= 48, bytes[pos] <= 57 {
+                throw error("invalid number: leading zeros are not allowed", at: start)
+            }
+        } else {
+            _ = digits(&pos, bytes)
+        }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
+            isInt = false
+            pos += 1
+            if digits(&pos, bytes) == 0 { throw error("invalid number: expected digits after '.'") }
+        }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
+            isInt = false
+            pos += 1
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
+            if digits(&pos, bytes) == 0 { throw error("invalid number: expected digits in the exponent") }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+        if isInt, let i = Int64(text) { return .int(i) }
+        guard let d = Double(text), d.isFinite else {
+            throw error("number \(text) is out of range", at: start)
+        }
+        return .double(d)
+    }
+}
+
+/// Standard base64 (RFC 4648), for bytes in JSON.
+public enum Base64 {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    public static func encode(_ data: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((data.count + 2) / 3 * 4)
+        var i = 0
+        while i + 2 < data.count {
+            let n = UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2])
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            i += 3
+        }
+        let rest = data.count - i
+        if rest == 1 {
+            let n = UInt32(data[i]) << 16
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], 61, 61]
+        } else if rest == 2 {
+            let n = UInt32(data[i]) << 16 | UInt32(data[i + 1]) << 8
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], 61]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes base64; nil if the text is not valid base64.
+    public static func decode(_ text: String) -> [UInt8]? {
+        var table = [Int8](repeating: -1, count: 256)
+        for (i, c) in alphabet.enumerated() { table[Int(c)] = Int8(i) }
+        let chars = Array(text.utf8)
+        guard chars.count % 4 == 0 else { return nil }
+        var out: [UInt8] = []
+        var i = 0
+        while i < chars.count {
+            var n: UInt32 = 0
+            var pad = 0
+            for j in 0..<4 {
+                let c = chars[i + j]
+                if c == 61 && i + 4 == chars.count && j >= 2 { pad += 1; n <<= 6; continue }
+                guard pad == 0, table[Int(c)] >= 0 else { return nil }
+                n = n << 6 | UInt32(table[Int(c)])
+            }
+            out.append(UInt8(n >> 16 & 0xFF))
+            if pad < 2 { out.append(UInt8(n >> 8 & 0xFF)) }
+            if pad < 1 { out.append(UInt8(n & 0xFF)) }
+            i += 4
+        }
+        return out
+    }
+}

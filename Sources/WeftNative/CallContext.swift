@@ -1,0 +1,124 @@
+import CWeft
+import CWeftShims
+import Synchronization
+import WeftCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Source of call generations: every `create`/`run` gets a fresh one, and
+/// value handles carry it, so a handle from another call is recognised.
+private let generations = Atomic<UInt32>(1)
+
+/// The state behind one `weft_ctx_t *`: the node's port values, the value
+/// arena of the call, its failure message.
+///
+/// Reusable: a worker thread keeps one and runs many calls through it (no
+/// allocation per call once the arrays have grown). Not thread-safe: one
+/// call at a time, on the calling thread.
+public final class CallContext {
+    enum Phase { case idle, create, run }
+
+    var phase: Phase = .idle
+    var generation: UInt32 = 0
+    /// The instance being created or run.
+    var instance: NodeInstance?
+    var inputs: [WeftValue?] = []
+    var outputs: [WeftValue?] = []
+    /// Values behind the call's handles; handle = generation << 32 | (index + 1).
+    var arena: [WeftValue] = []
+    /// C strings handed to the plugin during this call; freed when it ends.
+    var borrowed: [UnsafeMutablePointer<CChar>] = []
+    /// Set by `fail`.
+    var failure: String?
+    /// The message of the last host function that failed (see `error_message`).
+    var lastError: String = ""
+
+    public init() {}
+
+    deinit { releaseBorrowed() }
+
+    /// The pointer the plugin sees as `weft_ctx_t *`.
+    var pointer: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    /// Starts a call: the ctx becomes this thread's current one.
+    /// Returns the previously current ctx, to restore in `end`.
+    func begin(_ phase: Phase, instance: NodeInstance) -> UnsafeMutableRawPointer? {
+        self.phase = phase
+        self.instance = instance
+        generation = generations.add(1, ordering: .relaxed).newValue
+        if generation == 0 { generation = generations.add(1, ordering: .relaxed).newValue }
+        failure = nil
+        lastError = ""
+        arena.removeAll(keepingCapacity: true)
+        let previous = weft_shim_current_ctx()
+        weft_shim_set_current_ctx(UnsafeMutableRawPointer(pointer))
+        return previous
+    }
+
+    /// Ends the call: handles die, borrowed strings are freed.
+    func end(restoring previous: UnsafeMutableRawPointer?) {
+        weft_shim_set_current_ctx(previous)
+        phase = .idle
+        instance = nil
+        arena.removeAll(keepingCapacity: true)
+        inputs.removeAll(keepingCapacity: true)
+        releaseBorrowed()
+    }
+
+    private func releaseBorrowed() {
+        for p in borrowed { free(p) }
+        borrowed.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: handles
+
+    func handle(for value: WeftValue) -> weft_value_t {
+        arena.append(value)
+        return UInt64(generation) << 32 | UInt64(arena.count)
+    }
+
+    /// The arena index behind `h`, or nil (recording why) if it is not a
+    /// live handle of this call.
+    func index(of h: weft_value_t, in function: String) -> Int? {
+        if h == 0 {
+            lastError = "\(function): WEFT_NO_VALUE is not a value"
+            return nil
+        }
+        let index = Int(h & 0xFFFF_FFFF) - 1
+        guard UInt32(truncatingIfNeeded: h >> 32) == generation, index >= 0, index < arena.count else {
+            lastError = "\(function): handle 0x\(String(h, radix: 16)) is not a value of this call "
+                + "(handles die when the callback that made them returns)"
+            return nil
+        }
+        return index
+    }
+
+    func value(_ h: weft_value_t, in function: String) -> WeftValue? {
+        guard let i = index(of: h, in: function) else { return nil }
+        return arena[i]
+    }
+
+    /// A C copy of `s` that lives until the call ends.
+    func borrow(_ s: String) -> UnsafePointer<CChar>? {
+        guard let p = strdup(s) else { return nil }
+        borrowed.append(p)
+        return UnsafePointer(p)
+    }
+
+    /// A C copy of `bytes` that lives until the call ends (never NULL for
+    /// an empty array).
+    func borrow(bytes: [UInt8]) -> UnsafeRawPointer? {
+        guard let p = malloc(max(bytes.count, 1)) else { return nil }
+        bytes.withUnsafeBytes { if let base = $0.baseAddress { memcpy(p, base, bytes.count) } }
+        let c = p.assumingMemoryBound(to: CChar.self)
+        borrowed.append(c)
+        return UnsafeRawPointer(p)
+    }
+
+    /// Records an error for `error_message` and returns `status`.
+    func error(_ status: Int32, _ message: String) -> Int32 {
+        lastError = message
+        return status
+    }
+}

@@ -1,0 +1,115 @@
+import CWeft
+import WeftCore
+
+/// Turns a plugin's `weft_node_desc_t` into a `NodeSpec`, checking every
+/// field. Messages name the node and the field, and say how to mend it.
+enum DescriptorReader {
+    /// More entries than this in one port list means a missing terminator.
+    static let maxPorts = 256
+
+    struct Callbacks {
+        var create: weft_create_fn?
+        var run: weft_run_fn
+        var destroy: weft_destroy_fn?
+        var userData: UnsafeMutableRawPointer?
+    }
+
+    static func read(_ descPointer: UnsafePointer<weft_node_desc_t>, namespace: String)
+        -> Result<(NodeSpec, Callbacks), Message>
+    {
+        let size = UnsafeRawPointer(descPointer).load(as: UInt32.self)
+        let v1Size = MemoryLayout<weft_node_desc_t>.size
+        guard Int(size) >= v1Size else {
+            return .failure(Message(message: "descriptor struct_size is \(size), smaller than ABI v1's \(v1Size): "
+                                + "set desc.struct_size = sizeof(weft_node_desc_t)"))
+        }
+        let d = descPointer.pointee
+        guard let namePtr = d.name else { return .failure(Message(message: "node name is NULL")) }
+        let name = String(cString: namePtr)
+        guard Identifier.isValid(name) else {
+            return .failure(Message(message: "node name \(JSON.quote(name)) is not a valid name: use letters, digits and _, not starting with a digit"))
+        }
+        let label = "node '\(namespace).\(name)'"
+        guard let summaryPtr = d.summary, case let summary = String(cString: summaryPtr), !summary.isEmpty else {
+            return .failure(Message(message: "\(label) has no summary: give every node a one-line summary"))
+        }
+        guard let run = d.run else { return .failure(Message(message: "\(label) has no run callback")) }
+        let unknownFlags = d.flags & ~NodeFlags.all.rawValue
+        guard unknownFlags == 0 else {
+            return .failure(Message(message: "\(label) has unknown flag bits 0x\(String(unknownFlags, radix: 16)); use WEFT_NODE_* flags only"))
+        }
+        let inputs: [PortSpec], outputs: [PortSpec], params: [PortSpec]
+        switch readPorts(d.inputs, kind: "input", label: label) {
+        case .success(let p): inputs = p
+        case .failure(let e): return .failure(e)
+        }
+        switch readPorts(d.outputs, kind: "output", label: label) {
+        case .success(let p): outputs = p
+        case .failure(let e): return .failure(e)
+        }
+        switch readPorts(d.params, kind: "param", label: label) {
+        case .success(let p): params = p
+        case .failure(let e): return .failure(e)
+        }
+        let spec = NodeSpec(namespace: namespace, name: name, summary: summary, inputs: inputs,
+                            outputs: outputs, params: params, flags: NodeFlags(rawValue: d.flags))
+        return .success((spec, Callbacks(create: d.create, run: run, destroy: d.destroy, userData: d.user_data)))
+    }
+
+    struct Message: Error { var message: String }
+
+    static func readPorts(_ list: UnsafePointer<weft_port_t>?, kind: String, label: String)
+        -> Result<[PortSpec], Message>
+    {
+        guard let list else { return .success([]) }
+        var ports: [PortSpec] = []
+        var i = 0
+        while let namePtr = list[i].name {
+            if i >= maxPorts {
+                return .failure(Message(message: "\(label) has more than \(maxPorts) \(kind)s: "
+                                            + "is the list missing its WEFT_PORTS_END terminator?"))
+            }
+            let p = list[i]
+            let name = String(cString: namePtr)
+            guard Identifier.isValid(name) else {
+                return .failure(Message(message: "\(label): \(kind) name \(JSON.quote(name)) is not a valid name "
+                                            + "(letters, digits and _, not starting with a digit)"))
+            }
+            guard !ports.contains(where: { $0.name == name }) else {
+                return .failure(Message(message: "\(label): two \(kind)s are named '\(name)'"))
+            }
+            guard let type = ValueType(rawValue: p.type) else {
+                return .failure(Message(message: "\(label): \(kind) '\(name)' has unknown type \(p.type); "
+                                            + "use a WEFT_TYPE_* constant (0...9)"))
+            }
+            guard p.flags & ~UInt32(WEFT_PORT_OPTIONAL) == 0 else {
+                return .failure(Message(message: "\(label): \(kind) '\(name)' has unknown flag bits "
+                                            + "0x\(String(p.flags, radix: 16)); use WEFT_PORT_* flags only"))
+            }
+            var defaultValue: WeftValue?
+            if let dj = p.default_json {
+                let text = String(cString: dj)
+                if kind == "output" {
+                    return .failure(Message(message: "\(label): output '\(name)' has a default; outputs take none (set default_json = NULL)"))
+                }
+                let parsed: WeftValue
+                do {
+                    parsed = try JSON.parse(text)
+                } catch {
+                    return .failure(Message(message: "\(label): \(kind) '\(name)' has a bad default \(JSON.quote(text)): "
+                                                + "not valid JSON (\(error)); write it as JSON text, e.g. \"0\" or \"\\\"text\\\"\""))
+                }
+                guard let coerced = type.coerce(parsed) else {
+                    return .failure(Message(message: "\(label): \(kind) '\(name)' is \(type) but its default "
+                                                + "\(text) is \(parsed.kind)"))
+                }
+                defaultValue = coerced
+            }
+            let summary = p.summary.map { String(cString: $0) } ?? ""
+            ports.append(PortSpec(name: name, type: type, optional: p.flags & UInt32(WEFT_PORT_OPTIONAL) != 0,
+                                  defaultValue: defaultValue, summary: summary))
+            i += 1
+        }
+        return .success(ports)
+    }
+}

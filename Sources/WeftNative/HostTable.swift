@@ -1,0 +1,375 @@
+import CWeft
+import CWeftShims
+import Logging
+import OrderedCollections
+import WeftCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The version of the Weft host, as reported to plugins and by `weft --version`.
+public enum WeftVersion {
+    public static let string = "0.1.0"
+    /// The plugin ABI version this host implements (`WEFT_PLUGIN_ABI_VERSION`).
+    public static let pluginABI = UInt32(WEFT_PLUGIN_ABI_VERSION)
+    /// The oldest plugin ABI version this host still loads.
+    public static let oldestPluginABI: UInt32 = 1
+}
+
+/// The state behind one `weft_registry_t *`: what a plugin registers during
+/// its `init`, kept aside until `init` succeeds.
+final class RegistrationSession {
+    let plugin: LoadedPlugin
+    var nodes: [NodeType] = []
+    var errors: [PluginLoadError] = []
+    var failMessage: String?
+
+    init(plugin: LoadedPlugin) { self.plugin = plugin }
+
+    var pointer: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+}
+
+/// Where plugin log lines and host-misuse warnings go (swift-log).
+enum PluginLog {
+    static let logger = Logger(label: "weft.plugin")
+
+    static func misuse(_ function: String, _ what: String) {
+        logger.warning("a plugin called host->\(function) with \(what); the call was refused (WEFT_ERR_HANDLE)")
+    }
+}
+
+/// The one `weft_host_t` every plugin receives. Built once, never freed.
+enum HostTable {
+    nonisolated(unsafe) static let shared: UnsafeMutablePointer<weft_host_t> = make()
+
+    private static func make() -> UnsafeMutablePointer<weft_host_t> {
+        let t = UnsafeMutablePointer<weft_host_t>.allocate(capacity: 1)
+        var h = weft_host_t()
+        h.abi_version = WeftVersion.pluginABI
+        h.struct_size = UInt32(MemoryLayout<weft_host_t>.size)
+        h.host_name = UnsafePointer(strdupOrDie("weft"))
+        h.host_version = UnsafePointer(strdupOrDie(WeftVersion.string))
+
+        // Registration.
+        h.register_node = { reg, desc in HostFunctions.registerNode(reg, desc) }
+        h.registry_fail = { reg, message in
+            guard let s = HostFunctions.session(reg, "registry_fail") else { return WEFT_ERR_HANDLE }
+            s.failMessage = message.map { String(cString: $0) } ?? "(no message)"
+            return WEFT_ERR_FAILED
+        }
+        h.log = { ctx, level, message in HostFunctions.log(ctx, level, message) }
+
+        // The call.
+        h.input = { ctx, index in
+            guard let c = HostFunctions.call(ctx, "input") else { return 0 }
+            guard c.phase == .run else { _ = c.error(WEFT_ERR_STATE, "input: inputs exist only in run"); return 0 }
+            guard index >= 0, Int(index) < c.inputs.count else {
+                _ = c.error(WEFT_ERR_NOT_FOUND, "input: no input port \(index) (this node has \(c.inputs.count))")
+                return 0
+            }
+            guard let v = c.inputs[Int(index)] else { return 0 }
+            return c.handle(for: v)
+        }
+        h.param = { ctx, index in
+            guard let c = HostFunctions.call(ctx, "param"), let inst = c.instance else { return 0 }
+            guard index >= 0, Int(index) < inst.params.count else {
+                _ = c.error(WEFT_ERR_NOT_FOUND, "param: no param \(index) (this node has \(inst.params.count))")
+                return 0
+            }
+            guard let v = inst.params[Int(index)] else { return 0 }
+            return c.handle(for: v)
+        }
+        h.output = { ctx, index, value in
+            guard let c = HostFunctions.call(ctx, "output") else { return WEFT_ERR_HANDLE }
+            guard let v = c.value(value, in: "output") else { return WEFT_ERR_HANDLE }
+            return HostFunctions.setOutput(c, index, v, "output")
+        }
+        h.fire = { ctx, index in
+            guard let c = HostFunctions.call(ctx, "fire") else { return WEFT_ERR_HANDLE }
+            guard c.phase == .run else { return c.error(WEFT_ERR_STATE, "fire: outputs exist only in run") }
+            guard index >= 0, Int(index) < c.outputs.count else {
+                return c.error(WEFT_ERR_NOT_FOUND, "fire: no output port \(index) (this node has \(c.outputs.count))")
+            }
+            if c.outputs[Int(index)] == nil { c.outputs[Int(index)] = .null }
+            return WEFT_OK
+        }
+        h.fail = { ctx, message in
+            guard let c = HostFunctions.call(ctx, "fail") else { return WEFT_ERR_FAILED }
+            c.failure = message.map { String(cString: $0) } ?? "failed (no message given)"
+            return WEFT_ERR_FAILED
+        }
+        h.port_index = { ctx, kind, name in
+            guard let c = HostFunctions.call(ctx, "port_index"), let inst = c.instance, let name else { return -1 }
+            let n = String(cString: name)
+            let ports: [PortSpec]
+            switch kind {
+            case WEFT_KIND_INPUT: ports = inst.type.spec.inputs
+            case WEFT_KIND_OUTPUT: ports = inst.type.spec.outputs
+            case WEFT_KIND_PARAM: ports = inst.type.spec.params
+            default: _ = c.error(WEFT_ERR_INVALID, "port_index: unknown kind \(kind)"); return -1
+            }
+            return ports.firstIndex { $0.name == n }.map(Int32.init) ?? -1
+        }
+        h.node_id = { ctx in
+            guard let c = HostFunctions.call(ctx, "node_id"), let inst = c.instance else { return nil }
+            return UnsafePointer(inst.nodeIdC)
+        }
+        h.error_message = { ctx in
+            guard let c = HostFunctions.call(ctx, "error_message") else { return nil }
+            return c.borrow(c.lastError)
+        }
+
+        // Values.
+        h.type_of = { ctx, v in
+            guard let c = HostFunctions.call(ctx, "type_of"), let value = c.value(v, in: "type_of") else { return -1 }
+            return value.kind.rawValue
+        }
+        h.null_new = { ctx in HostFunctions.call(ctx, "null_new")?.handle(for: .null) ?? 0 }
+        h.bool_new = { ctx, b in HostFunctions.call(ctx, "bool_new")?.handle(for: .bool(b != 0)) ?? 0 }
+        h.int_new = { ctx, i in HostFunctions.call(ctx, "int_new")?.handle(for: .int(i)) ?? 0 }
+        h.double_new = { ctx, d in HostFunctions.call(ctx, "double_new")?.handle(for: .double(d)) ?? 0 }
+        h.string_new = { ctx, s, len in
+            guard let c = HostFunctions.call(ctx, "string_new") else { return 0 }
+            guard let s else { _ = c.error(WEFT_ERR_INVALID, "string_new: NULL string"); return 0 }
+            let n = len == WEFT_NUL_TERMINATED ? strlen(s) : len
+            let buf = UnsafeRawBufferPointer(start: s, count: n)
+            guard let str = String(validating: buf, as: UTF8.self) else {
+                _ = c.error(WEFT_ERR_INVALID, "string_new: not valid UTF-8; use bytes_new for binary data")
+                return 0
+            }
+            return c.handle(for: .string(str))
+        }
+        h.bytes_new = { ctx, p, len in
+            guard let c = HostFunctions.call(ctx, "bytes_new") else { return 0 }
+            if len == 0 { return c.handle(for: .bytes([])) }
+            guard let p else { _ = c.error(WEFT_ERR_INVALID, "bytes_new: NULL pointer with length \(len)"); return 0 }
+            return c.handle(for: .bytes(Array(UnsafeRawBufferPointer(start: p, count: len))))
+        }
+        h.list_new = { ctx in HostFunctions.call(ctx, "list_new")?.handle(for: .list([])) ?? 0 }
+        h.map_new = { ctx in HostFunctions.call(ctx, "map_new")?.handle(for: .map([:])) ?? 0 }
+
+        h.get_bool = { ctx, v, out in
+            guard let c = HostFunctions.call(ctx, "get_bool"), let value = c.value(v, in: "get_bool") else { return WEFT_ERR_HANDLE }
+            guard case .bool(let b) = value else { return c.error(WEFT_ERR_TYPE, "get_bool: value is \(value.kind), not bool") }
+            out?.pointee = b ? 1 : 0
+            return WEFT_OK
+        }
+        h.get_int = { ctx, v, out in
+            guard let c = HostFunctions.call(ctx, "get_int"), let value = c.value(v, in: "get_int") else { return WEFT_ERR_HANDLE }
+            guard case .int(let i) = value else { return c.error(WEFT_ERR_TYPE, "get_int: value is \(value.kind), not int") }
+            out?.pointee = i
+            return WEFT_OK
+        }
+        h.get_double = { ctx, v, out in
+            guard let c = HostFunctions.call(ctx, "get_double"), let value = c.value(v, in: "get_double") else { return WEFT_ERR_HANDLE }
+            switch value {
+            case .double(let d): out?.pointee = d
+            case .int(let i): out?.pointee = Double(i)
+            default: return c.error(WEFT_ERR_TYPE, "get_double: value is \(value.kind), not a number")
+            }
+            return WEFT_OK
+        }
+        h.get_string = { ctx, v, len in
+            guard let c = HostFunctions.call(ctx, "get_string"), let value = c.value(v, in: "get_string") else { return nil }
+            guard case .string(let s) = value else { _ = c.error(WEFT_ERR_TYPE, "get_string: value is \(value.kind), not string"); return nil }
+            len?.pointee = s.utf8.count
+            return c.borrow(s)
+        }
+        h.get_bytes = { ctx, v, len in
+            guard let c = HostFunctions.call(ctx, "get_bytes"), let value = c.value(v, in: "get_bytes") else { return nil }
+            guard case .bytes(let b) = value else { _ = c.error(WEFT_ERR_TYPE, "get_bytes: value is \(value.kind), not bytes"); return nil }
+            len?.pointee = b.count
+            return c.borrow(bytes: b)
+        }
+        h.length = { ctx, v in
+            guard let c = HostFunctions.call(ctx, "length"), let value = c.value(v, in: "length") else { return -1 }
+            switch value {
+            case .list(let l): return Int64(l.count)
+            case .map(let m): return Int64(m.count)
+            case .string(let s): return Int64(s.utf8.count)
+            case .bytes(let b): return Int64(b.count)
+            default: _ = c.error(WEFT_ERR_TYPE, "length: a \(value.kind) has no length"); return -1
+            }
+        }
+        h.list_get = { ctx, list, index in
+            guard let c = HostFunctions.call(ctx, "list_get"), let value = c.value(list, in: "list_get") else { return 0 }
+            guard case .list(let l) = value else { _ = c.error(WEFT_ERR_TYPE, "list_get: value is \(value.kind), not list"); return 0 }
+            guard index < l.count else { _ = c.error(WEFT_ERR_NOT_FOUND, "list_get: index \(index) out of range (length \(l.count))"); return 0 }
+            return c.handle(for: l[index])
+        }
+        h.list_push = { ctx, list, item in
+            guard let c = HostFunctions.call(ctx, "list_push"), let li = c.index(of: list, in: "list_push"),
+                  let itemValue = c.value(item, in: "list_push") else { return WEFT_ERR_HANDLE }
+            guard case .list(var l) = c.arena[li] else {
+                return c.error(WEFT_ERR_TYPE, "list_push: value is \(c.arena[li].kind), not list")
+            }
+            c.arena[li] = .null  // keep `l` uniquely referenced: append in place
+            l.append(itemValue)
+            c.arena[li] = .list(l)
+            return WEFT_OK
+        }
+        h.map_get = { ctx, map, key in
+            guard let c = HostFunctions.call(ctx, "map_get"), let value = c.value(map, in: "map_get") else { return 0 }
+            guard let key else { _ = c.error(WEFT_ERR_INVALID, "map_get: NULL key"); return 0 }
+            guard case .map(let m) = value else { _ = c.error(WEFT_ERR_TYPE, "map_get: value is \(value.kind), not map"); return 0 }
+            guard let v = m[String(cString: key)] else {
+                _ = c.error(WEFT_ERR_NOT_FOUND, "map_get: no key \(JSON.quote(String(cString: key)))")
+                return 0
+            }
+            return c.handle(for: v)
+        }
+        h.map_set = { ctx, map, key, value in
+            guard let c = HostFunctions.call(ctx, "map_set"), let mi = c.index(of: map, in: "map_set"),
+                  let v = c.value(value, in: "map_set") else { return WEFT_ERR_HANDLE }
+            guard let key else { return c.error(WEFT_ERR_INVALID, "map_set: NULL key") }
+            guard let k = String(validatingCString: key) else { return c.error(WEFT_ERR_INVALID, "map_set: key is not valid UTF-8") }
+            guard case .map(var m) = c.arena[mi] else {
+                return c.error(WEFT_ERR_TYPE, "map_set: value is \(c.arena[mi].kind), not map")
+            }
+            c.arena[mi] = .null
+            m[k] = v
+            c.arena[mi] = .map(m)
+            return WEFT_OK
+        }
+        h.map_key = { ctx, map, index in
+            guard let c = HostFunctions.call(ctx, "map_key"), let value = c.value(map, in: "map_key") else { return nil }
+            guard case .map(let m) = value else { _ = c.error(WEFT_ERR_TYPE, "map_key: value is \(value.kind), not map"); return nil }
+            guard index < m.count else { _ = c.error(WEFT_ERR_NOT_FOUND, "map_key: index \(index) out of range (\(m.count) entries)"); return nil }
+            return c.borrow(m.keys[index])
+        }
+        h.map_value = { ctx, map, index in
+            guard let c = HostFunctions.call(ctx, "map_value"), let value = c.value(map, in: "map_value") else { return 0 }
+            guard case .map(let m) = value else { _ = c.error(WEFT_ERR_TYPE, "map_value: value is \(value.kind), not map"); return 0 }
+            guard index < m.count else { _ = c.error(WEFT_ERR_NOT_FOUND, "map_value: index \(index) out of range (\(m.count) entries)"); return 0 }
+            return c.handle(for: m.values[index])
+        }
+
+        // Shortcuts.
+        h.input_int = { ctx, index, out in
+            guard let c = HostFunctions.call(ctx, "input_int") else { return WEFT_ERR_HANDLE }
+            switch HostFunctions.inputValue(c, index, "input_int") {
+            case .failure(let e): return e.status
+            case .success(.int(let i)): out?.pointee = i; return WEFT_OK
+            case .success(let v): return c.error(WEFT_ERR_TYPE, "input_int: input \(index) is \(v.kind), not int")
+            }
+        }
+        h.input_double = { ctx, index, out in
+            guard let c = HostFunctions.call(ctx, "input_double") else { return WEFT_ERR_HANDLE }
+            switch HostFunctions.inputValue(c, index, "input_double") {
+            case .failure(let e): return e.status
+            case .success(.double(let d)): out?.pointee = d; return WEFT_OK
+            case .success(.int(let i)): out?.pointee = Double(i); return WEFT_OK
+            case .success(let v): return c.error(WEFT_ERR_TYPE, "input_double: input \(index) is \(v.kind), not a number")
+            }
+        }
+        h.output_int = { ctx, index, v in
+            guard let c = HostFunctions.call(ctx, "output_int") else { return WEFT_ERR_HANDLE }
+            return HostFunctions.setOutput(c, index, .int(v), "output_int")
+        }
+        h.output_double = { ctx, index, v in
+            guard let c = HostFunctions.call(ctx, "output_double") else { return WEFT_ERR_HANDLE }
+            return HostFunctions.setOutput(c, index, .double(v), "output_double")
+        }
+
+        t.initialize(to: h)
+        return t
+    }
+}
+
+struct StatusError: Error { var status: Int32 }
+
+/// The bodies of the host functions that are more than a line or two.
+enum HostFunctions {
+    /// The live call behind `ctx`, or nil if `ctx` is not this thread's
+    /// current call (stale, foreign, NULL, or from another thread). Compares
+    /// pointers only: a bad pointer is never dereferenced.
+    @inline(__always)
+    static func call(_ ctx: OpaquePointer?, _ function: String) -> CallContext? {
+        guard let ctx, UnsafeMutableRawPointer(ctx) == weft_shim_current_ctx() else {
+            PluginLog.misuse(function, ctx == nil ? "a NULL ctx"
+                                : "a ctx that is not a live call on this thread (used after its callback returned, or from another thread)")
+            return nil
+        }
+        return Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(ctx)).takeUnretainedValue()
+    }
+
+    static func session(_ reg: OpaquePointer?, _ function: String) -> RegistrationSession? {
+        guard let reg, UnsafeMutableRawPointer(reg) == weft_shim_current_registry() else {
+            PluginLog.misuse(function, reg == nil ? "a NULL registry"
+                                : "a registry that is not the one of the running init on this thread")
+            return nil
+        }
+        return Unmanaged<RegistrationSession>.fromOpaque(UnsafeRawPointer(reg)).takeUnretainedValue()
+    }
+
+    static func registerNode(_ reg: OpaquePointer?, _ desc: UnsafePointer<weft_node_desc_t>?) -> Int32 {
+        guard let s = session(reg, "register_node") else { return WEFT_ERR_HANDLE }
+        guard let desc else {
+            s.errors.append(PluginLoadError(path: s.plugin.path, kind: .invalidDescriptor, "register_node was given a NULL descriptor"))
+            return WEFT_ERR_INVALID
+        }
+        switch DescriptorReader.read(desc, namespace: s.plugin.name) {
+        case .failure(let message):
+            s.errors.append(PluginLoadError(path: s.plugin.path, kind: .invalidDescriptor, message.message))
+            return WEFT_ERR_INVALID
+        case .success(let (spec, cb)):
+            if s.nodes.contains(where: { $0.spec.name == spec.name }) {
+                s.errors.append(PluginLoadError(path: s.plugin.path, kind: .duplicateNode,
+                                                "node '\(spec.fullName)' is registered twice by this plugin; give each node its own name"))
+                return WEFT_ERR_DUPLICATE
+            }
+            s.nodes.append(NodeType(spec: spec, plugin: s.plugin, create: cb.create, run: cb.run,
+                                    destroy: cb.destroy, userData: cb.userData))
+            return WEFT_OK
+        }
+    }
+
+    static func log(_ ctx: OpaquePointer?, _ level: Int32, _ message: UnsafePointer<CChar>?) {
+        let text = message.map { String(cString: $0) } ?? ""
+        var metadata: Logger.Metadata = [:]
+        // Attribute the line only when ctx is this thread's live call; log
+        // may be called from any thread, so no misuse warning otherwise.
+        if let ctx, UnsafeMutableRawPointer(ctx) == weft_shim_current_ctx() {
+            let c = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(ctx)).takeUnretainedValue()
+            if let inst = c.instance {
+                metadata["node"] = "\(inst.nodeId)"
+                metadata["type"] = "\(inst.type.fullName)"
+            }
+        }
+        let lvl: Logger.Level = switch level {
+        case WEFT_LOG_DEBUG: .debug
+        case WEFT_LOG_INFO: .info
+        case WEFT_LOG_WARN: .warning
+        default: .error
+        }
+        PluginLog.logger.log(level: lvl, "\(text)", metadata: metadata)
+    }
+
+    static func inputValue(_ c: CallContext, _ index: Int32, _ function: String) -> Result<WeftValue, StatusError> {
+        guard c.phase == .run else { return .failure(StatusError(status: c.error(WEFT_ERR_STATE, "\(function): inputs exist only in run"))) }
+        guard index >= 0, Int(index) < c.inputs.count else {
+            return .failure(StatusError(status: c.error(WEFT_ERR_NOT_FOUND, "\(function): no input port \(index) (this node has \(c.inputs.count))")))
+        }
+        guard let v = c.inputs[Int(index)] else {
+            return .failure(StatusError(status: c.error(WEFT_ERR_NOT_FOUND, "\(function): input \(index) has no value")))
+        }
+        return .success(v)
+    }
+
+    static func setOutput(_ c: CallContext, _ index: Int32, _ value: WeftValue, _ function: String) -> Int32 {
+        guard c.phase == .run, let inst = c.instance else { return c.error(WEFT_ERR_STATE, "\(function): outputs exist only in run") }
+        let ports = inst.type.spec.outputs
+        guard index >= 0, Int(index) < ports.count else {
+            return c.error(WEFT_ERR_NOT_FOUND, "\(function): no output port \(index) (this node has \(ports.count))")
+        }
+        let port = ports[Int(index)]
+        guard c.outputs[Int(index)] == nil else {
+            return c.error(WEFT_ERR_STATE, "\(function): output '\(port.name)' was already written in this run")
+        }
+        guard let v = port.type.coerce(value) else {
+            return c.error(WEFT_ERR_TYPE, "\(function): output '\(port.name)' is \(port.type), not \(value.kind)")
+        }
+        c.outputs[Int(index)] = v
+        return WEFT_OK
+    }
+}

@@ -1,0 +1,187 @@
+import CWeft
+public import WeftCore
+
+/// A node failed to be created or to run.
+public struct NodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The graph node id.
+    public var nodeId: String
+    /// The node type (`std.div`).
+    public var type: String
+    public var message: String
+
+    public init(nodeId: String, type: String, message: String) {
+        self.nodeId = nodeId
+        self.type = type
+        self.message = message
+    }
+
+    public var description: String { "node '\(nodeId)' (\(type)): \(message)" }
+}
+
+/// What one run of a node produced.
+public struct NodeOutputs: Sendable, Equatable {
+    /// One slot per output port, in port order; nil = did not fire.
+    public var values: [WeftValue?]
+}
+
+/// One node of one graph: a node type, its params and the plugin's state.
+///
+/// `create` runs in `init`, `destroy` in `deinit`. `run` is called from any
+/// thread; the caller must not run an instance concurrently with itself
+/// unless its type is flagged `threadSafe`.
+public final class NodeInstance: @unchecked Sendable {
+    public let type: NodeType
+    public let nodeId: String
+    /// Resolved params, in the order of `type.spec.params` (defaults applied;
+    /// nil for an optional param without default).
+    public let params: [WeftValue?]
+
+    var state: UnsafeMutableRawPointer?
+    /// `nodeId` as a C string for `host->node_id`, owned by the instance.
+    let nodeIdC: UnsafeMutablePointer<CChar>
+    private var created = false
+
+    /// Checks `params` against the spec and calls the plugin's `create`.
+    /// - Throws: `NodeError` for unknown, missing or mistyped params, or
+    ///   when `create` fails.
+    public init(type: NodeType, nodeId: String, params: [String: WeftValue] = [:]) throws(NodeError) {
+        self.type = type
+        self.nodeId = nodeId
+        self.nodeIdC = strdupOrDie(nodeId)
+        let spec = type.spec
+        var resolved: [WeftValue?] = []
+        for p in spec.params {
+            if let v = params[p.name] {
+                guard let c = p.type.coerce(v) else {
+                    free(nodeIdC)
+                    throw NodeError(nodeId: nodeId, type: spec.fullName,
+                                    message: "param '\(p.name)' must be \(p.type), got \(v.kind) \(JSON.encode(v))")
+                }
+                resolved.append(c)
+            } else if let d = p.defaultValue {
+                resolved.append(d)
+            } else if p.optional {
+                resolved.append(nil)
+            } else {
+                free(nodeIdC)
+                throw NodeError(nodeId: nodeId, type: spec.fullName,
+                                message: "missing required param '\(p.name)' (\(p.type))")
+            }
+        }
+        for name in params.keys.sorted() where !spec.params.contains(where: { $0.name == name }) {
+            free(nodeIdC)
+            let known = spec.params.map(\.name)
+            throw NodeError(nodeId: nodeId, type: spec.fullName,
+                            message: "unknown param '\(name)'; "
+                                + (known.isEmpty ? "this node takes no params" : "known params: \(known.joined(separator: ", "))"))
+        }
+        self.params = resolved
+
+        guard let create = type.create else {
+            state = type.userData
+            created = true
+            return
+        }
+        let ctx = CallContext()
+        let previous = ctx.begin(.create, instance: self)
+        var out: UnsafeMutableRawPointer? = nil
+        let status = create(ctx.pointer, type.userData, &out)
+        let failure = ctx.failure
+        let lastError = ctx.lastError
+        ctx.end(restoring: previous)
+        if status != WEFT_OK {
+            free(nodeIdC)
+            throw NodeError(nodeId: nodeId, type: spec.fullName,
+                            message: "create failed: " + Self.describeFailure(status: status, failure: failure, lastError: lastError))
+        }
+        state = out
+        created = true
+    }
+
+    deinit {
+        if created { type.destroy?(state) }
+        free(nodeIdC)
+    }
+
+    /// Runs the node once with `inputs` (one slot per input port, nil =
+    /// no value), through `context` (a fresh one if nil).
+    /// Defaults fill empty optional inputs; ints widen on double ports.
+    public func run(inputs: [WeftValue?], context: CallContext? = nil) -> Result<NodeOutputs, NodeError> {
+        let spec = type.spec
+        let ctx = context ?? CallContext()
+        guard inputs.count == spec.inputs.count else {
+            return .failure(fail("got \(inputs.count) input values for \(spec.inputs.count) input ports"))
+        }
+        ctx.inputs.removeAll(keepingCapacity: true)
+        for (port, value) in zip(spec.inputs, inputs) {
+            if let value {
+                guard let v = port.type.coerce(value) else {
+                    return .failure(fail("input '\(port.name)' must be \(port.type), got \(value.kind)"))
+                }
+                ctx.inputs.append(v)
+            } else if let d = port.defaultValue {
+                ctx.inputs.append(d)
+            } else if port.optional {
+                ctx.inputs.append(nil)
+            } else {
+                return .failure(fail("required input '\(port.name)' has no value"))
+            }
+        }
+        ctx.outputs.removeAll(keepingCapacity: true)
+        ctx.outputs.append(contentsOf: repeatElement(nil, count: spec.outputs.count))
+
+        let previous = ctx.begin(.run, instance: self)
+        let status = type.run(ctx.pointer, state)
+        let failure = ctx.failure
+        let lastError = ctx.lastError
+        ctx.end(restoring: previous)
+
+        if status != WEFT_OK {
+            return .failure(fail(Self.describeFailure(status: status, failure: failure, lastError: lastError)))
+        }
+        for (i, port) in spec.outputs.enumerated() where !port.optional && ctx.outputs[i] == nil {
+            return .failure(fail("did not write its required output '\(port.name)' (a plugin bug: "
+                                     + "write every non-optional output, or flag the port WEFT_PORT_OPTIONAL)"))
+        }
+        return .success(NodeOutputs(values: ctx.outputs))
+    }
+
+    private func fail(_ message: String) -> NodeError {
+        NodeError(nodeId: nodeId, type: type.fullName, message: message)
+    }
+
+    static func describeFailure(status: Int32, failure: String?, lastError: String) -> String {
+        if let failure { return failure }
+        var s = "returned \(StatusCode.name(status)) without a message"
+        if !lastError.isEmpty { s += "; last host error: \(lastError)" }
+        return s
+    }
+}
+
+/// Names of the ABI's status codes.
+public enum StatusCode {
+    public static func name(_ status: Int32) -> String {
+        switch status {
+        case WEFT_OK: "WEFT_OK"
+        case WEFT_ERR_FAILED: "WEFT_ERR_FAILED"
+        case WEFT_ERR_INVALID: "WEFT_ERR_INVALID"
+        case WEFT_ERR_TYPE: "WEFT_ERR_TYPE"
+        case WEFT_ERR_NOT_FOUND: "WEFT_ERR_NOT_FOUND"
+        case WEFT_ERR_HANDLE: "WEFT_ERR_HANDLE"
+        case WEFT_ERR_STATE: "WEFT_ERR_STATE"
+        case WEFT_ERR_VERSION: "WEFT_ERR_VERSION"
+        case WEFT_ERR_DUPLICATE: "WEFT_ERR_DUPLICATE"
+        case WEFT_ERR_NOMEM: "WEFT_ERR_NOMEM"
+        default: "status \(status)"
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func strdupOrDie(_ s: String) -> UnsafeMutablePointer<CChar> {
+    guard let p = strdup(s) else { fatalError("out of memory") }
+    return p
+}

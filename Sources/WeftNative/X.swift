@@ -1,2 +1,0 @@
-import WeftCore
-public enum WeftNativeX {}

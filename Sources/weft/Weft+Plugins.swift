@@ -1,0 +1,40 @@
+import ArgumentParser
+import WeftCore
+import WeftNative
+
+extension Weft {
+    struct Plugins: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every node of every plugin found.",
+            discussion: """
+                Prints each node's full name (plugin.node), summary, flags, ports with their \
+                types and params with their defaults. Plugins that fail to load are reported \
+                on stderr with the reason, and the exit code is then 2; the others are listed.
+                """)
+
+        @OptionGroup var plugins: PluginOptions
+
+        @Flag(help: "Print JSON: {\"plugins\": [...], \"nodes\": [...], \"errors\": [...]}.")
+        var json = false
+
+        func run() throws {
+            let registry = NodeRegistry()
+            let report = PluginLoader(registry: registry).load(searchPath: plugins.searchPath)
+            if json {
+                let doc: WeftValue = [
+                    "plugins": .list(registry.plugins.map(\.jsonValue)),
+                    "nodes": .list(registry.nodes.map(\.spec.jsonValue)),
+                    "errors": .list(report.errors.map(\.jsonValue)),
+                ]
+                print(JSON.encode(doc, pretty: true))
+            } else {
+                if registry.plugins.isEmpty && report.errors.isEmpty {
+                    Stderr.write("No plugins found. Give a folder with --plugins DIR or set WEFT_PLUGIN_PATH.")
+                }
+                print(SpecText.render(registry.nodes.map(\.spec)), terminator: "")
+            }
+            for e in report.errors { Stderr.write("error: \(e.message)") }
+            if !report.errors.isEmpty { throw ExitCode(2) }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Logging
+import WeftNative
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `weft` command: parse, call the library, print. No logic lives here.
+@main
+struct Weft: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "weft",
+        abstract: "Weft — run graphs of compiled nodes loaded from plugins.",
+        discussion: """
+            Plugins are shared libraries exporting the C ABI of <weft/plugin.h>. They are \
+            loaded from the plugins shipped with Weft, the folders in WEFT_PLUGIN_PATH \
+            (colon-separated) and each --plugins DIR, in that order.
+
+            Exit codes: 0 ok, 2 usage or load error.
+            """,
+        version: "weft \(WeftVersion.string) (plugin ABI \(WeftVersion.pluginABI))",
+        subcommands: [Plugins.self, Inspect.self]
+    )
+
+    /// Runs the command, mapping usage errors to exit code 2 (the documented
+    /// code for usage and load errors) instead of argument-parser's 64.
+    static func main() {
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = LogLevelOption.fromEnvironment()
+            return h
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                Stderr.write(fullMessage(for: error))
+                Stderr.write("Run 'weft --help' (or 'weft help <command>') for usage.")
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+enum LogLevelOption {
+    /// `WEFT_LOG_LEVEL` (trace, debug, info, notice, warning, error), default info.
+    static func fromEnvironment() -> Logger.Level {
+        guard let raw = getenv("WEFT_LOG_LEVEL") else { return .info }
+        return Logger.Level(rawValue: String(cString: raw).lowercased()) ?? .info
+    }
+}
+
+/// Writes to standard error, one line at a time.
+enum Stderr {
+    static func write(_ line: String) {
+        let text = line.hasSuffix("\n") ? line : line + "\n"
+        _ = text.withCString { Glibc.write(2, $0, strlen($0)) }
+    }
+}

@@ -1,0 +1,197 @@
+/* A test plugin exercising the host functions, good and bad uses alike.
+ * Built by the tests with plain cc; the plugin name can be changed with
+ * -DFIXTURE_NAME='"other"' to test namespace clashes. */
+#include <weft/plugin.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef FIXTURE_NAME
+#define FIXTURE_NAME "fixture"
+#endif
+
+static const weft_host_t *H;
+
+static const weft_port_t ab_in[] = {
+    {"a", WEFT_TYPE_INT, 0, NULL, "left"},
+    {"b", WEFT_TYPE_INT, 0, "10", "right, default 10"},
+    WEFT_PORTS_END};
+static const weft_port_t sum_out[] = {{"sum", WEFT_TYPE_INT, 0, NULL, "a + b"}, WEFT_PORTS_END};
+static const weft_port_t any_in[] = {{"value", WEFT_TYPE_ANY, 0, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t any_out[] = {{"value", WEFT_TYPE_ANY, 0, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t int_out[] = {{"n", WEFT_TYPE_INT, 0, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t branch_in[] = {{"cond", WEFT_TYPE_BOOL, 0, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t branch_out[] = {
+    {"yes", WEFT_TYPE_NULL, WEFT_PORT_OPTIONAL, NULL, NULL},
+    {"no", WEFT_TYPE_NULL, WEFT_PORT_OPTIONAL, NULL, NULL},
+    WEFT_PORTS_END};
+static const weft_port_t counter_params[] = {
+    {"start", WEFT_TYPE_INT, 0, "0", NULL},
+    {"label", WEFT_TYPE_STRING, WEFT_PORT_OPTIONAL, NULL, NULL},
+    WEFT_PORTS_END};
+
+static weft_status_t add_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int64_t a, b;
+    if (H->input_int(c, 0, &a) || H->input_int(c, 1, &b)) return H->fail(c, H->error_message(c));
+    return H->output_int(c, 0, a + b);
+}
+
+/* Rebuilds the input value through the value API (deep copy), so every
+ * constructor and reader is exercised. */
+static weft_value_t copy_value(weft_ctx_t *c, weft_value_t v) {
+    switch (H->type_of(c, v)) {
+    case WEFT_TYPE_NULL: return H->null_new(c);
+    case WEFT_TYPE_BOOL: { int32_t b; H->get_bool(c, v, &b); return H->bool_new(c, b); }
+    case WEFT_TYPE_INT: { int64_t i; H->get_int(c, v, &i); return H->int_new(c, i); }
+    case WEFT_TYPE_DOUBLE: { double d; H->get_double(c, v, &d); return H->double_new(c, d); }
+    case WEFT_TYPE_STRING: { size_t n; const char *s = H->get_string(c, v, &n); return H->string_new(c, s, n); }
+    case WEFT_TYPE_BYTES: { size_t n; const void *p = H->get_bytes(c, v, &n); return H->bytes_new(c, p, n); }
+    case WEFT_TYPE_LIST: {
+        weft_value_t l = H->list_new(c);
+        for (int64_t i = 0; i < H->length(c, v); i++) H->list_push(c, l, copy_value(c, H->list_get(c, v, (size_t)i)));
+        return l;
+    }
+    case WEFT_TYPE_MAP: {
+        weft_value_t m = H->map_new(c);
+        for (int64_t i = 0; i < H->length(c, v); i++)
+            H->map_set(c, m, H->map_key(c, v, (size_t)i), copy_value(c, H->map_value(c, v, (size_t)i)));
+        return m;
+    }
+    default: return WEFT_NO_VALUE;
+    }
+}
+
+static weft_status_t echo_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    weft_value_t v = copy_value(c, H->input(c, 0));
+    if (v == WEFT_NO_VALUE) return H->fail(c, "copy failed");
+    return H->output(c, 0, v);
+}
+
+static weft_status_t twice_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    if (H->output_int(c, 0, 1) != WEFT_OK) return H->fail(c, "first write refused");
+    weft_status_t st = H->output_int(c, 0, 2);
+    if (st == WEFT_OK) return H->fail(c, "second write was accepted");
+    return H->fail(c, H->error_message(c));
+}
+
+static weft_status_t fails_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    return H->fail(c, "fixture.fails: this node always fails");
+}
+
+static weft_status_t silent_fail_run(weft_ctx_t *c, void *s) {
+    (void)c; (void)s;
+    return WEFT_ERR_TYPE;
+}
+
+static weft_value_t stale_handle;
+static weft_ctx_t *stale_ctx;
+static weft_status_t stale_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    if (stale_handle == WEFT_NO_VALUE) {
+        stale_handle = H->int_new(c, 7);
+        stale_ctx = c;
+        return H->output(c, 0, stale_handle);
+    }
+    /* Second run: a handle from the previous call must be refused. */
+    if (H->output(c, 0, stale_handle) == WEFT_OK) return H->fail(c, "stale handle accepted");
+    return H->fail(c, H->error_message(c));
+}
+
+static weft_status_t missing_output_run(weft_ctx_t *c, void *s) {
+    (void)c; (void)s;
+    return WEFT_OK;
+}
+
+static weft_status_t wrong_type_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    weft_status_t st = H->output(c, 0, H->string_new(c, "seven", WEFT_NUL_TERMINATED));
+    if (st == WEFT_OK) return WEFT_OK;
+    return H->fail(c, H->error_message(c));
+}
+
+static weft_status_t branch_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int32_t b = 0;
+    if (H->get_bool(c, H->input(c, 0), &b) != WEFT_OK) return H->fail(c, H->error_message(c));
+    return H->fire(c, b ? 0 : 1);
+}
+
+typedef struct { int64_t next; } counter_state;
+static int live_counters;
+static weft_status_t counter_create(weft_ctx_t *c, void *ud, void **out) {
+    (void)ud;
+    int64_t start = 0;
+    if (H->get_int(c, H->param(c, 0), &start) != WEFT_OK) return H->fail(c, "start is not an int");
+    if (start < 0) return H->fail(c, "start must be >= 0");
+    counter_state *st = malloc(sizeof *st);
+    if (!st) return H->fail(c, "out of memory");
+    st->next = start;
+    live_counters++;
+    *out = st;
+    return WEFT_OK;
+}
+static weft_status_t counter_run(weft_ctx_t *c, void *s) {
+    counter_state *st = s;
+    return H->output_int(c, 0, st->next++);
+}
+static void counter_destroy(void *s) { live_counters--; free(s); }
+
+/* Reports how many counter states are alive (create - destroy). */
+static weft_status_t live_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    return H->output_int(c, 0, live_counters);
+}
+
+/* Calls a host function from a thread of its own: must be refused. */
+static weft_status_t thread_result;
+static weft_ctx_t *thread_ctx;
+static void *thread_main(void *arg) {
+    (void)arg;
+    thread_result = H->output_int(thread_ctx, 0, 1);
+    return NULL;
+}
+static weft_status_t thread_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    pthread_t t;
+    thread_ctx = c;
+    if (pthread_create(&t, NULL, thread_main, NULL) != 0) return H->fail(c, "pthread_create failed");
+    pthread_join(t, NULL);
+    if (thread_result != WEFT_ERR_HANDLE) return H->fail(c, "call from another thread was not refused");
+    return H->output_int(c, 0, thread_result);
+}
+
+#define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
+    do { \
+        weft_node_desc_t d; \
+        memset(&d, 0, sizeof d); \
+        d.struct_size = sizeof d; d.name = NAME; d.summary = SUMMARY; \
+        d.inputs = IN; d.outputs = OUT; d.params = PARAMS; d.flags = FLAGS; \
+        d.create = CREATE; d.run = RUN; d.destroy = DESTROY; \
+        weft_status_t st = host->register_node(reg, &d); \
+        if (st != WEFT_OK) return st; \
+    } while (0)
+
+static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg) {
+    H = host;
+    if (host->struct_size < WEFT_HOST_HAS(output_double)) return host->registry_fail(reg, "host too old");
+    NODE("add", "Adds two ints.", ab_in, sum_out, NULL, WEFT_NODE_PURE | WEFT_NODE_THREAD_SAFE, NULL, add_run, NULL);
+    NODE("echo", "Copies any value through the value API.", any_in, any_out, NULL, WEFT_NODE_PURE, NULL, echo_run, NULL);
+    NODE("twice", "Writes one output twice.", NULL, int_out, NULL, 0, NULL, twice_run, NULL);
+    NODE("fails", "Always fails.", NULL, int_out, NULL, 0, NULL, fails_run, NULL);
+    NODE("silent_fail", "Fails without a message.", NULL, int_out, NULL, 0, NULL, silent_fail_run, NULL);
+    NODE("stale", "Reuses a handle from an earlier call.", NULL, int_out, NULL, 0, NULL, stale_run, NULL);
+    NODE("missing_output", "Forgets its required output.", NULL, int_out, NULL, 0, NULL, missing_output_run, NULL);
+    NODE("wrong_type", "Writes a string to an int output.", NULL, int_out, NULL, 0, NULL, wrong_type_run, NULL);
+    NODE("branch", "Fires yes or no.", branch_in, branch_out, NULL, WEFT_NODE_PURE, NULL, branch_run, NULL);
+    NODE("counter", "Counts up from start.", NULL, int_out, counter_params, 0, counter_create, counter_run, counter_destroy);
+    NODE("live", "Number of live counter states.", NULL, int_out, NULL, 0, NULL, live_run, NULL);
+    NODE("thread", "Calls the host from another thread.", NULL, int_out, NULL, 0, NULL, thread_run, NULL);
+    host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
+    return WEFT_OK;
+}
+
+WEFT_PLUGIN(FIXTURE_NAME, "1.2.3", "Test fixture plugin", fixture_init, NULL)
