@@ -46,7 +46,12 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: strict),
+        // Tests. They find the built plugins and the `weft` binary beside the
+        // test runner; no test target depends on a plugin target.
+        .target(name: "WeftTestSupport", path: "Tests/WeftTestSupport", swiftSettings: strict),
         .testTarget(name: "WeftCoreTests", dependencies: ["WeftCore"], swiftSettings: strict),
-        .testTarget(name: "WeftNativeTests", dependencies: ["WeftNative", "WeftCore"], swiftSettings: strict),
+        .testTarget(name: "WeftNativeTests", dependencies: ["WeftNative", "WeftCore", "WeftTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "WeftCLITests", dependencies: ["WeftCore", "WeftTestSupport"], swiftSettings: strict),
     ] + shipped.map(\.1)
 )

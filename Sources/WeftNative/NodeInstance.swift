@@ -45,38 +45,12 @@ public final class NodeInstance: @unchecked Sendable {
     /// - Throws: `NodeError` for unknown, missing or mistyped params, or
     ///   when `create` fails.
     public init(type: NodeType, nodeId: String, params: [String: WeftValue] = [:]) throws(NodeError) {
+        self.params = try Self.resolve(params: params, spec: type.spec, nodeId: nodeId)
         self.type = type
         self.nodeId = nodeId
         self.nodeIdC = strdupOrDie(nodeId)
-        let spec = type.spec
-        var resolved: [WeftValue?] = []
-        for p in spec.params {
-            if let v = params[p.name] {
-                guard let c = p.type.coerce(v) else {
-                    free(nodeIdC)
-                    throw NodeError(nodeId: nodeId, type: spec.fullName,
-                                    message: "param '\(p.name)' must be \(p.type), got \(v.kind) \(JSON.encode(v))")
-                }
-                resolved.append(c)
-            } else if let d = p.defaultValue {
-                resolved.append(d)
-            } else if p.optional {
-                resolved.append(nil)
-            } else {
-                free(nodeIdC)
-                throw NodeError(nodeId: nodeId, type: spec.fullName,
-                                message: "missing required param '\(p.name)' (\(p.type))")
-            }
-        }
-        for name in params.keys.sorted() where !spec.params.contains(where: { $0.name == name }) {
-            free(nodeIdC)
-            let known = spec.params.map(\.name)
-            throw NodeError(nodeId: nodeId, type: spec.fullName,
-                            message: "unknown param '\(name)'; "
-                                + (known.isEmpty ? "this node takes no params" : "known params: \(known.joined(separator: ", "))"))
-        }
-        self.params = resolved
-
+        // From here on the object is fully initialised: if create fails,
+        // deinit runs and frees nodeIdC (but calls no destroy).
         guard let create = type.create else {
             state = type.userData
             created = true
@@ -90,12 +64,40 @@ public final class NodeInstance: @unchecked Sendable {
         let lastError = ctx.lastError
         ctx.end(restoring: previous)
         if status != WEFT_OK {
-            free(nodeIdC)
-            throw NodeError(nodeId: nodeId, type: spec.fullName,
+            throw NodeError(nodeId: nodeId, type: type.spec.fullName,
                             message: "create failed: " + Self.describeFailure(status: status, failure: failure, lastError: lastError))
         }
         state = out
         created = true
+    }
+
+    /// Params in spec order, defaults applied; unknown, missing and
+    /// mistyped params are errors.
+    static func resolve(params: [String: WeftValue], spec: NodeSpec, nodeId: String) throws(NodeError) -> [WeftValue?] {
+        func error(_ message: String) -> NodeError {
+            NodeError(nodeId: nodeId, type: spec.fullName, message: message)
+        }
+        for name in params.keys.sorted() where !spec.params.contains(where: { $0.name == name }) {
+            let known = spec.params.map(\.name)
+            throw error("unknown param '\(name)'; "
+                            + (known.isEmpty ? "this node takes no params" : "known params: \(known.joined(separator: ", "))"))
+        }
+        var resolved: [WeftValue?] = []
+        for p in spec.params {
+            if let v = params[p.name] {
+                guard let c = p.type.coerce(v) else {
+                    throw error("param '\(p.name)' must be \(p.type), got \(v.kind) \(JSON.encode(v))")
+                }
+                resolved.append(c)
+            } else if let d = p.defaultValue {
+                resolved.append(d)
+            } else if p.optional {
+                resolved.append(nil)
+            } else {
+                throw error("missing required param '\(p.name)' (\(p.type))")
+            }
+        }
+        return resolved
     }
 
     deinit {
