@@ -128,6 +128,9 @@ typedef uint64_t weft_value_t;
 
 /** One input port, output port or parameter. Arrays of these end with an
  *  entry whose `name` is NULL (use WEFT_PORTS_END).
+ *  FROZEN: because it is used in arrays, this struct never grows; per-port
+ *  data added in later ABI versions comes through new fields appended to
+ *  `weft_node_desc_t`.
  *  OWNER: the plugin; the host copies everything during register_node. */
 typedef struct weft_port {
     const char *name;          /* [A-Za-z_][A-Za-z0-9_]*, unique per list   */
@@ -213,7 +216,9 @@ typedef struct weft_node_desc {
  *  function added after v1 checks `struct_size` first, e.g.
  *  `if (host->struct_size < WEFT_HOST_HAS(fn)) return refuse...;`.
  *  OWNER: the host; valid from `init` until the plugin is unloaded (after
- *  `deinit`). The plugin may keep the pointer in a global. */
+ *  `deinit`). The plugin may keep the pointer in a global: a Weft process
+ *  hands every plugin the same table, so a second `init` of the same
+ *  library (another engine in the process) stores the same pointer. */
 typedef struct weft_host {
     uint32_t abi_version;  /* WEFT_PLUGIN_ABI_VERSION of the host            */
     uint32_t struct_size;  /* sizeof(weft_host_t) as the host built it       */
@@ -235,8 +240,9 @@ typedef struct weft_host {
 
     /* --- Logging. THREAD: any thread; ctx may be NULL. ------------------ */
 
-    /** Writes a log line attributed to the node (when ctx is a live ctx) or
-     *  to no node (ctx NULL). `message` is copied. */
+    /** Writes a log line attributed to the node (when ctx is the live ctx
+     *  of the calling thread) or to no node (ctx NULL — the way to log from
+     *  a thread of the plugin's own). `message` is copied. */
     void (*log)(weft_ctx_t *ctx, int32_t level, const char *message);
 
     /* --- The call. THREAD: the callback's thread, during the callback. -- */
@@ -247,7 +253,8 @@ typedef struct weft_host {
     weft_value_t (*input)(weft_ctx_t *ctx, int32_t index);
 
     /** The value of param `index` (the order of `desc->params`), or
-     *  WEFT_NO_VALUE if an optional param is not set and has no default. */
+     *  WEFT_NO_VALUE if an optional param is not set and has no default.
+     *  In `create` and in `run`. */
     weft_value_t (*param)(weft_ctx_t *ctx, int32_t index);
 
     /** Sets output port `index` to `value` (the host copies it) and fires
@@ -391,6 +398,7 @@ typedef struct weft_plugin_entry {
         SUMMARY, INIT, DEINIT};
 #else
 #define WEFT_PLUGIN(NAME, VERSION, SUMMARY, INIT, DEINIT)                    \
+    WEFT_PLUGIN_EXPORT extern const weft_plugin_entry_t weft_plugin_entry;   \
     WEFT_PLUGIN_EXPORT const weft_plugin_entry_t weft_plugin_entry = {       \
         WEFT_PLUGIN_ABI_VERSION, sizeof(weft_plugin_entry_t), NAME, VERSION,   \
         SUMMARY, INIT, DEINIT};

@@ -5,19 +5,19 @@
  * (use WEFT_PLUGIN from plugin.h) and talks to the host only through the
  * `weft_host_t` table. This header adds:
  *
- *   weft::Call           a view of one callback: (host, ctx) with typed
+ *   weft::Call           a view of one callback, (host, ctx), with typed
  *                        readers/writers that THROW weft::Error on failure;
- *   weft::port / node    helpers to fill weft_port_t / weft_node_desc_t;
+ *   weft::port, node     helpers to fill weft_port_t / weft_node_desc_t;
  *   weft::register_node  registers a node whose run (and optionally create)
  *                        is any C++ callable, e.g. a lambda.
  *
- * Exceptions never reach the host: every callback registered through
- * weft::register_node catches everything at the C boundary and turns it into
- * `host->fail(ctx, what())`, and register_node itself is noexcept.
+ * Exceptions never reach the host: callbacks registered through
+ * weft::register_node catch everything at the C boundary and turn it into
+ * `host->fail(ctx, e.what())`; register_node itself is noexcept.
  *
  * Build plugins with -fvisibility=hidden AND a linker version script that
- * exports only weft_plugin_entry (examples/plugins/exports.map): otherwise
- * libstdc++ template instantiations (std::string, ...) are exported as weak
+ * exports only weft_plugin_entry (examples/plugins/exports.map): libstdc++
+ * template instantiations (std::string, ...) are otherwise exported as weak
  * symbols, which -fvisibility=hidden alone does not hide.
  */
 #ifndef WEFT_PLUGIN_HPP
@@ -39,19 +39,18 @@
 
 namespace weft {
 
-/** Thrown by Call's helpers when a host call fails; carries the message the
- *  host will record for the call. You may throw it (or any exception) from a
- *  node's create/run too. */
+/** Thrown by Call's helpers when a host call fails; its what() becomes the
+ *  call's failure message. Throw it (or anything) from create/run to fail. */
 class Error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
 /** One create or run callback: the host table plus the call's ctx.
- *  THREAD: the callback's thread, during the callback only — never store a
- *  Call or anything borrowed from it (string_views) beyond the callback.
+ *  THREAD: the callback's thread, during the callback only. Never keep a
+ *  Call, or a string_view it returned, beyond the callback.
  *  OWNER: the host owns ctx and every value handle; nothing to free.
- *  Indices are positions in the node's inputs/outputs/params arrays. */
+ *  Indices are positions in the node's inputs / outputs / params arrays. */
 class Call {
 public:
     Call(const weft_host_t *host, weft_ctx_t *ctx) noexcept : host_(host), ctx_(ctx) {}
@@ -59,82 +58,63 @@ public:
     const weft_host_t *host() const noexcept { return host_; }
     weft_ctx_t *ctx() const noexcept { return ctx_; }
 
-    /* --- Reading (run: inputs and params; create: params only). ------- */
+    /* --- Reading: params in create and run, inputs in run only. --------
+     * A double reader also accepts an INT. Strings are borrowed from the
+     * host until the callback returns. */
     weft_value_t input(int32_t i) const noexcept { return host_->input(ctx_, i); }
     weft_value_t param(int32_t i) const noexcept { return host_->param(ctx_, i); }
 
-    int64_t input_int(int32_t i) const {
-        int64_t v = 0;
-        check(host_->input_int(ctx_, i, &v), "input", i);
-        return v;
-    }
-    double input_double(int32_t i) const {
-        double v = 0;
-        check(host_->input_double(ctx_, i, &v), "input", i);
-        return v;
-    }
-    /** Borrowed from the host until the callback returns. */
-    std::string_view input_string(int32_t i) const { return get_string(input(i), "input", i); }
-    bool input_bool(int32_t i) const { return get_bool(input(i), "input", i); }
+    int64_t input_int(int32_t i) const { return read<int64_t>(host_->input_int, i, "input", i); }
+    double input_double(int32_t i) const { return read<double>(host_->input_double, i, "input", i); }
+    std::string_view input_string(int32_t i) const { return string(input(i), "input", i); }
+    bool input_bool(int32_t i) const { return read<int32_t>(host_->get_bool, input(i), "input", i); }
 
-    int64_t param_int(int32_t i) const {
-        int64_t v = 0;
-        check(host_->get_int(ctx_, param(i), &v), "param", i);
-        return v;
-    }
-    double param_double(int32_t i) const {
-        double v = 0;
-        check(host_->get_double(ctx_, param(i), &v), "param", i);
-        return v;
-    }
-    /** Borrowed from the host until the callback returns. */
-    std::string_view param_string(int32_t i) const { return get_string(param(i), "param", i); }
-    bool param_bool(int32_t i) const { return get_bool(param(i), "param", i); }
+    int64_t param_int(int32_t i) const { return read<int64_t>(host_->get_int, param(i), "param", i); }
+    double param_double(int32_t i) const { return read<double>(host_->get_double, param(i), "param", i); }
+    std::string_view param_string(int32_t i) const { return string(param(i), "param", i); }
+    bool param_bool(int32_t i) const { return read<int32_t>(host_->get_bool, param(i), "param", i); }
 
-    /* --- Writing (run only). The host copies what it is given; each output
-     *     may be written once, and required outputs must be written. ----- */
+    /* --- Writing (run only). The host copies what it is given. Each output
+     *     may be written once; required outputs must be written. --------- */
     void output(int32_t i, int64_t v) const { check(host_->output_int(ctx_, i, v), "output", i); }
     void output(int32_t i, double v) const { check(host_->output_double(ctx_, i, v), "output", i); }
-    void output(int32_t i, bool v) const { output_value(i, made(host_->bool_new(ctx_, v ? 1 : 0), i)); }
+    void output(int32_t i, bool v) const { output_value(i, made(host_->bool_new(ctx_, v), i)); }
     void output(int32_t i, std::string_view s) const {
         output_value(i, made(host_->string_new(ctx_, s.data(), s.size()), i));
     }
-    /** Without this, a string literal would pick the bool overload. */
+    /** Without this overload a string literal would pick output(bool). */
     void output(int32_t i, const char *s) const { output(i, std::string_view(s)); }
     /** Other integer types (int, unsigned, ...) are written as an INT.
-     *  uint64_t is excluded (ambiguous, so a compile error) because it is
-     *  weft_value_t: write a handle with output_value, a number with a cast. */
+     *  uint64_t is left out (a call is ambiguous, so a compile error): it is
+     *  weft_value_t. Write a handle with output_value, a number with a cast. */
     template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> &&
                                             !std::is_same_v<T, weft_value_t>, int> = 0>
     void output(int32_t i, T v) const {
-        if constexpr (std::is_unsigned_v<T>) {
+        if constexpr (std::is_unsigned_v<T>)
             if (static_cast<std::uintmax_t>(v) > static_cast<std::uintmax_t>(INT64_MAX))
                 throw_error("output", i, "integer out of int64 range");
-        }
         output(i, static_cast<int64_t>(v));
     }
     /** Writes a value handle built with host()->..._new(ctx(), ...). */
     void output_value(int32_t i, weft_value_t v) const { check(host_->output(ctx_, i, v), "output", i); }
-    /** Fires output i without data (a branch). */
+    /** Fires output i without data (how a branching node picks a path). */
     void fire(int32_t i) const { check(host_->fire(ctx_, i), "output", i); }
 
-    /* --- Failing and logging. ------------------------------------------ */
-    /** Records the failure (copied) and returns WEFT_ERR_FAILED, so a run
-     *  returning weft_status_t can `return call.fail("why");`. In a run
-     *  returning void, throw weft::Error instead. */
+    /* --- Failing and logging. Messages are copied by the host. ---------- */
+    /** Records the failure; returns WEFT_ERR_FAILED so that a run returning
+     *  weft_status_t can `return call.fail("why");`. A void run throws. */
     weft_status_t fail(const char *message) const noexcept { return host_->fail(ctx_, message); }
     weft_status_t fail(const std::string &message) const noexcept { return fail(message.c_str()); }
     void log(int32_t level, const char *message) const noexcept { host_->log(ctx_, level, message); }
-
-    /** The host's last error message on this ctx ("" if none). Borrowed. */
+    /** The host's last error message on this ctx, "" if none. Borrowed. */
     const char *error_message() const noexcept {
         const char *m = host_->error_message(ctx_);
         return m != nullptr ? m : "";
     }
 
 private:
-    /* Throws "<what> <i>: <host's error message>". (snprintf, not
-     * std::to_string, which would emit a GNU_UNIQUE symbol into the .so.) */
+    /* Throws "<what> <i>: <why or the host's error message>". Uses snprintf:
+     * std::to_string would put a GNU_UNIQUE symbol into the library. */
     [[noreturn]] void throw_error(const char *what, int32_t i, const char *why = nullptr) const {
         if (why == nullptr && *(why = error_message()) == '\0')
             why = "no value";
@@ -146,40 +126,39 @@ private:
         throw Error(m);
     }
     void check(weft_status_t status, const char *what, int32_t i) const {
-        if (status != WEFT_OK)
-            throw_error(what, i);
+        if (status != WEFT_OK) throw_error(what, i);
     }
     weft_value_t made(weft_value_t v, int32_t i) const {
-        if (v == WEFT_NO_VALUE)
-            throw_error("output", i);
+        if (v == WEFT_NO_VALUE) throw_error("output", i);
         return v;
     }
-    std::string_view get_string(weft_value_t v, const char *what, int32_t i) const {
+    /* fn(ctx, arg, &out) for arg = a port index or a value handle. */
+    template <class T, class Fn, class Arg>
+    T read(Fn fn, Arg arg, const char *what, int32_t i) const {
+        T v{};
+        check(fn(ctx_, arg, &v), what, i);
+        return v;
+    }
+    std::string_view string(weft_value_t v, const char *what, int32_t i) const {
         size_t len = 0;
         const char *s = host_->get_string(ctx_, v, &len);
-        if (s == nullptr)
-            throw_error(what, i);
+        if (s == nullptr) throw_error(what, i);
         return std::string_view(s, len);
-    }
-    bool get_bool(weft_value_t v, const char *what, int32_t i) const {
-        int32_t b = 0;
-        check(host_->get_bool(ctx_, v, &b), what, i);
-        return b != 0;
     }
 
     const weft_host_t *host_;
     weft_ctx_t *ctx_;
 };
 
-/** A port/param entry; end each array with WEFT_PORTS_END. The strings are
+/** A port or param; end each array with WEFT_PORTS_END. The strings are
  *  borrowed until register_node returns (string literals are typical). */
 constexpr weft_port_t port(const char *name, weft_type_t type, const char *summary,
                            const char *default_json = nullptr, uint32_t flags = 0) noexcept {
     return weft_port_t{name, type, flags, default_json, summary};
 }
 
-/** A descriptor with struct_size set; register_node fills user_data and the
- *  callbacks. Arrays may be nullptr (no ports). */
+/** A descriptor with struct_size set and later fields zero; register_node
+ *  fills user_data and the callbacks. Arrays may be nullptr (no ports). */
 inline weft_node_desc_t node(const char *name, const char *summary, const weft_port_t *inputs,
                              const weft_port_t *outputs, const weft_port_t *params,
                              uint32_t flags) noexcept {
@@ -196,22 +175,24 @@ inline weft_node_desc_t node(const char *name, const char *summary, const weft_p
 
 namespace detail {
 
-/* What `user_data` points to: the host table and the callables. Bindings
- * live until the plugin's library is unloaded (static destructor); a plugin
- * loaded by several hosts in one process gets one binding per registration. */
+/* What `user_data` points to: the host table and the node's callables.
+ * OWNER: kept in `bindings()` until the library is unloaded (static
+ * destructor). A plugin loaded by two hosts gets a binding per registration. */
 struct Binding {
     explicit Binding(const weft_host_t *h) : host(h) {}
     virtual ~Binding() = default;
     const weft_host_t *host;
 };
-
-inline std::mutex &bindings_mutex() { static std::mutex m; return m; }
-inline std::vector<std::unique_ptr<Binding>> &bindings() {
-    static std::vector<std::unique_ptr<Binding>> b;
+struct Bindings {
+    std::mutex mutex; /* init may run on several loading threads */
+    std::vector<std::unique_ptr<Binding>> all;
+};
+inline Bindings &bindings() {
+    static Bindings b;
     return b;
 }
 
-/* The C boundary: runs `body`, maps its result to a status, and turns any
+/* The C boundary: runs body(call), maps void to WEFT_OK, and turns any
  * exception into host->fail. */
 template <class Body>
 weft_status_t guarded(const weft_host_t *host, weft_ctx_t *ctx, Body &&body) noexcept {
@@ -219,7 +200,7 @@ weft_status_t guarded(const weft_host_t *host, weft_ctx_t *ctx, Body &&body) noe
         Call call(host, ctx);
         using R = decltype(body(call));
         static_assert(std::is_void_v<R> || std::is_same_v<R, weft_status_t>,
-                      "a node's create/run must return void or weft_status_t");
+                      "a node's run must return void or weft_status_t");
         if constexpr (std::is_void_v<R>) {
             body(call);
             return WEFT_OK;
@@ -237,8 +218,10 @@ template <class Run>
 struct StatelessBinding : Binding {
     StatelessBinding(const weft_host_t *h, Run r) : Binding(h), run(std::move(r)) {}
     Run run;
+    static constexpr weft_create_fn create_c = nullptr; /* state = user_data */
+    static constexpr weft_destroy_fn destroy_c = nullptr;
     static weft_status_t run_c(weft_ctx_t *ctx, void *state) noexcept {
-        auto *self = static_cast<StatelessBinding *>(state); /* state == user_data */
+        auto *self = static_cast<StatelessBinding *>(state);
         const Run &run = self->run; /* shared by all instances: const */
         return guarded(self->host, ctx, [&](Call &c) { return run(c); });
     }
@@ -257,79 +240,66 @@ struct StatefulBinding : Binding {
     static weft_status_t create_c(weft_ctx_t *ctx, void *user_data, void **state_out) noexcept {
         auto *self = static_cast<StatefulBinding *>(user_data);
         const Create &create = self->create;
-        return guarded(self->host, ctx, [&](Call &c) {
-            *state_out = new Instance{self, create(c)};
-        });
+        return guarded(self->host, ctx, [&](Call &c) { *state_out = new Instance{self, create(c)}; });
     }
     static weft_status_t run_c(weft_ctx_t *ctx, void *state) noexcept {
         auto *inst = static_cast<Instance *>(state);
         const Run &run = inst->binding->run;
-        return guarded(inst->binding->host, ctx,
-                       [&](Call &c) { return run(c, inst->state); });
+        return guarded(inst->binding->host, ctx, [&](Call &c) { return run(c, inst->state); });
     }
-    /* Destructors are noexcept: one that throws terminates, as in any C++. */
+    /* Destructors are noexcept: one that throws terminates, as anywhere. */
     static void destroy_c(void *state) noexcept { delete static_cast<Instance *>(state); }
 };
 
-template <class B>
+/* Registers desc with user_data = a new B; keeps B if the host accepts. */
+template <class B, class... Args>
 weft_status_t register_binding(const weft_host_t *host, weft_registry_t *reg,
-                               weft_node_desc_t desc, std::unique_ptr<B> b) {
-    desc.user_data = b.get();
-    std::lock_guard<std::mutex> lock(bindings_mutex());
-    bindings().reserve(bindings().size() + 1); /* may throw: before registering */
-    weft_status_t status = host->register_node(reg, &desc);
-    if (status == WEFT_OK)
-        bindings().push_back(std::move(b)); /* cannot throw after reserve */
-    return status;
+                               weft_node_desc_t desc, Args &&...args) noexcept {
+    try {
+        auto b = std::make_unique<B>(host, std::forward<Args>(args)...);
+        desc.user_data = b.get();
+        desc.create = B::create_c;
+        desc.run = B::run_c;
+        desc.destroy = B::destroy_c;
+        Bindings &all = bindings();
+        std::lock_guard<std::mutex> lock(all.mutex);
+        all.all.reserve(all.all.size() + 1); /* may throw: do it before registering */
+        weft_status_t status = host->register_node(reg, &desc);
+        if (status == WEFT_OK)
+            all.all.push_back(std::move(b)); /* cannot throw after reserve */
+        return status;
+    } catch (const std::exception &e) {
+        return host->registry_fail(reg, e.what());
+    } catch (...) {
+        return host->registry_fail(reg, "unknown C++ exception");
+    }
 }
 
 } // namespace detail
 
-/** Registers a stateless node (`desc` from weft::node). `run` is called as
- *  `run(call)` with a Call& and returns void (throw to fail) or
- *  weft_status_t. Call it from `init`; returns register_node's status.
- *  THREAD: one `run` object serves every instance of the node, possibly
- *  from several threads at once, so it must be safe to call concurrently
- *  (it is called as const: captures are read-only).
+/** Registers a stateless node (`desc` from weft::node); call it from init.
+ *  Returns the host's register_node status. `run(Call&)` returns void
+ *  (throw to fail) or weft_status_t.
+ *  THREAD: one `run` serves every instance of the node, possibly on several
+ *  threads at once, so it is called as const (captures are read-only).
  *  OWNER: the callable is kept until the library is unloaded. */
 template <class Run>
 weft_status_t register_node(const weft_host_t *host, weft_registry_t *reg,
                             weft_node_desc_t desc, Run run) noexcept {
-    try {
-        using B = detail::StatelessBinding<Run>;
-        auto b = std::make_unique<B>(host, std::move(run));
-        desc.create = nullptr;
-        desc.run = &B::run_c;
-        desc.destroy = nullptr;
-        return detail::register_binding(host, reg, desc, std::move(b));
-    } catch (const std::exception &e) {
-        return host->registry_fail(reg, e.what());
-    } catch (...) {
-        return host->registry_fail(reg, "unknown C++ exception");
-    }
+    return detail::register_binding<detail::StatelessBinding<Run>>(host, reg, desc, std::move(run));
 }
 
-/** Registers a node with per-instance state: `create(call)` returns a State
- *  (moved into a new'd instance, deleted by destroy), then each run calls
- *  `run(call, State&)`, which returns void or weft_status_t like above.
- *  THREAD: `create`/`run` are shared by all instances and called as const;
- *  with WEFT_NODE_THREAD_SAFE, runs of one instance share its State
- *  concurrently: treat it as read-only then. */
+/** Registers a node with per-instance state: `create(Call&)` returns a
+ *  State (kept in a new'd instance that destroy deletes), then each run
+ *  calls `run(Call&, State&)`, returning void or weft_status_t as above.
+ *  THREAD: create and run are shared by all instances and called as const;
+ *  with WEFT_NODE_THREAD_SAFE one instance's State is shared by concurrent
+ *  runs, so treat it as read-only then. */
 template <class State, class Create, class Run>
 weft_status_t register_node(const weft_host_t *host, weft_registry_t *reg,
                             weft_node_desc_t desc, Create create, Run run) noexcept {
-    try {
-        using B = detail::StatefulBinding<State, Create, Run>;
-        auto b = std::make_unique<B>(host, std::move(create), std::move(run));
-        desc.create = &B::create_c;
-        desc.run = &B::run_c;
-        desc.destroy = &B::destroy_c;
-        return detail::register_binding(host, reg, desc, std::move(b));
-    } catch (const std::exception &e) {
-        return host->registry_fail(reg, e.what());
-    } catch (...) {
-        return host->registry_fail(reg, "unknown C++ exception");
-    }
+    return detail::register_binding<detail::StatefulBinding<State, Create, Run>>(
+        host, reg, desc, std::move(create), std::move(run));
 }
 
 } // namespace weft
