@@ -30,6 +30,32 @@ public enum WeftValue: Sendable, Hashable {
     }
 }
 
+extension WeftValue {
+    /// The keys of a map in order; empty for other kinds.
+    public var mapKeys: [String] {
+        if case .map(let m) = self { return Array(m.keys) }
+        return []
+    }
+
+    /// Entry `key` of a map; nil if absent or not a map.
+    public subscript(key: String) -> WeftValue? {
+        if case .map(let m) = self { return m[key] }
+        return nil
+    }
+
+    /// The items of a list; nil for other kinds.
+    public var listItems: [WeftValue]? {
+        if case .list(let l) = self { return l }
+        return nil
+    }
+
+    /// The string, or nil for other kinds.
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+}
+
 extension WeftValue: CustomStringConvertible {
     /// Strings print raw; every other kind prints as compact JSON.
     public var description: String {
