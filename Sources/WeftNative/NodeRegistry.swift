@@ -73,38 +73,3 @@ public final class NodeRegistry: Sendable {
         if let result { throw result }
     }
 }
-
-/// Levenshtein distance, for suggestions.
-public enum EditDistance {
-    public static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.utf8), b = Array(b.utf8)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var prev = Array(0...b.count)
-        var cur = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            cur[0] = i
-            for j in 1...b.count {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&prev, &cur)
-        }
-        return prev[b.count]
-    }
-
-    /// Up to `limit` candidates within a distance of about a third of the
-    /// name's length (at least 2), nearest first; a candidate whose last
-    /// component equals the name's last component always qualifies.
-    public static func closest(to name: String, among candidates: [String], limit: Int) -> [String] {
-        let maxDistance = max(2, name.count / 3)
-        let tail = name.split(separator: ".").last.map(String.init) ?? name
-        var scored: [(name: String, d: Int)] = []
-        for c in candidates {
-            let d = distance(name, c)
-            let last = c.split(separator: ".").last.map(String.init) ?? c
-            if d <= maxDistance || last == tail { scored.append((c, d)) }
-        }
-        scored.sort { $0.d != $1.d ? $0.d < $1.d : $0.name < $1.name }
-        return scored.prefix(limit).map { $0.name }
-    }
-}

@@ -1,0 +1,279 @@
+import OrderedCollections
+
+/// Reads a graph file's JSON into a `GraphDocument`, collecting every
+/// structural problem (wrong field types, unknown fields, bad references)
+/// with its JSON path instead of stopping at the first.
+public enum GraphDecoder {
+    /// Parses and decodes graph text. Throws `GraphError` with every problem.
+    public static func decode(text: String) throws(GraphError) -> GraphDocument {
+        let value: WeftValue
+        do {
+            value = try JSON.parse(text)
+        } catch {
+            throw GraphError([Diagnostic(path: "$", "not valid JSON: \(error)")])
+        }
+        return try decode(value)
+    }
+
+    /// Decodes an already-parsed JSON value.
+    public static func decode(_ value: WeftValue) throws(GraphError) -> GraphDocument {
+        var d = Decoder()
+        let doc = d.document(value)
+        if d.diagnostics.contains(where: { $0.severity == .error }) { throw GraphError(d.diagnostics) }
+        return doc
+    }
+
+    static let topKeys = ["weft", "description", "inputs", "outputs", "nodes", "edges"]
+    static let nodeKeys = ["id", "type", "label", "params", "inputs", "strategy", "join", "max_iterations", "carry"]
+    static let edgeKeys = ["from", "to"]
+    static let inputKeys = ["type", "default", "description"]
+}
+
+private struct Decoder {
+    var diagnostics: [Diagnostic] = []
+
+    mutating func error(_ path: String, node: String? = nil, _ message: String) {
+        diagnostics.append(Diagnostic(.error, path: path, node: node, message))
+    }
+
+    mutating func checkKeys(_ m: OrderedDictionary<String, WeftValue>, allowed: [String], path: String, node: String? = nil, what: String) {
+        for key in m.keys where !allowed.contains(key) {
+            let hint = EditDistanceHint.closest(key, allowed)
+            error("\(path).\(key)", node: node,
+                  "unknown field '\(key)' in \(what)" + (hint.map { "; did you mean '\($0)'?" } ?? "; known fields: \(allowed.joined(separator: ", "))"))
+        }
+    }
+
+    mutating func document(_ value: WeftValue) -> GraphDocument {
+        var doc = GraphDocument()
+        guard case .map(let top) = value else {
+            error("$", "a graph file must be a JSON object, not \(value.kind)")
+            return doc
+        }
+        checkKeys(top, allowed: GraphDecoder.topKeys, path: "$", what: "the graph")
+        switch top["weft"] {
+        case .int(GraphDocument.formatVersion): break
+        case nil: error("$", "missing \"weft\": \(GraphDocument.formatVersion) (the graph format version)")
+        case .int(let v): error("$.weft", "graph format version \(v) is not supported; this Weft reads version \(GraphDocument.formatVersion)")
+        case let v?: error("$.weft", "\"weft\" must be the integer \(GraphDocument.formatVersion), not \(v.kind)")
+        }
+        if let d = top["description"] {
+            if case .string(let s) = d { doc.description = s } else { error("$.description", "description must be a string") }
+        }
+        if let inputs = top["inputs"] { doc.inputs = graphInputs(inputs) }
+        if let nodes = top["nodes"] {
+            guard case .list(let items) = nodes else {
+                error("$.nodes", "\"nodes\" must be a list of node objects")
+                return doc
+            }
+            for (i, item) in items.enumerated() {
+                if let n = node(item, path: "$.nodes[\(i)]") { doc.nodes.append(n) }
+            }
+        } else {
+            error("$", "missing \"nodes\": a graph needs a list of nodes")
+        }
+        if let edges = top["edges"] {
+            if case .list(let items) = edges {
+                for (i, item) in items.enumerated() {
+                    if let e = edge(item, path: "$.edges[\(i)]") { doc.edges.append(e) }
+                }
+            } else {
+                error("$.edges", "\"edges\" must be a list of {\"from\": \"node.port\", \"to\": \"node.port\"} objects")
+            }
+        }
+        if let outputs = top["outputs"] {
+            if case .map(let m) = outputs {
+                for (name, v) in m {
+                    let path = "$.outputs.\(name)"
+                    guard Identifier.isValid(name) else {
+                        error(path, "output name \(JSON.quote(name)) is not a valid name (letters, digits, _)")
+                        continue
+                    }
+                    guard case .string(let s) = v, let ref = PortRef(parsing: s), !ref.isGraphInput else {
+                        error(path, "an output must name a node output as \"node.port\"")
+                        continue
+                    }
+                    doc.outputs.append(GraphOutput(name: name, source: ref, path: path))
+                }
+            } else {
+                error("$.outputs", "\"outputs\" must be an object mapping output names to \"node.port\"")
+            }
+        }
+        return doc
+    }
+
+    mutating func graphInputs(_ value: WeftValue) -> [GraphInput] {
+        guard case .map(let m) = value else {
+            error("$.inputs", "\"inputs\" must be an object mapping input names to a type or {\"type\", \"default\"}")
+            return []
+        }
+        var out: [GraphInput] = []
+        for (name, spec) in m {
+            let path = "$.inputs.\(name)"
+            guard Identifier.isValid(name) else {
+                error(path, "input name \(JSON.quote(name)) is not a valid name (letters, digits, _)")
+                continue
+            }
+            switch spec {
+            case .string(let t):
+                guard let type = valueType(t, path: path) else { continue }
+                out.append(GraphInput(name: name, type: type, defaultValue: nil, summary: "", path: path))
+            case .map(let fields):
+                checkKeys(fields, allowed: GraphDecoder.inputKeys, path: path, what: "input '\(name)'")
+                var type = ValueType.any
+                if let t = fields["type"] {
+                    guard case .string(let s) = t, let vt = valueType(s, path: path + ".type") else {
+                        if case .string = t {} else { error(path + ".type", "type must be a string such as \"int\"") }
+                        continue
+                    }
+                    type = vt
+                }
+                var def: WeftValue?
+                if let d = fields["default"] {
+                    guard let c = type.coerce(d) else {
+                        error(path + ".default", "default \(JSON.encode(d)) is \(d.kind), but input '\(name)' is \(type)")
+                        continue
+                    }
+                    def = c
+                }
+                var summary = ""
+                if case .string(let s)? = fields["description"] { summary = s }
+                out.append(GraphInput(name: name, type: type, defaultValue: def, summary: summary, path: path))
+            default:
+                error(path, "an input is a type name (\"int\") or {\"type\": \"int\", \"default\": 3}")
+            }
+        }
+        return out
+    }
+
+    mutating func valueType(_ name: String, path: String) -> ValueType? {
+        if let t = ValueType(name: name) { return t }
+        error(path, "unknown type \(JSON.quote(name)); use one of: \(ValueType.allCases.map(\.description).joined(separator: ", "))")
+        return nil
+    }
+
+    mutating func node(_ value: WeftValue, path: String) -> GraphNode? {
+        guard case .map(let m) = value else {
+            error(path, "a node must be an object with \"id\" and \"type\"")
+            return nil
+        }
+        guard case .string(let id)? = m["id"] else {
+            error(path, m["id"] == nil ? "node has no \"id\"" : "node \"id\" must be a string")
+            return nil
+        }
+        checkKeys(m, allowed: GraphDecoder.nodeKeys, path: path, node: id, what: "node '\(id)'")
+        guard NodeID.isValid(id) else {
+            error(path + ".id", node: id, "node id \(JSON.quote(id)) is not valid: use letters, digits, _ and -, starting with a letter or _ (no dots: edges use node.port)")
+            return nil
+        }
+        guard case .string(let type)? = m["type"] else {
+            error(path, node: id, m["type"] == nil ? "node '\(id)' has no \"type\" (e.g. \"std.add\")" : "node \"type\" must be a string")
+            return nil
+        }
+        var n = GraphNode(id: id, type: type, label: nil, params: [], constants: [], strategy: nil, join: .all,
+                          maxIterations: nil, carry: [], path: path)
+        if let l = m["label"] {
+            if case .string(let s) = l { n.label = s } else { error(path + ".label", node: id, "label must be a string") }
+        }
+        if let p = m["params"] {
+            if case .map(let pm) = p {
+                n.params = pm.map { (name: $0.key, value: $0.value, path: "\(path).params.\($0.key)") }
+            } else {
+                error(path + ".params", node: id, "params must be an object of name: value")
+            }
+        }
+        if let c = m["inputs"] {
+            if case .map(let cm) = c {
+                n.constants = cm.map { (port: $0.key, value: $0.value, path: "\(path).inputs.\($0.key)") }
+            } else {
+                error(path + ".inputs", node: id, "a node's \"inputs\" binds input ports to constants: an object of port: value")
+            }
+        }
+        if let s = m["strategy"] {
+            if case .string(let str) = s, let k = StrategyKind(rawValue: str) {
+                n.strategy = k
+            } else {
+                error(path + ".strategy", node: id,
+                      "strategy must be one of: \(StrategyKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if let j = m["join"] {
+            if case .string(let str) = j, let k = JoinPolicy(rawValue: str) {
+                n.join = k
+            } else {
+                error(path + ".join", node: id, "join must be \"all\" or \"any\"")
+            }
+        }
+        if let mi = m["max_iterations"] {
+            if case .int(let v) = mi, v > 0, v <= Int64(Int32.max) {
+                n.maxIterations = Int(v)
+            } else {
+                error(path + ".max_iterations", node: id, "max_iterations must be a positive integer")
+            }
+        }
+        if let c = m["carry"] {
+            if case .map(let cm) = c, !cm.isEmpty {
+                for (name, t) in cm {
+                    guard Identifier.isValid(name) else {
+                        error("\(path).carry.\(name)", node: id, "carried variable name \(JSON.quote(name)) is not valid (letters, digits, _)")
+                        continue
+                    }
+                    guard case .string(let ts) = t, let vt = valueType(ts, path: "\(path).carry.\(name)") else {
+                        if case .string = t {} else { error("\(path).carry.\(name)", node: id, "a carried variable's value is its type name, e.g. \"int\"") }
+                        continue
+                    }
+                    n.carry.append((name: name, type: vt))
+                }
+            } else {
+                error(path + ".carry", node: id, "carry must be a non-empty object of variable: type, e.g. {\"i\": \"int\"}")
+            }
+        }
+        return n
+    }
+
+    mutating func edge(_ value: WeftValue, path: String) -> GraphEdge? {
+        guard case .map(let m) = value else {
+            error(path, "an edge must be an object {\"from\": \"node.port\", \"to\": \"node.port\"}")
+            return nil
+        }
+        checkKeys(m, allowed: GraphDecoder.edgeKeys, path: path, what: "an edge")
+        guard case .string(let f)? = m["from"] else {
+            error(path, "edge has no \"from\" string (\"node.port\" or \"$input\")")
+            return nil
+        }
+        guard case .string(let t)? = m["to"] else {
+            error(path, "edge has no \"to\" string (\"node.port\")")
+            return nil
+        }
+        guard let from = PortRef(parsing: f) else {
+            error(path + ".from", "\(JSON.quote(f)) is not \"node.port\" or \"$input\"")
+            return nil
+        }
+        guard let to = PortRef(parsing: t), !to.isGraphInput else {
+            error(path + ".to", "\(JSON.quote(t)) is not \"node.port\"")
+            return nil
+        }
+        return GraphEdge(from: from, to: to, path: path)
+    }
+}
+
+/// Node ids: `[A-Za-z_][A-Za-z0-9_-]*`.
+public enum NodeID {
+    public static func isValid(_ s: String) -> Bool {
+        var first = true
+        for b in s.utf8 {
+            let letter = (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95
+            let digit = b >= 48 && b <= 57
+            if !(letter || (!first && (digit || b == 45))) { return false }
+            first = false
+        }
+        return !first
+    }
+}
+
+/// "Did you mean" for short lists.
+enum EditDistanceHint {
+    static func closest(_ word: String, _ candidates: [String]) -> String? {
+        EditDistance.closest(to: word, among: candidates, limit: 1).first
+    }
+}

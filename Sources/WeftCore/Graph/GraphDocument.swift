@@ -1,0 +1,130 @@
+/// A graph as written in a graph file (format version 1), decoded but not
+/// yet checked against the node types. See Docs/graph-format.md.
+///
+/// Every element remembers its JSON path, so later checks can say where a
+/// problem is.
+public struct GraphDocument: Sendable, Equatable {
+    /// The format version (`"weft": 1`).
+    public static let formatVersion: Int64 = 1
+
+    public var description: String?
+    public var inputs: [GraphInput]
+    public var outputs: [GraphOutput]
+    public var nodes: [GraphNode]
+    public var edges: [GraphEdge]
+
+    public init(description: String? = nil, inputs: [GraphInput] = [], outputs: [GraphOutput] = [],
+                nodes: [GraphNode] = [], edges: [GraphEdge] = []) {
+        self.description = description
+        self.inputs = inputs
+        self.outputs = outputs
+        self.nodes = nodes
+        self.edges = edges
+    }
+}
+
+/// A named input of the graph, given at run time (`--input x=3`).
+public struct GraphInput: Sendable, Equatable {
+    public var name: String
+    public var type: ValueType
+    /// Used when the run gives no value; without it the input is required.
+    public var defaultValue: WeftValue?
+    public var summary: String
+    public var path: String
+}
+
+/// A named output of the graph: the value of one node output port.
+public struct GraphOutput: Sendable, Equatable {
+    public var name: String
+    public var source: PortRef
+    public var path: String
+}
+
+/// How a node waits for its inputs.
+public enum JoinPolicy: String, Sendable, Equatable, CaseIterable {
+    /// Run when every connected input holds a value or is dead (default).
+    case all
+    /// Run on the first input value to arrive; later arrivals are ignored.
+    case any
+}
+
+/// How a node is executed; chosen per node by `"strategy"`.
+public enum StrategyKind: String, Sendable, Equatable, CaseIterable {
+    /// Run when ready, in the run's mode (the default).
+    case sequential
+    /// Must fire exactly one of its outputs; the others go dead.
+    case conditional
+    /// A loop node (`"type": "loop"`); implied by the type.
+    case loop
+    /// Run on the worker pool, even in a sequential-mode run.
+    case parallel
+}
+
+/// One node of the graph.
+public struct GraphNode: Sendable, Equatable {
+    public var id: String
+    /// `plugin.node`, or a built-in type (`loop`).
+    public var type: String
+    public var label: String?
+    public var params: [(name: String, value: WeftValue, path: String)]
+    /// Input ports bound to constants.
+    public var constants: [(port: String, value: WeftValue, path: String)]
+    public var strategy: StrategyKind?
+    public var join: JoinPolicy
+    /// For loop nodes: the most iterations before the run fails.
+    public var maxIterations: Int?
+    /// For loop nodes: the carried variables and their types, in order.
+    public var carry: [(name: String, type: ValueType)]
+    public var path: String
+
+    public static func == (a: GraphNode, b: GraphNode) -> Bool {
+        a.id == b.id && a.type == b.type && a.label == b.label && a.path == b.path
+            && a.params.map(\.name) == b.params.map(\.name) && a.params.map(\.value) == b.params.map(\.value)
+            && a.constants.map(\.port) == b.constants.map(\.port) && a.constants.map(\.value) == b.constants.map(\.value)
+            && a.strategy == b.strategy && a.join == b.join && a.maxIterations == b.maxIterations
+            && a.carry.map(\.name) == b.carry.map(\.name) && a.carry.map(\.type) == b.carry.map(\.type)
+    }
+}
+
+/// `node.port`, or `$input` for a graph input.
+public struct PortRef: Sendable, Hashable, CustomStringConvertible {
+    public var node: String
+    public var port: String
+    /// True for `$name`: a graph input (then `port` is the input's name).
+    public var isGraphInput: Bool
+
+    public init(node: String, port: String) {
+        self.node = node
+        self.port = port
+        self.isGraphInput = false
+    }
+
+    public init(graphInput name: String) {
+        self.node = ""
+        self.port = name
+        self.isGraphInput = true
+    }
+
+    /// Parses `node.port` (split at the first dot) or `$input`.
+    public init?(parsing text: String) {
+        if text.hasPrefix("$") {
+            let name = String(text.dropFirst())
+            guard !name.isEmpty else { return nil }
+            self.init(graphInput: name)
+            return
+        }
+        guard let dot = text.firstIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex else {
+            return nil
+        }
+        self.init(node: String(text[..<dot]), port: String(text[text.index(after: dot)...]))
+    }
+
+    public var description: String { isGraphInput ? "$\(port)" : "\(node).\(port)" }
+}
+
+/// A connection from an output port (or a graph input) to an input port.
+public struct GraphEdge: Sendable, Equatable {
+    public var from: PortRef
+    public var to: PortRef
+    public var path: String
+}

@@ -1,0 +1,92 @@
+/// The node types a graph may use. `NodeRegistry` is one; tests may use
+/// another.
+public protocol NodeCatalog {
+    /// The spec of the node type `fullName` (`std.add`), or nil.
+    func spec(named fullName: String) -> NodeSpec?
+    /// Known names near `name`, best first.
+    func suggestions(for name: String) -> [String]
+}
+
+/// A validated graph in index form: node ids became indices, ports became
+/// port indices, edges know whether they are loop back edges, and each loop
+/// knows its body. Built by `GraphValidator`; turned into a runnable graph by
+/// the scheduler.
+public struct GraphPlan: Sendable {
+    public struct Node: Sendable {
+        public var id: String
+        public var type: String
+        public var label: String?
+        public var spec: NodeSpec
+        /// Params by name (only those given in the file; defaults are the
+        /// node type's business).
+        public var params: [String: WeftValue]
+        /// Input port index → constant bound in the file.
+        public var constants: [Int: WeftValue]
+        public var strategy: StrategyKind
+        public var join: JoinPolicy
+        /// Loop nodes: the iteration limit.
+        public var maxIterations: Int
+        public var isLoop: Bool { strategy == .loop }
+        /// Loop nodes: number of carried variables.
+        public var carryCount: Int
+        /// The innermost loop whose body holds this node, if any.
+        public var enclosingLoop: Int?
+        /// JSON path of the node in the file.
+        public var path: String
+    }
+
+    /// Where an edge's value comes from.
+    public enum Source: Sendable, Hashable {
+        case node(Int, port: Int)
+        case graphInput(Int)
+    }
+
+    public struct Edge: Sendable {
+        public var source: Source
+        public var target: Int
+        public var targetPort: Int
+        /// An edge into a loop's `next_*` or `continue` input.
+        public var isBack: Bool
+    }
+
+    public var description: String?
+    public var nodes: [Node]
+    public var edges: [Edge]
+    public var inputs: [GraphInput]
+    /// Graph outputs: name, node index, output port index.
+    public var outputs: [(name: String, node: Int, port: Int)]
+    /// Loop node index → every node inside its body (nested loops' bodies
+    /// included), sorted.
+    public var loopBodies: [Int: [Int]]
+    /// Non-fatal findings (isolated nodes, unused inputs).
+    public var warnings: [Diagnostic]
+
+    public func index(of id: String) -> Int? { nodes.firstIndex { $0.id == id } }
+}
+
+/// Ports of the built-in `loop` node type, derived from its carried variables.
+///
+/// For each carried variable `v`: input `v` (the initial value), input
+/// `next_v` (the value for the next iteration, a back edge from the body),
+/// output `v` (the current value, into the body) and output `done_v` (the
+/// final value). Plus input `continue` (bool, a back edge: iterate again?)
+/// and output `done` (fires once when the loop ends).
+public enum LoopNode {
+    public static let typeName = "loop"
+    public static let defaultMaxIterations = 1000
+
+    public static func spec(carry: [(name: String, type: ValueType)]) -> NodeSpec {
+        var inputs: [PortSpec] = carry.map { PortSpec(name: $0.name, type: $0.type, summary: "initial value of \($0.name)") }
+        inputs += carry.map { PortSpec(name: "next_\($0.name)", type: $0.type, summary: "\($0.name) for the next iteration (back edge)") }
+        inputs.append(PortSpec(name: "continue", type: .bool, summary: "true: run the body again; false: finish (back edge)"))
+        var outputs: [PortSpec] = carry.map { PortSpec(name: $0.name, type: $0.type, optional: true, summary: "current value of \($0.name), into the body") }
+        outputs += carry.map { PortSpec(name: "done_\($0.name)", type: $0.type, optional: true, summary: "final value of \($0.name)") }
+        outputs.append(PortSpec(name: "done", type: .null, optional: true, summary: "fires once when the loop finishes"))
+        return NodeSpec(namespace: "", name: typeName, summary: "Runs its body while 'continue' is true, carrying values between iterations.",
+                        inputs: inputs, outputs: outputs, flags: [])
+    }
+
+    /// Whether input port `port` of a loop with `carryCount` variables is a
+    /// back-edge input (`next_*` or `continue`).
+    public static func isBackInput(_ port: Int, carryCount: Int) -> Bool { port >= carryCount }
+}

@@ -1,0 +1,370 @@
+/// Checks a `GraphDocument` against the node types of a catalog and builds a
+/// `GraphPlan`. Reports every problem at once, each with its JSON path, the
+/// node, and a fix.
+///
+/// ```swift
+/// let doc = try GraphDecoder.decode(text: text)
+/// let plan = try GraphValidator.validate(doc, catalog: registry)
+/// ```
+public enum GraphValidator {
+    public static func validate(_ doc: GraphDocument, catalog: any NodeCatalog) throws(GraphError) -> GraphPlan {
+        var v = Validation(doc: doc, catalog: catalog)
+        let plan = v.run()
+        guard let plan, !v.diagnostics.contains(where: { $0.severity == .error }) else {
+            throw GraphError(v.diagnostics)
+        }
+        return plan
+    }
+
+    /// Decodes and validates graph text in one step.
+    public static func load(text: String, catalog: any NodeCatalog) throws(GraphError) -> GraphPlan {
+        try validate(try GraphDecoder.decode(text: text), catalog: catalog)
+    }
+}
+
+private struct Validation {
+    let doc: GraphDocument
+    let catalog: any NodeCatalog
+    var diagnostics: [Diagnostic] = []
+
+    init(doc: GraphDocument, catalog: any NodeCatalog) {
+        self.doc = doc
+        self.catalog = catalog
+    }
+
+    mutating func error(_ path: String, node: String? = nil, _ message: String) {
+        diagnostics.append(Diagnostic(.error, path: path, node: node, message))
+    }
+
+    mutating func warning(_ path: String, node: String? = nil, _ message: String) {
+        diagnostics.append(Diagnostic(.warning, path: path, node: node, message))
+    }
+
+    func hint(_ name: String, among names: [String]) -> String {
+        if let best = EditDistance.closest(to: name, among: names, limit: 1).first { return "; did you mean '\(best)'?" }
+        return names.isEmpty ? "" : "; it has: \(names.joined(separator: ", "))"
+    }
+
+    mutating func run() -> GraphPlan? {
+        // 1. Node ids and types.
+        var indexOf: [String: Int] = [:]
+        var nodes: [GraphPlan.Node?] = []
+        for n in doc.nodes {
+            if indexOf[n.id] != nil {
+                error(n.path + ".id", node: n.id, "duplicate node id '\(n.id)'; node ids must be unique")
+                continue
+            }
+            indexOf[n.id] = nodes.count
+            nodes.append(resolveNode(n))
+        }
+        let ids = doc.nodes.map(\.id)
+
+        // 2. Graph inputs.
+        var inputIndex: [String: Int] = [:]
+        for (i, input) in doc.inputs.enumerated() { inputIndex[input.name] = i }
+        var usedInputs = Set<Int>()
+
+        // 3. Edges.
+        var edges: [GraphPlan.Edge] = []
+        var edgePaths: [String] = []
+        var sourcesOfInput: [Int: [Int: [String]]] = [:]  // node → port → edge paths
+        for e in doc.edges {
+            // Target.
+            guard let t = indexOf[e.to.node] else {
+                error(e.path + ".to", "edge goes to unknown node '\(e.to.node)'" + hint(e.to.node, among: ids))
+                continue
+            }
+            guard let tn = nodes[t] else { continue }
+            guard let tp = tn.spec.inputs.firstIndex(where: { $0.name == e.to.port }) else {
+                error(e.path + ".to", node: tn.id, "node '\(tn.id)' (\(tn.type)) has no input '\(e.to.port)'"
+                        + hint(e.to.port, among: tn.spec.inputs.map(\.name)))
+                continue
+            }
+            let targetType = tn.spec.inputs[tp].type
+            // Source.
+            let source: GraphPlan.Source
+            let sourceType: ValueType
+            if e.from.isGraphInput {
+                guard let gi = inputIndex[e.from.port] else {
+                    error(e.path + ".from", "unknown graph input '$\(e.from.port)'; declare it under \"inputs\""
+                            + hint(e.from.port, among: doc.inputs.map(\.name)))
+                    continue
+                }
+                usedInputs.insert(gi)
+                source = .graphInput(gi)
+                sourceType = doc.inputs[gi].type
+            } else {
+                guard let s = indexOf[e.from.node] else {
+                    error(e.path + ".from", "edge comes from unknown node '\(e.from.node)'" + hint(e.from.node, among: ids))
+                    continue
+                }
+                guard let sn = nodes[s] else { continue }
+                guard let sp = sn.spec.outputs.firstIndex(where: { $0.name == e.from.port }) else {
+                    error(e.path + ".from", node: sn.id, "node '\(sn.id)' (\(sn.type)) has no output '\(e.from.port)'"
+                            + hint(e.from.port, among: sn.spec.outputs.map(\.name)))
+                    continue
+                }
+                source = .node(s, port: sp)
+                sourceType = sn.spec.outputs[sp].type
+            }
+            if !Self.compatible(sourceType, targetType) {
+                error(e.path, node: tn.id, "type mismatch: \(e.from) is \(sourceType) but \(e.to) takes \(targetType)"
+                        + (targetType == .string ? "; convert it first (e.g. std.to_string)" : ""))
+                continue
+            }
+            let isBack = tn.isLoop && LoopNode.isBackInput(tp, carryCount: tn.carryCount)
+            edges.append(GraphPlan.Edge(source: source, target: t, targetPort: tp, isBack: isBack))
+            edgePaths.append(e.path)
+            sourcesOfInput[t, default: [:]][tp, default: []].append(e.path)
+        }
+
+        // 4. Inputs: one source each (unless join: any), required ones connected.
+        for (i, maybe) in nodes.enumerated() {
+            guard let n = maybe else { continue }
+            for (p, port) in n.spec.inputs.enumerated() {
+                let paths = sourcesOfInput[i]?[p] ?? []
+                let hasConstant = n.constants[p] != nil
+                if hasConstant && !paths.isEmpty {
+                    error(paths[0], node: n.id, "input '\(port.name)' of node '\(n.id)' is bound to a constant and also connected by an edge; keep one")
+                } else if paths.count > 1 && !(n.join == .any && !n.isLoop) {
+                    error(paths[1], node: n.id, "input '\(port.name)' of node '\(n.id)' has \(paths.count) incoming edges but takes one value; "
+                            + "merge them in a node first, or set \"join\": \"any\" on '\(n.id)' to take whichever arrives first")
+                }
+                if paths.isEmpty && !hasConstant {
+                    if n.isLoop {
+                        error(n.path, node: n.id, "loop '\(n.id)': input '\(port.name)' is not connected"
+                                + (LoopNode.isBackInput(p, carryCount: n.carryCount)
+                                   ? " (connect it from the loop body: a back edge)" : " (give the initial value by an edge or under \"inputs\")"))
+                    } else if !port.optional {
+                        error(n.path, node: n.id, "required input '\(port.name)' (\(port.type)) of node '\(n.id)' is not connected; "
+                                + "add an edge to \(n.id).\(port.name) or bind a constant under \"inputs\"")
+                    }
+                }
+            }
+        }
+
+        // 5. Cycles: the graph without back edges must be acyclic.
+        let count = nodes.count
+        var forward = [[Int]](repeating: [], count: count)
+        var backEdgesInto = [Int: [Int]]()  // loop → source nodes of back edges (or -1 for graph inputs)
+        for e in edges {
+            guard case .node(let s, _) = e.source else {
+                if e.isBack { backEdgesInto[e.target, default: []].append(-1) }
+                continue
+            }
+            if e.isBack { backEdgesInto[e.target, default: []].append(s) } else { forward[s].append(e.target) }
+        }
+        if let cycle = Self.findCycle(forward) {
+            let names = (cycle + [cycle[0]]).map { nodes[$0]?.id ?? "?" }.joined(separator: " → ")
+            error("$.edges", node: nodes[cycle[0]]?.id, "cycle \(names) passes through no loop; "
+                    + "cycles are allowed only into a loop node's next_* and continue inputs")
+        }
+
+        // 6. Loop bodies: what the loop's current-value outputs reach.
+        var bodies: [Int: [Int]] = [:]
+        var bodyOf: [Int: Set<Int>] = [:]
+        if !diagnostics.contains(where: { $0.severity == .error }) {
+            var outgoingByPort: [Int: [(port: Int, target: Int)]] = [:]
+            for e in edges where !e.isBack {
+                if case .node(let s, let p) = e.source { outgoingByPort[s, default: []].append((p, e.target)) }
+            }
+            for (l, maybe) in nodes.enumerated() {
+                guard let loop = maybe, loop.isLoop else { continue }
+                var body = Set<Int>()
+                var stack = (outgoingByPort[l] ?? []).filter { $0.port < loop.carryCount }.map(\.target)
+                while let n = stack.popLast() {
+                    if n == l || body.contains(n) { continue }
+                    body.insert(n)
+                    stack += forward[n]
+                }
+                bodyOf[l] = body
+                bodies[l] = body.sorted()
+                for s in backEdgesInto[l] ?? [] where s != l && !body.contains(s) {
+                    let sid = s >= 0 ? (nodes[s]?.id ?? "?") : "a graph input"
+                    error(loop.path, node: loop.id, "loop '\(loop.id)': back edge from \(sid), which is not in the loop's body "
+                            + "(the nodes fed by the loop's current values \(loop.spec.outputs.prefix(loop.carryCount).map { "\(loop.id).\($0.name)" }.joined(separator: ", ")))")
+                }
+                // The body is closed: values leave only through the loop's back inputs.
+                for (ei, e) in edges.enumerated() where !e.isBack {
+                    guard case .node(let s, _) = e.source, body.contains(s), !body.contains(e.target) else { continue }
+                    if e.target == l { continue }
+                    error(edgePaths[ei], node: nodes[s]?.id,
+                          "edge from '\(nodes[s]?.id ?? "?")' inside loop '\(loop.id)' to '\(nodes[e.target]?.id ?? "?")' outside it; "
+                            + "values leave a loop only through its done_* outputs: carry the value (add it to \"carry\")")
+                }
+            }
+            // Bodies nest or are disjoint.
+            let loops = bodies.keys.sorted()
+            for (i, a) in loops.enumerated() {
+                for b in loops[(i + 1)...] {
+                    let ba = bodyOf[a] ?? [], bb = bodyOf[b] ?? []
+                    let shared = ba.intersection(bb)
+                    if shared.isEmpty { continue }
+                    let nested = (ba.contains(b) && bb.isSubset(of: ba)) || (bb.contains(a) && ba.isSubset(of: bb))
+                    if !nested, let x = shared.min() {
+                        error(nodes[x]?.path ?? "$", node: nodes[x]?.id,
+                              "node '\(nodes[x]?.id ?? "?")' is in the bodies of loops '\(nodes[a]?.id ?? "?")' and '\(nodes[b]?.id ?? "?")', which are not nested")
+                    }
+                }
+            }
+        }
+
+        // 7. Graph outputs.
+        var outputs: [(name: String, node: Int, port: Int)] = []
+        for o in doc.outputs {
+            guard let n = indexOf[o.source.node] else {
+                error(o.path, "output '\(o.name)' names unknown node '\(o.source.node)'" + hint(o.source.node, among: ids))
+                continue
+            }
+            guard let node = nodes[n] else { continue }
+            guard let p = node.spec.outputs.firstIndex(where: { $0.name == o.source.port }) else {
+                error(o.path, node: node.id, "output '\(o.name)': node '\(node.id)' (\(node.type)) has no output '\(o.source.port)'"
+                        + hint(o.source.port, among: node.spec.outputs.map(\.name)))
+                continue
+            }
+            if let l = bodyOf.first(where: { $0.value.contains(n) })?.key {
+                error(o.path, node: node.id, "output '\(o.name)' reads '\(node.id)' inside loop '\(nodes[l]?.id ?? "?")'; read the loop's done_* output instead")
+                continue
+            }
+            outputs.append((o.name, n, p))
+        }
+
+        // 8. Warnings.
+        var touched = Set<Int>()
+        for e in edges {
+            touched.insert(e.target)
+            if case .node(let s, _) = e.source { touched.insert(s) }
+        }
+        for o in outputs { touched.insert(o.node) }
+        if nodes.count > 1 {
+            for (i, maybe) in nodes.enumerated() where !touched.contains(i) {
+                guard let n = maybe else { continue }
+                warning(n.path, node: n.id, "node '\(n.id)' is not connected to anything; it runs on its own")
+            }
+        }
+        for (i, input) in doc.inputs.enumerated() where !usedInputs.contains(i) {
+            warning(input.path, "graph input '\(input.name)' is not used by any edge")
+        }
+
+        guard !diagnostics.contains(where: { $0.severity == .error }) else { return nil }
+        var resolved = nodes.compactMap { $0 }
+        // Innermost enclosing loop: the smallest body containing the node.
+        for i in resolved.indices {
+            let containing = bodyOf.filter { $0.value.contains(i) }
+            resolved[i].enclosingLoop = containing.min { $0.value.count < $1.value.count }?.key
+        }
+        return GraphPlan(description: doc.description, nodes: resolved, edges: edges, inputs: doc.inputs,
+                         outputs: outputs, loopBodies: bodies, warnings: diagnostics)
+    }
+
+    /// Whether an edge from a port of type `from` into a port of type `to`
+    /// can ever carry a value the target accepts.
+    static func compatible(_ from: ValueType, _ to: ValueType) -> Bool {
+        if from == .any || to == .any { return true }
+        if from == .number { return to == .number || to == .int || to == .double }
+        return to.accepts(kind: from)
+    }
+
+    /// A cycle in `adjacency` (node indices in order), or nil.
+    static func findCycle(_ adjacency: [[Int]]) -> [Int]? {
+        var state = [UInt8](repeating: 0, count: adjacency.count)  // 0 new, 1 on stack, 2 done
+        var parent = [Int](repeating: -1, count: adjacency.count)
+        for start in adjacency.indices where state[start] == 0 {
+            var stack: [(node: Int, next: Int)] = [(start, 0)]
+            state[start] = 1
+            while let top = stack.last {
+                let n = top.node
+                if top.next < adjacency[n].count {
+                    stack[stack.count - 1].next += 1
+                    let m = adjacency[n][top.next]
+                    if state[m] == 1 {
+                        var cycle = [m]
+                        var x = n
+                        while x != m && x >= 0 { cycle.insert(x, at: 1); x = parent[x] }
+                        return cycle
+                    }
+                    if state[m] == 0 {
+                        state[m] = 1
+                        parent[m] = n
+                        stack.append((m, 0))
+                    }
+                } else {
+                    state[n] = 2
+                    stack.removeLast()
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Resolves a node's type, params, constants and strategy.
+    mutating func resolveNode(_ n: GraphNode) -> GraphPlan.Node? {
+        let spec: NodeSpec
+        let isLoop = n.type == LoopNode.typeName
+        if isLoop {
+            guard !n.carry.isEmpty else {
+                error(n.path, node: n.id, "loop '\(n.id)' needs \"carry\": the variables it carries, e.g. {\"i\": \"int\"}")
+                return nil
+            }
+            spec = LoopNode.spec(carry: n.carry)
+            if !n.params.isEmpty { error(n.path + ".params", node: n.id, "a loop node takes no params") }
+            if let s = n.strategy, s != .loop {
+                error(n.path + ".strategy", node: n.id, "a loop node's strategy is \"loop\"")
+            }
+        } else {
+            guard let s = catalog.spec(named: n.type) else {
+                let near = catalog.suggestions(for: n.type)
+                error(n.path + ".type", node: n.id, "unknown node type '\(n.type)'"
+                        + (near.isEmpty ? "; run `weft plugins` to list the node types, or load the plugin with --plugins DIR"
+                           : "; did you mean \(near.map { "'\($0)'" }.joined(separator: " or "))?"))
+                return nil
+            }
+            spec = s
+            if !n.carry.isEmpty { error(n.path + ".carry", node: n.id, "\"carry\" is for loop nodes only") }
+            if n.maxIterations != nil { error(n.path + ".max_iterations", node: n.id, "\"max_iterations\" is for loop nodes only") }
+            if n.strategy == .loop {
+                error(n.path + ".strategy", node: n.id, "strategy \"loop\" belongs to nodes of type \"loop\"")
+            }
+            if n.strategy == .conditional && !spec.outputs.contains(where: \.optional) {
+                error(n.path + ".strategy", node: n.id, "node '\(n.id)' (\(n.type)) cannot be conditional: it has no optional outputs to choose between")
+            }
+        }
+        // Params.
+        var params: [String: WeftValue] = [:]
+        for p in n.params {
+            guard let port = spec.params.first(where: { $0.name == p.name }) else {
+                error(p.path, node: n.id, "node '\(n.id)' (\(n.type)) has no param '\(p.name)'" + hint(p.name, among: spec.params.map(\.name)))
+                continue
+            }
+            guard let c = port.type.coerce(p.value) else {
+                error(p.path, node: n.id, "param '\(p.name)' of node '\(n.id)' must be \(port.type), not \(p.value.kind) \(JSON.encode(p.value))")
+                continue
+            }
+            params[p.name] = c
+        }
+        for port in spec.params where !port.optional && params[port.name] == nil {
+            error(n.path + ".params", node: n.id, "node '\(n.id)' (\(n.type)) needs param '\(port.name)' (\(port.type))")
+        }
+        // Constants.
+        var constants: [Int: WeftValue] = [:]
+        for c in n.constants {
+            guard let p = spec.inputs.firstIndex(where: { $0.name == c.port }) else {
+                error(c.path, node: n.id, "node '\(n.id)' (\(n.type)) has no input '\(c.port)'" + hint(c.port, among: spec.inputs.map(\.name)))
+                continue
+            }
+            if isLoop && LoopNode.isBackInput(p, carryCount: n.carry.count) {
+                error(c.path, node: n.id, "loop input '\(c.port)' must come from the loop body, not a constant")
+                continue
+            }
+            guard let v = spec.inputs[p].type.coerce(c.value) else {
+                error(c.path, node: n.id, "input '\(c.port)' of node '\(n.id)' takes \(spec.inputs[p].type), not \(c.value.kind) \(JSON.encode(c.value))")
+                continue
+            }
+            constants[p] = v
+        }
+        return GraphPlan.Node(id: n.id, type: n.type, label: n.label, spec: spec, params: params, constants: constants,
+                              strategy: isLoop ? .loop : (n.strategy ?? .sequential), join: n.join,
+                              maxIterations: n.maxIterations ?? LoopNode.defaultMaxIterations,
+                              carryCount: n.carry.count, enclosingLoop: nil, path: n.path)
+    }
+}
