@@ -229,7 +229,9 @@ typedef struct weft_host {
 
     /** Registers one node type. Names are checked ([A-Za-z_][A-Za-z0-9_]*,
      *  unique in the plugin), types and defaults are checked; an invalid
-     *  descriptor returns an error status and fails the whole plugin load.
+     *  descriptor returns an error status and fails the whole plugin load
+     *  (the host reports its own reason for it; `init` may simply return
+     *  the status).
      *  Returns WEFT_OK, WEFT_ERR_INVALID, WEFT_ERR_DUPLICATE, WEFT_ERR_HANDLE. */
     weft_status_t (*register_node)(weft_registry_t *reg,
                                    const weft_node_desc_t *desc);
@@ -258,12 +260,16 @@ typedef struct weft_host {
     weft_value_t (*param)(weft_ctx_t *ctx, int32_t index);
 
     /** Sets output port `index` to `value` (the host copies it) and fires
-     *  that port. Writing one port twice is WEFT_ERR_STATE. Only in `run`. */
+     *  that port. Writing one port twice is WEFT_ERR_STATE. Any handle of
+     *  this call may be passed, an input's or a param's included. The value
+     *  must fit the port's type (WEFT_ERR_TYPE otherwise). Only in `run`. */
     weft_status_t (*output)(weft_ctx_t *ctx, int32_t index, weft_value_t value);
 
-    /** Fires output `index` without data (it carries null) — the way a
-     *  branching node picks a path. Outputs that stay unwritten do not fire;
-     *  their downstream path is dead. Only in `run`. */
+    /** Fires output `index` without data — it carries null, whatever the
+     *  port's type — the way a branching node picks a path. Firing counts as
+     *  writing the port (a required output may be fired); firing a port
+     *  already written changes nothing. Outputs that stay unwritten do not
+     *  fire; their downstream path is dead. Only in `run`. */
     weft_status_t (*fire)(weft_ctx_t *ctx, int32_t index);
 
     /** Records the failure message (copied) for this call. Returns
@@ -388,20 +394,22 @@ typedef struct weft_plugin_entry {
 /** Defines the entry symbol. Use once per plugin, at file scope:
  *
  *      static weft_status_t my_init(const weft_host_t *h, weft_registry_t *r);
- *      WEFT_PLUGIN("demo", "1.0.0", "A demo plugin", my_init, NULL)
- */
+ *      WEFT_PLUGIN("demo", "1.0.0", "A demo plugin", my_init, NULL);
+ *
+ *  The macro ends without a semicolon: write one after it, as after any
+ *  declaration. */
 #ifdef __cplusplus
 #define WEFT_PLUGIN(NAME, VERSION, SUMMARY, INIT, DEINIT)                    \
     extern "C" WEFT_PLUGIN_EXPORT const weft_plugin_entry_t weft_plugin_entry; \
     extern "C" WEFT_PLUGIN_EXPORT const weft_plugin_entry_t weft_plugin_entry = { \
         WEFT_PLUGIN_ABI_VERSION, sizeof(weft_plugin_entry_t), NAME, VERSION,   \
-        SUMMARY, INIT, DEINIT};
+        SUMMARY, INIT, DEINIT}
 #else
 #define WEFT_PLUGIN(NAME, VERSION, SUMMARY, INIT, DEINIT)                    \
     WEFT_PLUGIN_EXPORT extern const weft_plugin_entry_t weft_plugin_entry;   \
     WEFT_PLUGIN_EXPORT const weft_plugin_entry_t weft_plugin_entry = {       \
         WEFT_PLUGIN_ABI_VERSION, sizeof(weft_plugin_entry_t), NAME, VERSION,   \
-        SUMMARY, INIT, DEINIT};
+        SUMMARY, INIT, DEINIT}
 #endif
 
 #ifdef __cplusplus

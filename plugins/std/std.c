@@ -62,7 +62,7 @@ static weft_status_t std_init(const weft_host_t *host, weft_registry_t *reg)
 WEFT_PLUGIN("std", "1.0.0",
             "Standard nodes: arithmetic, comparison, logic, branching, "
             "strings, lists, constants, conversions",
-            std_init, NULL)
+            std_init, NULL);
 
 /* ------------------------------------------------------------------------ */
 /* Failing                                                                  */

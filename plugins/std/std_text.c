@@ -240,9 +240,12 @@ static weft_status_t run_format(weft_ctx_t *ctx, void *state)
     if (kind < 0)
         return std_failf(ctx, "std.format: cannot read input 'args': %s",
                          std_host_reason(ctx));
-    if (kind == WEFT_TYPE_LIST || kind == WEFT_TYPE_MAP)
+    if (kind == WEFT_TYPE_LIST || kind == WEFT_TYPE_MAP) {
         nargs = H->length(ctx, args);
-    else if (kind != WEFT_TYPE_ANY)
+        if (nargs < 0)
+            return std_failf(ctx, "std.format: cannot read input 'args': %s",
+                             std_host_reason(ctx));
+    } else if (kind != WEFT_TYPE_ANY)
         nargs = 1;  /* a single non-list, non-map value: one argument */
 
     while (i < tl && !buf.error) {
@@ -287,20 +290,25 @@ static weft_status_t run_format(weft_ctx_t *ctx, void *state)
             i = j + 1;
             run = i;
             if (kind == WEFT_TYPE_MAP) {
-                char key[260];
+                char small[256];
+                char *key = small;
                 if (flen == 0) {
                     std_buf_free(&buf);
                     return format_fail(ctx, "placeholder", field, 0, open,
                                        " needs a list of args, got a map");
                 }
-                if (flen >= sizeof key || memchr(field, '\0', flen) != NULL) {
-                    std_buf_free(&buf);
-                    return format_fail(ctx, "no key in args for placeholder",
-                                       field, flen, open, "");
+                /* map keys are C strings: a field with a NUL matches none */
+                if (memchr(field, '\0', flen) == NULL) {
+                    if (flen >= sizeof small) key = (char *)malloc(flen + 1);
+                    if (key == NULL) {
+                        std_buf_free(&buf);
+                        return std_failf(ctx, "std.format: out of memory");
+                    }
+                    memcpy(key, field, flen);
+                    key[flen] = '\0';
+                    v = H->map_get(ctx, args, key);
+                    if (key != small) free(key);
                 }
-                memcpy(key, field, flen);
-                key[flen] = '\0';
-                v = H->map_get(ctx, args, key);
                 if (v == WEFT_NO_VALUE) {
                     std_buf_free(&buf);
                     return format_fail(ctx, "no key in args for placeholder",
@@ -311,22 +319,31 @@ static weft_status_t run_format(weft_ctx_t *ctx, void *state)
                 if (flen == 0) {
                     index = next_auto++;
                 } else if (!all_digits(field, flen)) {
+                    char why[64];
                     std_buf_free(&buf);
+                    if (kind == WEFT_TYPE_ANY)
+                        snprintf(why, sizeof why, " needs a map of args, but "
+                                 "args is not connected");
+                    else
+                        snprintf(why, sizeof why, " needs a map of args, got "
+                                 "%s", std_kind_name(kind));
                     return format_fail(ctx, "named placeholder", field, flen,
-                                       open, kind == WEFT_TYPE_ANY
-                                           ? " needs a map of args, but args "
-                                             "is not connected"
-                                           : " needs a map of args");
+                                       open, why);
                 } else if (std_parse_int(field, flen, &index) != 0) {
-                    index = INT64_MAX;  /* absurdly large: out of range */
+                    index = INT64_MAX;  /* beyond int64: surely out of range */
                 }
                 if (index >= nargs) {
+                    char why[96];
                     std_buf_free(&buf);
-                    return std_failf(ctx, "std.format: placeholder at byte %lu "
-                                          "wants argument %" PRId64 " but "
-                                          "args has %" PRId64 " item%s",
-                                     (unsigned long)open, index, nargs,
-                                     nargs == 1 ? "" : "s");
+                    if (kind == WEFT_TYPE_ANY)
+                        snprintf(why, sizeof why, " wants argument %" PRId64
+                                 ", but args is not connected", index);
+                    else
+                        snprintf(why, sizeof why, " wants argument %" PRId64
+                                 ", but args has %" PRId64 " item%s", index,
+                                 nargs, nargs == 1 ? "" : "s");
+                    return format_fail(ctx, "placeholder", field, flen, open,
+                                       why);
                 }
                 if (kind == WEFT_TYPE_LIST) {
                     v = H->list_get(ctx, args, (size_t)index);

@@ -29,4 +29,4 @@ static weft_status_t bad_init(const weft_host_t *h, weft_registry_t *r) {
 #endif
     return h->register_node(r, &d);
 }
-WEFT_PLUGIN("baddesc", "1.0", "Invalid descriptors", bad_init, NULL)
+WEFT_PLUGIN("baddesc", "1.0", "Invalid descriptors", bad_init, NULL);

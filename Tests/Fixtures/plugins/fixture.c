@@ -194,4 +194,4 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     return WEFT_OK;
 }
 
-WEFT_PLUGIN(FIXTURE_NAME, "1.2.3", "Test fixture plugin", fixture_init, NULL)
+WEFT_PLUGIN(FIXTURE_NAME, "1.2.3", "Test fixture plugin", fixture_init, NULL);

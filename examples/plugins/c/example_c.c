@@ -197,4 +197,4 @@ static weft_status_t example_init(const weft_host_t *h, weft_registry_t *reg)
 }
 
 WEFT_PLUGIN("example_c", "1.0.0",
-            "Example plugin in C: greet and scale", example_init, NULL)
+            "Example plugin in C: greet and scale", example_init, NULL);

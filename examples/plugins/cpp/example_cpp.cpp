@@ -90,4 +90,4 @@ weft_status_t example_init(const weft_host_t *host, weft_registry_t *reg) {
 } // namespace
 
 WEFT_PLUGIN("example_cpp", "1.0.0", "Example plugin in C++: greet and scale", example_init,
-            nullptr)
+            nullptr);
