@@ -31,6 +31,19 @@ public enum WeftValue: Sendable, Hashable {
 }
 
 extension WeftValue {
+    /// A map from key–value pairs, in order (a repeated key keeps the last value).
+    public static func object(_ pairs: [(String, WeftValue)]) -> WeftValue {
+        var m = OrderedDictionary<String, WeftValue>()
+        for (k, v) in pairs { m[k] = v }
+        return .map(m)
+    }
+
+    /// The entries of a map in order; nil for other kinds.
+    public var mapEntries: [(key: String, value: WeftValue)]? {
+        if case .map(let m) = self { return m.map { (key: $0.key, value: $0.value) } }
+        return nil
+    }
+
     /// The keys of a map in order; empty for other kinds.
     public var mapKeys: [String] {
         if case .map(let m) = self { return Array(m.keys) }

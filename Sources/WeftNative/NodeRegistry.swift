@@ -1,5 +1,5 @@
 import Synchronization
-import WeftCore
+public import WeftCore
 
 /// Every node type known to one engine, by full name (`plugin.node`).
 ///
@@ -35,7 +35,7 @@ public final class NodeRegistry: Sendable {
     }
 
     /// Known full names closest to `name` (for "did you mean" hints), best first.
-    public func suggestions(for name: String, limit: Int = 3) -> [String] {
+    public func suggestions(for name: String, limit: Int) -> [String] {
         let names = state.withLock { Array($0.nodes.keys) }
         return EditDistance.closest(to: name, among: names, limit: limit)
     }
@@ -72,4 +72,9 @@ public final class NodeRegistry: Sendable {
         }
         if let result { throw result }
     }
+}
+
+extension NodeRegistry: NodeCatalog {
+    public func spec(named fullName: String) -> NodeSpec? { node(named: fullName)?.spec }
+    public func suggestions(for name: String) -> [String] { suggestions(for: name, limit: 3) }
 }

@@ -1,0 +1,156 @@
+import WeftCore
+import WeftNative
+
+/// A graph ready to run: node types bound, node instances created (each
+/// node's `create` has run), ids turned into indices and edges into flat
+/// arrays, so the run loop does no string lookups.
+///
+/// One run at a time: `Scheduler.run` refuses a second concurrent run of the
+/// same compiled graph. Compile the graph again to run it concurrently.
+/// Instances live as long as this object (their `destroy` runs in its
+/// deinit), so stateful nodes keep their state from one run to the next.
+public final class CompiledGraph: @unchecked Sendable {
+    public let plan: GraphPlan
+
+    /// Per node: its instance (nil for loop nodes).
+    let instances: [NodeInstance?]
+    let strategies: [any ExecutionStrategy]
+    let ids: [String]
+
+    // Slots: one per node input port.
+    let slotBase: [Int]
+    let slotCount: Int
+    /// Per slot: the port is required (no default, not optional).
+    let slotRequired: [Bool]
+    /// Slots holding constants from the file (never cleared).
+    let constants: [(slot: Int, value: WeftValue)]
+
+    // Edges, flattened.
+    let edgeTarget: [Int]
+    let edgeSlot: [Int]
+    let edgeIsBack: [Bool]
+    /// Per node, per output port: the edges leaving it.
+    let outEdges: [[[Int]]]
+    /// Per graph input: the edges leaving it.
+    let inputEdges: [[Int]]
+    /// Per node: non-back edges coming in.
+    let inEdges: [[Int]]
+    /// Per node: whether edges fill every one of its input slots it waits on
+    /// with a single edge (join all) — used to tell "all dead".
+    let join: [JoinPolicy]
+    let enclosingLoop: [Int?]
+    /// Per node, per output port: graph output indices fed by it.
+    let outputTaps: [[[Int]]]
+
+    /// Per loop node.
+    struct Loop {
+        var carry: Int
+        var maxIterations: Int
+        /// Every node in the body, nested bodies included.
+        var body: [Int]
+        /// Nodes whose innermost loop is this one.
+        var directMembers: Int
+        /// Edges re-armed at each iteration: into the body from inside it
+        /// (or from the loop), plus the loop's own back edges.
+        var resetEdges: [Int]
+    }
+    let loops: [Int: Loop]
+
+    let running = RunningFlag()
+
+    /// Binds `plan` to the node types in `registry` and creates every node
+    /// instance. - Throws: `NodeError` if a node type is missing or a
+    /// node's `create` fails (instances already made are destroyed).
+    public init(plan: GraphPlan, registry: NodeRegistry) throws(NodeError) {
+        self.plan = plan
+        let nodes = plan.nodes
+        var instances: [NodeInstance?] = []
+        for n in nodes {
+            if n.isLoop {
+                instances.append(nil)
+                continue
+            }
+            guard let type = registry.node(named: n.type) else {
+                throw NodeError(nodeId: n.id, type: n.type, message: "node type '\(n.type)' is not loaded")
+            }
+            instances.append(try NodeInstance(type: type, nodeId: n.id, params: n.params))
+        }
+        self.instances = instances
+        ids = nodes.map(\.id)
+        strategies = nodes.map { n -> any ExecutionStrategy in
+            switch n.strategy {
+            case .sequential: SequentialStrategy()
+            case .conditional: ConditionalStrategy()
+            case .loop: LoopStrategy()
+            case .parallel: ParallelStrategy()
+            }
+        }
+        var base: [Int] = []
+        var required: [Bool] = []
+        var total = 0
+        for n in nodes {
+            base.append(total)
+            total += n.spec.inputs.count
+            required += n.spec.inputs.map { !$0.optional }
+        }
+        slotBase = base
+        slotCount = total
+        slotRequired = required
+        constants = nodes.enumerated().flatMap { i, n in n.constants.map { (slot: base[i] + $0.key, value: $0.value) } }
+
+        var outEdges = nodes.map { [[Int]](repeating: [], count: $0.spec.outputs.count) }
+        var inputEdges = [[Int]](repeating: [], count: plan.inputs.count)
+        var inEdges = [[Int]](repeating: [], count: nodes.count)
+        var edgeTarget: [Int] = [], edgeSlot: [Int] = [], edgeIsBack: [Bool] = []
+        for (i, e) in plan.edges.enumerated() {
+            edgeTarget.append(e.target)
+            edgeSlot.append(base[e.target] + e.targetPort)
+            edgeIsBack.append(e.isBack)
+            switch e.source {
+            case .node(let s, let p): outEdges[s][p].append(i)
+            case .graphInput(let g): inputEdges[g].append(i)
+            }
+            if !e.isBack { inEdges[e.target].append(i) }
+        }
+        self.edgeTarget = edgeTarget
+        self.edgeSlot = edgeSlot
+        self.edgeIsBack = edgeIsBack
+        self.outEdges = outEdges
+        self.inputEdges = inputEdges
+        self.inEdges = inEdges
+        join = nodes.map(\.join)
+        enclosingLoop = nodes.map(\.enclosingLoop)
+        var taps = nodes.map { [[Int]](repeating: [], count: $0.spec.outputs.count) }
+        for (o, out) in plan.outputs.enumerated() { taps[out.node][out.port].append(o) }
+        outputTaps = taps
+
+        var loops: [Int: Loop] = [:]
+        for (l, body) in plan.loopBodies {
+            let inBody = Set(body)
+            var reset: [Int] = []
+            for (i, e) in plan.edges.enumerated() {
+                let sourceInside: Bool
+                switch e.source {
+                case .node(let s, _): sourceInside = s == l || inBody.contains(s)
+                case .graphInput: sourceInside = false
+                }
+                if (inBody.contains(e.target) && sourceInside) || (e.target == l && e.isBack) { reset.append(i) }
+            }
+            loops[l] = Loop(carry: nodes[l].carryCount, maxIterations: nodes[l].maxIterations, body: body,
+                            directMembers: nodes.filter { $0.enclosingLoop == l }.count, resetEdges: reset)
+        }
+        self.loops = loops
+    }
+
+    /// Node count.
+    public var count: Int { ids.count }
+}
+
+/// Guards against two concurrent runs of one compiled graph.
+final class RunningFlag: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var busy = false
+
+    func acquire() -> Bool { lock.withLock { if busy { return false }; busy = true; return true } }
+    func release() { lock.withLock { busy = false } }
+}

@@ -1,0 +1,114 @@
+import WeftCore
+
+/// How a run ended.
+public enum RunOutcome: Sendable, Equatable {
+    case succeeded
+    /// A node failed or a limit was hit. `node` is the node id, if any.
+    case failed(message: String, node: String?)
+    case cancelled
+
+    public var name: String {
+        switch self {
+        case .succeeded: "succeeded"
+        case .failed: "failed"
+        case .cancelled: "cancelled"
+        }
+    }
+}
+
+/// One thing that happened in a run. Times are nanoseconds on the monotonic
+/// clock since the run started; `thread` is 0 for the scheduler thread and
+/// 1… for pool workers.
+public enum RunEvent: Sendable, Equatable {
+    case runStarted(time: UInt64, nodes: Int, mode: RunMode, workers: Int)
+    case nodeStarted(time: UInt64, node: Int, id: String, thread: Int)
+    case nodeFinished(time: UInt64, node: Int, id: String, thread: Int, duration: UInt64)
+    case nodeFailed(time: UInt64, node: Int, id: String, thread: Int, message: String)
+    /// The node was on a dead path (an untaken branch) and did not run.
+    case nodeSkipped(time: UInt64, node: Int, id: String)
+    /// A loop starts iteration `iteration` (0-based).
+    case loopIteration(time: UInt64, node: Int, id: String, iteration: Int)
+    case runFinished(time: UInt64, outcome: RunOutcome, steps: Int)
+
+    public var time: UInt64 {
+        switch self {
+        case .runStarted(let t, _, _, _), .nodeStarted(let t, _, _, _), .nodeFinished(let t, _, _, _, _),
+             .nodeFailed(let t, _, _, _, _), .nodeSkipped(let t, _, _), .loopIteration(let t, _, _, _),
+             .runFinished(let t, _, _):
+            t
+        }
+    }
+
+    /// The event as one JSON object (the `--events` line format).
+    public var jsonValue: WeftValue {
+        switch self {
+        case .runStarted(let t, let nodes, let mode, let workers):
+            ["event": "run_started", "time_ns": .int(Int64(t)), "nodes": .int(Int64(nodes)),
+             "mode": .string(mode.rawValue), "workers": .int(Int64(workers))]
+        case .nodeStarted(let t, _, let id, let thread):
+            ["event": "node_started", "time_ns": .int(Int64(t)), "node": .string(id), "thread": .int(Int64(thread))]
+        case .nodeFinished(let t, _, let id, let thread, let d):
+            ["event": "node_finished", "time_ns": .int(Int64(t)), "node": .string(id), "thread": .int(Int64(thread)),
+             "duration_ns": .int(Int64(d))]
+        case .nodeFailed(let t, _, let id, let thread, let message):
+            ["event": "node_failed", "time_ns": .int(Int64(t)), "node": .string(id), "thread": .int(Int64(thread)),
+             "message": .string(message)]
+        case .nodeSkipped(let t, _, let id):
+            ["event": "node_skipped", "time_ns": .int(Int64(t)), "node": .string(id)]
+        case .loopIteration(let t, _, let id, let i):
+            ["event": "loop_iteration", "time_ns": .int(Int64(t)), "node": .string(id), "iteration": .int(Int64(i))]
+        case .runFinished(let t, let outcome, let steps):
+            {
+                var v: WeftValue = ["event": "run_finished", "time_ns": .int(Int64(t)), "outcome": .string(outcome.name),
+                                    "steps": .int(Int64(steps))]
+                if case .failed(let message, let node) = outcome {
+                    v = ["event": "run_finished", "time_ns": .int(Int64(t)), "outcome": .string(outcome.name),
+                         "steps": .int(Int64(steps)), "message": .string(message),
+                         "node": node.map { .string($0) } ?? .null]
+                }
+                return v
+            }()
+        }
+    }
+}
+
+/// Receives a run's events. Called serially (never two calls at once) but
+/// from the scheduler thread or a worker thread; keep it quick.
+public protocol RunObserver: AnyObject, Sendable {
+    func receive(_ event: RunEvent)
+}
+
+/// Collects events in memory (for tests and small tools).
+public final class EventRecorder: RunObserver, @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var stored: [RunEvent] = []
+
+    public init() {}
+
+    public func receive(_ event: RunEvent) { lock.withLock { stored.append(event) } }
+
+    public var events: [RunEvent] { lock.withLock { stored } }
+}
+
+/// Fans events out to observers, one at a time.
+final class EventHub: @unchecked Sendable {
+    let observers: [any RunObserver]
+    let start: UInt64
+    private let lock = ConditionLock()
+
+    init(observers: [any RunObserver], start: UInt64) {
+        self.observers = observers
+        self.start = start
+    }
+
+    var isEmpty: Bool { observers.isEmpty }
+
+    func now() -> UInt64 { MonotonicClock.now() &- start }
+
+    func emit(_ event: RunEvent) {
+        guard !observers.isEmpty else { return }
+        lock.withLock {
+            for o in observers { o.receive(event) }
+        }
+    }
+}

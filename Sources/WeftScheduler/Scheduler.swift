@@ -1,0 +1,434 @@
+import WeftCore
+import WeftNative
+
+/// Runs compiled graphs.
+///
+/// ```swift
+/// let plan = try GraphValidator.load(text: json, catalog: registry)
+/// let graph = try CompiledGraph(plan: plan, registry: registry)
+/// let result = try Scheduler.run(graph, inputs: ["n": 10])
+/// print(result.outputsJSON)
+/// ```
+///
+/// A ready queue drives the run: a node becomes ready when each of its
+/// connected inputs holds a value or is dead. Outputs a node did not fire
+/// are dead; a node whose required inputs include a dead one (or whose
+/// inputs are all dead) is skipped and passes "dead" on, so the join after
+/// an if/else runs with the branch that fired. The calling thread is the
+/// scheduler thread; in parallel mode node calls run on a worker pool.
+public enum Scheduler {
+    /// Runs `graph` once and returns when it has finished, failed or been
+    /// cancelled.
+    /// - Throws: `RunInputError` for unknown, missing or mistyped inputs, or
+    ///   if the graph is already running.
+    public static func run(_ graph: CompiledGraph, inputs: [String: WeftValue] = [:], options: RunOptions = RunOptions(),
+                           cancellation: CancellationToken = CancellationToken()) throws(RunInputError) -> RunResult {
+        let values = try resolveInputs(graph.plan, inputs)
+        guard graph.running.acquire() else {
+            throw RunInputError(messages: ["this compiled graph is already running; compile it again to run it concurrently"])
+        }
+        defer { graph.running.release() }
+        let state = RunState(graph: graph, options: options, cancellation: cancellation)
+        return state.run(inputs: values)
+    }
+
+    /// Checks run inputs against the graph's declared inputs.
+    static func resolveInputs(_ plan: GraphPlan, _ given: [String: WeftValue]) throws(RunInputError) -> [WeftValue] {
+        var errors: [String] = []
+        for name in given.keys.sorted() where !plan.inputs.contains(where: { $0.name == name }) {
+            let known = plan.inputs.map(\.name)
+            errors.append("unknown graph input '\(name)'; "
+                              + (known.isEmpty ? "this graph declares no inputs" : "it declares: \(known.joined(separator: ", "))"))
+        }
+        var values: [WeftValue] = []
+        for input in plan.inputs {
+            if let v = given[input.name] {
+                if let c = input.type.coerce(v) { values.append(c) } else {
+                    errors.append("input '\(input.name)' must be \(input.type), got \(v.kind) \(JSON.encode(v))")
+                    values.append(.null)
+                }
+            } else if let d = input.defaultValue {
+                values.append(d)
+            } else {
+                errors.append("missing graph input '\(input.name)' (\(input.type)); give it with --input \(input.name)=VALUE")
+                values.append(.null)
+            }
+        }
+        if !errors.isEmpty { throw RunInputError(messages: errors) }
+        return values
+    }
+}
+
+/// The state of one run. Touched only by the scheduler thread; workers hand
+/// results back through `completions`.
+final class RunState: @unchecked Sendable {
+    enum Slot: Equatable {
+        case empty
+        case value(WeftValue)
+        case dead
+    }
+
+    struct LoopRun {
+        var iteration: Int
+        var current: [WeftValue]
+        /// Direct members of the body not yet finished this iteration.
+        var outstanding: Int
+        var started: UInt64
+    }
+
+    struct Completion {
+        var node: Int
+        var result: Result<NodeOutputs, NodeError>
+    }
+
+    let graph: CompiledGraph
+    let options: RunOptions
+    let cancellation: CancellationToken
+    let events: EventHub
+
+    var slots: [Slot]
+    var delivered: [Bool]
+    var pending: [Int]
+    /// Join-any nodes: already started this activation.
+    var started: [Bool]
+    var loopState: [Int: LoopRun] = [:]
+    var outputs: [WeftValue?]
+
+    private var ready: [Int] = []
+    private var readyHead = 0
+    private var loopsToCheck: [Int] = []
+    var steps = 0
+    var failure: (message: String, node: String?)?
+    private var inflight = 0
+    private var pool: WorkerPool?
+    private let context = CallContext()
+    private let completionLock = ConditionLock()
+    private var completions: [Completion] = []
+
+    init(graph: CompiledGraph, options: RunOptions, cancellation: CancellationToken) {
+        self.graph = graph
+        self.options = options
+        self.cancellation = cancellation
+        events = EventHub(observers: options.observers, start: MonotonicClock.now())
+        slots = Array(repeating: .empty, count: graph.slotCount)
+        delivered = Array(repeating: false, count: graph.edgeTarget.count)
+        pending = graph.inEdges.map(\.count)
+        started = Array(repeating: false, count: graph.count)
+        outputs = Array(repeating: nil, count: graph.plan.outputs.count)
+    }
+
+    // MARK: the run loop
+
+    func run(inputs: [WeftValue]) -> RunResult {
+        let t0 = MonotonicClock.now()
+        events.emit(.runStarted(time: 0, nodes: graph.count, mode: options.mode,
+                                workers: options.mode == .parallel ? options.workers : 1))
+        cancellation.whenCancelled { [completionLock] in completionLock.withLock { completionLock.broadcast() } }
+        for c in graph.constants { slots[c.slot] = .value(c.value) }
+        for (g, edges) in graph.inputEdges.enumerated() {
+            for e in edges { deliver(edge: e, .value(inputs[g])) }
+        }
+        // Sources: nodes with nothing to wait for, outside every loop body.
+        for n in 0..<graph.count where graph.inEdges[n].isEmpty && graph.enclosingLoop[n] == nil && !graph.plan.nodes[n].isLoop {
+            enqueue(n)
+        }
+        loop()
+        pool?.shutdown()
+
+        let outcome: RunOutcome
+        if let failure {
+            outcome = .failed(message: failure.message, node: failure.node)
+        } else if cancellation.isCancelled {
+            outcome = .cancelled
+        } else {
+            outcome = .succeeded
+        }
+        events.emit(.runFinished(time: events.now(), outcome: outcome, steps: steps))
+        var fired: [(name: String, value: WeftValue)] = []
+        var missing: [String] = []
+        for (i, o) in graph.plan.outputs.enumerated() {
+            if let v = outputs[i] { fired.append((o.name, v)) } else { missing.append(o.name) }
+        }
+        return RunResult(outcome: outcome, outputs: fired, missingOutputs: missing, steps: steps,
+                         duration: MonotonicClock.now() - t0)
+    }
+
+    private func loop() {
+        while true {
+            if failure != nil || cancellation.isCancelled {
+                if inflight == 0 { return }
+                drainCompletions(process: false)
+                continue
+            }
+            if let l = loopsToCheck.popLast() {
+                (graph.strategies[l] as? LoopStrategy)?.bodyFinished(l, self)
+                continue
+            }
+            if readyHead < ready.count {
+                let n = ready[readyHead]
+                readyHead += 1
+                if readyHead == ready.count { ready.removeAll(keepingCapacity: true); readyHead = 0 }
+                process(n)
+                continue
+            }
+            if inflight > 0 {
+                drainCompletions(process: true)
+                continue
+            }
+            return
+        }
+    }
+
+    /// Waits (briefly) for pool results and handles them. With `process`
+    /// false (after a failure or cancel) results are only counted.
+    private func drainCompletions(process: Bool) {
+        completionLock.lock()
+        if completions.isEmpty { completionLock.wait(nanoseconds: 50_000_000) }
+        let done = completions
+        completions.removeAll(keepingCapacity: true)
+        completionLock.unlock()
+        for c in done {
+            inflight -= 1
+            if process && failure == nil && !cancellation.isCancelled { handle(c.node, c.result) }
+        }
+    }
+
+    private func enqueue(_ n: Int) { ready.append(n) }
+
+    /// A node whose inputs are complete: skip it, or hand it to its strategy.
+    private func process(_ n: Int) {
+        let node = graph.plan.nodes[n]
+        if node.isLoop {
+            graph.strategies[n].start(n, self)
+            return
+        }
+        if graph.join[n] == .all && onDeadPath(n) {
+            skip(n)
+            return
+        }
+        graph.strategies[n].start(n, self)
+    }
+
+    /// Join-all nodes: a required input is dead, or every input that edges
+    /// fill is dead.
+    private func onDeadPath(_ n: Int) -> Bool {
+        let base = graph.slotBase[n]
+        let count = graph.plan.nodes[n].spec.inputs.count
+        var anyEdgeValue = false
+        var anyEdge = false
+        for p in 0..<count {
+            let s = slots[base + p]
+            if s == .dead && graph.slotRequired[base + p] { return true }
+            if case .value = s { anyEdgeValue = true }
+        }
+        for e in graph.inEdges[n] {
+            anyEdge = true
+            if case .value = slots[graph.edgeSlot[e]] { anyEdgeValue = true }
+        }
+        return anyEdge && !anyEdgeValue
+    }
+
+    // MARK: executing nodes
+
+    /// Runs node `n` now on this thread, or submits it to the pool.
+    func execute(_ n: Int, onPool: Bool) {
+        guard let instance = graph.instances[n] else { return }
+        steps += 1
+        if steps > options.maxSteps {
+            fail(node: n, "the run reached max_steps (\(options.maxSteps) node executions) at node '\(graph.ids[n])'; "
+                     + "raise it with --max-steps, or check for a loop that never ends")
+            return
+        }
+        let base = graph.slotBase[n]
+        var inputs: [WeftValue?] = []
+        inputs.reserveCapacity(instance.type.spec.inputs.count)
+        for p in 0..<instance.type.spec.inputs.count {
+            if case .value(let v) = slots[base + p] { inputs.append(v) } else { inputs.append(nil) }
+        }
+        if !onPool {
+            let t = events.isEmpty ? 0 : events.now()
+            events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: 0))
+            let result = instance.run(inputs: inputs, context: context)
+            report(n, result, start: t, thread: 0)
+            handle(n, result)
+            return
+        }
+        inflight += 1
+        let pool = self.pool ?? {
+            let p = WorkerPool(computeThreads: options.workers, maxBlockingThreads: options.maxBlockingThreads)
+            self.pool = p
+            return p
+        }()
+        let blocking = instance.type.spec.flags.contains(.blocking)
+        let frozen = inputs
+        pool.submit(blocking: blocking) { [self] thread, ctx in
+            let t = events.now()
+            events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: thread))
+            let result = instance.run(inputs: frozen, context: ctx)
+            report(n, result, start: t, thread: thread)
+            completionLock.withLock {
+                completions.append(Completion(node: n, result: result))
+                completionLock.signal()
+            }
+        }
+    }
+
+    private func report(_ n: Int, _ result: Result<NodeOutputs, NodeError>, start: UInt64, thread: Int) {
+        guard !events.isEmpty else { return }
+        let t = events.now()
+        switch result {
+        case .success:
+            events.emit(.nodeFinished(time: t, node: n, id: graph.ids[n], thread: thread, duration: t - start))
+        case .failure(let e):
+            events.emit(.nodeFailed(time: t, node: n, id: graph.ids[n], thread: thread, message: e.message))
+        }
+    }
+
+    private func handle(_ n: Int, _ result: Result<NodeOutputs, NodeError>) {
+        switch result {
+        case .success(let out): graph.strategies[n].finish(n, out.values, self)
+        case .failure(let e): recordFailure(e.description, node: graph.ids[n])
+        }
+    }
+
+    /// Fails the run because of node `n` (the message is prefixed with it).
+    func fail(node n: Int, _ message: String) {
+        if !events.isEmpty {
+            events.emit(.nodeFailed(time: events.now(), node: n, id: graph.ids[n], thread: 0, message: message))
+        }
+        recordFailure("node '\(graph.ids[n])' (\(graph.plan.nodes[n].type)): \(message)", node: graph.ids[n])
+    }
+
+    private func recordFailure(_ message: String, node: String?) {
+        if failure == nil { failure = (message, node) }
+    }
+
+    // MARK: values along edges
+
+    /// Delivers a node's outputs: fired ports carry their value, the others
+    /// are dead. Graph outputs are recorded.
+    func deliver(outputs values: [WeftValue?], of n: Int) {
+        for (p, edges) in graph.outEdges[n].enumerated() {
+            let slot: Slot = values[p].map { .value($0) } ?? .dead
+            for e in edges { deliver(edge: e, slot) }
+            if let v = values[p] { for o in graph.outputTaps[n][p] { outputs[o] = v } }
+        }
+    }
+
+    func deliver(edge e: Int, _ value: Slot) {
+        let t = graph.edgeTarget[e]
+        let s = graph.edgeSlot[e]
+        delivered[e] = true
+        if graph.edgeIsBack[e] {
+            slots[s] = value
+            return
+        }
+        if graph.join[t] == .any {
+            pending[t] -= 1
+            if case .value = value {
+                if !started[t] {
+                    slots[s] = value
+                    started[t] = true
+                    enqueue(t)
+                }
+            } else if slots[s] == .empty {
+                slots[s] = .dead
+            }
+            if pending[t] == 0 && !started[t] {
+                started[t] = true
+                skip(t)
+            }
+            return
+        }
+        slots[s] = value
+        pending[t] -= 1
+        if pending[t] == 0 { enqueue(t) }
+    }
+
+    /// Node `n` is on a dead path: it does not run; its outputs are dead.
+    func skip(_ n: Int) {
+        if !events.isEmpty { events.emit(.nodeSkipped(time: events.now(), node: n, id: graph.ids[n])) }
+        if let loop = graph.loops[n] {
+            // A skipped loop never runs its body: only its done ports go dead.
+            for p in loop.carry..<graph.outEdges[n].count {
+                for e in graph.outEdges[n][p] { deliver(edge: e, .dead) }
+            }
+        } else {
+            for edges in graph.outEdges[n] {
+                for e in edges { deliver(edge: e, .dead) }
+            }
+        }
+        completed(n)
+    }
+
+    /// Node `n` finished its activation (ran or skipped).
+    func completed(_ n: Int) {
+        guard let l = graph.enclosingLoop[n], var state = loopState[l] else { return }
+        state.outstanding -= 1
+        loopState[l] = state
+        if state.outstanding == 0 { loopsToCheck.append(l) }
+    }
+
+    // MARK: loops
+
+    /// Starts iteration `loopState[l].iteration` of loop `l`.
+    func beginIteration(_ l: Int) {
+        guard let info = graph.loops[l], var state = loopState[l] else { return }
+        if state.iteration >= info.maxIterations {
+            fail(node: l, "loop '\(graph.ids[l])' reached max_iterations (\(info.maxIterations)) and was still continuing; "
+                     + "raise \"max_iterations\" on the node, or check its continue condition")
+            return
+        }
+        if !events.isEmpty {
+            events.emit(.loopIteration(time: events.now(), node: l, id: graph.ids[l], iteration: state.iteration))
+        }
+        // Re-arm the body.
+        for e in info.resetEdges {
+            delivered[e] = false
+            slots[graph.edgeSlot[e]] = .empty
+        }
+        for n in info.body {
+            pending[n] = graph.inEdges[n].reduce(0) { $0 + (delivered[$1] ? 0 : 1) }
+            started[n] = false
+            loopState[n] = nil
+        }
+        state.outstanding = info.directMembers
+        loopState[l] = state
+        // Body nodes whose inputs all come from outside the loop are ready now.
+        for n in info.body where pending[n] == 0 && !graph.inEdges[n].isEmpty {
+            if graph.join[n] == .any {
+                started[n] = true
+                if graph.inEdges[n].contains(where: { if case .value = slots[graph.edgeSlot[$0]] { true } else { false } }) {
+                    enqueue(n)
+                } else {
+                    skip(n)
+                }
+            } else {
+                enqueue(n)
+            }
+        }
+        // Current values into the body.
+        for v in 0..<info.carry {
+            for e in graph.outEdges[l][v] { deliver(edge: e, .value(state.current[v])) }
+        }
+        if info.directMembers == 0 { loopsToCheck.append(l) }
+    }
+
+    /// Loop `l` is done: its current values leave through `done_*`.
+    func finishLoop(_ l: Int) {
+        guard let info = graph.loops[l], let state = loopState[l] else { return }
+        var values = [WeftValue?](repeating: nil, count: graph.outEdges[l].count)
+        for v in 0..<info.carry { values[info.carry + v] = state.current[v] }
+        values[2 * info.carry] = .null
+        for p in info.carry..<values.count {
+            let slot: Slot = values[p].map { .value($0) } ?? .dead
+            for e in graph.outEdges[l][p] { deliver(edge: e, slot) }
+            if let v = values[p] { for o in graph.outputTaps[l][p] { outputs[o] = v } }
+        }
+        if !events.isEmpty {
+            let now = events.now()
+            events.emit(.nodeFinished(time: now, node: l, id: graph.ids[l], thread: 0, duration: now - state.started))
+        }
+        completed(l)
+    }
+}

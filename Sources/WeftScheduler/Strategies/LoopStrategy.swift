@@ -1,0 +1,53 @@
+import WeftCore
+
+/// A loop node. When its initial values have arrived it runs its body: it
+/// emits the current values on its carry outputs, waits until every node of
+/// the body has finished (run or skipped), then reads its back-edge inputs:
+/// `continue` true → the `next_*` values become current and the body runs
+/// again; false or dead → the current values leave on `done_*` and `done`
+/// fires. Each iteration re-arms the body (its inputs from inside the body
+/// are cleared; inputs from outside it keep their values). More than
+/// `max_iterations` iterations fail the run.
+struct LoopStrategy: ExecutionStrategy {
+    func start(_ node: Int, _ run: RunState) {
+        guard let info = run.graph.loops[node] else { return }
+        var current: [WeftValue] = []
+        for v in 0..<info.carry {
+            guard case .value(let x) = run.slots[run.graph.slotBase[node] + v] else {
+                run.skip(node)
+                return
+            }
+            current.append(x)
+        }
+        run.loopState[node] = RunState.LoopRun(iteration: 0, current: current, outstanding: 0,
+                                               started: run.events.now())
+        run.beginIteration(node)
+    }
+
+    func finish(_ node: Int, _ outputs: [WeftValue?], _ run: RunState) {}
+
+    /// Every node of the body finished this iteration.
+    func bodyFinished(_ node: Int, _ run: RunState) {
+        guard let info = run.graph.loops[node], var state = run.loopState[node] else { return }
+        let base = run.graph.slotBase[node]
+        let cont = run.slots[base + 2 * info.carry]
+        if case .value(.bool(true)) = cont {
+            var next: [WeftValue] = []
+            for v in 0..<info.carry {
+                guard case .value(let x) = run.slots[base + info.carry + v] else {
+                    let name = run.graph.plan.nodes[node].spec.inputs[info.carry + v].name
+                    run.fail(node: node, "loop '\(run.graph.ids[node])': continue is true but '\(name)' got no value "
+                                 + "this iteration (its path was dead); connect it on every path that continues")
+                    return
+                }
+                next.append(x)
+            }
+            state.iteration += 1
+            state.current = next
+            run.loopState[node] = state
+            run.beginIteration(node)
+        } else {
+            run.finishLoop(node)
+        }
+    }
+}

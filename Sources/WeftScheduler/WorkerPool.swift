@@ -1,0 +1,105 @@
+import WeftNative
+
+/// A bounded pool of real threads for node execution, plus elastic extra
+/// threads for nodes flagged blocking.
+///
+/// Compute jobs run on at most `computeThreads` threads. A blocking job
+/// (sleep, I/O) gets a thread of its own — an idle blocking thread or a new
+/// one, up to `maxBlockingThreads` — so it never holds a compute worker;
+/// past the cap blocking jobs queue. Threads start on first use and exit at
+/// `shutdown`. Each thread owns one `CallContext`.
+final class WorkerPool: @unchecked Sendable {
+    typealias Job = @Sendable (_ thread: Int, _ context: CallContext) -> Void
+
+    private let lock = ConditionLock()
+    private var compute: [Job] = []
+    private var computeHead = 0
+    private var blocking: [Job] = []
+    private var blockingHead = 0
+    private var computeStarted = 0
+    private var blockingStarted = 0
+    private var blockingIdle = 0
+    private var stopping = false
+    private let computeThreads: Int
+    private let maxBlockingThreads: Int
+    private let computeSignal = ConditionLock()
+
+    init(computeThreads: Int, maxBlockingThreads: Int) {
+        self.computeThreads = max(1, computeThreads)
+        self.maxBlockingThreads = max(1, maxBlockingThreads)
+    }
+
+    func submit(blocking isBlocking: Bool, _ job: @escaping Job) {
+        lock.lock()
+        if isBlocking {
+            blocking.append(job)
+            if blockingIdle == 0 && blockingStarted < maxBlockingThreads {
+                blockingStarted += 1
+                let id = computeThreads + blockingStarted
+                lock.unlock()
+                POSIXThread.spawn { self.loop(thread: id, blocking: true) }
+                return
+            }
+        } else {
+            compute.append(job)
+            if computeStarted < computeThreads && computeStarted < pendingCompute {
+                computeStarted += 1
+                let id = computeStarted
+                lock.unlock()
+                POSIXThread.spawn { self.loop(thread: id, blocking: false) }
+                return
+            }
+        }
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    private var pendingCompute: Int { compute.count - computeHead }
+
+    /// Lets every thread finish its queue and exit.
+    func shutdown() {
+        lock.withLock {
+            stopping = true
+            lock.broadcast()
+        }
+    }
+
+    private func take(blocking isBlocking: Bool) -> Job? {
+        if isBlocking {
+            guard blockingHead < blocking.count else { return nil }
+            let j = blocking[blockingHead]
+            blockingHead += 1
+            if blockingHead > 1024 && blockingHead * 2 > blocking.count {
+                blocking.removeFirst(blockingHead)
+                blockingHead = 0
+            }
+            return j
+        }
+        guard computeHead < compute.count else { return nil }
+        let j = compute[computeHead]
+        computeHead += 1
+        if computeHead > 1024 && computeHead * 2 > compute.count {
+            compute.removeFirst(computeHead)
+            computeHead = 0
+        }
+        return j
+    }
+
+    private func loop(thread: Int, blocking isBlocking: Bool) {
+        let context = CallContext()
+        lock.lock()
+        while true {
+            if let job = take(blocking: isBlocking) {
+                lock.unlock()
+                job(thread, context)
+                lock.lock()
+                continue
+            }
+            if stopping { break }
+            if isBlocking { blockingIdle += 1 }
+            lock.wait()
+            if isBlocking { blockingIdle -= 1 }
+        }
+        lock.unlock()
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import WeftCore
+import WeftNative
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading a graph file and loading the plugins it needs: shared by `run`,
+/// `check` and `graph`.
+struct GraphLoading {
+    let file: String
+    let plugins: PluginOptions
+    let quiet: Bool
+
+    /// Loads the plugins; load failures are printed as warnings (a broken
+    /// plugin the graph does not use should not stop it).
+    func registry() -> (NodeRegistry, [PluginLoadError]) {
+        let registry = NodeRegistry()
+        let report = PluginLoader(registry: registry).load(searchPath: plugins.searchPath)
+        return (registry, report.errors)
+    }
+
+    /// The file's text, or exit 2 with a message.
+    func text() throws -> String {
+        guard let bytes = FileText.read(file) else {
+            Stderr.write("error: \(file): cannot read the graph file: \(String(cString: strerror(errno)))")
+            throw ExitCode(2)
+        }
+        guard let s = String(validating: bytes, as: UTF8.self) else {
+            Stderr.write("error: \(file): the graph file is not valid UTF-8")
+            throw ExitCode(2)
+        }
+        return s
+    }
+
+    /// Prints diagnostics as `file:path: severity: message`.
+    func print(_ diagnostics: [Diagnostic]) {
+        for d in diagnostics where !(quiet && d.severity == .warning) {
+            Stderr.write("\(file):\(d.path): \(d.severity.rawValue): \(d.message)")
+        }
+    }
+
+    /// Decodes and validates, or prints every problem and exits 2.
+    func plan(registry: NodeRegistry, loadErrors: [PluginLoadError]) throws -> GraphPlan {
+        let text = try text()
+        do {
+            let plan = try GraphValidator.load(text: text, catalog: registry)
+            print(plan.warnings)
+            return plan
+        } catch {
+            print(error.diagnostics)
+            if !loadErrors.isEmpty {
+                for e in loadErrors { Stderr.write("note: a plugin failed to load: \(e.message)") }
+            }
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Whole-file reads through POSIX calls.
+enum FileText {
+    static func read(_ path: String) -> [UInt8]? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n > 0 { out.append(contentsOf: buf[0..<n]) }
+            if n < buf.count {
+                if ferror(f) != 0 { return nil }
+                break
+            }
+        }
+        return out
+    }
+}
