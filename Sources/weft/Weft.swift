@@ -16,10 +16,10 @@ struct Weft: ParsableCommand {
             loaded from the plugins shipped with Weft, the folders in WEFT_PLUGIN_PATH \
             (colon-separated) and each --plugins DIR, in that order.
 
-            Exit codes: 0 ok, 2 usage or load error.
+            Exit codes: 0 ok; 1 a run failed; 2 usage, load or graph error; 130 interrupted.
             """,
         version: "weft \(WeftVersion.string) (plugin ABI \(WeftVersion.pluginABI))",
-        subcommands: [Plugins.self, Inspect.self]
+        subcommands: [Check.self, Plugins.self, Inspect.self]
     )
 
     /// Runs the command, mapping usage errors to exit code 2 (the documented

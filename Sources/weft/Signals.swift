@@ -1,0 +1,46 @@
+import Synchronization
+import WeftScheduler
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns SIGINT/SIGTERM into a cancellation: the signals are blocked in every
+/// thread and a dedicated thread waits for them with `sigwait`, so no Swift
+/// code runs in a signal handler.
+final class InterruptWatcher: @unchecked Sendable {
+    private let signal = Atomic<Int32>(0)
+
+    /// Blocks SIGINT and SIGTERM (call before any other thread starts) and
+    /// starts the watcher thread, which cancels `token` on the first signal.
+    init(cancelling token: CancellationToken) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        let frozen = set
+        let box = Unmanaged.passRetained(self)
+        var tid = pthread_t()
+        let ctx = UnsafeMutablePointer<(Unmanaged<InterruptWatcher>, sigset_t, CancellationToken)>.allocate(capacity: 1)
+        ctx.initialize(to: (box, frozen, token))
+        pthread_create(&tid, nil, { raw in
+            guard let raw else { return nil }
+            let p = raw.assumingMemoryBound(to: (Unmanaged<InterruptWatcher>, sigset_t, CancellationToken).self)
+            let (watcher, set, token) = p.pointee
+            p.deinitialize(count: 1)
+            p.deallocate()
+            var s = set
+            var sig: Int32 = 0
+            sigwait(&s, &sig)
+            watcher.takeUnretainedValue().record(sig)
+            token.cancel()
+            return nil
+        }, ctx)
+        pthread_detach(tid)
+    }
+
+    private func record(_ s: Int32) { signal.store(s, ordering: .releasing) }
+
+    /// The signal received, or 0.
+    var received: Int32 { signal.load(ordering: .acquiring) }
+}

@@ -1,0 +1,99 @@
+import Testing
+import WeftCore
+import WeftScheduler
+
+@Suite("Sequential strategy")
+struct SequentialTests {
+    static let pipeline = """
+        {
+          "weft": 1,
+          "description": "(x + y) * 2 - 1",
+          "inputs": {"x": "int", "y": {"type": "int", "default": 4}},
+          "nodes": [
+            {"id": "sum", "type": "std.add"},
+            {"id": "double", "type": "std.mul", "inputs": {"b": 2}},
+            {"id": "minus", "type": "std.sub", "inputs": {"b": 1}}
+          ],
+          "edges": [
+            {"from": "$x", "to": "sum.a"}, {"from": "$y", "to": "sum.b"},
+            {"from": "sum.result", "to": "double.a"},
+            {"from": "double.result", "to": "minus.a"}
+          ],
+          "outputs": {"result": "minus.result", "sum": "sum.result"}
+        }
+        """
+
+    @Test func arithmeticPipeline() throws {
+        let r = try TestGraphs.run(Self.pipeline, inputs: ["x": 3])
+        #expect(r.outcome == .succeeded)
+        #expect(r[output: "result"] == .int(13))
+        #expect(r[output: "sum"] == .int(7))
+        #expect(r.outputs.map(\.name) == ["result", "sum"])
+        #expect(r.steps == 3)
+        #expect(try TestGraphs.run(Self.pipeline, inputs: ["x": 1, "y": 1])[output: "result"] == .int(3))
+    }
+
+    @Test func inputsAreChecked() throws {
+        let graph = try TestGraphs.compile(Self.pipeline)
+        #expect(throws: RunInputError.self) { try Scheduler.run(graph) }
+        do {
+            _ = try Scheduler.run(graph, inputs: ["x": "three", "z": 1])
+            Issue.record("bad inputs accepted")
+        } catch {
+            #expect(error.messages == ["unknown graph input 'z'; it declares: x, y", "input 'x' must be int, got string \"three\""])
+        }
+    }
+
+    @Test func sameEventOrderEveryRun() throws {
+        let graph = """
+            {"weft": 1, "nodes": [
+              {"id": "a", "type": "std.const", "params": {"value": 1}},
+              {"id": "b", "type": "std.const", "params": {"value": 2}},
+              {"id": "c", "type": "std.add"}, {"id": "d", "type": "std.add"}, {"id": "e", "type": "std.add"}],
+             "edges": [{"from": "a.value", "to": "c.a"}, {"from": "b.value", "to": "c.b"},
+                       {"from": "a.value", "to": "d.a"}, {"from": "c.result", "to": "d.b"},
+                       {"from": "c.result", "to": "e.a"}, {"from": "d.result", "to": "e.b"}],
+             "outputs": {"e": "e.result"}}
+            """
+        var orders: [[String]] = []
+        for _ in 0..<5 {
+            let recorder = EventRecorder()
+            let r = try TestGraphs.run(graph, options: RunOptions(observers: [recorder]))
+            #expect(r[output: "e"] == .int(7))
+            orders.append(recorder.events.map(\.shape))
+        }
+        #expect(Set(orders.map { $0.joined(separator: "|") }).count == 1)
+        #expect(orders[0] == ["start 5 sequential 1", "started a 0", "finished a 0", "started b 0", "finished b 0",
+                              "started c 0", "finished c 0", "started d 0", "finished d 0", "started e 0", "finished e 0",
+                              "finished succeeded 5"])
+    }
+
+    @Test func nodeFailureFailsTheRunNamingTheNode() throws {
+        let r = try TestGraphs.run("""
+            {"weft": 1, "nodes": [{"id": "bad", "type": "std.div", "inputs": {"a": 1, "b": 0}},
+                                  {"id": "after", "type": "std.identity"}],
+             "edges": [{"from": "bad.result", "to": "after.value"}]}
+            """)
+        guard case .failed(let message, let node) = r.outcome else {
+            Issue.record("\(r.outcome)")
+            return
+        }
+        #expect(node == "bad")
+        #expect(message.hasPrefix("node 'bad' (std.div): "))
+        #expect(message.contains("division by zero"))
+        #expect(r.steps == 1, "nothing runs after the failure")
+    }
+
+    @Test func maxStepsStopsTheRun() throws {
+        let r = try TestGraphs.run(Self.pipeline, inputs: ["x": 1], options: RunOptions(maxSteps: 2))
+        #expect(r.outcome == .failed(message: "node 'minus' (std.sub): the run reached max_steps (2 node executions) at node 'minus'; raise it with --max-steps, or check for a loop that never ends", node: "minus"))
+    }
+
+    @Test func compiledGraphKeepsNodeStateAcrossRuns() throws {
+        let graph = try TestGraphs.compile("""
+            {"weft": 1, "nodes": [{"id": "c", "type": "std.counter", "params": {"start": 1}}], "outputs": {"n": "c.count"}}
+            """)
+        #expect(try Scheduler.run(graph)[output: "n"] == .int(1))
+        #expect(try Scheduler.run(graph)[output: "n"] == .int(2))
+    }
+}
