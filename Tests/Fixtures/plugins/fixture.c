@@ -164,6 +164,20 @@ static weft_status_t thread_run(weft_ctx_t *c, void *s) {
     return H->output_int(c, 0, thread_result);
 }
 
+/* Fires the first `fire` (param) of its two optional outputs. */
+static const weft_port_t multi_out[] = {
+    {"a", WEFT_TYPE_INT, WEFT_PORT_OPTIONAL, NULL, NULL},
+    {"b", WEFT_TYPE_INT, WEFT_PORT_OPTIONAL, NULL, NULL},
+    WEFT_PORTS_END};
+static const weft_port_t multi_params[] = {{"fire", WEFT_TYPE_INT, 0, "1", NULL}, WEFT_PORTS_END};
+static weft_status_t multi_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int64_t n = 0;
+    H->get_int(c, H->param(c, 0), &n);
+    for (int64_t i = 0; i < n && i < 2; i++) H->output_int(c, (int32_t)i, i);
+    return WEFT_OK;
+}
+
 #define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
     do { \
         weft_node_desc_t d; \
@@ -189,6 +203,7 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("branch", "Fires yes or no.", branch_in, branch_out, NULL, WEFT_NODE_PURE, NULL, branch_run, NULL);
     NODE("counter", "Counts up from start.", NULL, int_out, counter_params, 0, counter_create, counter_run, counter_destroy);
     NODE("live", "Number of live counter states.", NULL, int_out, NULL, 0, NULL, live_run, NULL);
+    NODE("multi", "Fires the first n of its optional outputs.", NULL, multi_out, multi_params, 0, NULL, multi_run, NULL);
     NODE("thread", "Calls the host from another thread.", NULL, int_out, NULL, 0, NULL, thread_run, NULL);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
     return WEFT_OK;
