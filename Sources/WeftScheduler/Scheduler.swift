@@ -129,7 +129,7 @@ final class RunState: @unchecked Sendable {
             for e in edges { deliver(edge: e, .value(inputs[g])) }
         }
         // Sources: nodes with nothing to wait for, outside every loop body.
-        for n in 0..<graph.count where graph.inEdges[n].isEmpty && graph.enclosingLoop[n] == nil && !graph.plan.nodes[n].isLoop {
+        for n in 0..<graph.count where graph.inEdges[n].isEmpty && graph.enclosingLoop[n] == nil {
             enqueue(n)
         }
         loop()
@@ -374,7 +374,9 @@ final class RunState: @unchecked Sendable {
     /// Starts iteration `loopState[l].iteration` of loop `l`.
     func beginIteration(_ l: Int) {
         guard let info = graph.loops[l], var state = loopState[l] else { return }
-        if state.iteration >= info.maxIterations {
+        // max_iterations bounds how often the loop goes round (continue was
+        // true); the first pass is iteration 0.
+        if state.iteration > info.maxIterations {
             fail(node: l, "loop '\(graph.ids[l])' reached max_iterations (\(info.maxIterations)) and was still continuing; "
                      + "raise \"max_iterations\" on the node, or check its continue condition")
             return
