@@ -1,0 +1,155 @@
+import Dispatch
+import Foundation
+import Testing
+import WeftCore
+import WeftScheduler
+
+@Suite("Parallel strategy and mode")
+struct ParallelTests {
+    /// Four 150 ms sleeps fanned out from one source, joined by a format node.
+    static func fanOut(strategy: String = "") -> String {
+        let s = strategy.isEmpty ? "" : ", \"strategy\": \"\(strategy)\""
+        return """
+            {"weft": 1, "nodes": [
+               {"id": "ms", "type": "std.const", "params": {"value": 150}},
+               {"id": "s1", "type": "time.sleep", "inputs": {"value": 1}\(s)},
+               {"id": "s2", "type": "time.sleep", "inputs": {"value": 2}\(s)},
+               {"id": "s3", "type": "time.sleep", "inputs": {"value": 3}\(s)},
+               {"id": "s4", "type": "time.sleep", "inputs": {"value": 4}\(s)},
+               {"id": "l1", "type": "std.list_append", "inputs": {"list": []}},
+               {"id": "l2", "type": "std.list_append"}, {"id": "l3", "type": "std.list_append"}, {"id": "l4", "type": "std.list_append"}],
+             "edges": [
+               {"from": "ms.value", "to": "s1.ms"}, {"from": "ms.value", "to": "s2.ms"},
+               {"from": "ms.value", "to": "s3.ms"}, {"from": "ms.value", "to": "s4.ms"},
+               {"from": "s1.value", "to": "l1.item"}, {"from": "l1.result", "to": "l2.list"}, {"from": "s2.value", "to": "l2.item"},
+               {"from": "l2.result", "to": "l3.list"}, {"from": "s3.value", "to": "l3.item"},
+               {"from": "l3.result", "to": "l4.list"}, {"from": "s4.value", "to": "l4.item"}],
+             "outputs": {"all": "l4.result"}}
+            """
+    }
+
+    struct Interval { var id: String; var start: UInt64; var end: UInt64; var thread: Int }
+
+    static func intervals(_ events: [RunEvent], prefix: String) -> [Interval] {
+        var starts: [String: (UInt64, Int)] = [:]
+        var out: [Interval] = []
+        for e in events {
+            switch e {
+            case .nodeStarted(let t, _, let id, let thread) where id.hasPrefix(prefix): starts[id] = (t, thread)
+            case .nodeFinished(let t, _, let id, _, _) where id.hasPrefix(prefix):
+                if let s = starts[id] { out.append(Interval(id: id, start: s.0, end: t, thread: s.1)) }
+            default: break
+            }
+        }
+        return out.sorted { $0.id < $1.id }
+    }
+
+    /// Every pair of intervals overlaps in time.
+    static func allOverlap(_ xs: [Interval]) -> Bool {
+        for a in xs { for b in xs where a.id != b.id { if !(a.start < b.end && b.start < a.end) { return false } } }
+        return true
+    }
+
+    @Test func parallelModeOverlapsBlockingNodes() throws {
+        let recorder = EventRecorder()
+        let r = try TestGraphs.run(Self.fanOut(), options: RunOptions(mode: .parallel, workers: 1, observers: [recorder]))
+        #expect(r.outcome == .succeeded)
+        #expect(r[output: "all"] == [1, 2, 3, 4])
+        let sleeps = Self.intervals(recorder.events, prefix: "s")
+        #expect(sleeps.count == 4)
+        #expect(Self.allOverlap(sleeps), "blocking nodes get their own threads even with 1 worker: \(sleeps)")
+        #expect(Set(sleeps.map(\.thread)).count == 4)
+        #expect(!sleeps.contains { $0.thread == 0 })
+    }
+
+    @Test func parallelStrategyInASequentialRun() throws {
+        let recorder = EventRecorder()
+        let r = try TestGraphs.run(Self.fanOut(strategy: "parallel"), options: RunOptions(observers: [recorder]))
+        #expect(r[output: "all"] == [1, 2, 3, 4])
+        #expect(Self.allOverlap(Self.intervals(recorder.events, prefix: "s")))
+        let lists = Self.intervals(recorder.events, prefix: "l")
+        #expect(lists.allSatisfy { $0.thread == 0 }, "other nodes stay on the scheduler thread")
+    }
+
+    @Test func sequentialModeNeverOverlaps() throws {
+        let recorder = EventRecorder()
+        let r = try TestGraphs.run(Self.fanOut().replacingOccurrences(of: "150", with: "20"),
+                                   options: RunOptions(observers: [recorder]))
+        #expect(r[output: "all"] == [1, 2, 3, 4])
+        let sleeps = Self.intervals(recorder.events, prefix: "s")
+        for (a, b) in zip(sleeps, sleeps.dropFirst()) { #expect(a.end <= b.start) }
+    }
+
+    @Test(arguments: [1, 2, 4])
+    func parallelModeGivesTheSameResults(workers: Int) throws {
+        let options = RunOptions(mode: .parallel, workers: workers)
+        for n: Int64 in [0, 7, 30] {
+            #expect(try TestGraphs.run(LoopTests.sum, inputs: ["n": .int(n)], options: options)[output: "sum"] == .int(n * (n - 1) / 2))
+        }
+        #expect(try TestGraphs.run(LoopTests.collatz, inputs: ["n": 27], options: options)[output: "steps"] == 111)
+        #expect(try TestGraphs.run(LoopTests.nested, inputs: ["rows": 4, "cols": 5], options: options)[output: "total"] == 20)
+        for x: Int64 in [-4, 0, 9] {
+            #expect(try TestGraphs.run(ConditionalTests.ifElse, inputs: ["x": .int(x)], options: options)[output: "abs"] == .int(abs(x)))
+        }
+    }
+
+    @Test func failureInParallelModeWaitsForRunningNodesAndReports() throws {
+        let r = try TestGraphs.run("""
+            {"weft": 1, "nodes": [
+               {"id": "slow", "type": "time.sleep", "inputs": {"ms": 100, "value": 1}},
+               {"id": "bad", "type": "std.div", "inputs": {"a": 1, "b": 0}}]}
+            """, options: RunOptions(mode: .parallel, workers: 2))
+        guard case .failed(let m, let node) = r.outcome else { Issue.record("\(r.outcome)"); return }
+        #expect(node == "bad" && m.contains("division by zero"))
+    }
+}
+
+@Suite("Cancellation")
+struct CancellationTests {
+    /// Signals a semaphore when a loop reaches a given iteration.
+    final class IterationWatch: RunObserver, @unchecked Sendable {
+        let semaphore = DispatchSemaphore(value: 0)
+        let at: Int
+        init(at: Int) { self.at = at }
+        func receive(_ event: RunEvent) {
+            if case .loopIteration(_, _, _, let i) = event, i == at { semaphore.signal() }
+        }
+    }
+
+    static let endless = """
+        {"weft": 1, "nodes": [
+           {"id": "loop", "type": "loop", "carry": {"i": "int"}, "inputs": {"i": 0}, "max_iterations": 1000000},
+           {"id": "nap", "type": "time.sleep", "inputs": {"ms": 2}},
+           {"id": "yes", "type": "std.eq"},
+           {"id": "inc", "type": "std.add", "inputs": {"b": 1}}],
+         "edges": [
+           {"from": "loop.i", "to": "nap.value"}, {"from": "nap.value", "to": "inc.a"}, {"from": "inc.result", "to": "loop.next_i"},
+           {"from": "loop.i", "to": "yes.a"}, {"from": "loop.i", "to": "yes.b"}, {"from": "yes.result", "to": "loop.continue"}],
+         "outputs": {"i": "loop.done_i"}}
+        """
+
+    @Test(arguments: [RunMode.sequential, .parallel])
+    func cancelFromAnotherThreadEndsTheRun(mode: RunMode) throws {
+        let graph = try TestGraphs.compile(Self.endless)
+        let watch = IterationWatch(at: 5)
+        let recorder = EventRecorder()
+        let token = CancellationToken()
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        DispatchQueue.global().async {
+            box.result = try? Scheduler.run(graph, options: RunOptions(mode: mode, observers: [watch, recorder]), cancellation: token)
+            done.signal()
+        }
+        try #require(watch.semaphore.wait(timeout: .now() + 30) == .success, "the loop never reached iteration 5")
+        token.cancel()
+        try #require(done.wait(timeout: .now() + 30) == .success, "the run did not end after cancel")
+        let r = try #require(box.result)
+        #expect(r.outcome == .cancelled)
+        #expect(r.outputs.isEmpty)
+        let iterations = recorder.events.filter { if case .loopIteration = $0 { true } else { false } }.count
+        #expect(iterations >= 6 && iterations < 100)
+        #expect(recorder.events.last.map { if case .runFinished(_, .cancelled, _) = $0 { true } else { false } } == true)
+    }
+
+    final class ResultBox: @unchecked Sendable { var result: RunResult? }
+}
