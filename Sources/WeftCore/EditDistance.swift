@@ -26,7 +26,7 @@ public enum EditDistance {
         for c in candidates {
             let d = distance(name, c)
             let last = c.split(separator: ".").last.map(String.init) ?? c
-            if d <= maxDistance || last == tail { scored.append((c, d)) }
+            if (d <= maxDistance && d < name.count) || last == tail { scored.append((c, d)) }
         }
         scored.sort { $0.d != $1.d ? $0.d < $1.d : $0.name < $1.name }
         return scored.prefix(limit).map { $0.name }

@@ -40,9 +40,10 @@ private struct Validation {
         diagnostics.append(Diagnostic(.warning, path: path, node: node, message))
     }
 
-    func hint(_ name: String, among names: [String]) -> String {
+    /// "; did you mean 'x'?" for a near name, else the short list of names.
+    func hint(_ name: String, among names: [String], listing noun: String = "it has") -> String {
         if let best = EditDistance.closest(to: name, among: names, limit: 1).first { return "; did you mean '\(best)'?" }
-        return names.isEmpty ? "" : "; it has: \(names.joined(separator: ", "))"
+        return names.isEmpty || names.count > 8 ? "" : "; \(noun): \(names.joined(separator: ", "))"
     }
 
     mutating func run() -> GraphPlan? {
@@ -71,7 +72,7 @@ private struct Validation {
         for e in doc.edges {
             // Target.
             guard let t = indexOf[e.to.node] else {
-                error(e.path + ".to", "edge goes to unknown node '\(e.to.node)'" + hint(e.to.node, among: ids))
+                error(e.path + ".to", "edge goes to unknown node '\(e.to.node)'" + hint(e.to.node, among: ids, listing: "the nodes are"))
                 continue
             }
             guard let tn = nodes[t] else { continue }
@@ -95,7 +96,7 @@ private struct Validation {
                 sourceType = doc.inputs[gi].type
             } else {
                 guard let s = indexOf[e.from.node] else {
-                    error(e.path + ".from", "edge comes from unknown node '\(e.from.node)'" + hint(e.from.node, among: ids))
+                    error(e.path + ".from", "edge comes from unknown node '\(e.from.node)'" + hint(e.from.node, among: ids, listing: "the nodes are"))
                     continue
                 }
                 guard let sn = nodes[s] else { continue }
@@ -110,7 +111,8 @@ private struct Validation {
             if !Self.compatible(sourceType, targetType) {
                 error(e.path, node: tn.id, "type mismatch: \(e.from) is \(sourceType) but \(e.to) takes \(targetType)"
                         + (targetType == .string ? "; convert it first (e.g. std.to_string)" : ""))
-                continue
+                // Keep the edge: the input is connected, just wrongly, and
+                // later checks should not report it again as unconnected.
             }
             let isBack = tn.isLoop && LoopNode.isBackInput(tp, carryCount: tn.carryCount)
             edges.append(GraphPlan.Edge(source: source, target: t, targetPort: tp, isBack: isBack))
@@ -184,14 +186,6 @@ private struct Validation {
                     error(loop.path, node: loop.id, "loop '\(loop.id)': back edge from \(sid), which is not in the loop's body "
                             + "(the nodes fed by the loop's current values \(loop.spec.outputs.prefix(loop.carryCount).map { "\(loop.id).\($0.name)" }.joined(separator: ", ")))")
                 }
-                // The body is closed: values leave only through the loop's back inputs.
-                for (ei, e) in edges.enumerated() where !e.isBack {
-                    guard case .node(let s, _) = e.source, body.contains(s), !body.contains(e.target) else { continue }
-                    if e.target == l { continue }
-                    error(edgePaths[ei], node: nodes[s]?.id,
-                          "edge from '\(nodes[s]?.id ?? "?")' inside loop '\(loop.id)' to '\(nodes[e.target]?.id ?? "?")' outside it; "
-                            + "values leave a loop only through its done_* outputs: carry the value (add it to \"carry\")")
-                }
             }
             // Bodies nest or are disjoint.
             let loops = bodies.keys.sorted()
@@ -213,7 +207,7 @@ private struct Validation {
         var outputs: [(name: String, node: Int, port: Int)] = []
         for o in doc.outputs {
             guard let n = indexOf[o.source.node] else {
-                error(o.path, "output '\(o.name)' names unknown node '\(o.source.node)'" + hint(o.source.node, among: ids))
+                error(o.path, "output '\(o.name)' names unknown node '\(o.source.node)'" + hint(o.source.node, among: ids, listing: "the nodes are"))
                 continue
             }
             guard let node = nodes[n] else { continue }

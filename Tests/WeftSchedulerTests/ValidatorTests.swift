@@ -1,0 +1,173 @@
+import Testing
+import WeftCore
+import WeftScheduler
+
+/// Every validator error: its JSON path, its node and its message.
+@Suite("Graph validator")
+struct ValidatorTests {
+    func single(_ json: String) -> Diagnostic? {
+        let d = TestGraphs.diagnostics(json).filter { $0.severity == .error }
+        #expect(d.count == 1, "\(d)")
+        return d.first
+    }
+
+    @Test(arguments: [
+        ("[1, 2]", "$", "a graph file must be a JSON object, not list"),
+        (#"{"nodes": []}"#, "$", "missing \"weft\": 1 (the graph format version)"),
+        (#"{"weft": 2, "nodes": []}"#, "$.weft", "graph format version 2 is not supported; this Weft reads version 1"),
+        (#"{"weft": 1}"#, "$", "missing \"nodes\": a graph needs a list of nodes"),
+        (#"{"weft": 1, "nodes": [], "edgs": []}"#, "$.edgs", "unknown field 'edgs' in the graph; did you mean 'edges'?"),
+        (#"{"weft": 1, "nodes": [{"type": "std.add"}]}"#, "$.nodes[0]", "node has no \"id\""),
+        (#"{"weft": 1, "nodes": [{"id": "a.b", "type": "std.add"}]}"#, "$.nodes[0].id",
+         "node id \"a.b\" is not valid: use letters, digits, _ and -, starting with a letter or _ (no dots: edges use node.port)"),
+        (#"{"weft": 1, "nodes": [{"id": "a", "type": "std.const", "parms": {}}]}"#, "$.nodes[0].parms",
+         "unknown field 'parms' in node 'a'; did you mean 'params'?"),
+        (#"{"weft": 1, "nodes": [{"id": "a", "type": "std.const", "params": {"value": 1}, "join": "some"}]}"#, "$.nodes[0].join",
+         "join must be \"all\" or \"any\""),
+        (#"{"weft": 1, "nodes": [{"id": "a", "type": "std.const", "params": {"value": 1}, "strategy": "fast"}]}"#,
+         "$.nodes[0].strategy", "strategy must be one of: sequential, conditional, loop, parallel"),
+        (#"{"weft": 1, "inputs": {"x": "integer"}, "nodes": []}"#, "$.inputs.x",
+         "unknown type \"integer\"; use one of: any, null, bool, int, double, string, bytes, list, map, number"),
+        (#"{"weft": 1, "inputs": {"x": {"type": "int", "default": "3"}}, "nodes": []}"#, "$.inputs.x.default",
+         "default \"3\" is string, but input 'x' is int"),
+        (#"{"weft": 1, "nodes": [], "edges": [{"from": "a", "to": "b.x"}]}"#, "$.edges[0].from", "\"a\" is not \"node.port\" or \"$input\""),
+        ("{\"weft\": 1, \"nodes\": [", "$", "not valid JSON: line 1, column 23: unexpected end of input: expected a value"),
+    ])
+    func structuralErrors(json: String, path: String, message: String) {
+        let d = single(json)
+        #expect(d?.path == path)
+        #expect(d?.message == message)
+    }
+
+    @Test func unknownNodeTypeSuggestsNearNames() {
+        let d = single(#"{"weft": 1, "nodes": [{"id": "a", "type": "std.ad", "inputs": {"a": 1, "b": 2}}]}"#)
+        #expect(d?.path == "$.nodes[0].type")
+        #expect(d?.node == "a")
+        #expect(d?.message.hasPrefix("unknown node type 'std.ad'; did you mean 'std.add'") == true, "\(String(describing: d))")
+        let far = single(#"{"weft": 1, "nodes": [{"id": "a", "type": "zzz.qqqq"}]}"#)
+        #expect(far?.message == "unknown node type 'zzz.qqqq'; run `weft plugins` to list the node types, or load the plugin with --plugins DIR")
+    }
+
+    @Test func duplicateIds() {
+        let d = single(#"{"weft": 1, "nodes": [{"id": "a", "type": "std.const", "params": {"value": 1}}, {"id": "a", "type": "std.const", "params": {"value": 2}}]}"#)
+        #expect(d?.path == "$.nodes[1].id")
+        #expect(d?.message == "duplicate node id 'a'; node ids must be unique")
+    }
+
+    static let two = #"{"id": "a", "type": "std.const", "params": {"value": 1}}, {"id": "b", "type": "std.neg"}"#
+
+    @Test(arguments: [
+        (#"{"from": "a.value", "to": "c.a"}"#, "$.edges[0].to", "edge goes to unknown node 'c'"),
+        (#"{"from": "x.value", "to": "b.a"}"#, "$.edges[0].from", "edge comes from unknown node 'x'"),
+        (#"{"from": "a.valu", "to": "b.a"}"#, "$.edges[0].from", "node 'a' (std.const) has no output 'valu'; did you mean 'value'?"),
+        (#"{"from": "a.value", "to": "b.x"}"#, "$.edges[0].to", "node 'b' (std.neg) has no input 'x'; it has: a"),
+        (#"{"from": "$nope", "to": "b.a"}"#, "$.edges[0].from", "unknown graph input '$nope'; declare it under \"inputs\""),
+    ])
+    func badEdges(edge: String, path: String, prefix: String) {
+        let d = TestGraphs.diagnostics(#"{"weft": 1, "nodes": [\#(Self.two)], "edges": [\#(edge)]}"#)
+        #expect(d.contains { $0.path == path && $0.message.hasPrefix(prefix) }, "\(d)")
+    }
+
+    @Test func typeMismatch() {
+        let d = single("""
+            {"weft": 1, "nodes": [{"id": "s", "type": "std.const", "params": {"value": 1}}, {"id": "u", "type": "std.upper"},
+                                  {"id": "n", "type": "std.not"}, {"id": "c", "type": "std.concat", "inputs": {"a": "x"}}],
+             "edges": [{"from": "s.value", "to": "u.text"}, {"from": "u.result", "to": "n.a"}, {"from": "u.result", "to": "c.b"}]}
+            """)
+        #expect(d?.path == "$.edges[1]")
+        #expect(d?.node == "n")
+        #expect(d?.message == "type mismatch: u.result is string but n.a takes bool")
+    }
+
+    @Test func requiredInputsMustBeConnected() {
+        let d = single(#"{"weft": 1, "nodes": [{"id": "b", "type": "std.add", "inputs": {"a": 1}}]}"#)
+        #expect(d?.path == "$.nodes[0]")
+        #expect(d?.message == "required input 'b' (number) of node 'b' is not connected; add an edge to b.b or bind a constant under \"inputs\"")
+    }
+
+    @Test func twoEdgesIntoOneInput() {
+        let d = single("""
+            {"weft": 1, "nodes": [\(Self.two), {"id": "c", "type": "std.const", "params": {"value": 2}}],
+             "edges": [{"from": "a.value", "to": "b.a"}, {"from": "c.value", "to": "b.a"}]}
+            """)
+        #expect(d?.path == "$.edges[1]")
+        #expect(d?.message.contains("has 2 incoming edges but takes one value") == true)
+        #expect(d?.message.contains("\"join\": \"any\"") == true)
+        let both = single("""
+            {"weft": 1, "nodes": [{"id": "a", "type": "std.const", "params": {"value": 1}}, {"id": "b", "type": "std.neg", "inputs": {"a": 5}}],
+             "edges": [{"from": "a.value", "to": "b.a"}]}
+            """)
+        #expect(both?.message == "input 'a' of node 'b' is bound to a constant and also connected by an edge; keep one")
+    }
+
+    @Test func cycleWithoutLoop() {
+        let d = TestGraphs.diagnostics("""
+            {"weft": 1, "nodes": [{"id": "a", "type": "std.neg"}, {"id": "b", "type": "std.neg"}, {"id": "c", "type": "std.neg"}],
+             "edges": [{"from": "a.result", "to": "b.a"}, {"from": "b.result", "to": "c.a"}, {"from": "c.result", "to": "a.a"}]}
+            """)
+        #expect(d.count == 1)
+        #expect(d.first?.message == "cycle a → b → c → a passes through no loop; cycles are allowed only into a loop node's next_* and continue inputs")
+    }
+
+    @Test func paramsAreChecked() {
+        let unknown = single(#"{"weft": 1, "nodes": [{"id": "c", "type": "std.counter", "params": {"stat": 1}}]}"#)
+        #expect(unknown?.path == "$.nodes[0].params.stat")
+        #expect(unknown?.message == "node 'c' (std.counter) has no param 'stat'; did you mean 'start'?")
+        let wrong = single(#"{"weft": 1, "nodes": [{"id": "c", "type": "std.counter", "params": {"start": "one"}}]}"#)
+        #expect(wrong?.message == "param 'start' of node 'c' must be int, not string \"one\"")
+        let missing = single(#"{"weft": 1, "nodes": [{"id": "c", "type": "std.const"}]}"#)
+        #expect(missing?.message == "node 'c' (std.const) needs param 'value' (any)")
+    }
+
+    @Test func outputsMustNameExistingPorts() {
+        let d = TestGraphs.diagnostics(#"{"weft": 1, "nodes": [\#(Self.two)], "edges": [{"from": "a.value", "to": "b.a"}], "outputs": {"r": "b.reslt", "q": "zz.x"}}"#)
+        #expect(d.map(\.message) == ["output 'r': node 'b' (std.neg) has no output 'reslt'; did you mean 'result'?",
+                                     "output 'q' names unknown node 'zz'; the nodes are: a, b"])
+        #expect(d.map(\.path) == ["$.outputs.r", "$.outputs.q"])
+    }
+
+    @Test func unreachableAndUnusedAreWarnings() throws {
+        let plan = try TestGraphs.plan("""
+            {"weft": 1, "inputs": {"unused": "int"},
+             "nodes": [\(Self.two), {"id": "lonely", "type": "std.const", "params": {"value": 0}}],
+             "edges": [{"from": "a.value", "to": "b.a"}]}
+            """)
+        #expect(plan.warnings.map(\.message) == ["node 'lonely' is not connected to anything; it runs on its own",
+                                                 "graph input 'unused' is not used by any edge"])
+        #expect(plan.warnings.allSatisfy { $0.severity == .warning })
+    }
+
+    @Test func loopBodiesAreClosed() throws {
+        // Everything the loop's current values reach is its body and runs each
+        // iteration; a graph output cannot read inside a loop.
+        let leak = TestGraphs.diagnostics("""
+            {"weft": 1, "nodes": [
+               {"id": "loop", "type": "loop", "carry": {"i": "int"}, "inputs": {"i": 0}},
+               {"id": "more", "type": "std.lt", "inputs": {"b": 3}}, {"id": "inc", "type": "std.add", "inputs": {"b": 1}},
+               {"id": "outside", "type": "std.neg"}],
+             "edges": [{"from": "loop.i", "to": "more.a"}, {"from": "more.result", "to": "loop.continue"},
+                       {"from": "loop.i", "to": "inc.a"}, {"from": "inc.result", "to": "loop.next_i"},
+                       {"from": "inc.result", "to": "outside.a"}],
+             "outputs": {"o": "outside.result"}}
+            """)
+        #expect(leak.map(\.message) == ["output 'o' reads 'outside' inside loop 'loop'; read the loop's done_* output instead"])
+        let back = TestGraphs.diagnostics("""
+            {"weft": 1, "nodes": [
+               {"id": "loop", "type": "loop", "carry": {"i": "int"}, "inputs": {"i": 0}},
+               {"id": "t", "type": "std.const", "params": {"value": false}}, {"id": "inc", "type": "std.add", "inputs": {"b": 1}}],
+             "edges": [{"from": "t.value", "to": "loop.continue"}, {"from": "loop.i", "to": "inc.a"}, {"from": "inc.result", "to": "loop.next_i"}]}
+            """)
+        #expect(back.first?.message.hasPrefix("loop 'loop': back edge from t, which is not in the loop's body") == true, "\(back)")
+        let noCarry = single(#"{"weft": 1, "nodes": [{"id": "l", "type": "loop"}]}"#)
+        #expect(noCarry?.message == "loop 'l' needs \"carry\": the variables it carries, e.g. {\"i\": \"int\"}")
+    }
+
+    @Test func everyErrorIsReportedAtOnce() {
+        let d = TestGraphs.diagnostics("""
+            {"weft": 1, "nodes": [{"id": "a", "type": "std.ad"}, {"id": "b", "type": "std.neg"}, {"id": "b", "type": "std.neg"}],
+             "edges": [{"from": "b.result", "to": "q.a"}], "outputs": {"o": "b.nope"}}
+            """)
+        #expect(d.count >= 4, "\(d)")
+        #expect(Set(d.map(\.path)).isSuperset(of: ["$.nodes[0].type", "$.nodes[2].id", "$.edges[0].to", "$.outputs.o"]))
+    }
+}
