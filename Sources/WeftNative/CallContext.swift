@@ -34,16 +34,26 @@ public final class CallContext {
     /// The message of the last host function that failed (see `error_message`).
     var lastError: String = ""
 
-    public init() {}
+    /// Addresses handed out as `weft_ctx_t *`: one per call, cycling through
+    /// this reserved block, so a ctx kept from an earlier call on the same
+    /// thread no longer equals the live one. Never dereferenced.
+    private let tokens = UnsafeMutableRawPointer.allocate(byteCount: CallContext.tokenSpan, alignment: 16)
+    static let tokenSpan = 4096
+    /// The pointer the plugin sees as `weft_ctx_t *` in the current call.
+    private(set) var pointer: OpaquePointer
 
-    deinit { releaseBorrowed() }
+    public init() {
+        pointer = OpaquePointer(tokens)
+    }
 
-    /// The pointer the plugin sees as `weft_ctx_t *`.
-    var pointer: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+    deinit {
+        releaseBorrowed()
+        tokens.deallocate()
+    }
 
     /// Starts a call: the ctx becomes this thread's current one.
     /// Returns the previously current ctx, to restore in `end`.
-    func begin(_ phase: Phase, instance: NodeInstance) -> UnsafeMutableRawPointer? {
+    func begin(_ phase: Phase, instance: NodeInstance) -> (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) {
         self.phase = phase
         self.instance = instance
         generation = generations.add(1, ordering: .relaxed).newValue
@@ -51,14 +61,18 @@ public final class CallContext {
         failure = nil
         lastError = ""
         arena.removeAll(keepingCapacity: true)
+        pointer = OpaquePointer(tokens + Int(generation % UInt32(CallContext.tokenSpan)))
         let previous = weft_shim_current_ctx()
+        let previousObject = weft_shim_current_call()
         weft_shim_set_current_ctx(UnsafeMutableRawPointer(pointer))
-        return previous
+        weft_shim_set_current_call(Unmanaged.passUnretained(self).toOpaque())
+        return (previous, previousObject)
     }
 
     /// Ends the call: handles die, borrowed strings are freed.
-    func end(restoring previous: UnsafeMutableRawPointer?) {
-        weft_shim_set_current_ctx(previous)
+    func end(restoring previous: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?)) {
+        weft_shim_set_current_ctx(previous.0)
+        weft_shim_set_current_call(previous.1)
         phase = .idle
         instance = nil
         arena.removeAll(keepingCapacity: true)
@@ -99,11 +113,18 @@ public final class CallContext {
         return arena[i]
     }
 
-    /// A C copy of `s` that lives until the call ends.
+    /// A NUL-terminated C copy of all of `s`'s bytes (embedded NULs
+    /// included, so the length the host reports is the length copied) that
+    /// lives until the call ends.
     func borrow(_ s: String) -> UnsafePointer<CChar>? {
-        guard let p = strdup(s) else { return nil }
-        borrowed.append(p)
-        return UnsafePointer(p)
+        var s = s
+        return s.withUTF8 { utf8 -> UnsafePointer<CChar>? in
+            guard let p = malloc(utf8.count + 1)?.assumingMemoryBound(to: CChar.self) else { return nil }
+            if let base = utf8.baseAddress { memcpy(p, base, utf8.count) }
+            p[utf8.count] = 0
+            borrowed.append(p)
+            return UnsafePointer(p)
+        }
     }
 
     /// A C copy of `bytes` that lives until the call ends (never NULL for

@@ -34,13 +34,15 @@ enum PluginLog {
     static let logger = Logger(label: "weft.plugin")
 
     static func misuse(_ function: String, _ what: String) {
-        logger.warning("a plugin called host->\(function) with \(what); the call was refused (WEFT_ERR_HANDLE)")
+        logger.warning("a plugin called host->\(function) with \(what); the call was refused")
     }
 }
 
 /// The one `weft_host_t` every plugin receives. Built once, never freed.
 enum HostTable {
     nonisolated(unsafe) static let shared: UnsafeMutablePointer<weft_host_t> = make()
+    /// A static "" for functions that must return a string even on misuse.
+    nonisolated(unsafe) static let emptyString: UnsafePointer<CChar> = UnsafePointer(strdupOrDie(""))
 
     private static func make() -> UnsafeMutablePointer<weft_host_t> {
         let t = UnsafeMutablePointer<weft_host_t>.allocate(capacity: 1)
@@ -115,7 +117,7 @@ enum HostTable {
             return UnsafePointer(inst.nodeIdC)
         }
         h.error_message = { ctx in
-            guard let c = HostFunctions.call(ctx, "error_message") else { return nil }
+            guard let c = HostFunctions.call(ctx, "error_message") else { return HostTable.emptyString }
             return c.borrow(c.lastError)
         }
 
@@ -290,7 +292,8 @@ enum HostFunctions {
                                 : "a ctx that is not a live call on this thread (used after its callback returned, or from another thread)")
             return nil
         }
-        return Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(ctx)).takeUnretainedValue()
+        guard let call = weft_shim_current_call() else { return nil }
+        return Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue()
     }
 
     static func session(_ reg: OpaquePointer?, _ function: String) -> RegistrationSession? {
@@ -329,8 +332,8 @@ enum HostFunctions {
         var metadata: Logger.Metadata = [:]
         // Attribute the line only when ctx is this thread's live call; log
         // may be called from any thread, so no misuse warning otherwise.
-        if let ctx, UnsafeMutableRawPointer(ctx) == weft_shim_current_ctx() {
-            let c = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(ctx)).takeUnretainedValue()
+        if let ctx, UnsafeMutableRawPointer(ctx) == weft_shim_current_ctx(), let call = weft_shim_current_call() {
+            let c = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue()
             if let inst = c.instance {
                 metadata["node"] = "\(inst.nodeId)"
                 metadata["type"] = "\(inst.type.fullName)"

@@ -124,9 +124,9 @@ public struct PluginLoader: Sendable {
         guard status == WEFT_OK else {
             let why = session.failMessage
                 ?? "init returned \(StatusCode.name(status)) without a message (call host->registry_fail(reg, \"why\"))"
-            if let first = session.errors.first, session.failMessage == nil {
-                throw first
-            }
+            // A rejected descriptor is the precise reason, even if init then
+            // called registry_fail with a vaguer one.
+            if let first = session.errors.first { throw first }
             throw PluginLoadError(path: path, kind: .initFailed, "plugin '\(name)' failed to initialise: \(why)")
         }
         plugin.initialized = true

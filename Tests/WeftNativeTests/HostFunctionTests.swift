@@ -43,7 +43,7 @@ struct HostFunctionTests {
     @Test func everyValueKindRoundTripsThroughTheValueAPI() throws {
         let value: WeftValue = [
             "null": .null, "yes": true, "int": .int(-9_007_199_254_740_993), "pi": 3.25,
-            "text": "héllo ✓ \u{1F600}", "bytes": .bytes([0, 1, 255, 0]), "empty": .bytes([]),
+            "text": "héllo ✓ \u{1F600}", "nul": "before\u{0}after", "bytes": .bytes([0, 1, 255, 0]), "empty": .bytes([]),
             "list": [1, "two", [3.5, false], [:]], "nested": ["a": ["b": ["c": "d"]]],
         ]
         let out = try run("echo", [value]).get()
@@ -75,6 +75,14 @@ struct HostFunctionTests {
             return
         }
         #expect(e.message.contains("is not a value of this call"))
+    }
+
+    @Test func ctxKeptFromAnEarlierCallIsRefused() throws {
+        let node = try instance("stale_ctx")
+        let ctx = CallContext()
+        #expect(node.run(inputs: [], context: ctx) == .success(NodeOutputs(values: [.int(0)])))
+        #expect(node.run(inputs: [], context: ctx) == .success(NodeOutputs(values: [.int(Int64(WEFT_ERR_HANDLE_VALUE))])),
+                "same thread, same context object, but an old ctx pointer")
     }
 
     @Test func missingRequiredOutputIsANodeError() throws {

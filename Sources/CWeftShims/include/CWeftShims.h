@@ -6,6 +6,8 @@
  * instead of a crash. */
 void *weft_shim_current_ctx(void);
 void weft_shim_set_current_ctx(void *ctx);
+void *weft_shim_current_call(void);
+void weft_shim_set_current_call(void *call);
 void *weft_shim_current_registry(void);
 void weft_shim_set_current_registry(void *reg);
 #endif

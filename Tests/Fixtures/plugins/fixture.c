@@ -101,6 +101,21 @@ static weft_status_t stale_run(weft_ctx_t *c, void *s) {
     return H->fail(c, H->error_message(c));
 }
 
+/* Keeps its ctx; on the next run, uses the old one: must be refused even
+ * though the same thread and the same host context object serve both. */
+static weft_ctx_t *kept_ctx;
+static weft_status_t stale_ctx_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    if (kept_ctx == NULL) {
+        kept_ctx = c;
+        return H->output_int(c, 0, 0);
+    }
+    weft_status_t st = H->output_int(kept_ctx, 0, 1);
+    kept_ctx = c;
+    if (st == WEFT_OK) return WEFT_OK; /* accepted: the test sees 1 */
+    return H->output_int(c, 0, st);
+}
+
 static weft_status_t missing_output_run(weft_ctx_t *c, void *s) {
     (void)c; (void)s;
     return WEFT_OK;
@@ -198,6 +213,7 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("fails", "Always fails.", NULL, int_out, NULL, 0, NULL, fails_run, NULL);
     NODE("silent_fail", "Fails without a message.", NULL, int_out, NULL, 0, NULL, silent_fail_run, NULL);
     NODE("stale", "Reuses a handle from an earlier call.", NULL, int_out, NULL, 0, NULL, stale_run, NULL);
+    NODE("stale_ctx", "Reuses the ctx of an earlier call.", NULL, int_out, NULL, 0, NULL, stale_ctx_run, NULL);
     NODE("missing_output", "Forgets its required output.", NULL, int_out, NULL, 0, NULL, missing_output_run, NULL);
     NODE("wrong_type", "Writes a string to an int output.", NULL, int_out, NULL, 0, NULL, wrong_type_run, NULL);
     NODE("branch", "Fires yes or no.", branch_in, branch_out, NULL, WEFT_NODE_PURE, NULL, branch_run, NULL);
