@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeftCore
+
+/// Writes a run as a Chrome trace (the trace-event JSON Object Format) that
+/// opens in Perfetto (ui.perfetto.dev) and chrome://tracing.
+///
+/// The trace holds, all with `pid` 1 and times in microseconds:
+/// - one complete event (`"ph": "X"`) for the run, on the scheduler thread;
+/// - one complete event per node execution, on the thread that ran it
+///   (`tid` 0 is the scheduler, 1… the workers). A failed execution carries
+///   `args.error`. A loop node's event spans the whole loop;
+/// - instant events (`"ph": "i"`) for skipped nodes, loop iterations, and
+///   failures reported after a node had already finished;
+/// - metadata events naming the process and each thread seen.
+///
+/// Events are kept in memory; the file is written in one go when the run
+/// finishes (or at `close()` if it never did), so it is always complete JSON.
+/// Events after that are dropped: use one writer per run.
+public final class ChromeTraceWriter: RunObserver, @unchecked Sendable {
+    private let lock = ConditionLock()
+    private let file: OutputFile
+    private var state = TraceState()
+    private var written = false
+
+    /// Creates (or truncates) the file at `path`. Throws `OutputFileError`
+    /// naming the path and the system's reason if it cannot be opened.
+    public init(path: String) throws {
+        file = try OutputFile(path: path)
+    }
+
+    public var path: String { file.path }
+
+    public func receive(_ event: RunEvent) {
+        lock.withLock {
+            guard !written else { return }
+            state.add(event)
+            if case .runFinished = event { writeDocument() }
+        }
+    }
+
+    /// Writes the trace (if the run did not finish) and closes the file.
+    /// Throws the first write error, if any. Closing again does nothing.
+    public func close() throws {
+        try lock.withLock {
+            if !written && file.isOpen { writeDocument() }
+            try file.close()
+        }
+    }
+
+    /// Call with the lock held.
+    private func writeDocument() {
+        written = true
+        file.write(state.document())
+        file.flush()
+    }
+}
+
+/// The events of one run, turned into trace events as they arrive.
+private struct TraceState {
+    struct Key: Hashable {
+        var node: Int
+        var thread: Int
+    }
+
+    /// Rendered trace events (without metadata and the run's own event).
+    var events: [String] = []
+    /// Start times of executions in flight, by node and thread (a stack, in
+    /// case the same node somehow starts twice on one thread).
+    var open: [Key: [UInt64]] = [:]
+    var openIDs: [Key: String] = [:]
+    /// Loop node → time its first iteration began, while the loop runs.
+    var loopStarts: [Int: UInt64] = [:]
+    var threads: Set<Int> = [0]
+    var runStart: UInt64?
+    var runArgs: [(String, WeftValue)] = []
+    var runEnd: (time: UInt64, args: [(String, WeftValue)])?
+    var lastTime: UInt64 = 0
+
+    mutating func add(_ event: RunEvent) {
+        lastTime = max(lastTime, event.time)
+        switch event {
+        case .runStarted(let t, let nodes, let mode, let workers):
+            if runStart == nil {
+                runStart = t
+                runArgs = [("mode", .string(mode.rawValue)), ("workers", .int(Int64(workers))), ("nodes", .int(Int64(nodes)))]
+            }
+        case .nodeStarted(let t, let node, let id, let thread):
+            threads.insert(thread)
+            let key = Key(node: node, thread: thread)
+            open[key, default: []].append(t)
+            openIDs[key] = id
+        case .nodeFinished(let t, let node, let id, let thread, let duration):
+            threads.insert(thread)
+            let isLoop = loopStarts.removeValue(forKey: node) != nil
+            if let start = popOpen(node: node, thread: thread) {
+                complete(id, category: "node", thread: thread, start: start, end: t, args: [("node", .string(id))])
+            } else {
+                // A loop's finish has no matching start; the event says how long it ran.
+                let start = t >= duration ? t - duration : 0
+                complete(id, category: isLoop ? "loop" : "node", thread: thread, start: start, end: t,
+                         args: [("node", .string(id))])
+            }
+        case .nodeFailed(let t, let node, let id, let thread, let message):
+            threads.insert(thread)
+            let args: [(String, WeftValue)] = [("node", .string(id)), ("error", .string(message))]
+            if let start = popOpen(node: node, thread: thread) {
+                complete(id, category: "node", thread: thread, start: start, end: t, args: args)
+            } else if let start = loopStarts.removeValue(forKey: node) {
+                complete(id, category: "loop", thread: thread, start: start, end: t, args: args)
+            } else {
+                // Reported after the node finished (e.g. a conditional node fired no output).
+                instant("\(id) failed", category: "error", thread: thread, time: t, args: args)
+            }
+        case .nodeSkipped(let t, _, let id):
+            instant("\(id) skipped", category: "skip", thread: 0, time: t, args: [("node", .string(id))])
+        case .loopIteration(let t, let node, let id, let iteration):
+            if loopStarts[node] == nil { loopStarts[node] = t }
+            instant("\(id) iteration \(iteration)", category: "loop", thread: 0, time: t,
+                    args: [("node", .string(id)), ("iteration", .int(Int64(iteration)))])
+        case .runFinished(let t, let outcome, let steps):
+            var args: [(String, WeftValue)] = [("outcome", .string(outcome.name)), ("steps", .int(Int64(steps)))]
+            if case .failed(let message, let node) = outcome {
+                args.append(("error", .string(message)))
+                if let node { args.append(("node", .string(node))) }
+            }
+            runEnd = (t, args)
+        }
+    }
+
+    private mutating func popOpen(node: Int, thread: Int) -> UInt64? {
+        let key = Key(node: node, thread: thread)
+        guard var starts = open[key], let start = starts.popLast() else { return nil }
+        if starts.isEmpty {
+            open[key] = nil
+            openIDs[key] = nil
+        } else {
+            open[key] = starts
+        }
+        return start
+    }
+
+    private mutating func complete(_ name: String, category: String, thread: Int, start: UInt64, end: UInt64,
+                                   args: [(String, WeftValue)]) {
+        events.append(Self.event(name: name, category: category, phase: "X", thread: thread, time: start,
+                                 duration: end >= start ? end - start : 0, args: args))
+    }
+
+    private mutating func instant(_ name: String, category: String, thread: Int, time: UInt64, args: [(String, WeftValue)]) {
+        events.append(Self.event(name: name, category: category, phase: "i", thread: thread, time: time, duration: nil,
+                                 args: args, scope: "t"))
+    }
+
+    /// The complete document: metadata, the run, the events, and any
+    /// executions still open (marked unfinished, ending at the last time seen).
+    func document() -> String {
+        var all: [String] = []
+        all.append(Self.metadata("process_name", thread: 0, args: [("name", "weft")]))
+        for thread in threads.sorted() {
+            all.append(Self.metadata("thread_name", thread: thread,
+                                     args: [("name", .string(thread == 0 ? "scheduler" : "worker \(thread)"))]))
+            all.append(Self.metadata("thread_sort_index", thread: thread, args: [("sort_index", .int(Int64(thread)))]))
+        }
+        let start = runStart ?? 0
+        let end = runEnd?.time ?? lastTime
+        let runArgs = self.runArgs + (runEnd?.args ?? [("outcome", "unfinished")])
+        all.append(Self.event(name: "run", category: "run", phase: "X", thread: 0, time: start,
+                              duration: end >= start ? end - start : 0, args: runArgs))
+        all += events
+        for key in open.keys.sorted(by: { ($0.thread, $0.node) < ($1.thread, $1.node) }) {
+            let id = openIDs[key] ?? "node \(key.node)"
+            for s in open[key] ?? [] {
+                all.append(Self.event(name: id, category: "node", phase: "X", thread: key.thread, time: s,
+                                      duration: lastTime >= s ? lastTime - s : 0,
+                                      args: [("node", .string(id)), ("unfinished", true)]))
+            }
+        }
+        return "{\"traceEvents\": [\n" + all.joined(separator: ",\n") + "\n],\n\"displayTimeUnit\": \"ms\"}\n"
+    }
+
+    static func metadata(_ name: String, thread: Int, args: [(String, WeftValue)]) -> String {
+        "{\"name\":\(JSON.quote(name)),\"ph\":\"M\",\"pid\":1,\"tid\":\(thread),\"args\":\(JSON.encode(.object(args)))}"
+    }
+
+    static func event(name: String, category: String, phase: String, thread: Int, time: UInt64, duration: UInt64?,
+                      args: [(String, WeftValue)], scope: String? = nil) -> String {
+        var out = "{\"name\":\(JSON.quote(name)),\"cat\":\(JSON.quote(category)),\"ph\":\"\(phase)\""
+        out += ",\"ts\":" + microseconds(time)
+        if let duration { out += ",\"dur\":" + microseconds(duration) }
+        if let scope { out += ",\"s\":\"\(scope)\"" }
+        out += ",\"pid\":1,\"tid\":\(thread),\"args\":" + JSON.encode(.object(args)) + "}"
+        return out
+    }
+
+    /// Nanoseconds as exact decimal microseconds: 1234567 → `1234.567`.
+    static func microseconds(_ ns: UInt64) -> String {
+        let fraction = String(ns % 1000)
+        return String(ns / 1000) + "." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+}

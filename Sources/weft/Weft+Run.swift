@@ -1,0 +1,186 @@
+import ArgumentParser
+import WeftCore
+import WeftNative
+import WeftScheduler
+
+extension Weft {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a graph and print its outputs.",
+            discussion: """
+                Inputs are given as NAME=VALUE; VALUE is read as JSON (10, 2.5, true, [1,2], {"a":1}) \
+                and otherwise taken as a string; inputs declared as strings always take VALUE as text.
+
+                Exit codes: 0 success; 1 the run failed (node error, limit hit, cancelled); \
+                2 invalid graph, input or usage; 130 interrupted (SIGINT/SIGTERM).
+                """)
+
+        @Argument(help: ArgumentHelp("The graph file.", valueName: "graph.json"))
+        var graph: String
+
+        @Option(name: .customLong("input"), help: ArgumentHelp("A graph input; repeatable.", valueName: "name=value"))
+        var inputList: [String] = []
+
+        @Option(name: .customLong("inputs"), help: ArgumentHelp("A JSON file with an object of graph inputs.", valueName: "file.json"))
+        var inputsFile: String?
+
+        @OptionGroup var plugins: PluginOptions
+
+        @Option(help: "sequential (one thread, deterministic order) or parallel (a pool of threads).")
+        var mode: String = "sequential"
+
+        @Option(help: ArgumentHelp("Compute threads in parallel mode (default: the number of CPUs). Blocking nodes get extra threads.", valueName: "n"))
+        var workers: Int?
+
+        @Option(name: .customLong("max-steps"), help: ArgumentHelp("Most node executions before the run fails.", valueName: "n"))
+        var maxSteps: Int = 1_000_000
+
+        @Option(help: ArgumentHelp("Write a Chrome trace (open in Perfetto or chrome://tracing).", valueName: "file.json"))
+        var trace: String?
+
+        @Option(help: ArgumentHelp("Write every run event as a JSON line.", valueName: "file.jsonl"))
+        var events: String?
+
+        @Flag(help: "Print the outputs as one JSON object.")
+        var json = false
+
+        @Flag(name: .shortAndLong, help: "No progress line and no warnings.")
+        var quiet = false
+
+        @Flag(help: "Print how long loading, validating, compiling and running took (stderr).")
+        var timing = false
+
+        func validate() throws {
+            guard RunMode(rawValue: mode) != nil else {
+                throw ValidationError("--mode must be sequential or parallel, not '\(mode)'")
+            }
+            if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+            if maxSteps < 1 { throw ValidationError("--max-steps must be at least 1") }
+        }
+
+        func run() throws {
+            let token = CancellationToken()
+            let watcher = InterruptWatcher(cancelling: token)
+
+            let t0 = MonotonicClock.now()
+            let loading = GraphLoading(file: graph, plugins: plugins, quiet: quiet)
+            let (registry, loadErrors) = loading.registry()
+            if !quiet { for e in loadErrors { Stderr.write("warning: \(e.message)") } }
+            let t1 = MonotonicClock.now()
+            let plan = try loading.plan(registry: registry, loadErrors: loadErrors)
+            let inputs = try readInputs(plan)
+            let t2 = MonotonicClock.now()
+
+            let compiled: CompiledGraph
+            do {
+                compiled = try CompiledGraph(plan: plan, registry: registry)
+            } catch {
+                Stderr.write("error: \(graph): \(error)")
+                throw ExitCode(1)
+            }
+
+            let t3 = MonotonicClock.now()
+            var observers: [any RunObserver] = []
+            var traceWriter: ChromeTraceWriter?
+            var eventWriter: EventLogWriter?
+            do {
+                if let trace { traceWriter = try ChromeTraceWriter(path: trace); observers.append(traceWriter!) }
+                if let events { eventWriter = try EventLogWriter(path: events); observers.append(eventWriter!) }
+            } catch {
+                Stderr.write("error: \(error)")
+                throw ExitCode(2)
+            }
+            if !quiet, let progress = ProgressLine(total: plan.nodes.count) { observers.append(progress) }
+
+            var options = RunOptions(mode: RunMode(rawValue: mode) ?? .sequential, workers: workers, maxSteps: maxSteps,
+                                     observers: observers)
+            options.maxSteps = maxSteps
+            let result: RunResult
+            do {
+                result = try Scheduler.run(compiled, inputs: inputs, options: options, cancellation: token)
+            } catch {
+                Stderr.write("error: \(error)")
+                throw ExitCode(2)
+            }
+            if timing {
+                func ms(_ a: UInt64, _ b: UInt64) -> String { String(format2: Double(b - a) / 1e6) + " ms" }
+                let perStep = result.steps > 0 ? " (\(result.duration / UInt64(result.steps)) ns per step)" : ""
+                Stderr.write("timing: plugins \(ms(t0, t1)), read+validate \(ms(t1, t2)), compile \(ms(t2, t3)), "
+                                 + "run \(String(format2: Double(result.duration) / 1e6)) ms for \(result.steps) steps\(perStep)")
+            }
+            do {
+                try traceWriter?.close()
+                try eventWriter?.close()
+            } catch {
+                Stderr.write("error: \(error)")
+            }
+
+            if json {
+                print(JSON.encode(result.outputsJSON, pretty: true))
+            } else {
+                for (name, value) in result.outputs { print("\(name) = \(value)") }
+            }
+            if !quiet && result.outcome == .succeeded {
+                for name in result.missingOutputs {
+                    Stderr.write("warning: output '\(name)' did not fire (its node was skipped or did not run)")
+                }
+            }
+            switch result.outcome {
+            case .succeeded:
+                return
+            case .failed(let message, _):
+                Stderr.write("error: run failed: \(message)")
+                throw ExitCode(1)
+            case .cancelled:
+                if watcher.received != 0 {
+                    Stderr.write("interrupted")
+                    throw ExitCode(130)
+                }
+                Stderr.write("error: run cancelled")
+                throw ExitCode(1)
+            }
+        }
+
+        /// `--inputs FILE` then each `--input NAME=VALUE` (later wins).
+        func readInputs(_ plan: GraphPlan) throws -> [String: WeftValue] {
+            var values: [String: WeftValue] = [:]
+            if let inputsFile {
+                let text = try GraphLoading(file: inputsFile, plugins: plugins, quiet: quiet).text()
+                do {
+                    guard let entries = try JSON.parse(text).mapEntries else {
+                        Stderr.write("error: \(inputsFile): must hold a JSON object of input name: value")
+                        throw ExitCode(2)
+                    }
+                    for (k, v) in entries { values[k] = v }
+                } catch let error as JSONSyntaxError {
+                    Stderr.write("error: \(inputsFile): not valid JSON: \(error)")
+                    throw ExitCode(2)
+                }
+            }
+            for item in inputList {
+                guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                    Stderr.write("error: --input \(item): write it as NAME=VALUE")
+                    throw ExitCode(2)
+                }
+                let name = String(item[..<eq])
+                let raw = String(item[item.index(after: eq)...])
+                let declared = plan.inputs.first { $0.name == name }?.type
+                if declared == .string {
+                    values[name] = .string(raw)
+                } else {
+                    values[name] = (try? JSON.parse(raw)) ?? .string(raw)
+                }
+            }
+            return values
+        }
+    }
+}
+
+extension String {
+    /// A number with two decimals, without Foundation.
+    init(format2 value: Double) {
+        let scaled = Int64((value * 100).rounded())
+        let whole = scaled / 100, frac = abs(scaled % 100)
+        self = "\(whole).\(frac < 10 ? "0" : "")\(frac)"
+    }
+}
