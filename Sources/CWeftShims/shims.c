@@ -1,7 +1,7 @@
 #include "CWeftShims.h"
-static _Thread_local void *weft_current_ctx;
-static _Thread_local void *weft_current_call;
-static _Thread_local void *weft_current_registry;
+static __attribute__((tls_model("initial-exec"))) _Thread_local void *weft_current_ctx;
+static __attribute__((tls_model("initial-exec"))) _Thread_local void *weft_current_call;
+static __attribute__((tls_model("initial-exec"))) _Thread_local void *weft_current_registry;
 void *weft_shim_current_ctx(void) { return weft_current_ctx; }
 void weft_shim_set_current_ctx(void *ctx) { weft_current_ctx = ctx; }
 void *weft_shim_current_registry(void) { return weft_current_registry; }

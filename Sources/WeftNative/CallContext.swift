@@ -24,7 +24,8 @@ public final class CallContext {
     /// The instance being created or run.
     var instance: NodeInstance?
     var inputs: [WeftValue?] = []
-    var outputs: [WeftValue?] = []
+    /// The outputs of the last `run` (nil = not fired).
+    package var outputs: [WeftValue?] = []
     /// Values behind the call's handles; handle = generation << 32 | (index + 1).
     var arena: [WeftValue] = []
     /// C strings handed to the plugin during this call; freed when it ends.

@@ -37,6 +37,24 @@ public final class NodeInstance: @unchecked Sendable {
     public let params: [WeftValue?]
 
     var state: UnsafeMutableRawPointer?
+
+    /// The port facts `run` needs, flattened once so a call copies no spec.
+    struct Ports {
+        var inputTypes: [ValueType]
+        var inputDefaults: [WeftValue?]
+        var inputOptional: [Bool]
+        var outputCount: Int
+        var requiredOutputs: [Int]
+
+        init(_ spec: NodeSpec) {
+            inputTypes = spec.inputs.map(\.type)
+            inputDefaults = spec.inputs.map(\.defaultValue)
+            inputOptional = spec.inputs.map(\.optional)
+            outputCount = spec.outputs.count
+            requiredOutputs = spec.outputs.indices.filter { !spec.outputs[$0].optional }
+        }
+    }
+    let ports: Ports
     /// `nodeId` as a C string for `host->node_id`, owned by the instance.
     let nodeIdC: UnsafeMutablePointer<CChar>
     private var created = false
@@ -46,6 +64,7 @@ public final class NodeInstance: @unchecked Sendable {
     ///   when `create` fails.
     public init(type: NodeType, nodeId: String, params: [String: WeftValue] = [:]) throws(NodeError) {
         self.params = try Self.resolve(params: params, spec: type.spec, nodeId: nodeId)
+        self.ports = Ports(type.spec)
         self.type = type
         self.nodeId = nodeId
         self.nodeIdC = strdupOrDie(nodeId)
@@ -109,43 +128,49 @@ public final class NodeInstance: @unchecked Sendable {
     /// no value), through `context` (a fresh one if nil).
     /// Defaults fill empty optional inputs; ints widen on double ports.
     public func run(inputs: [WeftValue?], context: CallContext? = nil) -> Result<NodeOutputs, NodeError> {
-        let spec = type.spec
         let ctx = context ?? CallContext()
-        guard inputs.count == spec.inputs.count else {
-            return .failure(fail("got \(inputs.count) input values for \(spec.inputs.count) input ports"))
+        guard inputs.count == ports.inputTypes.count else {
+            return .failure(fail("got \(inputs.count) input values for \(ports.inputTypes.count) input ports"))
         }
+        if let e = run(context: ctx, input: { inputs[$0] }) { return .failure(e) }
+        return .success(NodeOutputs(values: ctx.outputs))
+    }
+
+    /// The hot path: inputs come from `input(port)`, outputs are left in
+    /// `ctx.outputs` (valid until the context's next call). Allocates
+    /// nothing once the context's buffers have grown.
+    package func run(context ctx: CallContext, input: (Int) -> WeftValue?) -> NodeError? {
+        let count = ports.inputTypes.count
         ctx.inputs.removeAll(keepingCapacity: true)
-        for (port, value) in zip(spec.inputs, inputs) {
-            if let value {
-                guard let v = port.type.coerce(value) else {
-                    return .failure(fail("input '\(port.name)' must be \(port.type), got \(value.kind)"))
+        for p in 0..<count {
+            if let value = input(p) {
+                guard let v = ports.inputTypes[p].coerce(value) else {
+                    return fail("input '\(type.spec.inputs[p].name)' must be \(ports.inputTypes[p]), got \(value.kind)")
                 }
                 ctx.inputs.append(v)
-            } else if let d = port.defaultValue {
+            } else if let d = ports.inputDefaults[p] {
                 ctx.inputs.append(d)
-            } else if port.optional {
+            } else if ports.inputOptional[p] {
                 ctx.inputs.append(nil)
             } else {
-                return .failure(fail("required input '\(port.name)' has no value"))
+                return fail("required input '\(type.spec.inputs[p].name)' has no value")
             }
         }
         ctx.outputs.removeAll(keepingCapacity: true)
-        ctx.outputs.append(contentsOf: repeatElement(nil, count: spec.outputs.count))
+        ctx.outputs.append(contentsOf: repeatElement(nil, count: ports.outputCount))
 
         let previous = ctx.begin(.run, instance: self)
         let status = type.run(ctx.pointer, state)
-        let failure = ctx.failure
-        let lastError = ctx.lastError
         ctx.end(restoring: previous)
 
         if status != WEFT_OK {
-            return .failure(fail(Self.describeFailure(status: status, failure: failure, lastError: lastError)))
+            return fail(Self.describeFailure(status: status, failure: ctx.failure, lastError: ctx.lastError))
         }
-        for (i, port) in spec.outputs.enumerated() where !port.optional && ctx.outputs[i] == nil {
-            return .failure(fail("did not write its required output '\(port.name)' (a plugin bug: "
-                                     + "write every non-optional output, or flag the port WEFT_PORT_OPTIONAL)"))
+        for i in ports.requiredOutputs where ctx.outputs[i] == nil {
+            return fail("did not write its required output '\(type.spec.outputs[i].name)' (a plugin bug: "
+                            + "write every non-optional output, or flag the port WEFT_PORT_OPTIONAL)")
         }
-        return .success(NodeOutputs(values: ctx.outputs))
+        return nil
     }
 
     private func fail(_ message: String) -> NodeError {

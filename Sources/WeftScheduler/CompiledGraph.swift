@@ -39,6 +39,9 @@ public final class CompiledGraph: @unchecked Sendable {
     /// with a single edge (join all) — used to tell "all dead".
     let join: [JoinPolicy]
     let enclosingLoop: [Int?]
+    let isLoop: [Bool]
+    /// Per node: number of input ports.
+    let inputCount: [Int]
     /// Per node, per output port: graph output indices fed by it.
     let outputTaps: [[[Int]]]
 
@@ -54,7 +57,8 @@ public final class CompiledGraph: @unchecked Sendable {
         /// (or from the loop), plus the loop's own back edges.
         var resetEdges: [Int]
     }
-    let loops: [Int: Loop]
+    /// Per node: its loop facts (nil for other nodes).
+    let loops: [Loop?]
 
     let running = RunningFlag()
 
@@ -120,11 +124,13 @@ public final class CompiledGraph: @unchecked Sendable {
         self.inEdges = inEdges
         join = nodes.map(\.join)
         enclosingLoop = nodes.map(\.enclosingLoop)
+        isLoop = nodes.map(\.isLoop)
+        inputCount = nodes.map(\.spec.inputs.count)
         var taps = nodes.map { [[Int]](repeating: [], count: $0.spec.outputs.count) }
         for (o, out) in plan.outputs.enumerated() { taps[out.node][out.port].append(o) }
         outputTaps = taps
 
-        var loops: [Int: Loop] = [:]
+        var loops = [Loop?](repeating: nil, count: nodes.count)
         for (l, body) in plan.loopBodies {
             let inBody = Set(body)
             var reset: [Int] = []

@@ -91,7 +91,8 @@ final class RunState: @unchecked Sendable {
     var pending: [Int]
     /// Join-any nodes: already started this activation.
     var started: [Bool]
-    var loopState: [Int: LoopRun] = [:]
+    /// Per node: the state of a running loop (nil otherwise).
+    var loopState: [LoopRun?]
     var outputs: [WeftValue?]
 
     private var ready: [Int] = []
@@ -115,6 +116,7 @@ final class RunState: @unchecked Sendable {
         pending = graph.inEdges.map(\.count)
         started = Array(repeating: false, count: graph.count)
         outputs = Array(repeating: nil, count: graph.plan.outputs.count)
+        loopState = Array(repeating: nil, count: graph.count)
     }
 
     // MARK: the run loop
@@ -161,7 +163,7 @@ final class RunState: @unchecked Sendable {
                 continue
             }
             if let l = loopsToCheck.popLast() {
-                (graph.strategies[l] as? LoopStrategy)?.bodyFinished(l, self)
+                graph.strategies[l].bodyFinished(l, self)
                 continue
             }
             if readyHead < ready.count {
@@ -197,8 +199,7 @@ final class RunState: @unchecked Sendable {
 
     /// A node whose inputs are complete: skip it, or hand it to its strategy.
     private func process(_ n: Int) {
-        let node = graph.plan.nodes[n]
-        if node.isLoop {
+        if graph.isLoop[n] {
             graph.strategies[n].start(n, self)
             return
         }
@@ -213,7 +214,7 @@ final class RunState: @unchecked Sendable {
     /// fill is dead.
     private func onDeadPath(_ n: Int) -> Bool {
         let base = graph.slotBase[n]
-        let count = graph.plan.nodes[n].spec.inputs.count
+        let count = graph.inputCount[n]
         var anyEdgeValue = false
         var anyEdge = false
         for p in 0..<count {
@@ -240,18 +241,28 @@ final class RunState: @unchecked Sendable {
             return
         }
         let base = graph.slotBase[n]
-        var inputs: [WeftValue?] = []
-        inputs.reserveCapacity(instance.type.spec.inputs.count)
-        for p in 0..<instance.type.spec.inputs.count {
-            if case .value(let v) = slots[base + p] { inputs.append(v) } else { inputs.append(nil) }
-        }
         if !onPool {
             let t = events.isEmpty ? 0 : events.now()
             events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: 0))
-            let result = instance.run(inputs: inputs, context: context)
-            report(n, result, start: t, thread: 0)
-            handle(n, result)
+            let error = instance.run(context: context) { p in
+                if case .value(let v) = slots[base + p] { v } else { nil }
+            }
+            if let error {
+                report(n, .failure(error), start: t, thread: 0)
+                recordFailure(error.description, node: graph.ids[n])
+            } else {
+                if !events.isEmpty {
+                    let now = events.now()
+                    events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: 0, duration: now - t))
+                }
+                graph.strategies[n].finish(n, context.outputs, self)
+            }
             return
+        }
+        var inputs: [WeftValue?] = []
+        inputs.reserveCapacity(graph.inputCount[n])
+        for p in 0..<graph.inputCount[n] {
+            if case .value(let v) = slots[base + p] { inputs.append(v) } else { inputs.append(nil) }
         }
         inflight += 1
         let pool = self.pool ?? {
@@ -363,10 +374,9 @@ final class RunState: @unchecked Sendable {
 
     /// Node `n` finished its activation (ran or skipped).
     func completed(_ n: Int) {
-        guard let l = graph.enclosingLoop[n], var state = loopState[l] else { return }
-        state.outstanding -= 1
-        loopState[l] = state
-        if state.outstanding == 0 { loopsToCheck.append(l) }
+        guard let l = graph.enclosingLoop[n], loopState[l] != nil else { return }
+        loopState[l]?.outstanding -= 1
+        if loopState[l]?.outstanding == 0 { loopsToCheck.append(l) }
     }
 
     // MARK: loops

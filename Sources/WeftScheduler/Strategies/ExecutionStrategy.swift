@@ -11,6 +11,9 @@ protocol ExecutionStrategy: Sendable {
     /// The node ran and produced `outputs` (nil = not fired). Deliver them
     /// and report completion.
     func finish(_ node: Int, _ outputs: [WeftValue?], _ run: RunState)
+
+    /// Loops only: every node of the body finished this iteration.
+    func bodyFinished(_ node: Int, _ run: RunState)
 }
 
 extension ExecutionStrategy {
@@ -18,4 +21,6 @@ extension ExecutionStrategy {
         run.deliver(outputs: outputs, of: node)
         run.completed(node)
     }
+
+    func bodyFinished(_ node: Int, _ run: RunState) {}
 }
