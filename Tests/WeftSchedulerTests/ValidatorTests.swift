@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import WeftCore
 import WeftScheduler
 
@@ -160,6 +161,30 @@ struct ValidatorTests {
         #expect(back.first?.message.hasPrefix("loop 'loop': back edge from t, which is not in the loop's body") == true, "\(back)")
         let noCarry = single(#"{"weft": 1, "nodes": [{"id": "l", "type": "loop"}]}"#)
         #expect(noCarry?.message == "loop 'l' needs \"carry\": the variables it carries, e.g. {\"i\": \"int\"}")
+    }
+
+    @Test func joinAnyTakesOneInputPortAndNotOnLoops() {
+        let multi = single("""
+            {"weft": 1, "nodes": [{"id": "a", "type": "std.const", "params": {"value": 1}},
+                                  {"id": "s", "type": "std.add", "join": "any"}],
+             "edges": [{"from": "a.value", "to": "s.a"}, {"from": "a.value", "to": "s.b"}]}
+            """)
+        #expect(multi?.path == "$.nodes[1].join")
+        #expect(multi?.message.hasPrefix("node 's' has \"join\": \"any\" but edges into 2 inputs (a, b)") == true)
+        let loop = TestGraphs.diagnostics(LoopTests.sum.replacingOccurrences(of: "\"max_iterations\": 100", with: "\"max_iterations\": 100, \"join\": \"any\""))
+        #expect(loop.map(\.message) == ["a loop node waits for all its initial values; remove \"join\": \"any\""])
+    }
+
+    @Test func outputCannotReadALoopsCurrentValue() {
+        let d = TestGraphs.diagnostics(LoopTests.sum.replacingOccurrences(of: "\"i\": \"loop.done_i\"", with: "\"i\": \"loop.i\""))
+        #expect(d.map(\.message) == ["output 'i' reads 'loop.i', the loop's value inside its body; read 'loop.done_i' for the final value"])
+    }
+
+    @Test func loopParamsAndInputDescriptions() {
+        let params = TestGraphs.diagnostics(#"{"weft": 1, "nodes": [{"id": "l", "type": "loop", "carry": {"x": "int"}, "params": {"y": 1}}]}"#)
+        #expect(params.filter { $0.message.contains("param") }.map(\.message) == ["a loop node takes no params"])
+        let desc = single(#"{"weft": 1, "inputs": {"x": {"type": "int", "description": 5}}, "nodes": []}"#)
+        #expect(desc?.path == "$.inputs.x.description")
     }
 
     @Test func everyErrorIsReportedAtOnce() {

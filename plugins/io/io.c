@@ -433,7 +433,15 @@ static void format_double(double d, char *out)
     if (d != d) { strcpy(out, "nan"); return; }
     if (d > DBL_MAX) { strcpy(out, "inf"); return; }
     if (d < -DBL_MAX) { strcpy(out, "-inf"); return; }
-    for (p = 1; p <= 17; p++) {
+    /* Never use an exponent for magnitudes printf would show plainly:
+     * start with at least as many digits as the integer part has. */
+    {
+        double a = d < 0 ? -d : d;
+        int digits = 1;
+        while (a >= 10 && a < 1e16) { a /= 10; digits++; }
+        p = digits;
+    }
+    for (; p <= 17; p++) {
         snprintf(out, 40, "%.*g", p, d);
         if (strtod(out, NULL) == d) break;
     }

@@ -137,7 +137,9 @@ private struct Decoder {
                     def = c
                 }
                 var summary = ""
-                if case .string(let s)? = fields["description"] { summary = s }
+                if let d = fields["description"] {
+                    if case .string(let s) = d { summary = s } else { error(path + ".description", "description must be a string") }
+                }
                 out.append(GraphInput(name: name, type: type, defaultValue: def, summary: summary, path: path))
             default:
                 error(path, "an input is a type name (\"int\") or {\"type\": \"int\", \"default\": 3}")

@@ -145,6 +145,17 @@ private struct Validation {
             }
         }
 
+        // join: any takes the first value on one input port.
+        for (i, maybe) in nodes.enumerated() {
+            guard let n = maybe, n.join == .any, !n.isLoop else { continue }
+            let fed = (sourcesOfInput[i] ?? [:]).keys.sorted()
+            if fed.count > 1 {
+                error(n.path + ".join", node: n.id, "node '\(n.id)' has \"join\": \"any\" but edges into \(fed.count) inputs "
+                        + "(\(fed.map { n.spec.inputs[$0].name }.joined(separator: ", "))); join any runs on the first value "
+                        + "arriving at ONE input: route the alternatives into a single input")
+            }
+        }
+
         // 5. Cycles: the graph without back edges must be acyclic.
         let count = nodes.count
         var forward = [[Int]](repeating: [], count: count)
@@ -214,6 +225,11 @@ private struct Validation {
             guard let p = node.spec.outputs.firstIndex(where: { $0.name == o.source.port }) else {
                 error(o.path, node: node.id, "output '\(o.name)': node '\(node.id)' (\(node.type)) has no output '\(o.source.port)'"
                         + hint(o.source.port, among: node.spec.outputs.map(\.name)))
+                continue
+            }
+            if node.isLoop && p < node.carryCount {
+                error(o.path, node: node.id, "output '\(o.name)' reads '\(node.id).\(node.spec.outputs[p].name)', the loop's value "
+                        + "inside its body; read '\(node.id).done_\(node.spec.outputs[p].name)' for the final value")
                 continue
             }
             if let l = bodyOf.first(where: { $0.value.contains(n) })?.key {
@@ -302,6 +318,9 @@ private struct Validation {
             }
             spec = LoopNode.spec(carry: n.carry)
             if !n.params.isEmpty { error(n.path + ".params", node: n.id, "a loop node takes no params") }
+            if n.join == .any {
+                error(n.path + ".join", node: n.id, "a loop node waits for all its initial values; remove \"join\": \"any\"")
+            }
             if let s = n.strategy, s != .loop {
                 error(n.path + ".strategy", node: n.id, "a loop node's strategy is \"loop\"")
             }
@@ -325,7 +344,7 @@ private struct Validation {
         }
         // Params.
         var params: [String: WeftValue] = [:]
-        for p in n.params {
+        for p in n.params where !isLoop {
             guard let port = spec.params.first(where: { $0.name == p.name }) else {
                 error(p.path, node: n.id, "node '\(n.id)' (\(n.type)) has no param '\(p.name)'" + hint(p.name, among: spec.params.map(\.name)))
                 continue

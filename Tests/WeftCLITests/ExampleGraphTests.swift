@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import WeftCore
+import WeftTestSupport
+
+/// The graphs in examples/: each passes `weft check` and runs with the
+/// outputs documented in examples/README.md.
+@Suite("Example graphs")
+struct ExampleGraphTests {
+    static func path(_ name: String) -> String { "\(TestPaths.repoRoot)/examples/\(name)" }
+
+    static let all = ["arithmetic.json", "if-else.json", "count-loop.json", "collatz.json", "nested-loop.json", "fan-out.json"]
+
+    func weft(_ args: [String]) throws -> ProcessResult {
+        try Shell.run(TestPaths.weft, args)
+    }
+
+    /// `weft run EXAMPLE --json --quiet [--input k=v]... [extra]`; returns
+    /// the parsed JSON document and any text printed before it (by io.print).
+    func run(_ name: String, _ inputs: [String: String] = [:], extra: [String] = []) throws -> (doc: WeftValue, printed: String) {
+        var args = ["run", Self.path(name), "--json", "--quiet"]
+        for (k, v) in inputs.sorted(by: { $0.key < $1.key }) { args += ["--input", "\(k)=\(v)"] }
+        let r = try weft(args + extra)
+        #expect(r.status == 0, "weft \(args + extra): \(r.stderr)")
+        // The JSON document starts at the first line that opens an object.
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = lines.firstIndex { $0.hasPrefix("{") } ?? lines.startIndex
+        let printed = lines[..<start].map { "\($0)\n" }.joined()
+        let doc = try JSON.parse(lines[start...].joined(separator: "\n"))
+        return (doc, printed)
+    }
+
+    /// The graph outputs in a `weft run --json` document (the document is
+    /// the outputs object itself).
+    func outputs(_ doc: WeftValue) -> WeftValue? { doc }
+
+    @Test(arguments: all)
+    func checkPasses(name: String) throws {
+        let r = try weft(["check", Self.path(name)])
+        #expect(r.status == 0, "\(name): \(r.stderr)")
+        #expect(r.stdout.contains("ok"))
+        #expect(r.stderr.isEmpty, "no warnings expected: \(r.stderr)")
+    }
+
+    @Test func arithmetic() throws {
+        let byDefault = try run("arithmetic.json")
+        #expect(outputs(byDefault.doc) == ["fahrenheit": 99.5, "sentence": "37.5 °C = 99.5 °F"])
+        let warm = try run("arithmetic.json", ["celsius": "25"])
+        #expect(outputs(warm.doc) == ["fahrenheit": 77.0, "sentence": "25.0 °C = 77.0 °F"])
+        let boiling = try run("arithmetic.json", ["celsius": "100"])
+        #expect(outputs(boiling.doc)?["fahrenheit"] == 212.0)
+    }
+
+    @Test(arguments: [(-7, 7, "-7 is negative, so it was negated"), (12, 12, "12 is not negative, so it was kept"),
+                      (0, 0, "0 is not negative, so it was kept")])
+    func ifElse(x: Int64, abs: Int64, how: String) throws {
+        let r = try run("if-else.json", ["x": "\(x)"])
+        #expect(outputs(r.doc) == ["abs": .int(abs), "how": .string(how)])
+    }
+
+    @Test func countLoop() throws {
+        let r = try run("count-loop.json")
+        #expect(r.printed == "count: 1\ncount: 2\ncount: 3\ncount: 4\ncount: 5\n")
+        #expect(outputs(r.doc) == ["count": 5])
+        let none = try run("count-loop.json", ["n": "0"])
+        #expect(none.printed == "", "the final pass prints nothing")
+        #expect(outputs(none.doc) == ["count": 0])
+    }
+
+    @Test func collatz() throws {
+        let six = try run("collatz.json")
+        #expect(outputs(six.doc) == ["steps": 8, "peak": 16, "sequence": [6, 3, 10, 5, 16, 8, 4, 2, 1]])
+        let one = try run("collatz.json", ["n": "1"])
+        #expect(outputs(one.doc) == ["steps": 0, "peak": 1, "sequence": [1]])
+        let long = try run("collatz.json", ["n": "27"])
+        #expect(outputs(long.doc)?["steps"] == 111)
+        #expect(outputs(long.doc)?["peak"] == 9232)
+        #expect(outputs(long.doc)?["sequence"]?.listItems?.count == 112)
+    }
+
+    @Test(arguments: [(3, 4, 60), (1, 1, 1), (0, 5, 0), (9, 9, 2025)])
+    func nestedLoop(rows: Int64, cols: Int64, total: Int64) throws {
+        let r = try run("nested-loop.json", ["rows": "\(rows)", "cols": "\(cols)"])
+        #expect(outputs(r.doc) == ["total": .int(total), "rows_done": .int(max(rows, 0) + 1)])
+    }
+
+    @Test func fanOutSequential() throws {
+        let r = try run("fan-out.json", ["ms": "10"])
+        #expect(outputs(r.doc) == ["results": ["one", "two", "three", "four"], "count": 4])
+    }
+
+    /// In parallel mode the four blocking sleeps overlap: every pair of their
+    /// complete events in the trace overlaps in time.
+    @Test func fanOutParallelTraceShowsOverlap() throws {
+        let dir = try TestPaths.scratch("fan-out")
+        let trace = dir + "/trace.json"
+        let r = try run("fan-out.json", extra: ["--mode", "parallel", "--trace", trace])
+        #expect(outputs(r.doc) == ["results": ["one", "two", "three", "four"], "count": 4])
+
+        let text = try String(contentsOfFile: trace, encoding: .utf8)
+        let doc = try JSON.parse(text)
+        let events = doc["traceEvents"]?.listItems ?? doc.listItems ?? []
+        struct Span { var name: String; var start: Double; var end: Double }
+        func number(_ v: WeftValue?) -> Double? {
+            switch v {
+            case .int(let i)?: Double(i)
+            case .double(let d)?: d
+            default: nil
+            }
+        }
+        var spans: [Span] = []
+        for e in events where e["ph"] == "X" {
+            guard let name = e["name"]?.stringValue, name.hasPrefix("sleep"),
+                  let ts = number(e["ts"]), let dur = number(e["dur"]) else { continue }
+            spans.append(Span(name: name, start: ts, end: ts + dur))
+        }
+        #expect(spans.map(\.name).sorted() == ["sleep1", "sleep2", "sleep3", "sleep4"], "\(text)")
+        for a in spans {
+            for b in spans where a.name < b.name {
+                #expect(a.start < b.end && b.start < a.end, "\(a.name) [\(a.start), \(a.end)] and \(b.name) [\(b.start), \(b.end)] do not overlap")
+            }
+        }
+    }
+}
