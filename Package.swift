@@ -40,11 +40,12 @@ let package = Package(
     targets: [
         .target(name: "CWeft", path: "include", publicHeadersPath: "."),
         .target(name: "CWeftShims", path: "Sources/CWeftShims"),
+        .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
         .target(name: "WeftCore",
                 dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
                 swiftSettings: strict),
         .target(name: "WeftNative",
-                dependencies: ["WeftCore", "CWeft", "CWeftShims",
+                dependencies: ["WeftCore", "CWeft", "CWeftShims", "CFFI",
                                .product(name: "OrderedCollections", package: "swift-collections"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hotPath),
