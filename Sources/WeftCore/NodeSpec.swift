@@ -56,8 +56,9 @@ public struct NodeSpec: Sendable, Hashable {
     public var params: [PortSpec]
     public var flags: NodeFlags
 
-    /// The address used in graphs: `namespace.name`, e.g. `std.add`.
-    public var fullName: String { "\(namespace).\(name)" }
+    /// The address used in graphs: `namespace.name`, e.g. `std.add`, or
+    /// just the name for the built-in types (`loop`, `ffi`).
+    public var fullName: String { namespace.isEmpty ? name : "\(namespace).\(name)" }
 
     public init(namespace: String, name: String, summary: String,
                 inputs: [PortSpec] = [], outputs: [PortSpec] = [],

@@ -273,6 +273,9 @@ enum HostTable {
             return HostFunctions.setOutput(c, index, .double(v), "output_double")
         }
 
+        // ABI v2.
+        h.register_function = { reg, desc in HostFunctions.registerFunction(reg, desc) }
+
         t.initialize(to: h)
         return t
     }
@@ -325,6 +328,59 @@ enum HostFunctions {
                                     destroy: cb.destroy, userData: cb.userData))
             return WEFT_OK
         }
+    }
+
+    static func registerFunction(_ reg: OpaquePointer?, _ desc: UnsafePointer<weft_function_desc_t>?) -> Int32 {
+        guard let s = session(reg, "register_function") else { return WEFT_ERR_HANDLE }
+        func invalid(_ message: String) -> Int32 {
+            s.errors.append(PluginLoadError(path: s.plugin.path, kind: .invalidDescriptor, message))
+            return WEFT_ERR_INVALID
+        }
+        guard let desc else { return invalid("register_function was given a NULL descriptor") }
+        let size = UnsafeRawPointer(desc).load(as: UInt32.self)
+        guard Int(size) >= MemoryLayout<weft_function_desc_t>.size else {
+            return invalid("function descriptor struct_size is \(size), smaller than \(MemoryLayout<weft_function_desc_t>.size): "
+                               + "set desc.struct_size = sizeof(weft_function_desc_t)")
+        }
+        let d = desc.pointee
+        guard let namePtr = d.name, case let name = String(cString: namePtr), Identifier.isValid(name) else {
+            return invalid("function name is missing or not a valid name (letters, digits and _, not starting with a digit)")
+        }
+        let label = "function '\(s.plugin.name).\(name)'"
+        guard let summaryPtr = d.summary, case let summary = String(cString: summaryPtr), !summary.isEmpty else {
+            return invalid("\(label) has no summary: give every function a one-line summary")
+        }
+        guard let fn = d.function else { return invalid("\(label) has a NULL function pointer") }
+        guard let sigPtr = d.signature else { return invalid("\(label) has no signature") }
+        let text = String(cString: sigPtr)
+        let signature: FFISignature
+        do {
+            signature = try FFISignatureParser.parse(text)
+        } catch {
+            return invalid("\(label): bad signature: \(error)")
+        }
+        if d.free_string != nil && signature.returnType != .cString {
+            return invalid("\(label): free_string is set but the function does not return const char *")
+        }
+        let function: FFIFunction
+        do {
+            function = try FFIFunction(pointer: unsafeBitCast(fn, to: UnsafeRawPointer.self), signature: signature,
+                                       freeString: d.free_string.map { unsafeBitCast($0, to: UnsafeRawPointer.self) })
+        } catch {
+            return invalid("\(label): \(error)")
+        }
+        if s.nodes.contains(where: { $0.spec.name == name }) {
+            s.errors.append(PluginLoadError(path: s.plugin.path, kind: .duplicateNode,
+                                            "node '\(s.plugin.name).\(name)' is registered twice by this plugin; give each node its own name"))
+            return WEFT_ERR_DUPLICATE
+        }
+        let binding = FFIBinding(function: function, library: nil)
+        let spec = FFINodes.spec(for: signature, symbol: name, namespace: s.plugin.name, name: name, summary: summary, params: [])
+        let type = NodeType(spec: spec, plugin: s.plugin, create: nil, run: ffiRun, destroy: nil,
+                            userData: Unmanaged.passUnretained(binding).toOpaque(), owner: binding)
+        binding.nodeType = type
+        s.nodes.append(type)
+        return WEFT_OK
     }
 
     static func log(_ ctx: OpaquePointer?, _ level: Int32, _ message: UnsafePointer<CChar>?) {

@@ -16,8 +16,25 @@ public final class NodeRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    let ffi = FFICatalog()
 
     public init() {}
+
+    /// Which libraries `ffi` nodes may load (default: system sonames only).
+    public var libraryPolicy: LibraryPolicy {
+        get { ffi.policy }
+        set { ffi.policy = newValue }
+    }
+
+    /// The node type for a graph node of type `type` with `params`: a
+    /// registered type, or a built-in parameterized one (`ffi`).
+    public func nodeType(_ type: String, params: [String: WeftValue]) -> Result<NodeType, ParameterizedSpecError> {
+        if type == FFINodes.typeName { return ffi.nodeType(params: params) }
+        guard let t = node(named: type) else {
+            return .failure(ParameterizedSpecError(param: nil, "node type '\(type)' is not loaded"))
+        }
+        return .success(t)
+    }
 
     /// The node type called `fullName`, or nil.
     public func node(named fullName: String) -> NodeType? {
@@ -75,6 +92,14 @@ public final class NodeRegistry: Sendable {
 }
 
 extension NodeRegistry: NodeCatalog {
-    public func spec(named fullName: String) -> NodeSpec? { node(named: fullName)?.spec }
+    public func spec(named fullName: String) -> NodeSpec? {
+        fullName == FFINodes.typeName ? FFINodes.baseSpec : node(named: fullName)?.spec
+    }
+
     public func suggestions(for name: String) -> [String] { suggestions(for: name, limit: 3) }
+
+    public func parameterizedSpec(type: String, params: [String: WeftValue]) -> Result<NodeSpec, ParameterizedSpecError>? {
+        guard type == FFINodes.typeName else { return nil }
+        return ffi.nodeType(params: params).map(\.spec)
+    }
 }

@@ -14,9 +14,13 @@ public final class NodeType: @unchecked Sendable {
     let destroy: weft_destroy_fn?
     /// Opaque to the host: passed back to `create`.
     let userData: UnsafeMutableRawPointer?
+    /// Whatever `userData` points into, kept alive with the type (host-made
+    /// node types such as `ffi`).
+    let owner: AnyObject?
 
     init(spec: NodeSpec, plugin: LoadedPlugin?, create: weft_create_fn?, run: @escaping weft_run_fn,
-         destroy: weft_destroy_fn?, userData: UnsafeMutableRawPointer?) {
+         destroy: weft_destroy_fn?, userData: UnsafeMutableRawPointer?, owner: AnyObject? = nil) {
+        self.owner = owner
         self.spec = spec
         self.plugin = plugin
         self.create = create

@@ -74,10 +74,10 @@ public final class CompiledGraph: @unchecked Sendable {
                 instances.append(nil)
                 continue
             }
-            guard let type = registry.node(named: n.type) else {
-                throw NodeError(nodeId: n.id, type: n.type, message: "node type '\(n.type)' is not loaded")
+            switch registry.nodeType(n.type, params: n.params) {
+            case .success(let type): instances.append(try NodeInstance(type: type, nodeId: n.id, params: n.params))
+            case .failure(let e): throw NodeError(nodeId: n.id, type: n.type, message: e.message)
             }
-            instances.append(try NodeInstance(type: type, nodeId: n.id, params: n.params))
         }
         self.instances = instances
         ids = nodes.map(\.id)

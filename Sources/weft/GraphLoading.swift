@@ -16,6 +16,7 @@ struct GraphLoading {
     /// plugin the graph does not use should not stop it).
     func registry() -> (NodeRegistry, [PluginLoadError]) {
         let registry = NodeRegistry()
+        registry.libraryPolicy = plugins.libraryPolicy
         let report = PluginLoader(registry: registry).load(searchPath: plugins.searchPath)
         return (registry, report.errors)
     }

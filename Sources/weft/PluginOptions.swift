@@ -12,6 +12,19 @@ struct PluginOptions: ParsableArguments {
           help: "Do not load the shipped plugins or WEFT_PLUGIN_PATH; only --plugins folders.")
     var noDefaultPlugins = false
 
+    @Option(name: .customLong("allow-library"), help: ArgumentHelp(
+        "Let ffi nodes load this library (a path or a glob such as './build/*.so'); repeatable. "
+            + "Without it they may load system libraries by soname and libraries in plugin folders only.",
+        valueName: "path-or-glob"))
+    var allowLibrary: [String] = []
+
+    /// The library policy for ffi nodes: system sonames, plugin folders, --allow-library.
+    var libraryPolicy: LibraryPolicy {
+        let path = searchPath
+        let fileFolders = path.files.compactMap { f in f.lastIndex(of: "/").map { String(f[..<$0]) } }
+        return LibraryPolicy(allowed: allowLibrary, pluginFolders: path.folders + fileFolders)
+    }
+
     var searchPath: PluginSearchPath {
         .standard(folders: folders, environment: !noDefaultPlugins, shipped: !noDefaultPlugins)
     }

@@ -103,7 +103,7 @@ public enum Fixtures {
         let src = "\(TestPaths.repoRoot)/Tests/Fixtures/plugins/\(source)"
         let r = try Shell.run("/usr/bin/env", ["cc", "-std=c99", "-Wall", "-Wextra", "-shared", "-fPIC",
                                                "-fvisibility=hidden", "-I", "\(TestPaths.repoRoot)/include"]
-                                + flags + [src, "-o", out, "-lpthread"])
+                                + flags + [src, "-o", out, "-lpthread", "-lm"])
         guard r.status == 0 else { throw BuildError(description: "cc \(source) failed:\n\(r.stderr)") }
         cache[name] = out
         return out

@@ -54,8 +54,10 @@ extern "C" {
 
 /** The plugin ABI version this header describes. A host accepts plugins
  *  built for ABI versions 1 ... its own version; a plugin built for a newer
- *  ABI than the host's is refused with a message and never called. */
-#define WEFT_PLUGIN_ABI_VERSION 1
+ *  ABI than the host's is refused with a message and never called.
+ *  History (append-only): 1 — nodes and values; 2 — register_function
+ *  (plain C functions called through libffi). */
+#define WEFT_PLUGIN_ABI_VERSION 2
 
 /** The name of the one symbol a plugin exports. */
 #define WEFT_PLUGIN_ENTRY_SYMBOL "weft_plugin_entry"
@@ -196,6 +198,32 @@ typedef struct weft_node_desc {
     weft_destroy_fn destroy;       /* may be NULL                             */
     /* ABI v1 ends here. Later versions append fields below. */
 } weft_node_desc_t;
+
+/** A plain C function a plugin publishes as a node (ABI v2). Weft calls it
+ *  through libffi, with ports taken from `signature` — so the author writes
+ *  the C function and this one entry, no glue:
+ *
+ *      static double hypot3(double x, double y, double z) { ... }
+ *      weft_function_desc_t d = {sizeof d, "hypot3",
+ *          "double hypot3(double x, double y, double z)",
+ *          "length of a 3-vector", (void (*)(void))hypot3, NULL};
+ *      host->register_function(reg, &d);
+ *
+ *  Signature types: void, bool, int8_t…int64_t, uint8_t…uint64_t (and the C
+ *  names int, long, …), float, double, size_t, `const char *` (string in or
+ *  out), `const uint8_t *` + `size_t` (bytes in), `T *` (an out-parameter,
+ *  an extra output port). See Docs/ffi.md.
+ *  OWNER: the plugin; the host copies the strings. `function` and
+ *  `free_string` must stay valid while the plugin is loaded. */
+typedef struct weft_function_desc {
+    uint32_t struct_size;          /* sizeof(weft_function_desc_t)            */
+    const char *name;              /* node name, addressed "<plugin>.<name>"  */
+    const char *signature;         /* C declaration of `function`             */
+    const char *summary;           /* one line, required                      */
+    void (*function)(void);        /* the function, cast to this type         */
+    void (*free_string)(void *);   /* frees a returned `const char *`; NULL
+                                      when the returned string is borrowed    */
+} weft_function_desc_t;
 
 /* Log levels (int32_t). */
 #define WEFT_LOG_DEBUG 0
@@ -347,7 +375,19 @@ typedef struct weft_host {
     weft_status_t (*output_int)(weft_ctx_t *ctx, int32_t index, int64_t v);
     weft_status_t (*output_double)(weft_ctx_t *ctx, int32_t index, double v);
 
-    /* ABI v1 ends here. Later versions append function pointers below. */
+    /* ABI v1 ends here. */
+
+    /* --- ABI v2. Check `struct_size >= WEFT_HOST_HAS(register_function)`. */
+
+    /** Registers a plain C function as node `<plugin>.<name>`, called
+     *  through libffi (see weft_function_desc_t). The signature is parsed and
+     *  the call interface prepared now; a bad signature fails the load like
+     *  an invalid descriptor. The node is thread-safe: the function must be
+     *  reentrant. THREAD: the thread running `init`, during init. */
+    weft_status_t (*register_function)(weft_registry_t *reg,
+                                       const weft_function_desc_t *desc);
+
+    /* Later versions append function pointers below. */
 } weft_host_t;
 
 /** Size a host table must have for `field` to be present. */

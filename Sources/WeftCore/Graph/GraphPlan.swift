@@ -1,10 +1,31 @@
 /// The node types a graph may use. `NodeRegistry` is one; tests may use
 /// another.
 public protocol NodeCatalog {
-    /// The spec of the node type `fullName` (`std.add`), or nil.
+    /// The spec of the node type `fullName` (`std.add`), or nil. For a type
+    /// whose ports depend on its params (`ffi`), the spec lists the params
+    /// only; `parameterizedSpec` gives the ports.
     func spec(named fullName: String) -> NodeSpec?
     /// Known names near `name`, best first.
     func suggestions(for name: String) -> [String]
+    /// For a node type whose ports depend on its params (e.g. `ffi`): the
+    /// full spec for these params, or why they do not work; nil for other types.
+    func parameterizedSpec(type: String, params: [String: WeftValue]) -> Result<NodeSpec, ParameterizedSpecError>?
+}
+
+extension NodeCatalog {
+    public func parameterizedSpec(type: String, params: [String: WeftValue]) -> Result<NodeSpec, ParameterizedSpecError>? { nil }
+}
+
+/// Why the params of a parameterized node type (`ffi`) do not make a node.
+public struct ParameterizedSpecError: Error, Sendable, Equatable {
+    /// The param at fault, if one is.
+    public var param: String?
+    public var message: String
+
+    public init(param: String?, _ message: String) {
+        self.param = param
+        self.message = message
+    }
 }
 
 /// A validated graph in index form: node ids became indices, ports became

@@ -309,7 +309,7 @@ private struct Validation {
 
     /// Resolves a node's type, params, constants and strategy.
     mutating func resolveNode(_ n: GraphNode) -> GraphPlan.Node? {
-        let spec: NodeSpec
+        var spec: NodeSpec
         let isLoop = n.type == LoopNode.typeName
         if isLoop {
             guard !n.carry.isEmpty else {
@@ -355,8 +355,19 @@ private struct Validation {
             }
             params[p.name] = c
         }
+        var missingParam = false
         for port in spec.params where !port.optional && params[port.name] == nil {
             error(n.path + ".params", node: n.id, "node '\(n.id)' (\(n.type)) needs param '\(port.name)' (\(port.type))")
+            missingParam = true
+        }
+        // Types whose ports come from their params (ffi).
+        if !isLoop, !missingParam, let resolved = catalog.parameterizedSpec(type: n.type, params: params) {
+            switch resolved {
+            case .success(let s): spec = s
+            case .failure(let e):
+                error(e.param.map { "\(n.path).params.\($0)" } ?? n.path, node: n.id, "node '\(n.id)' (\(n.type)): \(e.message)")
+                return nil
+            }
         }
         // Constants.
         var constants: [Int: WeftValue] = [:]
