@@ -46,6 +46,13 @@ enum DL {
         return .success(p)
     }
 
+    /// Looks a symbol up in the process's global scope (`RTLD_DEFAULT`), the
+    /// way a library's own undefined references (e.g. `malloc`) resolve.
+    static func globalSymbol(_ name: String) -> UnsafeMutableRawPointer? {
+        _ = dlerror()
+        return dlsym(nil, name)
+    }
+
     /// Closes a library. The corresponding C function is `dlclose`.
     static func close(_ handle: UnsafeMutableRawPointer) {
         _ = dlclose(handle)

@@ -9,7 +9,7 @@ import WeftTestSupport
 struct ExampleGraphTests {
     static func path(_ name: String) -> String { "\(TestPaths.repoRoot)/examples/\(name)" }
 
-    static let all = ["arithmetic.json", "if-else.json", "count-loop.json", "collatz.json", "nested-loop.json", "fan-out.json"]
+    static let all = ["arithmetic.json", "if-else.json", "count-loop.json", "collatz.json", "nested-loop.json", "fan-out.json", "ffi-math.json"]
 
     func weft(_ args: [String]) throws -> ProcessResult {
         try Shell.run(TestPaths.weft, args)
@@ -120,5 +120,24 @@ struct ExampleGraphTests {
                 #expect(a.start < b.end && b.start < a.end, "\(a.name) [\(a.start), \(a.end)] and \(b.name) [\(b.start), \(b.end)] do not overlap")
             }
         }
+    }
+
+    /// Three `ffi` nodes on libm and libc. The defaults give exact results
+    /// (hypot(75, 100) = 125, cbrt(125) = 5); glibc's cbrt is not correctly
+    /// rounded (cbrt(5) is 1 ulp off), so other cube roots are compared with
+    /// a tolerance.
+    @Test func ffiMath() throws {
+        let byDefault = try run("ffi-math.json")
+        #expect(outputs(byDefault.doc) == ["length": 125.0, "cube_root": 5.0, "bytes": 12])
+        let small = try run("ffi-math.json", ["a": "3", "b": "4", "text": "weft"])
+        #expect(outputs(small.doc)?["length"] == 5.0)
+        #expect(outputs(small.doc)?["bytes"] == 4)
+        guard case .double(let root)? = outputs(small.doc)?["cube_root"] else {
+            Issue.record("cube_root is not a double: \(small.doc)")
+            return
+        }
+        #expect(abs(root - 1.709975946676697) < 1e-15, "cbrt(5) = \(root)")
+        let empty = try run("ffi-math.json", ["text": ""])
+        #expect(outputs(empty.doc)?["bytes"] == 0)
     }
 }

@@ -76,3 +76,24 @@ struct LibraryPolicyTests {
         #expect(c.message.contains("dlopen(\"\")"))
     }
 }
+
+@Suite("Library policy details")
+struct LibraryPolicyDetailTests {
+    @Test func globStarDoesNotCrossFolders() throws {
+        let lib = try Fixtures.build("noentry.c", name: "noentry")
+        let folder = String(lib[..<(lib.lastIndex(of: "/") ?? lib.endIndex)])
+        let parent = String(folder[..<(folder.lastIndex(of: "/") ?? folder.endIndex)])
+        #expect((try? LibraryPolicy(allowed: [parent + "/*.so"]).resolve(lib).get()) == nil)
+        #expect((try? LibraryPolicy(allowed: [parent + "/*/*.so"]).resolve(lib).get()) != nil)
+    }
+
+    @Test func narrowingThePolicyAppliesToCachedBindings() throws {
+        let lib = try Fixtures.build("noentry.c", name: "noentry")
+        let registry = NodeRegistry()
+        registry.libraryPolicy = LibraryPolicy(allowed: [lib])
+        let params: [String: WeftValue] = ["library": .string(lib), "symbol": "fixture_twice", "signature": "double t(double x)"]
+        #expect((try? registry.nodeType("ffi", params: params).get()) != nil)
+        registry.libraryPolicy = LibraryPolicy()
+        #expect((try? registry.nodeType("ffi", params: params).get()) == nil)
+    }
+}

@@ -1,5 +1,5 @@
 /*
- * weft/plugin.h — the Weft plugin ABI, version 1.
+ * weft/plugin.h — the Weft plugin ABI, version 2 (version 1 plugins still load).
  *
  * A Weft plugin is a shared library that exports ONE symbol,
  * `weft_plugin_entry` (see WEFT_PLUGIN below). It links against nothing from

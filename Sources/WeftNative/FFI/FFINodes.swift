@@ -88,6 +88,10 @@ final class FFICatalog: Sendable {
         var freeSymbol: String?
         if case .string(let f)? = params["free"] { freeSymbol = f }
         let key = "\(library)\u{0}\(symbol)\u{0}\(text)\u{0}\(freeSymbol ?? "")"
+        // The policy is checked on every lookup, cached or not.
+        if case .failure(let refusal) = policy.resolve(library) {
+            return .failure(ParameterizedSpecError(param: "library", refusal.description))
+        }
         if let cached = state.withLock({ $0.bindings[key] }), let t = cached.nodeType { return .success(t) }
 
         let signature: FFISignature
@@ -118,7 +122,11 @@ final class FFICatalog: Sendable {
         }
         var freePointer: UnsafeMutableRawPointer?
         if let freeSymbol {
-            switch DL.symbol(handle, freeSymbol) {
+            // A free function must match the allocator the library's code
+            // really calls, which resolves in the global scope (an
+            // interposed malloc/free included, e.g. under a sanitizer).
+            let global = DL.globalSymbol(freeSymbol)
+            switch global.map({ Result<UnsafeMutableRawPointer, DynamicLoaderError>.success($0) }) ?? DL.symbol(handle, freeSymbol) {
             case .success(let p): freePointer = p
             case .failure(let e):
                 DL.close(handle)

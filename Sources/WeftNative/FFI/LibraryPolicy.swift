@@ -61,7 +61,7 @@ public struct LibraryPolicy: Sendable, Equatable {
         allowed.contains { pattern in
             if pattern == path { return true }
             if let a = FileSystem.realPath(pattern), a == path { return true }
-            return fnmatch(pattern, path, 0) == 0
+            return fnmatch(pattern, path, FNM_PATHNAME) == 0
         }
     }
 }
