@@ -739,7 +739,7 @@ static weft_status_t io_init(const weft_host_t *host, weft_registry_t *reg)
     if (host->struct_size < WEFT_HOST_HAS(output_double))
         return host->registry_fail(reg, "io: host function table is too "
                                         "small for plugin ABI v1");
-    H = host;
+    if (H != host) H = host; /* a second init (another engine) writes nothing: no race with running nodes */
     for (i = 0; nodes[i].name != NULL; i++) {
         weft_status_t st = host->register_node(reg, &nodes[i]);
         if (st != WEFT_OK) {

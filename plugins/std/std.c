@@ -51,7 +51,7 @@ static weft_status_t std_init(const weft_host_t *host, weft_registry_t *reg)
     if (host->struct_size < WEFT_HOST_HAS(output_double))
         return host->registry_fail(reg, "std: host function table is too "
                                         "small for plugin ABI v1");
-    H = host;
+    if (H != host) H = host; /* a second init (another engine) writes nothing: no race with running nodes */
     if ((st = std_register_math(host, reg)) != WEFT_OK) return st;
     if ((st = std_register_text(host, reg)) != WEFT_OK) return st;
     if ((st = std_register_list(host, reg)) != WEFT_OK) return st;

@@ -139,6 +139,6 @@ static const weft_node_desc_t nodes[] = {
 
 weft_status_t std_register_misc(const weft_host_t *host, weft_registry_t *reg)
 {
-    H = host;
+    if (H != host) H = host; /* a second init (another engine) writes nothing: no race with running nodes */
     return std_register_table(host, reg, nodes);
 }
