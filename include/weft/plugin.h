@@ -246,7 +246,9 @@ typedef struct weft_function_desc {
  *  OWNER: the host; valid from `init` until the plugin is unloaded (after
  *  `deinit`). The plugin may keep the pointer in a global: a Weft process
  *  hands every plugin the same table, so a second `init` of the same
- *  library (another engine in the process) stores the same pointer. */
+ *  library (another engine in the process) gets the same pointer — store it
+ *  only if it differs (`if (H != host) H = host;`) so that second `init`
+ *  does not write a global that running nodes read. */
 typedef struct weft_host {
     uint32_t abi_version;  /* WEFT_PLUGIN_ABI_VERSION of the host            */
     uint32_t struct_size;  /* sizeof(weft_host_t) as the host built it       */
