@@ -378,7 +378,6 @@ enum HostFunctions {
         let spec = FFINodes.spec(for: signature, symbol: name, namespace: s.plugin.name, name: name, summary: summary, params: [])
         let type = NodeType(spec: spec, plugin: s.plugin, create: nil, run: ffiRun, destroy: nil,
                             userData: Unmanaged.passUnretained(binding).toOpaque(), owner: binding)
-        binding.nodeType = type
         s.nodes.append(type)
         return WEFT_OK
     }

@@ -55,7 +55,6 @@ final class FFIBinding: @unchecked Sendable {
     /// are cached for the registry's life); nil for a plugin's function,
     /// whose library the plugin keeps open.
     let library: UnsafeMutableRawPointer?
-    var nodeType: NodeType?
 
     init(function: FFIFunction, library: UnsafeMutableRawPointer?) {
         self.function = function
@@ -68,7 +67,9 @@ final class FFIBinding: @unchecked Sendable {
 final class FFICatalog: Sendable {
     struct State {
         var policy = LibraryPolicy()
-        var bindings: [String: FFIBinding] = [:]
+        /// Prepared node types by (library, symbol, signature, free); each
+        /// owns its binding.
+        var types: [String: NodeType] = [:]
     }
 
     let state = Mutex(State())
@@ -92,7 +93,7 @@ final class FFICatalog: Sendable {
         if case .failure(let refusal) = policy.resolve(library) {
             return .failure(ParameterizedSpecError(param: "library", refusal.description))
         }
-        if let cached = state.withLock({ $0.bindings[key] }), let t = cached.nodeType { return .success(t) }
+        if let cached = state.withLock({ $0.types[key] }) { return .success(cached) }
 
         let signature: FFISignature
         do {
@@ -145,10 +146,9 @@ final class FFICatalog: Sendable {
         let spec = FFINodes.spec(for: signature, symbol: symbol)
         let type = NodeType(spec: spec, plugin: nil, create: nil, run: ffiRun, destroy: nil,
                             userData: Unmanaged.passUnretained(binding).toOpaque(), owner: binding)
-        binding.nodeType = type
         return .success(state.withLock { s in
-            if let existing = s.bindings[key], let t = existing.nodeType { return t }
-            s.bindings[key] = binding
+            if let existing = s.types[key] { return existing }
+            s.types[key] = type
             return type
         })
     }
