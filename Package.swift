@@ -31,6 +31,10 @@ let package = Package(
     name: "weft",
     products: [
         .executable(name: "weft", targets: ["weft"]),
+        // The C embedding API. SwiftPM cannot name it `weft` beside the
+        // executable, so it builds as libweft_embed.so; scripts/install.sh
+        // installs it as libweft.so.0 (its SONAME) with a libweft.so link.
+        .library(name: "weft_embed", type: .dynamic, targets: ["WeftEmbed"]),
     ] + shipped.map(\.0),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,7 +43,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CWeft", path: "include", publicHeadersPath: "."),
-        .target(name: "CWeftShims", path: "Sources/CWeftShims"),
+        .target(name: "CWeftShims", path: "Sources/CWeftShims", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
         .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
         .target(name: "WeftCore",
                 dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
@@ -50,6 +54,12 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hotPath),
         .target(name: "WeftScheduler", dependencies: ["WeftCore", "WeftNative"], swiftSettings: hotPath),
+        // libweft: the C API of include/weft/weft.h. The Swift runtime is
+        // linked in statically (-static-stdlib), so a C host needs no Swift
+        // toolchain; only the `weft_*` C functions are meant to be used.
+        .target(name: "WeftEmbed", dependencies: ["WeftCore", "WeftNative", "WeftScheduler", "CWeft", "CWeftShims"],
+                swiftSettings: strict,
+                linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-soname=libweft.so.0"])]),
         .executableTarget(name: "weft",
                           dependencies: ["WeftCore", "WeftNative", "WeftScheduler",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -64,5 +74,8 @@ let package = Package(
         .testTarget(name: "WeftSchedulerTests", dependencies: ["WeftScheduler", "WeftNative", "WeftCore", "WeftTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "WeftCLITests", dependencies: ["WeftCore", "WeftTestSupport"], swiftSettings: strict),
+        // Builds and runs the C, C++ and Python hosts against an installed
+        // libweft (scripts/install.sh into a temporary prefix).
+        .testTarget(name: "WeftEmbedTests", dependencies: ["WeftCore", "WeftTestSupport"], swiftSettings: strict),
     ] + shipped.map(\.1)
 )

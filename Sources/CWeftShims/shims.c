@@ -1,4 +1,9 @@
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include "CWeftShims.h"
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 static __attribute__((tls_model("initial-exec"))) _Thread_local void *weft_current_ctx;
 static __attribute__((tls_model("initial-exec"))) _Thread_local void *weft_current_call;
 static __attribute__((tls_model("initial-exec"))) _Thread_local void *weft_current_registry;
@@ -8,3 +13,28 @@ void *weft_shim_current_registry(void) { return weft_current_registry; }
 void weft_shim_set_current_registry(void *reg) { weft_current_registry = reg; }
 void *weft_shim_current_call(void) { return weft_current_call; }
 void weft_shim_set_current_call(void *call) { weft_current_call = call; }
+
+static pthread_key_t weft_last_error_key;
+static pthread_once_t weft_last_error_once = PTHREAD_ONCE_INIT;
+static void weft_last_error_make_key(void) { pthread_key_create(&weft_last_error_key, free); }
+
+void weft_shim_set_last_error(const char *message) {
+    pthread_once(&weft_last_error_once, weft_last_error_make_key);
+    char *copy = strdup(message ? message : "");
+    free(pthread_getspecific(weft_last_error_key));
+    pthread_setspecific(weft_last_error_key, copy);
+}
+
+const char *weft_shim_last_error(void) {
+    pthread_once(&weft_last_error_once, weft_last_error_make_key);
+    const char *m = pthread_getspecific(weft_last_error_key);
+    return m ? m : "";
+}
+
+/* The file this code was linked into (libweft.so for the embedding API, the
+ * program itself for the CLI), or NULL. */
+const char *weft_shim_own_path(void) {
+    Dl_info info;
+    if (dladdr((void *)&weft_shim_own_path, &info) == 0) return NULL;
+    return info.dli_fname;
+}

@@ -199,6 +199,7 @@ public enum StatusCode {
         case WEFT_ERR_VERSION: "WEFT_ERR_VERSION"
         case WEFT_ERR_DUPLICATE: "WEFT_ERR_DUPLICATE"
         case WEFT_ERR_NOMEM: "WEFT_ERR_NOMEM"
+        case WEFT_ERR_TIMEOUT: "WEFT_ERR_TIMEOUT"
         default: "status \(status)"
         }
     }

@@ -13,6 +13,8 @@ public final class NodeRegistry: Sendable {
         var plugins: [LoadedPlugin] = []
         var pluginsByName: [String: LoadedPlugin] = [:]
         var realPaths: [String: LoadedPlugin] = [:]
+        /// Namespaces of nodes registered by an embedding host.
+        var hostNamespaces: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -57,6 +59,10 @@ public final class NodeRegistry: Sendable {
         return EditDistance.closest(to: name, among: names, limit: limit)
     }
 
+    func withState<T>(_ body: (inout State) -> T) -> T {
+        state.withLock { body(&$0) }
+    }
+
     /// The plugin already loaded from the file at `realPath`, if any.
     func plugin(atRealPath realPath: String) -> LoadedPlugin? {
         state.withLock { $0.realPaths[realPath] }
@@ -66,6 +72,12 @@ public final class NodeRegistry: Sendable {
     /// anything.
     func add(plugin: LoadedPlugin, realPath: String, nodes: [NodeType]) throws(PluginLoadError) {
         let result: PluginLoadError? = state.withLock { s in
+            if s.hostNamespaces.contains(plugin.name) {
+                return PluginLoadError(
+                    path: plugin.path, kind: .duplicatePlugin,
+                    "the namespace '\(plugin.name)' holds nodes the embedding host registered; "
+                        + "plugin names are namespaces and must be unique — rename the plugin or the host's namespace")
+            }
             if let other = s.pluginsByName[plugin.name] {
                 return PluginLoadError(
                     path: plugin.path, kind: .duplicatePlugin,

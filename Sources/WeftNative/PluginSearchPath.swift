@@ -34,9 +34,7 @@ public struct PluginSearchPath: Sendable, Equatable {
         if shipped, let dir = executableDirectory ?? PluginSearchPath.executableDirectory() {
             path.merge(shippedPlugins(near: dir))
         }
-        if environment, let env = FileSystem.environment(environmentVariable) {
-            path.folders += env.split(separator: ":", omittingEmptySubsequences: true).map(String.init)
-        }
+        if environment { path.folders += environmentFolders }
         path.folders += folders
         return path
     }
@@ -51,6 +49,24 @@ public struct PluginSearchPath: Sendable, Equatable {
         }
         let files = shippedPluginFiles.map { dir + "/" + $0 }.filter { FileSystem.kind($0) == .file }
         return PluginSearchPath(files: files)
+    }
+
+    /// The shipped plugins for a library (libweft) in `dir`: the folder
+    /// `dir/weft/plugins` of an installed Weft if it exists, else the shipped
+    /// plugin files beside the library (a SwiftPM build folder).
+    public static func shippedPlugins(nearLibrary dir: String) -> PluginSearchPath {
+        let installed = dir + "/weft/plugins"
+        if FileSystem.kind(installed) == .directory {
+            return PluginSearchPath(folders: [installed])
+        }
+        let files = shippedPluginFiles.map { dir + "/" + $0 }.filter { FileSystem.kind($0) == .file }
+        return PluginSearchPath(files: files)
+    }
+
+    /// `WEFT_PLUGIN_PATH`'s folders, in order.
+    public static var environmentFolders: [String] {
+        guard let env = FileSystem.environment(environmentVariable) else { return [] }
+        return env.split(separator: ":", omittingEmptySubsequences: true).map(String.init)
     }
 
     /// The folder of the running executable.

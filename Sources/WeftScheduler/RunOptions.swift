@@ -70,6 +70,15 @@ public struct RunResult: Sendable {
     /// Wall time of the run in nanoseconds.
     public var duration: UInt64
 
+    public init(outcome: RunOutcome, outputs: [(name: String, value: WeftValue)], missingOutputs: [String],
+                steps: Int, duration: UInt64) {
+        self.outcome = outcome
+        self.outputs = outputs
+        self.missingOutputs = missingOutputs
+        self.steps = steps
+        self.duration = duration
+    }
+
     /// The outputs as one JSON object.
     public var outputsJSON: WeftValue {
         .object(outputs.map { ($0.name, $0.value) })

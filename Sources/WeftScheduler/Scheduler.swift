@@ -32,6 +32,12 @@ public enum Scheduler {
         return state.run(inputs: values)
     }
 
+    /// Checks run inputs against the graph's declared inputs (unknown names,
+    /// types, missing required inputs) without running anything.
+    public static func checkInputs(_ plan: GraphPlan, _ given: [String: WeftValue]) throws(RunInputError) {
+        _ = try resolveInputs(plan, given)
+    }
+
     /// Checks run inputs against the graph's declared inputs.
     static func resolveInputs(_ plan: GraphPlan, _ given: [String: WeftValue]) throws(RunInputError) -> [WeftValue] {
         var errors: [String] = []

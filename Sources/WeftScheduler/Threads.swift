@@ -13,11 +13,11 @@ public enum MonotonicClock {
 
 /// A pthread mutex with one condition variable. Fixed address (a class
 /// owning allocated storage), as pthread objects must not move.
-final class ConditionLock: @unchecked Sendable {
+package final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    init() {
+    package init() {
         pthread_mutex_init(mutex, nil)
         var attr = pthread_condattr_t()
         pthread_condattr_init(&attr)
@@ -33,12 +33,12 @@ final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
+    package func lock() { pthread_mutex_lock(mutex) }
+    package func unlock() { pthread_mutex_unlock(mutex) }
     /// Waits for a signal; call with the lock held.
-    func wait() { pthread_cond_wait(cond, mutex) }
+    package func wait() { pthread_cond_wait(cond, mutex) }
     /// Waits at most `nanoseconds`; call with the lock held.
-    func wait(nanoseconds: UInt64) {
+    package func wait(nanoseconds: UInt64) {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         let total = UInt64(ts.tv_nsec) + nanoseconds
@@ -46,10 +46,10 @@ final class ConditionLock: @unchecked Sendable {
         ts.tv_nsec = Int(total % 1_000_000_000)
         pthread_cond_timedwait(cond, mutex, &ts)
     }
-    func signal() { pthread_cond_signal(cond) }
-    func broadcast() { pthread_cond_broadcast(cond) }
+    package func signal() { pthread_cond_signal(cond) }
+    package func broadcast() { pthread_cond_broadcast(cond) }
 
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    package func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock()
         defer { unlock() }
         return try body()
@@ -58,14 +58,14 @@ final class ConditionLock: @unchecked Sendable {
 
 /// Starts a detached POSIX thread running `body`. Real threads, not Swift's
 /// cooperative pool: node code is C and may block.
-enum POSIXThread {
+package enum POSIXThread {
     private final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
     @discardableResult
-    static func spawn(_ body: @escaping @Sendable () -> Void) -> Bool {
+    package static func spawn(_ body: @escaping @Sendable () -> Void) -> Bool {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { arg in
@@ -82,5 +82,5 @@ enum POSIXThread {
     }
 
     /// Number of online CPUs.
-    static var cpuCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    package static var cpuCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }

@@ -10,4 +10,10 @@ void *weft_shim_current_call(void);
 void weft_shim_set_current_call(void *call);
 void *weft_shim_current_registry(void);
 void weft_shim_set_current_registry(void *reg);
+/* The embedding API's per-thread last-error message (weft_last_error):
+ * a malloc'd copy per thread, freed when the thread exits or is replaced. */
+void weft_shim_set_last_error(const char *message);
+const char *weft_shim_last_error(void);
+/* The path of the file this code is linked into (dladdr), or NULL. */
+const char *weft_shim_own_path(void);
 #endif

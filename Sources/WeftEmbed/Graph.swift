@@ -1,0 +1,76 @@
+import CWeft
+import WeftCore
+import WeftNative
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `weft_graph_t`: a validated graph and the registry its node types come
+/// from (kept alive with it, so the engine may be destroyed first).
+final class Graph: EmbedObject, @unchecked Sendable {
+    static let typeName = "weft_graph_t"
+
+    let plan: GraphPlan
+    let registry: NodeRegistry
+
+    init(plan: GraphPlan, registry: NodeRegistry) {
+        self.plan = plan
+        self.registry = registry
+    }
+
+    /// Parses and validates; on failure the error holds every problem, one
+    /// per line, and `diagnostics` the same list.
+    static func parse(_ text: String, engine: Engine, function: String, source: String)
+        -> (Result<Graph, APIError>, [Diagnostic])
+    {
+        do {
+            let plan = try GraphValidator.load(text: text, catalog: engine.registry)
+            return (.success(Graph(plan: plan, registry: engine.registry)), plan.warnings)
+        } catch {
+            let lines = error.diagnostics.map { "\(source)\($0.path): \($0.severity.rawValue): \($0.message)" }
+            let count = error.errors.count
+            return (.failure(APIError(WEFT_ERR_INVALID, "\(function): the graph is invalid (\(count) error\(count == 1 ? "" : "s")):\n"
+                                          + lines.joined(separator: "\n"))), error.diagnostics)
+        }
+    }
+
+    var describeJSON: String {
+        let inputs: [WeftValue] = plan.inputs.map { i in
+            var fields: [(String, WeftValue)] = [("name", .string(i.name)), ("type", .string(i.type.description))]
+            if let d = i.defaultValue { fields.append(("default", d)) }
+            return .object(fields)
+        }
+        let outputs: [WeftValue] = plan.outputs.map { o in
+            .object([("name", .string(o.name)),
+                     ("type", .string(plan.nodes[o.node].spec.outputs[o.port].type.description))])
+        }
+        return JSON.encode(.object([("inputs", .list(inputs)), ("outputs", .list(outputs)),
+                                    ("nodes", .int(Int64(plan.nodes.count)))]))
+    }
+}
+
+/// `weft_diagnostics_t`: problems found in a graph, with their strings kept
+/// for the C side.
+final class Diagnostics: EmbedObject, @unchecked Sendable {
+    static let typeName = "weft_diagnostics_t"
+
+    struct Entry {
+        var severity: Int32
+        var message: UnsafePointer<CChar>
+        var node: UnsafePointer<CChar>?
+        var path: UnsafePointer<CChar>
+    }
+
+    let entries: [Entry]
+    let json: UnsafePointer<CChar>
+    private let strings = StringStore()
+
+    init(_ diagnostics: [Diagnostic]) {
+        let store = strings
+        entries = diagnostics.map { d in
+            Entry(severity: d.severity == .error ? WEFT_SEVERITY_ERROR : WEFT_SEVERITY_WARNING,
+                  message: store.keep(d.message), node: d.node.map { store.keep($0) }, path: store.keep(d.path))
+        }
+        json = store.keep(JSON.encode(.list(diagnostics.map(\.jsonValue))))
+    }
+}

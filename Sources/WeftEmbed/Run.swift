@@ -1,0 +1,317 @@
+import CWeft
+import Synchronization
+import WeftCore
+import WeftNative
+import WeftScheduler
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `weft_run_t`: one execution of a graph, on threads of its own.
+///
+/// Made pending (inputs may be set), started once, then finished with a
+/// `RunResult`. Every method may be called from any thread.
+final class Run: EmbedObject, @unchecked Sendable {
+    static let typeName = "weft_run_t"
+
+    enum Phase { case pending, running, finished }
+
+    let plan: GraphPlan
+    let compiled: CompiledGraph
+    let options: RunOptions
+    /// Seconds after which the run is cancelled; 0 = no limit.
+    let duration: Double
+    let events: EventBridge?
+    let token = CancellationToken()
+
+    private let lock = ConditionLock()
+    private var phase = Phase.pending
+    private var inputs: [String: WeftValue] = [:]
+    private var result: RunResult?
+    private var stoppedByDuration = false
+    private var errorText: UnsafePointer<CChar>?
+    private var failedNode: UnsafePointer<CChar>?
+    private var outputStrings: [String: (UnsafePointer<CChar>, Int)] = [:]
+    private let strings = StringStore()
+
+    init(plan: GraphPlan, compiled: CompiledGraph, options: RunOptions, duration: Double, events: EventBridge?) {
+        self.plan = plan
+        self.compiled = compiled
+        self.options = options
+        self.duration = duration
+        self.events = events
+    }
+
+    // MARK: inputs
+
+    /// Sets inputs after checking all of them (all or nothing).
+    func setInputs(_ given: [(String, WeftValue)], _ function: String) throws(APIError) {
+        var checked: [(String, WeftValue)] = []
+        for (name, value) in given {
+            guard let input = plan.inputs.first(where: { $0.name == name }) else {
+                let known = plan.inputs.map(\.name)
+                throw APIError(WEFT_ERR_NOT_FOUND, "\(function): the graph has no input '\(name)'; "
+                                   + (known.isEmpty ? "it declares no inputs" : "it declares: \(known.joined(separator: ", "))"))
+            }
+            guard let v = input.type.coerce(value) else {
+                throw APIError(WEFT_ERR_TYPE, "\(function): input '\(name)' must be \(input.type), got \(value.kind) \(JSON.encode(value))")
+            }
+            checked.append((name, v))
+        }
+        try lock.withLock { () throws(APIError) in
+            guard phase == .pending else {
+                throw APIError(WEFT_ERR_STATE, "\(function): inputs can only be set before weft_run_start")
+            }
+            for (name, v) in checked { inputs[name] = v }
+        }
+    }
+
+    // MARK: running
+
+    func start(_ function: String) throws(APIError) {
+        let given: [String: WeftValue] = try lock.withLock { () throws(APIError) in
+            guard phase == .pending else {
+                throw APIError(WEFT_ERR_STATE, "\(function): the run was started already; make a new run with weft_run_create")
+            }
+            return inputs
+        }
+        do {
+            try Scheduler.checkInputs(plan, given)
+        } catch {
+            let lines = error.messages.map { m -> String in
+                guard let r = m.firstRange(of: "; give it with --input") else { return m }
+                return String(m[..<r.lowerBound]) + "; set it with weft_run_set_input_* or weft_run_set_inputs_json"
+            }
+            throw APIError(WEFT_ERR_INVALID, "\(function): " + lines.joined(separator: "\n"))
+        }
+        try lock.withLock { () throws(APIError) in
+            guard phase == .pending else { throw APIError(WEFT_ERR_STATE, "\(function): the run was started already") }
+            phase = .running
+        }
+        let started = POSIXThread.spawn { [self] in
+            let result: RunResult
+            do {
+                result = try Scheduler.run(compiled, inputs: given, options: options, cancellation: token)
+            } catch {
+                result = RunResult(outcome: .failed(message: "\(error)", node: nil), outputs: [],
+                                   missingOutputs: plan.outputs.map(\.name), steps: 0, duration: 0)
+            }
+            finish(result)
+        }
+        guard started else {
+            lock.withLock { phase = .pending }
+            throw APIError(WEFT_ERR_NOMEM, "\(function): cannot start a thread for the run (pthread_create failed)")
+        }
+        if duration > 0 { startWatchdog() }
+    }
+
+    private func finish(_ r: RunResult) {
+        lock.withLock {
+            result = r
+            switch r.outcome {
+            case .succeeded:
+                break
+            case .failed(let message, let node):
+                errorText = strings.keep(message)
+                failedNode = node.map { strings.keep($0) }
+            case .cancelled:
+                errorText = strings.keep(stoppedByDuration
+                    ? "the run reached its duration limit of \(duration) s and was stopped"
+                    : "the run was cancelled")
+            }
+            phase = .finished
+            lock.broadcast()
+        }
+    }
+
+    /// Cancels the run when its duration is up, unless it finished first.
+    private func startWatchdog() {
+        let deadline = MonotonicClock.now() &+ UInt64(duration * 1e9)
+        POSIXThread.spawn { [self] in
+            let expired: Bool = lock.withLock {
+                while phase != .finished {
+                    let now = MonotonicClock.now()
+                    if now >= deadline {
+                        stoppedByDuration = true
+                        return true
+                    }
+                    lock.wait(nanoseconds: deadline - now)
+                }
+                return false
+            }
+            if expired { token.cancel() }
+        }
+    }
+
+    func cancel() { token.cancel() }
+
+    /// Waits until finished or `timeout` nanoseconds pass (nil: no limit).
+    /// True when finished.
+    func wait(timeout: UInt64?, _ function: String) throws(APIError) -> Bool {
+        if let events, events.isCallbackThread {
+            throw APIError(WEFT_ERR_STATE, "\(function): called from the run's own event callback, it would wait for itself")
+        }
+        return try lock.withLock { () throws(APIError) -> Bool in
+            if phase == .pending {
+                throw APIError(WEFT_ERR_STATE, "\(function): the run was not started; call weft_run_start first")
+            }
+            let deadline = timeout.map { MonotonicClock.now() &+ $0 }
+            while phase != .finished {
+                if let deadline {
+                    let now = MonotonicClock.now()
+                    if now >= deadline { return false }
+                    lock.wait(nanoseconds: deadline - now)
+                } else {
+                    lock.wait()
+                }
+            }
+            return true
+        }
+    }
+
+    /// Cancels and waits, if running (for destroy).
+    func stop(_ function: String) throws(APIError) {
+        if let events, events.isCallbackThread {
+            throw APIError(WEFT_ERR_STATE, "\(function): called from the run's own event callback; destroy the run after it has finished")
+        }
+        let running = lock.withLock { phase == .running }
+        if running {
+            token.cancel()
+            _ = try wait(timeout: nil, function)
+        }
+    }
+
+    // MARK: results
+
+    var state: Int32 {
+        lock.withLock {
+            switch phase {
+            case .pending: return WEFT_RUN_PENDING
+            case .running: return WEFT_RUN_RUNNING
+            case .finished:
+                switch result?.outcome {
+                case .succeeded?: return WEFT_RUN_SUCCEEDED
+                case .cancelled?: return WEFT_RUN_CANCELLED
+                default: return WEFT_RUN_FAILED
+                }
+            }
+        }
+    }
+
+    var error: UnsafePointer<CChar>? { lock.withLock { errorText } }
+    var failedNodeId: UnsafePointer<CChar>? { lock.withLock { failedNode } }
+    var steps: Int { lock.withLock { result?.steps ?? 0 } }
+    var durationNanoseconds: UInt64 { lock.withLock { result?.duration ?? 0 } }
+
+    func finishedResult(_ function: String) throws(APIError) -> RunResult {
+        try lock.withLock { () throws(APIError) -> RunResult in
+            guard phase == .finished, let result else {
+                throw APIError(WEFT_ERR_STATE, "\(function): the run has not finished; wait for it with weft_run_wait")
+            }
+            return result
+        }
+    }
+
+    func output(_ name: String, _ function: String) throws(APIError) -> WeftValue {
+        let result = try finishedResult(function)
+        if let v = result[output: name] { return v }
+        guard plan.outputs.contains(where: { $0.name == name }) else {
+            let known = plan.outputs.map(\.name)
+            throw APIError(WEFT_ERR_NOT_FOUND, "\(function): the graph has no output '\(name)'; "
+                               + (known.isEmpty ? "it declares no outputs" : "its outputs: \(known.joined(separator: ", "))"))
+        }
+        throw APIError(WEFT_ERR_NOT_FOUND, "\(function): output '\(name)' did not fire (its node was skipped or did not run"
+                           + (result.outcome == .succeeded ? ")" : ", and the run \(result.outcome.name))"))
+    }
+
+    /// A string output kept for the caller.
+    func outputString(_ name: String, _ function: String) throws(APIError) -> (UnsafePointer<CChar>, Int) {
+        let value = try output(name, function)
+        guard case .string(let s) = value else {
+            throw APIError(WEFT_ERR_TYPE, "\(function): output '\(name)' is \(value.kind), not a string")
+        }
+        return lock.withLock {
+            if let kept = outputStrings[name] { return kept }
+            let kept = (strings.keep(s), s.utf8.count)
+            outputStrings[name] = kept
+            return kept
+        }
+    }
+}
+
+/// Passes run events to the host's `on_event` callback as `weft_event_t`.
+final class EventBridge: RunObserver, @unchecked Sendable {
+    let callback: weft_event_fn
+    let userData: UnsafeMutableRawPointer?
+    /// The thread inside the callback now (pthread_self), or 0.
+    private let inside = Atomic<UInt>(0)
+
+    init(callback: weft_event_fn, userData: UnsafeMutableRawPointer?) {
+        self.callback = callback
+        self.userData = userData
+    }
+
+    var isCallbackThread: Bool {
+        let t = inside.load(ordering: .acquiring)
+        return t != 0 && t == UInt(pthread_self())
+    }
+
+    func receive(_ event: RunEvent) {
+        var e = weft_event_t()
+        e.struct_size = UInt32(MemoryLayout<weft_event_t>.size)
+        e.time_ns = event.time
+        var node: String?
+        var message: String?
+        switch event {
+        case .runStarted:
+            e.kind = WEFT_EVENT_RUN_STARTED
+        case .nodeStarted(_, _, let id, let thread):
+            e.kind = WEFT_EVENT_NODE_STARTED
+            node = id
+            e.thread = Int32(thread)
+        case .nodeFinished(_, _, let id, let thread, let duration):
+            e.kind = WEFT_EVENT_NODE_FINISHED
+            node = id
+            e.thread = Int32(thread)
+            e.duration_ns = duration
+        case .nodeFailed(_, _, let id, let thread, let m):
+            e.kind = WEFT_EVENT_NODE_FAILED
+            node = id
+            e.thread = Int32(thread)
+            message = m
+        case .nodeSkipped(_, _, let id):
+            e.kind = WEFT_EVENT_NODE_SKIPPED
+            node = id
+        case .loopIteration(_, _, let id, let i):
+            e.kind = WEFT_EVENT_LOOP_ITERATION
+            node = id
+            e.iteration = Int64(i)
+        case .runFinished(_, let outcome, let steps):
+            e.kind = WEFT_EVENT_RUN_FINISHED
+            e.steps = Int64(steps)
+            switch outcome {
+            case .succeeded: e.outcome = WEFT_RUN_SUCCEEDED
+            case .failed(let m, _):
+                e.outcome = WEFT_RUN_FAILED
+                message = m
+            case .cancelled:
+                e.outcome = WEFT_RUN_CANCELLED
+                message = "the run was cancelled"
+            }
+        }
+        inside.store(UInt(pthread_self()), ordering: .releasing)
+        defer { inside.store(0, ordering: .releasing) }
+        withOptionalCString(node) { nodePtr in
+            withOptionalCString(message) { messagePtr in
+                e.node_id = nodePtr
+                e.message = messagePtr
+                callback(&e, userData)
+            }
+        }
+    }
+}
+
+func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let s else { return body(nil) }
+    return s.withCString { body($0) }
+}
