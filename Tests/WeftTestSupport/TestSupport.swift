@@ -85,6 +85,7 @@ final class LockedBox<T>: @unchecked Sendable {
 
 public struct BuildError: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Builds the C fixture plugins of Tests/Fixtures/plugins with plain `cc`.
