@@ -6,8 +6,10 @@
 #
 # builds a host that runs without any environment variable.
 #
-# Usage: scripts/install.sh [--debug] [--no-build] [--build-dir DIR] PREFIX
+# Usage: scripts/install.sh [--debug] [--no-build] [--build-dir DIR] [--strip] PREFIX
 #   --debug        build and install the debug configuration (default: release)
+#   --strip        strip debug info from libweft (valgrind 3.19 cannot read
+#                  the DWARF 5 that swiftc writes)
 #   --no-build     do not run `swift build`; install what DIR already holds
 #   --build-dir D  the SwiftPM products folder (default: .build/release or .build/debug)
 #
@@ -19,13 +21,14 @@
 #   PREFIX/lib/pkgconfig/weft.pc
 set -euo pipefail
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
-config=release build=1 dir="" prefix=""
+config=release build=1 dir="" prefix="" strip=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --debug) config=debug ;;
         --no-build) build=0 ;;
+        --strip) strip=1 ;;
         --build-dir) shift; dir="${1:?--build-dir needs a folder}" ;;
         -h|--help) usage; exit 0 ;;
         -*) echo "install.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
@@ -41,7 +44,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ "$build" = 1 ]; then
     (cd "$root" && swift build -c "$config")
 fi
-for f in weft libweft_embed.so libweft_std.so libweft_io.so libweft_time.so; do
+for f in weft libweft_embed.so; do
     [ -f "$dir/$f" ] || { echo "install.sh: $dir/$f is missing; build first (swift build -c $config) or drop --no-build" >&2; exit 1; }
 done
 
@@ -52,7 +55,14 @@ install -m 755 "$dir/weft" "$prefix/bin/weft"
 install -m 644 "$root"/include/weft/*.h "$root"/include/weft/*.hpp "$prefix/include/weft/"
 install -m 755 "$dir/libweft_embed.so" "$prefix/lib/libweft.so.0"
 ln -sf libweft.so.0 "$prefix/lib/libweft.so"
-for p in std io time; do install -m 755 "$dir/libweft_$p.so" "$prefix/lib/weft/plugins/"; done
+if [ "$strip" = 1 ]; then strip --strip-debug "$prefix/lib/libweft.so.0"; fi
+# The shipped plugins are rebuilt with plain cc: SwiftPM links every .so with
+# swiftc, which adds a libswiftCore dependency a C plugin has no use for (and
+# a second Swift runtime in a C host beside libweft's static one).
+plugtmp="$(mktemp -d)"
+trap 'rm -rf "$plugtmp"' EXIT
+CFLAGS_EXTRA="" bash "$root/plugins/build-cc.sh" "$plugtmp" >/dev/null
+for p in std io time; do install -m 755 "$plugtmp/libweft_$p.so" "$prefix/lib/weft/plugins/"; done
 
 version="$("$dir/weft" --version 2>/dev/null | head -1 | awk '{print $2}')"
 cat > "$prefix/lib/pkgconfig/weft.pc" <<PC

@@ -39,7 +39,9 @@
  *   function checks the handles it is given: NULL, a handle already
  *   destroyed (a double destroy included) or a pointer that is not a handle
  *   of that kind give WEFT_ERR_INVALID / WEFT_ERR_HANDLE, never a crash; a
- *   handle value is never reused. Handles may be destroyed in any order: a
+ *   handle value is never reused. The *_destroy functions accept NULL and
+ *   do nothing (like free), so cleanup code need not test; a handle already
+ *   destroyed gives WEFT_ERR_HANDLE. Handles may be destroyed in any order: a
  *   graph keeps what it needs of its engine, a run what it needs of its
  *   graph.
  *
@@ -197,6 +199,7 @@ WEFT_API weft_status_t weft_diagnostics_get(const weft_diagnostics_t *diags, siz
  *  OWNER: borrowed from `diags`. NULL for an invalid handle. */
 WEFT_API const char *weft_diagnostics_json(const weft_diagnostics_t *diags);
 
+/** Releases the diagnostics and their strings. NULL is fine. */
 WEFT_API weft_status_t weft_diagnostics_destroy(weft_diagnostics_t *diags);
 
 /* ------------------------------------------------------------------------ */
@@ -228,7 +231,7 @@ WEFT_API weft_status_t weft_graph_load(weft_engine_t *engine, const char *path,
  *  "outputs": [{name, type}], "nodes": count}. OWNER: caller frees. */
 WEFT_API weft_status_t weft_graph_describe_json(const weft_graph_t *graph, char **json_out);
 
-/** Releases the graph. Runs made from it are unaffected. */
+/** Releases the graph. Runs made from it are unaffected. NULL is fine. */
 WEFT_API weft_status_t weft_graph_destroy(weft_graph_t *graph);
 
 /* ------------------------------------------------------------------------ */
@@ -384,7 +387,7 @@ WEFT_API weft_status_t weft_run_output_bool(const weft_run_t *run, const char *n
 WEFT_API weft_status_t weft_run_output_string(const weft_run_t *run, const char *name, const char **out,
                                               size_t *length);
 
-/** Releases the run. A run still running is cancelled and waited for first
+/** Releases the run (NULL is fine). A run still running is cancelled and waited for first
  *  (so no callback comes after this returns). Must not be called from the
  *  run's own event callback (WEFT_ERR_STATE). */
 WEFT_API weft_status_t weft_run_destroy(weft_run_t *run);
