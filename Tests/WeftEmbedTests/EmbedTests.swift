@@ -86,3 +86,72 @@ struct InstallTests {
         #expect(bad.stderr.contains("no/such/graph.json") && bad.stderr.contains("cannot read"), "\(bad.stderr)")
     }
 }
+
+/// The example hosts, built with their own Makefiles as a user would.
+@Suite("example hosts")
+struct ExampleHostTests {
+    /// Copies examples/<name> to a scratch folder and runs `make` there.
+    func make(_ name: String) throws -> String {
+        let dir = try TestPaths.scratch(name) + "/" + name
+        try FileManager.default.copyItem(atPath: "\(TestPaths.repoRoot)/examples/\(name)", toPath: dir)
+        try? FileManager.default.removeItem(atPath: dir + "/host")
+        let r = try Shell.run("/usr/bin/env", ["make", "-C", dir], environment: try Installed.environment())
+        guard r.status == 0 else { throw BuildError(description: "make \(name):\n\(r.stdout)\n\(r.stderr)") }
+        return dir + "/host"
+    }
+
+    @Test func cHost() throws {
+        let r = try Installed.run(try make("c-host"))
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        // x = 7: 49 clamped by the host's own node to [0, 40], + 2.
+        #expect(r.stdout.contains("registered host.clamp"))
+        #expect(r.stdout.contains("outputs: {\"squared\":49,\"result\":42}"), "\(r.stdout)")
+        #expect(r.stdout.contains("result = 42"))
+        #expect(r.stdout.contains("events: node_finished=3"))
+        #expect(r.stdout.contains("long run: state WEFT_RUN_CANCELLED"), "\(r.stdout)")
+        // Cancelled long before its 1000 passes.
+        let steps = r.stdout.split(separator: "\n").first { $0.hasPrefix("long run: cancelled after") }
+            .flatMap { Int($0.split(separator: " ")[4]) }
+        #expect(steps != nil && steps! > 0 && steps! < 1000, "\(r.stdout)")
+
+        // Other inputs go through the same host node: 3*3 = 9, not clamped.
+        let small = try Installed.run(try make("c-host"), ["{\"x\": 3}"])
+        #expect(small.stdout.contains("outputs: {\"squared\":9,\"result\":11}"), "\(small.stdout)")
+        // A wrong input type is refused with the last error, exit 1.
+        let bad = try Installed.run(try make("c-host"), ["{\"x\": \"three\"}"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("WEFT_ERR_TYPE") && bad.stderr.contains("input 'x' must be int"), "\(bad.stderr)")
+    }
+
+    @Test func cppHost() throws {
+        let r = try Installed.run(try make("cpp-host"))
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("outputs: {\"product\":50,\"text\":\"(a + b) * c = 50\"}"), "\(r.stdout)")
+        #expect(r.stdout.contains("bad input rejected (WEFT_ERR_TYPE)"))
+        #expect(r.stdout.contains("invalid graph rejected (WEFT_ERR_INVALID)"))
+        #expect(r.stdout.contains("unknown node type 'std.ad'"))
+    }
+}
+
+/// Every function with bad arguments, concurrency and cancellation, as C
+/// programs that check themselves (Tests/Fixtures/capi).
+@Suite("C API contract")
+struct ContractTests {
+    @Test func badArguments() throws {
+        let exe = try Installed.build(["Tests/Fixtures/capi/badargs.c"], name: "badargs")
+        let r = try Installed.run(exe)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains(", 0 failures"), "\(r.stdout)")
+        // Guard against a program that checks nothing.
+        let count = r.stdout.split(separator: "\n").last { $0.hasPrefix("badargs:") }
+            .flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        #expect(count >= 150, "\(r.stdout)")
+    }
+
+    @Test func concurrentRunsAndCancel() throws {
+        let exe = try Installed.build(["Tests/Fixtures/capi/concurrent.c"], name: "concurrent")
+        let r = try Installed.run(exe)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("concurrent: ok"), "\(r.stdout)")
+    }
+}
