@@ -43,8 +43,8 @@ public func weftLastError() -> UnsafePointer<CChar> { weft_shim_last_error() }
 @_cdecl("weft_free")
 public func weftFree(_ p: UnsafeMutableRawPointer?) { free(p) }
 
-@_cdecl("weft_host")
-public func weftHost() -> UnsafePointer<weft_host_t> { PluginHost.table }
+@_cdecl("weft_host_table")
+public func weftHostTable() -> UnsafePointer<weft_host_t> { PluginHost.table }
 
 // MARK: - Engines
 
@@ -90,7 +90,7 @@ public func weftEngineLoadPlugin(_ engine: OpaquePointer?, _ path: UnsafePointer
     api { () throws(APIError) in
         let fn = "weft_engine_load_plugin"
         let e = try Handles.object(engine, Engine.self, fn)
-        try e.loadFile(try Arg.string(path, "path", fn))
+        try e.loadFile(try Arg.string(path, "path", fn), fn)
     }
 }
 
@@ -260,14 +260,15 @@ public func weftRunOptionsInit(_ options: UnsafeMutablePointer<weft_run_options_
 private func runOptions(_ p: UnsafePointer<weft_run_options_t>?, _ fn: String) throws(APIError)
     -> (RunOptions, Double, EventBridge?)
 {
-    guard let p else { return (RunOptions(), 0, nil) }
+    var options = RunOptions()
+    options.maxStepsHint = "raise max_steps in weft_run_options_t"
+    guard let p else { return (options, 0, nil) }
     let size = UnsafeRawPointer(p).load(as: UInt32.self)
     guard Int(size) >= optionsV1Size else {
         throw APIError(WEFT_ERR_INVALID, "\(fn): options.struct_size is \(size), not sizeof(weft_run_options_t) "
                            + "(\(optionsV1Size)); fill the options with weft_run_options_init first")
     }
     let o = p.pointee
-    var options = RunOptions()
     switch o.mode {
     case WEFT_MODE_SEQUENTIAL: options.mode = .sequential
     case WEFT_MODE_PARALLEL: options.mode = .parallel

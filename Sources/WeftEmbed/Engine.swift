@@ -26,13 +26,13 @@ final class Engine: EmbedObject, @unchecked Sendable {
         updatePolicy()
         let report = PluginLoader(registry: registry).load(searchPath: path)
         guard report.errors.isEmpty else {
-            let lines = report.errors.map { "\($0.path): \($0.message)" }
+            let lines = report.errors.map(\.message)  // each starts with its path
             throw APIError(WEFT_ERR_FAILED, "\(function): \(report.errors.count) plugin file(s) failed to load "
                                + "(\(report.loaded.count) loaded):\n" + lines.joined(separator: "\n"))
         }
     }
 
-    func loadFile(_ path: String) throws(APIError) {
+    func loadFile(_ path: String, _ function: String) throws(APIError) {
         do {
             let plugin = try PluginLoader(registry: registry).load(file: path)
             if let slash = plugin.path.lastIndex(of: "/") {
@@ -48,7 +48,7 @@ final class Engine: EmbedObject, @unchecked Sendable {
             case .duplicatePlugin, .duplicateNode: status = WEFT_ERR_DUPLICATE
             default: status = WEFT_ERR_FAILED
             }
-            throw APIError(status, "\(error.path): \(error.message)")
+            throw APIError(status, "\(function): \(error.message)")  // the message starts with the path
         }
     }
 

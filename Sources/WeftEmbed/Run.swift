@@ -96,6 +96,9 @@ final class Run: EmbedObject, @unchecked Sendable {
                 result = RunResult(outcome: .failed(message: "\(error)", node: nil), outputs: [],
                                    missingOutputs: plan.outputs.map(\.name), steps: 0, duration: 0)
             }
+            // Node destroy callbacks run here, before the run counts as
+            // finished: none may come after weft_run_destroy returns.
+            compiled.close()
             finish(result)
         }
         guard started else {
@@ -115,9 +118,7 @@ final class Run: EmbedObject, @unchecked Sendable {
                 errorText = strings.keep(message)
                 failedNode = node.map { strings.keep($0) }
             case .cancelled:
-                errorText = strings.keep(stoppedByDuration
-                    ? "the run reached its duration limit of \(duration) s and was stopped"
-                    : "the run was cancelled")
+                errorText = strings.keep(stoppedByDuration ? durationMessage : EventBridge.cancelledMessage)
             }
             phase = .finished
             lock.broadcast()
@@ -139,11 +140,16 @@ final class Run: EmbedObject, @unchecked Sendable {
                 }
                 return false
             }
-            if expired { token.cancel() }
+            if expired {
+                events?.stopMessage.withLock { $0 = durationMessage }
+                token.cancel()
+            }
         }
     }
 
     func cancel() { token.cancel() }
+
+    private var durationMessage: String { "the run reached its duration limit of \(duration) s and was stopped" }
 
     /// Waits until finished or `timeout` nanoseconds pass (nil: no limit).
     /// True when finished.
@@ -245,6 +251,10 @@ final class EventBridge: RunObserver, @unchecked Sendable {
     let userData: UnsafeMutableRawPointer?
     /// The thread inside the callback now (pthread_self), or 0.
     private let inside = Atomic<UInt>(0)
+    static let cancelledMessage = "the run was cancelled"
+    /// The run-finished message of a cancelled run (the watchdog sets it
+    /// when the duration limit stopped the run).
+    let stopMessage = Mutex(EventBridge.cancelledMessage)
 
     init(callback: weft_event_fn, userData: UnsafeMutableRawPointer?) {
         self.callback = callback
@@ -296,7 +306,7 @@ final class EventBridge: RunObserver, @unchecked Sendable {
                 message = m
             case .cancelled:
                 e.outcome = WEFT_RUN_CANCELLED
-                message = "the run was cancelled"
+                message = stopMessage.withLock { $0 }
             }
         }
         inside.store(UInt(pthread_self()), ordering: .releasing)

@@ -52,7 +52,7 @@ extension NodeRegistry {
 }
 
 /// The host table every plugin receives, for embedding hosts whose own
-/// nodes call the same functions (`weft_host()`).
+/// nodes call the same functions (`weft_host_table()`).
 public enum PluginHost {
     public static var table: UnsafePointer<weft_host_t> { UnsafePointer(HostTable.shared) }
 }

@@ -120,8 +120,19 @@ public final class NodeInstance: @unchecked Sendable {
     }
 
     deinit {
-        if created { type.destroy?(state) }
+        close()
         free(nodeIdC)
+    }
+
+    /// Calls the plugin's `destroy` now rather than at deinit (once; later
+    /// calls do nothing). For owners that must say when `destroy` runs, such
+    /// as an embedding host promised no callbacks after `weft_run_destroy`.
+    /// Must not overlap a `run` of this instance; `run` after `close` is an
+    /// error the caller must avoid.
+    public func close() {
+        guard created else { return }
+        created = false
+        type.destroy?(state)
     }
 
     /// Runs the node once with `inputs` (one slot per input port, nil =

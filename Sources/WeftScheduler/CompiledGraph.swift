@@ -61,6 +61,8 @@ public final class CompiledGraph: @unchecked Sendable {
     let loops: [Loop?]
 
     let running = RunningFlag()
+    /// Set by `close`: the instances are gone.
+    var closed = false
 
     /// Binds `plan` to the node types in `registry` and creates every node
     /// instance. - Throws: `NodeError` if a node type is missing or a
@@ -150,6 +152,16 @@ public final class CompiledGraph: @unchecked Sendable {
 
     /// Node count.
     public var count: Int { ids.count }
+
+    /// Destroys every node instance now, on the calling thread, instead of
+    /// whenever the last reference goes. Call it only when no run of this
+    /// graph is in progress; the graph cannot run afterwards.
+    public func close() {
+        guard running.acquire() else { return }
+        closed = true
+        for instance in instances { instance?.close() }
+        running.release()
+    }
 }
 
 /// Guards against two concurrent runs of one compiled graph.

@@ -19,6 +19,9 @@ public struct RunOptions: Sendable {
     public var maxBlockingThreads: Int = 64
     /// The most node executions in the run before it fails.
     public var maxSteps: Int = 1_000_000
+    /// How the max-steps error tells the user to raise the limit (the CLI
+    /// names its flag, the C API its struct field).
+    public var maxStepsHint = "raise it with --max-steps"
     /// Observers of the run's events.
     public var observers: [any RunObserver] = []
 

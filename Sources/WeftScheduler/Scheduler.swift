@@ -28,6 +28,9 @@ public enum Scheduler {
             throw RunInputError(messages: ["this compiled graph is already running; compile it again to run it concurrently"])
         }
         defer { graph.running.release() }
+        guard !graph.closed else {
+            throw RunInputError(messages: ["this compiled graph was closed (its node instances are destroyed); compile it again"])
+        }
         let state = RunState(graph: graph, options: options, cancellation: cancellation)
         return state.run(inputs: values)
     }
@@ -142,6 +145,8 @@ final class RunState: @unchecked Sendable {
         }
         loop()
         pool?.shutdown()
+        // Queued jobs capture this state; dropping the pool breaks the cycle.
+        pool = nil
 
         let outcome: RunOutcome
         if let failure {
@@ -243,7 +248,7 @@ final class RunState: @unchecked Sendable {
         steps += 1
         if steps > options.maxSteps {
             fail(node: n, "the run reached max_steps (\(options.maxSteps) node executions) at node '\(graph.ids[n])'; "
-                     + "raise it with --max-steps, or check for a loop that never ends")
+                     + "\(options.maxStepsHint), or check for a loop that never ends")
             return
         }
         let base = graph.slotBase[n]

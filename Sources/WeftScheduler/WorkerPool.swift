@@ -57,6 +57,8 @@ final class WorkerPool: @unchecked Sendable {
     private var pendingCompute: Int { compute.count - computeHead }
 
     /// Lets every thread finish its queue and exit.
+    /// Jobs still queued run first; the queues are emptied of finished jobs
+    /// so no closure (and nothing it captured) outlives the pool's work.
     func shutdown() {
         lock.withLock {
             stopping = true
@@ -69,7 +71,10 @@ final class WorkerPool: @unchecked Sendable {
             guard blockingHead < blocking.count else { return nil }
             let j = blocking[blockingHead]
             blockingHead += 1
-            if blockingHead > 1024 && blockingHead * 2 > blocking.count {
+            if blockingHead == blocking.count {
+                blocking.removeAll(keepingCapacity: true)
+                blockingHead = 0
+            } else if blockingHead > 1024 && blockingHead * 2 > blocking.count {
                 blocking.removeFirst(blockingHead)
                 blockingHead = 0
             }
@@ -78,7 +83,10 @@ final class WorkerPool: @unchecked Sendable {
         guard computeHead < compute.count else { return nil }
         let j = compute[computeHead]
         computeHead += 1
-        if computeHead > 1024 && computeHead * 2 > compute.count {
+        if computeHead == compute.count {
+            compute.removeAll(keepingCapacity: true)
+            computeHead = 0
+        } else if computeHead > 1024 && computeHead * 2 > compute.count {
             compute.removeFirst(computeHead)
             computeHead = 0
         }

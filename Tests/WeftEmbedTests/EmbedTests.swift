@@ -101,7 +101,8 @@ struct ExampleHostTests {
     }
 
     @Test func cHost() throws {
-        let r = try Installed.run(try make("c-host"))
+        let host = try make("c-host")
+        let r = try Installed.run(host)
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         // x = 7: 49 clamped by the host's own node to [0, 40], + 2.
         #expect(r.stdout.contains("registered host.clamp"))
@@ -115,10 +116,10 @@ struct ExampleHostTests {
         #expect(steps != nil && steps! > 0 && steps! < 1000, "\(r.stdout)")
 
         // Other inputs go through the same host node: 3*3 = 9, not clamped.
-        let small = try Installed.run(try make("c-host"), ["{\"x\": 3}"])
+        let small = try Installed.run(host, ["{\"x\": 3}"])
         #expect(small.stdout.contains("outputs: {\"squared\":9,\"result\":11}"), "\(small.stdout)")
         // A wrong input type is refused with the last error, exit 1.
-        let bad = try Installed.run(try make("c-host"), ["{\"x\": \"three\"}"])
+        let bad = try Installed.run(host, ["{\"x\": \"three\"}"])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("WEFT_ERR_TYPE") && bad.stderr.contains("input 'x' must be int"), "\(bad.stderr)")
     }
@@ -152,6 +153,93 @@ struct ContractTests {
         let exe = try Installed.build(["Tests/Fixtures/capi/concurrent.c"], name: "concurrent")
         let r = try Installed.run(exe)
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("concurrent: ok"), "\(r.stdout)")
+    }
+}
+
+/// The Python (ctypes) host of examples/python-host against the installed
+/// library, found through pkg-config as its README says.
+@Suite("Python host")
+struct PythonHostTests {
+    @Test func hostPy() throws {
+        let r = try Shell.run("/usr/bin/env", ["python3", "examples/python-host/host.py"],
+                              environment: try Installed.environment(), cwd: TestPaths.repoRoot)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("steps = 111"), "\(r.stdout)")
+        #expect(r.stdout.contains("invalid graph: WeftError WEFT_ERR_INVALID"), "\(r.stdout)")
+        #expect(r.stdout.contains("thread run n=97: succeeded, steps = 118"), "\(r.stdout)")
+        #expect(r.stdout.contains("\ncancelled\n"), "\(r.stdout)")
+        #expect(r.stdout.hasSuffix("host.py: ok\n"), "\(r.stdout)")
+    }
+}
+
+/// The C hosts under valgrind: no invalid access, nothing definitely lost.
+/// Valgrind 3.19 cannot read the DWARF 5 of Swift-built code, so this
+/// installs a second, stripped copy (`install.sh --strip`) and builds the
+/// hosts with DWARF 4.
+@Suite("C API under valgrind")
+struct ValgrindTests {
+    static let stripped: Result<String, BuildError> = {
+        do {
+            let prefix = try TestPaths.scratch("stripped")
+            let r = try Shell.run("/bin/bash", ["\(TestPaths.repoRoot)/scripts/install.sh", "--no-build", "--strip",
+                                                "--build-dir", TestPaths.binDir, prefix])
+            return r.status == 0 ? .success(prefix) : .failure(BuildError(description: "install.sh --strip:\n\(r.stderr)"))
+        } catch {
+            return .failure(BuildError(description: "install.sh --strip: \(error)"))
+        }
+    }()
+
+    static var available: Bool { (try? Shell.bash("command -v valgrind").status) == 0 }
+
+    /// Builds `source` against the stripped install and runs it under
+    /// valgrind; returns its output and valgrind's report.
+    func memcheck(_ source: String, _ args: [String] = [], besides files: [String] = []) throws -> ProcessResult {
+        let prefix = try Self.stripped.get()
+        let dir = try TestPaths.scratch("vg")
+        let exe = dir + "/host"
+        for f in files {
+            try FileManager.default.copyItem(atPath: "\(TestPaths.repoRoot)/\(f)",
+                                             toPath: dir + "/" + f.split(separator: "/").last!)
+        }
+        let env = ["PKG_CONFIG_PATH": prefix + "/lib/pkgconfig", "LD_LIBRARY_PATH": ""]
+        let cc = try Shell.bash("cc -std=c99 -O1 -gdwarf-4 '\(TestPaths.repoRoot)/\(source)' "
+                                    + "$(pkg-config --cflags --libs weft) -lpthread -o '\(exe)'", environment: env)
+        guard cc.status == 0 else { throw BuildError(description: cc.stderr) }
+        return try Shell.run("/usr/bin/env", ["valgrind", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                                              "--error-exitcode=9",
+                                              "--suppressions=Tests/Fixtures/capi/valgrind.supp", exe] + args,
+                             environment: env, cwd: TestPaths.repoRoot)
+    }
+
+    func expectClean(_ r: ProcessResult) {
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stderr.contains("ERROR SUMMARY: 0 errors"), "\(r.stderr)")
+        #expect(r.stderr.contains("definitely lost: 0 bytes") || r.stderr.contains("no leaks are possible"), "\(r.stderr)")
+        #expect(r.stderr.contains("indirectly lost: 0 bytes") || r.stderr.contains("no leaks are possible"), "\(r.stderr)")
+    }
+
+    @Test(.enabled(if: ValgrindTests.available, "valgrind is not installed"))
+    func exampleHost() throws {
+        // The host reads its graphs from beside its executable.
+        let r = try memcheck("examples/c-host/host.c", besides: ["examples/c-host/graph.json", "examples/c-host/long.json"])
+        expectClean(r)
+        #expect(r.stdout.contains("result = 42"), "\(r.stdout)")
+    }
+
+    @Test(.enabled(if: ValgrindTests.available, "valgrind is not installed"))
+    func badArguments() throws {
+        let r = try memcheck("Tests/Fixtures/capi/badargs.c", ["--no-fork"])
+        expectClean(r)
+        #expect(r.stdout.contains(", 0 failures"), "\(r.stdout)")
+    }
+
+    /// Parallel runs too: each one used to leak its run state (a cycle
+    /// through the worker pool's finished jobs).
+    @Test(.enabled(if: ValgrindTests.available, "valgrind is not installed"))
+    func concurrentRuns() throws {
+        let r = try memcheck("Tests/Fixtures/capi/concurrent.c", ["20"])
+        expectClean(r)
         #expect(r.stdout.contains("concurrent: ok"), "\(r.stdout)")
     }
 }

@@ -53,7 +53,7 @@ struct clamp_state {
 /* THREAD: any run thread; never concurrently for one instance. */
 static weft_status_t clamp_create(weft_ctx_t *ctx, void *user_data, void **state_out)
 {
-    const weft_host_t *host = weft_host();
+    const weft_host_t *host = weft_host_table();
     struct clamp_state *s;
     int64_t lo, hi;
     char message[128];
@@ -81,7 +81,7 @@ static weft_status_t clamp_create(weft_ctx_t *ctx, void *user_data, void **state
 /* THREAD: may run concurrently (THREAD_SAFE): the state is read-only. */
 static weft_status_t clamp_run(weft_ctx_t *ctx, void *state)
 {
-    const weft_host_t *host = weft_host();
+    const weft_host_t *host = weft_host_table();
     const struct clamp_state *s = state;
     int64_t x;
     char message[128];

@@ -122,7 +122,7 @@ _PROTOTYPES = {
     "weft_status_name": (_str, [_status]),
     "weft_last_error": (_str, []),
     "weft_free": (None, [ctypes.c_void_p]),
-    "weft_host": (ctypes.c_void_p, []),
+    "weft_host_table": (ctypes.c_void_p, []),
     "weft_engine_create": (_status, [_handle_out]),
     "weft_engine_destroy": (_status, [_handle]),
     "weft_engine_load_default_plugins": (_status, [_handle]),

@@ -117,7 +117,7 @@ WEFT_API void weft_free(void *p);
  *  weft_engine_register_node use it in their callbacks exactly as plugins
  *  do (host->input, host->output, host->fail, ...).
  *  OWNER: the library; valid while the library is loaded. */
-WEFT_API const weft_host_t *weft_host(void);
+WEFT_API const weft_host_t *weft_host_table(void);
 
 /* ------------------------------------------------------------------------ */
 /* Engines: the node types a host knows                                     */
@@ -145,8 +145,10 @@ WEFT_API weft_status_t weft_engine_load_default_plugins(weft_engine_t *engine);
 /** Loads every `*.so` in `folder`, in file-name order; failures as above. */
 WEFT_API weft_status_t weft_engine_add_plugin_folder(weft_engine_t *engine, const char *folder);
 
-/** Loads one plugin file. Errors: WEFT_ERR_NOT_FOUND (no such file),
- *  WEFT_ERR_VERSION (built for another plugin ABI), WEFT_ERR_DUPLICATE (a
+/** Loads one plugin file. A file already loaded into this engine (the
+ *  same real path, symlinks resolved) is not loaded twice: WEFT_OK, nothing
+ *  changes. Errors: WEFT_ERR_NOT_FOUND (no such file), WEFT_ERR_VERSION
+ *  (built for another plugin ABI), WEFT_ERR_DUPLICATE (another file with a
  *  plugin of that name is loaded), WEFT_ERR_FAILED (anything else: not a
  *  library, not a plugin, its init failed, an invalid descriptor). */
 WEFT_API weft_status_t weft_engine_load_plugin(weft_engine_t *engine, const char *path);
@@ -160,7 +162,7 @@ WEFT_API weft_status_t weft_engine_allow_library(weft_engine_t *engine, const ch
 /** Registers a node written by the host, as `<namespace>.<desc->name>`,
  *  with the same descriptor plugins use (<weft/plugin.h>): ports, params,
  *  flags and create/run/destroy callbacks. In the callbacks, use the table
- *  from weft_host(). A namespace is the host's or one plugin's, never both:
+ *  from weft_host_table(). A namespace is the host's or one plugin's, never both:
  *  registering into a loaded plugin's namespace, or loading a plugin named
  *  like a host namespace later, fails with WEFT_ERR_DUPLICATE.
  *  OWNER: the descriptor, its strings and ports are copied; `user_data` and
@@ -195,8 +197,10 @@ WEFT_API weft_status_t weft_diagnostics_get(const weft_diagnostics_t *diags, siz
                                             int32_t *severity, const char **message,
                                             const char **node_id, const char **path);
 
-/** All diagnostics as a JSON array of {severity, path, node, message}.
- *  OWNER: borrowed from `diags`. NULL for an invalid handle. */
+/** All diagnostics as a JSON array of {severity, path, node, message};
+ *  severity is "error" or "warning", and `node` is absent when the
+ *  diagnostic concerns no one node. OWNER: borrowed from `diags`. NULL for
+ *  an invalid handle. */
 WEFT_API const char *weft_diagnostics_json(const weft_diagnostics_t *diags);
 
 /** Releases the diagnostics and their strings. NULL is fine. */
@@ -215,9 +219,10 @@ typedef struct weft_graph weft_graph_t;
  *  On success `*out` is the graph. An invalid graph gives WEFT_ERR_INVALID,
  *  and the last error holds every problem, one per line
  *  ("$.nodes[1].type: error: unknown node type 'std.ad'; did you mean 'std.add'?").
- *  If `diags_out` is not NULL it receives the diagnostics — errors on
- *  failure, warnings on success — to read one by one or as JSON; the
- *  caller destroys them (weft_diagnostics_destroy).
+ *  If `diags_out` is not NULL it receives the diagnostics — on failure the
+ *  errors and any warnings, on success the warnings (possibly none) — to
+ *  read one by one or as JSON; the caller destroys them
+ *  (weft_diagnostics_destroy). On failure `*out` is untouched.
  *  OWNER: `*out` and `*diags_out` are the caller's. */
 WEFT_API weft_status_t weft_graph_parse(weft_engine_t *engine, const char *json, size_t length,
                                         weft_graph_t **out, weft_diagnostics_t **diags_out);
@@ -266,7 +271,8 @@ typedef struct weft_event {
     uint64_t duration_ns;   /* NODE_FINISHED                                  */
     int64_t iteration;      /* LOOP_ITERATION (0-based)                       */
     int64_t steps;          /* RUN_FINISHED: node executions                  */
-    const char *message;    /* NODE_FAILED, RUN_FINISHED when failed; else NULL */
+    const char *message;    /* NODE_FAILED; RUN_FINISHED when failed or
+                               cancelled (as weft_run_error); else NULL     */
 } weft_event_t;
 
 /** Receives a run's events. THREAD: the run's scheduler thread or one of
@@ -293,7 +299,8 @@ typedef struct weft_run_options {
     int64_t max_steps;      /* node executions before the run fails; 0 = 1,000,000 */
     double duration_s;      /* cancel the run after this many seconds; 0 = no limit */
     weft_event_fn on_event; /* may be NULL                                    */
-    void *user_data;        /* passed to on_event                             */
+    void *user_data;        /* passed to on_event; must stay valid until the
+                               run has finished                           */
 } weft_run_options_t;
 
 /** Fills `options` with the defaults (and its struct_size). */
@@ -305,6 +312,8 @@ typedef struct weft_run weft_run_t;
 /** Makes a run of `graph` (not started yet: set inputs, then weft_run_start).
  *  `options` may be NULL for the defaults. The graph's nodes are created
  *  now (their `create` callbacks run): a failing create gives WEFT_ERR_FAILED.
+ *  Their `destroy` callbacks run on the run's thread as it finishes, before
+ *  weft_run_wait returns (for a run never started: in weft_run_destroy).
  *  OWNER: `*out` is the caller's (weft_run_destroy). */
 WEFT_API weft_status_t weft_run_create(const weft_graph_t *graph, const weft_run_options_t *options,
                                        weft_run_t **out);
@@ -349,12 +358,14 @@ WEFT_API weft_status_t weft_run_cancel(weft_run_t *run);
 /** weft_run_create + weft_run_set_inputs_json (if `inputs_json` is not NULL)
  *  + weft_run_start + weft_run_wait. On WEFT_OK the run has finished; check
  *  its state: a failed run is still WEFT_OK here. If the run could not
- *  start, `*out` is left NULL. */
+ *  be made or started (bad inputs, say), the error is returned, the run is
+ *  released and `*out` is untouched. */
 WEFT_API weft_status_t weft_run_graph(const weft_graph_t *graph, const weft_run_options_t *options,
                                       const char *inputs_json, weft_run_t **out);
 
-/** Why the run failed or was cancelled, or NULL if it did not.
- *  OWNER: borrowed from the run. */
+/** Why the run failed or was cancelled ("the run was cancelled", or "the
+ *  run reached its duration limit of 2.0 s and was stopped"), or NULL if it
+ *  succeeded or has not finished. OWNER: borrowed from the run. */
 WEFT_API const char *weft_run_error(const weft_run_t *run);
 
 /** The id of the node whose failure ended the run, or NULL.

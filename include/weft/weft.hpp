@@ -110,7 +110,7 @@ public:
     template <class RunFn>
     void register_node(const std::string &ns, weft_node_desc_t desc, RunFn run) {
         using B = detail::StatelessBinding<RunFn>;
-        auto binding = std::make_unique<B>(weft_host(), std::move(run));
+        auto binding = std::make_unique<B>(weft_host_table(), std::move(run));
         desc.user_data = binding.get();
         desc.create = B::create_c;
         desc.run = B::run_c;

@@ -356,14 +356,14 @@ static void sec_globals(void)
     CHECK_STR(weft_last_error(), "");
     weft_free(NULL); /* NULL is fine */
 
-    h = weft_host();
-    CHECK_TRUE(h != NULL, "weft_host() != NULL");
+    h = weft_host_table();
+    CHECK_TRUE(h != NULL, "weft_host_table() != NULL");
     if (!h)
         return;
     CHECK_TRUE(h->abi_version == WEFT_PLUGIN_ABI_VERSION, "host abi_version == WEFT_PLUGIN_ABI_VERSION");
     CHECK_TRUE(h->struct_size >= WEFT_HOST_HAS(register_function), "host table holds register_function");
     CHECK_TRUE(h->host_name != NULL && h->host_version != NULL, "host name and version");
-    CHECK_TRUE(weft_host() == h, "the same host table every call");
+    CHECK_TRUE(weft_host_table() == h, "the same host table every call");
     /* Host functions validate their ctx: NULL gives an error, never a crash. */
     CHECK_TRUE(h->input(NULL, 0) == WEFT_NO_VALUE, "host->input(NULL) == WEFT_NO_VALUE");
     CHECK_TRUE(h->param(NULL, 0) == WEFT_NO_VALUE, "host->param(NULL) == WEFT_NO_VALUE");
@@ -389,7 +389,7 @@ static const weft_port_t bad_name_port[] = {{"1a", WEFT_TYPE_INT, 0, NULL, "bad 
 
 static weft_status_t twice_run(weft_ctx_t *ctx, void *state)
 {
-    const weft_host_t *h = weft_host();
+    const weft_host_t *h = weft_host_table();
     int64_t a;
     (void)state;
     if (h->input_int(ctx, 0, &a) != WEFT_OK)
@@ -401,7 +401,7 @@ static weft_status_t failing_create(weft_ctx_t *ctx, void *user_data, void **sta
 {
     (void)user_data;
     (void)state_out;
-    return weft_host()->fail(ctx, "badcreate refuses to be created");
+    return weft_host_table()->fail(ctx, "badcreate refuses to be created");
 }
 
 static weft_node_desc_t twice_desc(void)
@@ -534,9 +534,9 @@ static void sec_engine(void)
         char *std_path = std_plugin_path(e);
         CHECK_TRUE(std_path != NULL, "weft_engine_nodes_json lists the std plugin's path");
         if (std_path) {
-            /* loaded already: the same file again, and a copy of it elsewhere
-             * (another file, a plugin of the same name) */
-            CHECK_MSG(weft_engine_load_plugin(e, std_path), WEFT_ERR_DUPLICATE, "std");
+            /* the same file again is a no-op; a copy of it elsewhere is
+             * another file with a plugin of the same name */
+            CHECK(weft_engine_load_plugin(e, std_path), WEFT_OK);
             snprintf(path, sizeof path, "cp '%s' '%s/libstdcopy.so'", std_path, tmpdir);
             if (system(path) == 0) {
                 snprintf(path, sizeof path, "%s/libstdcopy.so", tmpdir);
@@ -724,7 +724,7 @@ static void sec_graph(void)
     CHECK_MSG(weft_diagnostics_get(NULL, 0, &sev, &msg, &node, &jpath), WEFT_ERR_INVALID, NULL_MSG "|diag");
     CHECK_MSG(weft_diagnostics_get((weft_diagnostics_t *)FOREIGN, 0, &sev, &msg, &node, &jpath),
               WEFT_ERR_HANDLE, STALE_MSG);
-    CHECK_MSG(weft_diagnostics_destroy(NULL), WEFT_ERR_INVALID, NULL_MSG "|diag");
+    CHECK(weft_diagnostics_destroy(NULL), WEFT_OK); /* like free(NULL) */
     CHECK_MSG(weft_diagnostics_destroy((weft_diagnostics_t *)FOREIGN), WEFT_ERR_HANDLE, STALE_MSG);
 
     /* warnings on success */
@@ -789,7 +789,7 @@ static void sec_graph(void)
     }
 
     /* destroy; stale graphs */
-    CHECK_MSG(weft_graph_destroy(NULL), WEFT_ERR_INVALID, NULL_MSG "|graph");
+    CHECK(weft_graph_destroy(NULL), WEFT_OK); /* like free(NULL) */
     CHECK_MSG(weft_graph_destroy((weft_graph_t *)FOREIGN), WEFT_ERR_HANDLE, STALE_MSG);
     dead_graph = parse(e, SUM_GRAPH);
     if (dead_graph) {
@@ -1122,7 +1122,7 @@ static void sec_run_args(void)
     CHECK_TRUE(weft_run_duration_ns(NULL) == 0, "weft_run_duration_ns(NULL) == 0");
     CHECK_TRUE(weft_run_error(NULL) == NULL, "weft_run_error(NULL) == NULL");
     CHECK_TRUE(weft_run_failed_node(NULL) == NULL, "weft_run_failed_node(NULL) == NULL");
-    CHECK_MSG(weft_run_destroy(NULL), WEFT_ERR_INVALID, NULL_MSG "|run");
+    CHECK(weft_run_destroy(NULL), WEFT_OK); /* like free(NULL) */
     CHECK_MSG(weft_run_destroy((weft_run_t *)FOREIGN), WEFT_ERR_HANDLE, STALE_MSG);
     CHECK_MSG(weft_run_destroy((weft_run_t *)(void *)g), WEFT_ERR_HANDLE, STALE_MSG);
     CHECK_MSG(weft_run_wait((weft_run_t *)(void *)e, 0), WEFT_ERR_HANDLE, STALE_MSG);

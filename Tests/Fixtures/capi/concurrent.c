@@ -1,6 +1,7 @@
 /*
  * concurrent.c — one engine, one graph, several runs at once from several
- * threads; a run cancelled while it runs; a run destroyed while it runs.
+ * threads; a run cancelled while it runs; a run destroyed while it runs;
+ * node destroy callbacks all done when weft_run_destroy returns.
  *
  *   cc -std=c99 -Wall -Wextra -Werror concurrent.c \
  *      $(pkg-config --cflags --libs weft) -lpthread -o concurrent
@@ -451,6 +452,126 @@ static void destroy_running(const weft_graph_t *slow, int wait_for_a_node)
     watch_fini(&w);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Node lifetimes: every create is matched by a destroy before               */
+/* weft_run_destroy returns, in both modes                                    */
+/* ------------------------------------------------------------------------ */
+
+static pthread_mutex_t life_lock = PTHREAD_MUTEX_INITIALIZER;
+static long life_created, life_destroyed;
+static int life_run_released; /* set once weft_run_destroy has returned */
+static long life_late;        /* destroys that came after that          */
+
+static const weft_port_t life_inputs[] = {{"x", WEFT_TYPE_INT, 0, NULL, "in"}, WEFT_PORTS_END};
+static const weft_port_t life_outputs[] = {{"y", WEFT_TYPE_INT, 0, NULL, "x + 1"}, WEFT_PORTS_END};
+
+static weft_status_t life_create(weft_ctx_t *ctx, void *user_data, void **state_out)
+{
+    (void)ctx;
+    (void)user_data;
+    pthread_mutex_lock(&life_lock);
+    life_created++;
+    pthread_mutex_unlock(&life_lock);
+    *state_out = malloc(1);
+    return WEFT_OK;
+}
+
+static weft_status_t life_run(weft_ctx_t *ctx, void *state)
+{
+    const weft_host_t *host = weft_host_table();
+    int64_t x = 0;
+    (void)state;
+    if (host->input_int(ctx, 0, &x) != WEFT_OK)
+        return host->fail(ctx, "life: no input");
+    return host->output_int(ctx, 0, x + 1);
+}
+
+static void life_destroy(void *state)
+{
+    /* a little late on purpose: a destroy still running after
+     * weft_run_destroy returned would be seen below */
+    sleep_ms(1);
+    free(state);
+    pthread_mutex_lock(&life_lock);
+    life_destroyed++;
+    if (life_run_released)
+        life_late++;
+    pthread_mutex_unlock(&life_lock);
+}
+
+/* Eight life nodes: a fan-out of four, each followed by one more. */
+static const char *LIFE_GRAPH =
+    "{\"weft\": 1, \"nodes\": ["
+    "  {\"id\": \"a1\", \"type\": \"life.node\", \"inputs\": {\"x\": 1}},"
+    "  {\"id\": \"a2\", \"type\": \"life.node\", \"inputs\": {\"x\": 2}},"
+    "  {\"id\": \"a3\", \"type\": \"life.node\", \"inputs\": {\"x\": 3}},"
+    "  {\"id\": \"a4\", \"type\": \"life.node\", \"inputs\": {\"x\": 4}},"
+    "  {\"id\": \"b1\", \"type\": \"life.node\"}, {\"id\": \"b2\", \"type\": \"life.node\"},"
+    "  {\"id\": \"b3\", \"type\": \"life.node\"}, {\"id\": \"b4\", \"type\": \"life.node\"}"
+    " ],"
+    " \"edges\": ["
+    "  {\"from\": \"a1.y\", \"to\": \"b1.x\"}, {\"from\": \"a2.y\", \"to\": \"b2.x\"},"
+    "  {\"from\": \"a3.y\", \"to\": \"b3.x\"}, {\"from\": \"a4.y\", \"to\": \"b4.x\"}"
+    " ],"
+    " \"outputs\": {\"last\": \"b4.y\"}}";
+
+static void node_lifetimes(weft_engine_t *engine)
+{
+    weft_node_desc_t d;
+    weft_graph_t *g = NULL;
+    int i, mismatched = 0;
+
+    memset(&d, 0, sizeof d);
+    d.struct_size = sizeof d;
+    d.name = "node";
+    d.summary = "x + 1, counting creates and destroys";
+    d.inputs = life_inputs;
+    d.outputs = life_outputs;
+    d.flags = WEFT_NODE_THREAD_SAFE;
+    d.create = life_create;
+    d.run = life_run;
+    d.destroy = life_destroy;
+    CHECK_OK(weft_engine_register_node(engine, "life", &d));
+    CHECK_OK(weft_graph_parse(engine, LIFE_GRAPH, WEFT_NUL_TERMINATED, &g, NULL));
+    if (!g)
+        return;
+    for (i = 0; i < 40; i++) {
+        weft_run_options_t o;
+        weft_run_t *r = NULL;
+        int64_t last = 0;
+        long created, destroyed;
+
+        weft_run_options_init(&o);
+        o.mode = i % 2 ? WEFT_MODE_PARALLEL : WEFT_MODE_SEQUENTIAL;
+        o.workers = 2;
+        pthread_mutex_lock(&life_lock);
+        life_run_released = 0;
+        pthread_mutex_unlock(&life_lock);
+        CHECK_OK(weft_run_graph(g, &o, NULL, &r));
+        if (!r)
+            break;
+        CHECK(weft_run_output_int(r, "last", &last) == WEFT_OK && last == 6, "life graph: last = %lld", (long long)last);
+        CHECK_OK(weft_run_destroy(r));
+        pthread_mutex_lock(&life_lock);
+        life_run_released = 1;
+        created = life_created;
+        destroyed = life_destroyed;
+        pthread_mutex_unlock(&life_lock);
+        if (created != destroyed || created != 8L * (i + 1)) {
+            mismatched++;
+            CHECK(0, "after weft_run_destroy of run %d: %ld created, %ld destroyed (want %d each)", i, created,
+                  destroyed, 8 * (i + 1));
+        }
+    }
+    CHECK_OK(weft_graph_destroy(g));
+    sleep_ms(50); /* room for a late destroy to show itself */
+    pthread_mutex_lock(&life_lock);
+    CHECK(life_late == 0, "%ld node destroy callbacks came after weft_run_destroy returned", life_late);
+    pthread_mutex_unlock(&life_lock);
+    printf("node lifetimes: %ld created, %ld destroyed, every destroy before weft_run_destroy returned%s\n",
+           life_created, life_destroyed, mismatched ? " -- NOT" : "");
+}
+
 int main(int argc, char **argv)
 {
     weft_engine_t *engine = NULL;
@@ -477,6 +598,7 @@ int main(int argc, char **argv)
     cancel_running(slow);
     destroy_running(slow, 1);
     destroy_running(slow, 0);
+    node_lifetimes(engine);
 
     CHECK_OK(weft_graph_destroy(sum));
     CHECK_OK(weft_graph_destroy(slow));
