@@ -78,7 +78,7 @@ public func weftEngineAddPluginFolder(_ engine: OpaquePointer?, _ folder: Unsafe
         let fn = "weft_engine_add_plugin_folder"
         let e = try Handles.object(engine, Engine.self, fn)
         let folder = try Arg.string(folder, "folder", fn)
-        guard FileSystemCheck.isDirectory(folder) else {
+        guard FileSystem.kind(folder) == .directory else {
             throw APIError(WEFT_ERR_NOT_FOUND, "\(fn): \(folder): no such folder")
         }
         try e.load(PluginSearchPath(folders: [folder]), fn)
@@ -217,7 +217,7 @@ public func weftGraphLoad(_ engine: OpaquePointer?, _ path: UnsafePointer<CChar>
     if let path { file = String(cString: path) }
     return parseGraph(engine, fn, source: file + ":", text: { () throws(APIError) -> String in
         let path = try Arg.string(path, "path", fn)
-        guard let bytes = FileSystemCheck.read(path) else {
+        guard let bytes = FileSystem.read(path) else {
             throw APIError(WEFT_ERR_NOT_FOUND, "\(fn): \(path): cannot read the graph file: \(String(cString: strerror(errno)))")
         }
         guard let s = String(validating: bytes, as: UTF8.self) else {

@@ -1,5 +1,5 @@
 import CWeft
-import Synchronization
+import WeftScheduler
 
 /// An object the C API hands out as an opaque handle.
 protocol EmbedObject: AnyObject, Sendable {
@@ -19,11 +19,20 @@ enum Handles {
         var next: UInt = 0x1_0000
         var objects: [UInt: any EmbedObject] = [:]
     }
-    private static let table = Mutex(Table())
+    // A pthread mutex rather than Synchronization.Mutex: ThreadSanitizer
+    // sees its ordering (the stdlib's futex-based Mutex, handed over by the
+    // kernel when contended, showed up as races in a TSan-built host).
+    private static let lock = ConditionLock()
+    nonisolated(unsafe) private static var tableStorage = Table()
+    private static func withTable<R>(_ body: (inout Table) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&tableStorage)
+    }
 
     /// Registers `object` and returns its new handle.
     static func make(_ object: some EmbedObject) -> OpaquePointer {
-        let id = table.withLock { t -> UInt in
+        let id = withTable { t -> UInt in
             let id = t.next
             t.next += 16  // looks like an aligned pointer to tools that print it
             t.objects[id] = object
@@ -38,7 +47,7 @@ enum Handles {
             return .failure(APIError(WEFT_ERR_INVALID, "\(function): the \(T.typeName) handle is NULL"))
         }
         let id = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))
-        let object = table.withLock { $0.objects[id] }
+        let object = withTable { $0.objects[id] }
         return check(object, id, T.self, function)
     }
 
@@ -49,7 +58,7 @@ enum Handles {
             return .failure(APIError(WEFT_ERR_INVALID, "\(function): the \(T.typeName) handle is NULL"))
         }
         let id = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))
-        let object = table.withLock { t -> (any EmbedObject)? in
+        let object = withTable { t -> (any EmbedObject)? in
             guard let o = t.objects[id], o is T else { return t.objects[id] }
             return t.objects.removeValue(forKey: id)
         }
@@ -70,5 +79,5 @@ enum Handles {
     }
 
     /// The number of live handles (for tests and leak checks).
-    static var count: Int { table.withLock { $0.objects.count } }
+    static var count: Int { withTable { $0.objects.count } }
 }

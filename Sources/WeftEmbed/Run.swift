@@ -141,7 +141,7 @@ final class Run: EmbedObject, @unchecked Sendable {
                 return false
             }
             if expired {
-                events?.stopMessage.withLock { $0 = durationMessage }
+                events?.stopMessage = durationMessage
                 token.cancel()
             }
         }
@@ -254,7 +254,12 @@ final class EventBridge: RunObserver, @unchecked Sendable {
     static let cancelledMessage = "the run was cancelled"
     /// The run-finished message of a cancelled run (the watchdog sets it
     /// when the duration limit stopped the run).
-    let stopMessage = Mutex(EventBridge.cancelledMessage)
+    private let messageLock = ConditionLock()
+    private var stopText = EventBridge.cancelledMessage
+    var stopMessage: String {
+        get { messageLock.withLock { stopText } }
+        set { messageLock.withLock { stopText = newValue } }
+    }
 
     init(callback: weft_event_fn, userData: UnsafeMutableRawPointer?) {
         self.callback = callback
@@ -306,7 +311,7 @@ final class EventBridge: RunObserver, @unchecked Sendable {
                 message = m
             case .cancelled:
                 e.outcome = WEFT_RUN_CANCELLED
-                message = stopMessage.withLock { $0 }
+                message = stopMessage
             }
         }
         inside.store(UInt(pthread_self()), ordering: .releasing)

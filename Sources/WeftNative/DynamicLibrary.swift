@@ -65,11 +65,29 @@ enum DL {
     }
 }
 
-/// File-system facts the loader needs, through POSIX calls.
-enum FileSystem {
-    enum Kind { case missing, file, directory, other }
+/// File-system facts the loader, the CLI and the C API need, through POSIX
+/// calls (no Foundation in the libraries).
+package enum FileSystem {
+    package enum Kind { case missing, file, directory, other }
 
-    static func kind(_ path: String) -> Kind {
+    /// A whole file, or nil (errno says why).
+    package static func read(_ path: String) -> [UInt8]? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n > 0 { out.append(contentsOf: buf[0..<n]) }
+            if n < buf.count {
+                if ferror(f) != 0 { return nil }
+                break
+            }
+        }
+        return out
+    }
+
+    package static func kind(_ path: String) -> Kind {
         var st = stat()
         guard stat(path, &st) == 0 else { return .missing }
         switch st.st_mode & S_IFMT {

@@ -23,7 +23,7 @@ struct GraphLoading {
 
     /// The file's text, or exit 2 with a message.
     func text() throws -> String {
-        guard let bytes = FileText.read(file) else {
+        guard let bytes = FileSystem.read(file) else {
             Stderr.write("error: \(file): cannot read the graph file: \(String(cString: strerror(errno)))")
             throw ExitCode(2)
         }
@@ -55,24 +55,5 @@ struct GraphLoading {
             }
             throw ExitCode(2)
         }
-    }
-}
-
-/// Whole-file reads through POSIX calls.
-enum FileText {
-    static func read(_ path: String) -> [UInt8]? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n > 0 { out.append(contentsOf: buf[0..<n]) }
-            if n < buf.count {
-                if ferror(f) != 0 { return nil }
-                break
-            }
-        }
-        return out
     }
 }
