@@ -35,6 +35,10 @@ let package = Package(
         // executable, so it builds as libweft_embed.so; scripts/install.sh
         // installs it as libweft.so.0 (its SONAME) with a libweft.so link.
         .library(name: "weft_embed", type: .dynamic, targets: ["WeftEmbed"]),
+        // The engine's Swift modules, for packages built on it (the fuzz
+        // targets in Fuzz/). Not a stable Swift API.
+        .library(name: "WeftCore", targets: ["WeftCore"]),
+        .library(name: "WeftNative", targets: ["WeftNative"]),
     ] + shipped.map(\.0),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -123,7 +123,7 @@ package enum FileSystem {
     }
 
     /// The running executable's path (`/proc/self/exe`).
-    static func executablePath() -> String? {
+    package static func executablePath() -> String? {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         guard n > 0 else { return nil }
@@ -131,7 +131,7 @@ package enum FileSystem {
     }
 
     /// The environment variable `name`, or nil.
-    static func environment(_ name: String) -> String? {
+    package static func environment(_ name: String) -> String? {
         guard let v = getenv(name) else { return nil }
         return String(cString: v)
     }

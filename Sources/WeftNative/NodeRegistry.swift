@@ -15,6 +15,7 @@ public final class NodeRegistry: Sendable {
         var realPaths: [String: LoadedPlugin] = [:]
         /// Namespaces of nodes registered by an embedding host.
         var hostNamespaces: Set<String> = []
+        var isolation = IsolationPolicy()
     }
 
     private let state = Mutex(State())
@@ -26,6 +27,12 @@ public final class NodeRegistry: Sendable {
     public var libraryPolicy: LibraryPolicy {
         get { ffi.policy }
         set { ffi.policy = newValue }
+    }
+
+    /// Which plugins' nodes run in child processes, and the worker program.
+    public var isolationPolicy: IsolationPolicy {
+        get { state.withLock { $0.isolation } }
+        set { state.withLock { $0.isolation = newValue } }
     }
 
     /// The node type for a graph node of type `type` with `params`: a
@@ -109,6 +116,8 @@ extension NodeRegistry: NodeCatalog {
     }
 
     public func suggestions(for name: String) -> [String] { suggestions(for: name, limit: 3) }
+
+    public func canIsolate(_ fullName: String) -> Bool { node(named: fullName)?.plugin != nil }
 
     public func parameterizedSpec(type: String, params: [String: WeftValue]) -> Result<NodeSpec, ParameterizedSpecError>? {
         guard type == FFINodes.typeName else { return nil }

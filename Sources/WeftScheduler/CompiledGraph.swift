@@ -77,7 +77,9 @@ public final class CompiledGraph: @unchecked Sendable {
                 continue
             }
             switch registry.nodeType(n.type, params: n.params) {
-            case .success(let type): instances.append(try NodeInstance(type: type, nodeId: n.id, params: n.params))
+            case .success(let found):
+                let type = try Self.isolating(found, node: n, policy: registry.isolationPolicy)
+                instances.append(try NodeInstance(type: type, nodeId: n.id, params: n.params))
             case .failure(let e): throw NodeError(nodeId: n.id, type: n.type, message: e.message)
             }
         }
@@ -152,6 +154,17 @@ public final class CompiledGraph: @unchecked Sendable {
 
     /// Node count.
     public var count: Int { ids.count }
+
+    /// `type` wrapped to run in worker processes if the node asks for it
+    /// (`isolate`, `timeout_ms`) or the engine isolates its plugin.
+    static func isolating(_ type: NodeType, node n: GraphPlan.Node, policy: IsolationPolicy) throws(NodeError) -> NodeType {
+        let byPolicy = type.plugin.map { policy.isolates(plugin: $0.name) } ?? false
+        guard n.isolate || byPolicy else { return type }
+        switch Isolation.isolated(type, timeoutMs: n.timeoutMs, policy: policy) {
+        case .success(let t): return t
+        case .failure(let e): throw NodeError(nodeId: n.id, type: n.type, message: e.message)
+        }
+    }
 
     /// Destroys every node instance now, on the calling thread, instead of
     /// whenever the last reference goes. Call it only when no run of this

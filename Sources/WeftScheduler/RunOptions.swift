@@ -19,6 +19,11 @@ public struct RunOptions: Sendable {
     public var maxBlockingThreads: Int = 64
     /// The most node executions in the run before it fails.
     public var maxSteps: Int = 1_000_000
+    /// After a node fails, keep running the nodes that do not depend on it
+    /// (its outputs are dead, as on an untaken branch); the run still ends
+    /// failed, naming the first failure. Limits (max_steps,
+    /// max_iterations) always stop the run.
+    public var keepGoing = false
     /// How the max-steps error tells the user to raise the limit (the CLI
     /// names its flag, the C API its struct field).
     public var maxStepsHint = "raise it with --max-steps"

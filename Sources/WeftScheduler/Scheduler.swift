@@ -109,6 +109,8 @@ final class RunState: @unchecked Sendable {
     private var loopsToCheck: [Int] = []
     var steps = 0
     var failure: (message: String, node: String?)?
+    /// Node failures passed over with `keepGoing`, in order.
+    var keptGoing: [(message: String, node: String)] = []
     private var inflight = 0
     private var pool: WorkerPool?
     private let context = CallContext()
@@ -153,6 +155,10 @@ final class RunState: @unchecked Sendable {
             outcome = .failed(message: failure.message, node: failure.node)
         } else if cancellation.isCancelled {
             outcome = .cancelled
+        } else if let first = keptGoing.first {
+            let more = keptGoing.count - 1
+            outcome = .failed(message: first.message + (more > 0 ? " (and \(more) more node failure\(more == 1 ? "" : "s"))" : ""),
+                              node: first.node)
         } else {
             outcome = .succeeded
         }
@@ -260,7 +266,7 @@ final class RunState: @unchecked Sendable {
             }
             if let error {
                 report(n, .failure(error), start: t, thread: 0)
-                recordFailure(error.description, node: graph.ids[n])
+                nodeFailed(n, error)
             } else {
                 if !events.isEmpty {
                     let now = events.now()
@@ -309,8 +315,22 @@ final class RunState: @unchecked Sendable {
     private func handle(_ n: Int, _ result: Result<NodeOutputs, NodeError>) {
         switch result {
         case .success(let out): graph.strategies[n].finish(n, out.values, self)
-        case .failure(let e): recordFailure(e.description, node: graph.ids[n])
+        case .failure(let e): nodeFailed(n, e)
         }
+    }
+
+    /// A node's call failed: the run fails, or with `keepGoing` the node's
+    /// outputs go dead and the rest of the graph goes on.
+    private func nodeFailed(_ n: Int, _ error: NodeError) {
+        guard options.keepGoing else {
+            recordFailure(error.description, node: graph.ids[n])
+            return
+        }
+        keptGoing.append((error.description, graph.ids[n]))
+        for edges in graph.outEdges[n] {
+            for e in edges { deliver(edge: e, .dead) }
+        }
+        completed(n)
     }
 
     /// Fails the run because of node `n` (the message is prefixed with it).

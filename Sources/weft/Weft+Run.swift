@@ -35,6 +35,14 @@ extension Weft {
         @Option(name: .customLong("max-steps"), help: ArgumentHelp("Most node executions before the run fails.", valueName: "n"))
         var maxSteps: Int = 1_000_000
 
+        @Option(name: .customLong("isolate"), help: ArgumentHelp(
+            "Run the nodes of this plugin in child processes, so a crash or hang fails the node, not weft; "
+                + "repeatable; 'all' for every plugin.", valueName: "plugin"))
+        var isolate: [String] = []
+
+        @Flag(name: .customLong("keep-going"), help: "After a node fails, run the nodes that do not depend on it; the run still fails.")
+        var keepGoing = false
+
         @Option(help: ArgumentHelp("Write a Chrome trace (open in Perfetto or chrome://tracing).", valueName: "file.json"))
         var trace: String?
 
@@ -66,6 +74,7 @@ extension Weft {
             let loading = GraphLoading(file: graph, plugins: plugins, quiet: quiet)
             let (registry, loadErrors) = loading.registry()
             if !quiet { for e in loadErrors { Stderr.write("warning: \(e.message)") } }
+            registry.isolationPolicy = try isolationPolicy(registry)
             let t1 = MonotonicClock.now()
             let plan = try loading.plan(registry: registry, loadErrors: loadErrors)
             let inputs = try readInputs(plan)
@@ -95,6 +104,7 @@ extension Weft {
             var options = RunOptions(mode: RunMode(rawValue: mode) ?? .sequential, workers: workers, maxSteps: maxSteps,
                                      observers: observers)
             options.maxSteps = maxSteps
+            options.keepGoing = keepGoing
             let result: RunResult
             do {
                 result = try Scheduler.run(compiled, inputs: inputs, options: options, cancellation: token)
@@ -139,6 +149,26 @@ extension Weft {
                 Stderr.write("error: run cancelled")
                 throw ExitCode(1)
             }
+        }
+
+        /// `--isolate` names checked against the loaded plugins; the worker
+        /// is this executable (or WEFT_WORKER).
+        func isolationPolicy(_ registry: NodeRegistry) throws -> IsolationPolicy {
+            var names = Set<String>()
+            let loaded = registry.plugins.map(\.name)
+            for name in isolate {
+                if name == "all" || name == "*" {
+                    names.insert("*")
+                } else if loaded.contains(name) {
+                    names.insert(name)
+                } else {
+                    Stderr.write("error: --isolate \(name): no plugin named '\(name)' is loaded; "
+                                     + (loaded.isEmpty ? "no plugins are loaded" : "loaded: \(loaded.sorted().joined(separator: ", "))")
+                                     + " (or give 'all')")
+                    throw ExitCode(2)
+                }
+            }
+            return IsolationPolicy(plugins: names, workerExecutable: IsolationPolicy.defaultWorker())
         }
 
         /// `--inputs FILE` then each `--input NAME=VALUE` (later wins).

@@ -24,7 +24,8 @@ public enum GraphDecoder {
     }
 
     static let topKeys = ["weft", "description", "inputs", "outputs", "nodes", "edges"]
-    static let nodeKeys = ["id", "type", "label", "params", "inputs", "strategy", "join", "max_iterations", "carry"]
+    static let nodeKeys = ["id", "type", "label", "params", "inputs", "strategy", "join", "max_iterations", "carry",
+                           "isolate", "timeout_ms"]
     static let edgeKeys = ["from", "to"]
     static let inputKeys = ["type", "default", "description"]
 }
@@ -204,6 +205,16 @@ private struct Decoder {
                 n.join = k
             } else {
                 error(path + ".join", node: id, "join must be \"all\" or \"any\"")
+            }
+        }
+        if let iso = m["isolate"] {
+            if case .bool(let b) = iso { n.isolate = b } else { error(path + ".isolate", node: id, "isolate must be true or false") }
+        }
+        if let t = m["timeout_ms"] {
+            if case .int(let v) = t, v > 0, v <= 86_400_000 {
+                n.timeoutMs = Int(v)
+            } else {
+                error(path + ".timeout_ms", node: id, "timeout_ms must be a whole number of milliseconds from 1 to 86400000 (one day)")
             }
         }
         if let mi = m["max_iterations"] {

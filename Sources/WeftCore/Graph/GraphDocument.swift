@@ -75,6 +75,10 @@ public struct GraphNode: Sendable, Equatable {
     public var maxIterations: Int?
     /// For loop nodes: the carried variables and their types, in order.
     public var carry: [(name: String, type: ValueType)]
+    /// Run the node in a child process (crash and hang isolation).
+    public var isolate: Bool = false
+    /// Fail the node if one call takes longer; implies `isolate`.
+    public var timeoutMs: Int?
     public var path: String
 
     public static func == (a: GraphNode, b: GraphNode) -> Bool {
@@ -83,6 +87,7 @@ public struct GraphNode: Sendable, Equatable {
             && a.constants.map(\.port) == b.constants.map(\.port) && a.constants.map(\.value) == b.constants.map(\.value)
             && a.strategy == b.strategy && a.join == b.join && a.maxIterations == b.maxIterations
             && a.carry.map(\.name) == b.carry.map(\.name) && a.carry.map(\.type) == b.carry.map(\.type)
+            && a.isolate == b.isolate && a.timeoutMs == b.timeoutMs
     }
 }
 

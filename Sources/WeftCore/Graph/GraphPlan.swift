@@ -10,9 +10,13 @@ public protocol NodeCatalog {
     /// For a node type whose ports depend on its params (e.g. `ffi`): the
     /// full spec for these params, or why they do not work; nil for other types.
     func parameterizedSpec(type: String, params: [String: WeftValue]) -> Result<NodeSpec, ParameterizedSpecError>?
+    /// Whether nodes of this type can run isolated in a child process
+    /// (nodes of plugin files can; host-registered and `ffi` nodes cannot).
+    func canIsolate(_ fullName: String) -> Bool
 }
 
 extension NodeCatalog {
+    public func canIsolate(_ fullName: String) -> Bool { true }
     public func parameterizedSpec(type: String, params: [String: WeftValue]) -> Result<NodeSpec, ParameterizedSpecError>? { nil }
 }
 
@@ -54,6 +58,11 @@ public struct GraphPlan: Sendable {
         public var enclosingLoop: Int?
         /// JSON path of the node in the file.
         public var path: String
+        /// Run in a child process (`"isolate": true`, or implied by
+        /// `timeout_ms`).
+        public var isolate: Bool = false
+        /// The most milliseconds one call may take (isolated nodes only).
+        public var timeoutMs: Int?
     }
 
     /// Where an edge's value comes from.

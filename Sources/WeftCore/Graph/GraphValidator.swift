@@ -335,6 +335,11 @@ private struct Validation {
             spec = s
             if !n.carry.isEmpty { error(n.path + ".carry", node: n.id, "\"carry\" is for loop nodes only") }
             if n.maxIterations != nil { error(n.path + ".max_iterations", node: n.id, "\"max_iterations\" is for loop nodes only") }
+            if (n.isolate || n.timeoutMs != nil) && !catalog.canIsolate(n.type) {
+                error(n.path + (n.timeoutMs != nil ? ".timeout_ms" : ".isolate"), node: n.id,
+                      "node '\(n.id)' (\(n.type)) cannot be isolated: only nodes of plugin files run in a child process"
+                        + (n.timeoutMs != nil ? " (timeout_ms needs one)" : ""))
+            }
             if n.strategy == .loop {
                 error(n.path + ".strategy", node: n.id, "strategy \"loop\" belongs to nodes of type \"loop\"")
             }
@@ -389,6 +394,7 @@ private struct Validation {
         return GraphPlan.Node(id: n.id, type: n.type, label: n.label, spec: spec, params: params, constants: constants,
                               strategy: isLoop ? .loop : (n.strategy ?? .sequential), join: n.join,
                               maxIterations: n.maxIterations ?? LoopNode.defaultMaxIterations,
-                              carryCount: n.carry.count, enclosingLoop: nil, path: n.path)
+                              carryCount: n.carry.count, enclosingLoop: nil, path: n.path,
+                              isolate: n.isolate || n.timeoutMs != nil, timeoutMs: n.timeoutMs)
     }
 }
