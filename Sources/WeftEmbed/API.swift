@@ -94,6 +94,15 @@ public func weftEngineLoadPlugin(_ engine: OpaquePointer?, _ path: UnsafePointer
     }
 }
 
+@_cdecl("weft_engine_isolate_plugin")
+public func weftEngineIsolatePlugin(_ engine: OpaquePointer?, _ plugin: UnsafePointer<CChar>?) -> Int32 {
+    api { () throws(APIError) in
+        let fn = "weft_engine_isolate_plugin"
+        let e = try Handles.object(engine, Engine.self, fn)
+        try e.isolate(try Arg.string(plugin, "plugin", fn), fn)
+    }
+}
+
 @_cdecl("weft_engine_allow_library")
 public func weftEngineAllowLibrary(_ engine: OpaquePointer?, _ pattern: UnsafePointer<CChar>?) -> Int32 {
     api { () throws(APIError) in
@@ -245,13 +254,15 @@ public func weftGraphDestroy(_ graph: OpaquePointer?) -> Int32 {
 
 // MARK: - Runs
 
-private let optionsV1Size = MemoryLayout<weft_run_options_t>.size
+private let optionsSize = MemoryLayout<weft_run_options_t>.size
+/// The size before `keep_going` (hosts built against a header without it).
+private let optionsV1Size = MemoryLayout<weft_run_options_t>.offset(of: \weft_run_options_t.keep_going)!
 
 @_cdecl("weft_run_options_init")
 public func weftRunOptionsInit(_ options: UnsafeMutablePointer<weft_run_options_t>?) {
     guard let options else { return }
     var o = weft_run_options_t()
-    o.struct_size = UInt32(optionsV1Size)
+    o.struct_size = UInt32(optionsSize)
     o.mode = WEFT_MODE_SEQUENTIAL
     options.pointee = o
 }
@@ -266,9 +277,12 @@ private func runOptions(_ p: UnsafePointer<weft_run_options_t>?, _ fn: String) t
     let size = UnsafeRawPointer(p).load(as: UInt32.self)
     guard Int(size) >= optionsV1Size else {
         throw APIError(WEFT_ERR_INVALID, "\(fn): options.struct_size is \(size), not sizeof(weft_run_options_t) "
-                           + "(\(optionsV1Size)); fill the options with weft_run_options_init first")
+                           + "(\(optionsSize)); fill the options with weft_run_options_init first")
     }
-    let o = p.pointee
+    // Fields past struct_size are not the host's: read only what it has.
+    var o = weft_run_options_t()
+    memcpy(&o, p, min(Int(size), optionsSize))
+    options.keepGoing = o.keep_going != 0
     switch o.mode {
     case WEFT_MODE_SEQUENTIAL: options.mode = .sequential
     case WEFT_MODE_PARALLEL: options.mode = .parallel

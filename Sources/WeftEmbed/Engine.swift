@@ -17,6 +17,11 @@ final class Engine: EmbedObject, @unchecked Sendable {
     private var allowed: [String] = []
     private var pluginFolders: [String] = []
 
+    init() {
+        // Graph nodes with "isolate"/"timeout_ms" need the worker too.
+        registry.isolationPolicy = IsolationPolicy(workerExecutable: Self.workerExecutable)
+    }
+
     /// Loads a search path; every failure becomes one line of the error.
     func load(_ path: PluginSearchPath, _ function: String) throws(APIError) {
         lock.withLock {
@@ -50,6 +55,36 @@ final class Engine: EmbedObject, @unchecked Sendable {
             }
             throw APIError(status, "\(function): \(error.message)")  // the message starts with the path
         }
+    }
+
+    /// Isolates the nodes of `plugin` ("*" = all plugins).
+    func isolate(_ plugin: String, _ function: String) throws(APIError) {
+        guard let worker = Self.workerExecutable else {
+            throw APIError(WEFT_ERR_NOT_FOUND, "\(function): no weft executable to run isolated nodes in: none beside "
+                               + "libweft (PREFIX/bin/weft) and WEFT_WORKER is not set; install Weft with scripts/install.sh "
+                               + "or set WEFT_WORKER=/path/to/weft")
+        }
+        let loaded = registry.plugins.map(\.name)
+        guard plugin == "*" || loaded.contains(plugin) else {
+            throw APIError(WEFT_ERR_NOT_FOUND, "\(function): no plugin named '\(plugin)' is loaded; "
+                               + (loaded.isEmpty ? "load it first" : "loaded: \(loaded.sorted().joined(separator: ", ")); or give \"*\" for all"))
+        }
+        var policy = registry.isolationPolicy
+        policy.plugins.insert(plugin)
+        policy.workerExecutable = worker
+        registry.isolationPolicy = policy
+    }
+
+    /// The worker for isolated nodes: $WEFT_WORKER, else the weft installed
+    /// beside the library (PREFIX/bin/weft for PREFIX/lib/libweft.so.0), else
+    /// the one in the same folder (a SwiftPM build folder).
+    static var workerExecutable: String? {
+        if let env = getenv("WEFT_WORKER"), env.pointee != 0 { return String(cString: env) }
+        guard let dir = libraryDirectory else { return nil }
+        for candidate in [dir + "/../bin/weft", dir + "/weft"] where access(candidate, X_OK) == 0 {
+            return FileSystem.realPath(candidate) ?? candidate
+        }
+        return nil
     }
 
     func allow(_ pattern: String) {

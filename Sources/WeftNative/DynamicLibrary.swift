@@ -98,7 +98,7 @@ package enum FileSystem {
     }
 
     /// The canonical absolute path (symlinks resolved), or nil.
-    static func realPath(_ path: String) -> String? {
+    package static func realPath(_ path: String) -> String? {
         guard let p = realpath(path, nil) else { return nil }
         defer { free(p) }
         return String(cString: p)

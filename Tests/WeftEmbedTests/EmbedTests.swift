@@ -159,6 +159,17 @@ struct ContractTests {
         #expect(count >= 150, "\(r.stdout)")
     }
 
+    /// A plugin that crashes, isolated with weft_engine_isolate_plugin: the
+    /// worker is the installed PREFIX/bin/weft.
+    @Test func crashIsolation() throws {
+        let exe = try Installed.build(["Tests/Fixtures/capi/isolate.c"], name: "isolate")
+        let crashy = try Fixtures.build("crashy.c", name: "crashy")
+        let r = try Installed.run(exe, [crashy])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("isolate: ok"), "\(r.stdout)")
+        #expect(r.stdout.contains("crash reported: node 'a' (crashy.echo): its isolated worker process"), "\(r.stdout)")
+    }
+
     @Test func concurrentRunsAndCancel() throws {
         let exe = try Installed.build(["Tests/Fixtures/capi/concurrent.c"], name: "concurrent")
         let r = try Installed.run(exe)

@@ -153,6 +153,18 @@ WEFT_API weft_status_t weft_engine_add_plugin_folder(weft_engine_t *engine, cons
  *  library, not a plugin, its init failed, an invalid descriptor). */
 WEFT_API weft_status_t weft_engine_load_plugin(weft_engine_t *engine, const char *path);
 
+/** Runs every node of the plugin called `plugin` ("*": of every plugin) in
+ *  a child process of its own, so that a crash (SIGSEGV, abort) or a call
+ *  longer than the node's "timeout_ms" fails that node with a message
+ *  instead of bringing the host down; the child restarts for the next call.
+ *  Inputs and outputs are copied across. Applies to runs created after the
+ *  call. A graph node can also ask for it with "isolate": true or
+ *  "timeout_ms" (Docs/graph-format.md). The child process runs the `weft`
+ *  executable installed beside the library (PREFIX/bin/weft), or the one
+ *  named by the environment variable WEFT_WORKER; WEFT_ERR_NOT_FOUND if
+ *  there is none, WEFT_ERR_NOT_FOUND too for a plugin name not loaded. */
+WEFT_API weft_status_t weft_engine_isolate_plugin(weft_engine_t *engine, const char *plugin);
+
 /** Lets `ffi` nodes of this engine's graphs load `path_or_glob` (a path, or
  *  a glob such as "./build/lib*.so" — any `*` pattern). Without it they may load system
  *  libraries by soname and libraries in plugin folders only. Applies to
@@ -301,6 +313,9 @@ typedef struct weft_run_options {
     weft_event_fn on_event; /* may be NULL                                    */
     void *user_data;        /* passed to on_event; must stay valid until the
                                run has finished                           */
+    int32_t keep_going;     /* nonzero: after a node fails, the nodes that do
+                               not depend on it still run; the run still
+                               ends FAILED, naming the first failure      */
 } weft_run_options_t;
 
 /** Fills `options` with the defaults (and its struct_size). */
