@@ -248,8 +248,8 @@ public enum IsolationWorker {
     /// Serves requests; returns the process exit code.
     public static func serve(fd: Int32 = 3) -> Int32 {
         var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let m = "weft isolate-worker: fd \(fd) is not open; this command is started by weft itself for isolated nodes\n"
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK else {
+            let m = "weft isolate-worker: fd \(fd) is not open (or not a socket); this command is started by weft itself for isolated nodes\n"
             _ = m.withCString { write(2, $0, strlen($0)) }
             return 2
         }
