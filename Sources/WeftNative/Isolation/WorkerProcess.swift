@@ -50,17 +50,36 @@ final class WorkerProcess {
         defer { for p in argv { free(p) } }
         // The host reports a crash in one line; the Swift runtime's
         // backtrace of the worker would bury it (unless asked for).
+        // A sanitizer runtime (a TSan/ASan build of weft) would catch a
+        // crash and exit with its own code; the worker must die of the real
+        // signal so the host can name it.
         var env: [UnsafeMutablePointer<CChar>?] = []
+        var owned: [UnsafeMutablePointer<CChar>?] = []
+        defer { for p in owned { free(p) } }
+        let sanitizerFlags = "handle_segv=0:handle_abort=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0"
         var e = environ
         var hasBacktrace = false
+        var seen = Set<String>()
         while let entry = e.pointee {
-            if strncmp(entry, "SWIFT_BACKTRACE=", 16) == 0 { hasBacktrace = true }
-            env.append(entry)
+            let text = String(cString: entry)
+            if text.hasPrefix("SWIFT_BACKTRACE=") { hasBacktrace = true }
+            if let name = ["ASAN_OPTIONS", "TSAN_OPTIONS"].first(where: { text.hasPrefix($0 + "=") }) {
+                seen.insert(name)
+                owned.append(strdup(text + ":" + sanitizerFlags))
+                env.append(owned.last!)
+            } else {
+                env.append(entry)
+            }
             e += 1
         }
-        let quiet = strdup("SWIFT_BACKTRACE=enable=no")
-        defer { free(quiet) }
-        if !hasBacktrace { env.append(quiet) }
+        for name in ["ASAN_OPTIONS", "TSAN_OPTIONS"] where !seen.contains(name) {
+            owned.append(strdup("\(name)=\(sanitizerFlags)"))
+            env.append(owned.last!)
+        }
+        if !hasBacktrace {
+            owned.append(strdup("SWIFT_BACKTRACE=enable=no"))
+            env.append(owned.last!)
+        }
         env.append(nil)
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, nil, argv, env)
