@@ -253,6 +253,7 @@ public enum IsolationWorker {
             _ = m.withCString { write(2, $0, strlen($0)) }
             return 2
         }
+        watchParent()
         let registry = NodeRegistry()
         var instance: NodeInstance?
         let context = CallContext()
@@ -320,6 +321,25 @@ public enum IsolationWorker {
         }
         instance = nil
         return 0
+    }
+
+    /// Ends the worker within a second of its host's death, even while a
+    /// node hangs in native code (no orphans left sleeping forever). A
+    /// thread polls getppid(): PR_SET_PDEATHSIG would fire when the host
+    /// *thread* that started the worker exits, which pool threads do.
+    private static func watchParent() {
+        let parent = getppid()
+        var tid = pthread_t()
+        let box = UnsafeMutablePointer<pid_t>.allocate(capacity: 1)
+        box.initialize(to: parent)
+        pthread_create(&tid, nil, { raw in
+            let parent = raw!.assumingMemoryBound(to: pid_t.self).pointee
+            while true {
+                sleep(1)
+                if getppid() != parent { _exit(70) }
+            }
+        }, box)
+        pthread_detach(tid)
     }
 
     private static func readFrame(_ fd: Int32) -> [UInt8]? {
