@@ -28,4 +28,14 @@ struct PluginOptions: ParsableArguments {
     var searchPath: PluginSearchPath {
         .standard(folders: folders, environment: !noDefaultPlugins, shipped: !noDefaultPlugins)
     }
+
+    /// A folder named on the command line must exist (a typo would
+    /// otherwise only show as unknown node types). Missing folders in
+    /// WEFT_PLUGIN_PATH stay warnings.
+    func validate() throws {
+        for folder in folders where FileSystem.kind(folder) != .directory {
+            let what = FileSystem.kind(folder) == .missing ? "no such folder" : "not a folder (give the folder that holds the .so files)"
+            throw ValidationError("--plugins \(folder): \(what)")
+        }
+    }
 }
