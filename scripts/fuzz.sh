@@ -27,7 +27,7 @@ for t in "${targets[@]}"; do
     swift build -c release --sanitize=fuzzer --product "$product" >/dev/null
     bin=$(swift build -c release --sanitize=fuzzer --show-bin-path)/$product
     work=$(mktemp -d)
-    mkdir -p "crashes/$t"
+    mkdir -p "crashes/$t" "regressions/$t"
     echo "== fuzzing $t for $seconds s (new inputs in $work)"
     nice -n 10 "$bin" "$work" "corpus/$t" "regressions/$t" -dict="$dict" -max_len="$maxlen" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

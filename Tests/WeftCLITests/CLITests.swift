@@ -98,11 +98,11 @@ struct CLITests {
         let r = try weft("inspect", path)
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("plugin   fixture 1.2.3\nsummary  Test fixture plugin\nfile     \(path)\nABI      2"))
-        #expect(r.stdout.contains("nodes    14"))
+        #expect(r.stdout.contains("nodes    18"))
         let j = try JSON.parse(try weft("inspect", "--json", path).stdout)
         #expect(j["ok"] == true)
         #expect(j["plugin"]?["abi_version"] == 2)
-        #expect(j["nodes"]?.listItems?.count == 14)
+        #expect(j["nodes"]?.listItems?.count == 18)
     }
 
     @Test func inspectExplainsABrokenPlugin() throws {

@@ -156,6 +156,10 @@ CASES = [
     ("node-uses-stale-handle", ["run", "{graphs}/fx-stale.json", "--plugins", "{dir:fixture}", "--json"], [g("fx-stale", J(node_graph("fixture.stale", outputs={"n": "n.n"})))]),
     ("node-uses-stale-ctx", ["run", "{graphs}/fx-stalectx.json", "--plugins", "{dir:fixture}", "--json"], [g("fx-stalectx", J(node_graph("fixture.stale_ctx", outputs={"n": "n.n"})))]),
     ("node-calls-host-from-own-thread", ["run", "{graphs}/fx-thread.json", "--plugins", "{dir:fixture}", "--json"], [g("fx-thread", J(node_graph("fixture.thread", outputs={"n": "n.n"})))]),
+    ("node-reads-missing-input", ["run", "{graphs}/fx-noinput.json", "--plugins", "{dir:fixture}"], [g("fx-noinput", J(node_graph("fixture.missing_input")))]),
+    ("node-passes-foreign-handle", ["run", "{graphs}/fx-foreign.json", "--plugins", "{dir:fixture}"], [g("fx-foreign", J(node_graph("fixture.foreign_handle")))]),
+    ("node-leaks-values", ["run", "{graphs}/fx-leak.json", "--plugins", "{dir:fixture}", "--json"], [g("fx-leak", J(node_graph("fixture.leak", outputs={"made": "n.n"})))]),
+    ("node-frees-its-string", ["run", "{graphs}/fx-freed.json", "--plugins", "{dir:fixture}", "--json"], [g("fx-freed", J(node_graph("fixture.freed_string", outputs={"text": "n.text"})))]),
     ("node-create-fails", ["run", "{graphs}/fx-counter.json", "--plugins", "{dir:fixture}"], [g("fx-counter", J(node_graph("fixture.counter", {"params": {"start": -1}})))]),
     # --- crashes and hangs, isolated (crashy.c) ------------------------------
     ("isolated-segv", ["run", "{graphs}/crashy.json", "--plugins", "{dir:crashy}", "--isolate", "crashy", "--input", "x=-11"], [g("crashy", J({"weft": 1, "inputs": {"x": "int"}, "nodes": [{"id": "a", "type": "crashy.echo"}], "edges": [{"from": "$x", "to": "a.x"}], "outputs": {"y": "a.y"}}))]),

@@ -193,6 +193,46 @@ static weft_status_t multi_run(weft_ctx_t *c, void *s) {
     return WEFT_OK;
 }
 
+/* Reads an input port it does not have: the host refuses, names the port. */
+static weft_status_t missing_input_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int64_t x = 0;
+    if (H->input_int(c, 0, &x) == WEFT_OK) return H->fail(c, "a missing input was read");
+    return H->fail(c, H->error_message(c));
+}
+
+/* Passes a handle it made up (never handed out by the host). */
+static weft_status_t foreign_handle_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    weft_value_t made_up = (weft_value_t)0x0000abcd00000007ULL;
+    if (H->output(c, 0, made_up) == WEFT_OK) return H->fail(c, "a made-up handle was accepted");
+    return H->fail(c, H->error_message(c));
+}
+
+/* Makes 100,000 values and never uses them: the host takes them back when
+ * the call ends, so nothing leaks across calls. */
+static weft_status_t leak_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int64_t made = 0;
+    for (int i = 0; i < 100000; i++)
+        if (H->string_new(c, "leaked value", WEFT_NUL_TERMINATED) != WEFT_NO_VALUE) made++;
+    return H->output_int(c, 0, made);
+}
+
+/* Hands the host a string from a buffer it then scribbles over and frees:
+ * string_new copies, so the output is intact. */
+static const weft_port_t string_out[] = {{"text", WEFT_TYPE_STRING, 0, NULL, NULL}, WEFT_PORTS_END};
+static weft_status_t freed_string_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    char *buf = malloc(64);
+    if (!buf) return H->fail(c, "out of memory");
+    strcpy(buf, "written into a buffer the plugin freed");
+    weft_value_t v = H->string_new(c, buf, WEFT_NUL_TERMINATED);
+    memset(buf, 'X', 63);
+    free(buf);
+    return H->output(c, 0, v);
+}
+
 #define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
     do { \
         weft_node_desc_t d; \
@@ -221,6 +261,10 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("live", "Number of live counter states.", NULL, int_out, NULL, 0, NULL, live_run, NULL);
     NODE("multi", "Fires the first n of its optional outputs.", NULL, multi_out, multi_params, 0, NULL, multi_run, NULL);
     NODE("thread", "Calls the host from another thread.", NULL, int_out, NULL, 0, NULL, thread_run, NULL);
+    NODE("missing_input", "Reads an input port it does not have.", NULL, int_out, NULL, 0, NULL, missing_input_run, NULL);
+    NODE("foreign_handle", "Outputs a handle the host never made.", NULL, int_out, NULL, 0, NULL, foreign_handle_run, NULL);
+    NODE("leak", "Makes 100,000 values and drops them.", NULL, int_out, NULL, 0, NULL, leak_run, NULL);
+    NODE("freed_string", "Outputs a string whose buffer it freed.", NULL, string_out, NULL, 0, NULL, freed_string_run, NULL);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
     return WEFT_OK;
 }
