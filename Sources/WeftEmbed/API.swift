@@ -256,7 +256,9 @@ public func weftGraphDestroy(_ graph: OpaquePointer?) -> Int32 {
 
 private let optionsSize = MemoryLayout<weft_run_options_t>.size
 /// The size before `keep_going` (hosts built against a header without it).
-private let optionsV1Size = MemoryLayout<weft_run_options_t>.offset(of: \weft_run_options_t.keep_going)!
+/// Computed, not a lazy global: ThreadSanitizer cannot see the Swift
+/// runtime's once-initialisation and reported concurrent first runs.
+private var optionsV1Size: Int { MemoryLayout<weft_run_options_t>.offset(of: \weft_run_options_t.keep_going)! }
 
 @_cdecl("weft_run_options_init")
 public func weftRunOptionsInit(_ options: UnsafeMutablePointer<weft_run_options_t>?) {

@@ -165,7 +165,7 @@ extension Weft {
                 Stderr.write("error: \(error)")
             }
 
-            if let waves = result.waves, !quiet {
+            if let waves = result.waves, !quiet, waves.events > 0 || waves.stopReason != .error {
                 let why: String
                 switch waves.stopReason {
                 case .finished: why = "every source finished"

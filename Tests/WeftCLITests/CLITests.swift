@@ -21,7 +21,7 @@ struct CLITests {
     @Test func versionAndHelp() throws {
         let v = try weft("--version")
         #expect(v.status == 0)
-        #expect(v.stdout == "weft 0.1.0 (plugin ABI 2)\n")
+        #expect(v.stdout == "weft 0.1.0 (plugin ABI 3)\n")
         let h = try weft("--help")
         #expect(h.status == 0)
         #expect(h.stdout.contains("plugins") && h.stdout.contains("inspect") && h.stdout.contains("WEFT_PLUGIN_PATH"))
@@ -69,7 +69,7 @@ struct CLITests {
         let j = try weft("plugins", "--no-default-plugins", "--plugins", dir, "--json")
         #expect(j.status == 2)
         let doc = try JSON.parse(j.stdout)
-        let add = doc["nodes"]?.listItems?.first
+        let add = doc["nodes"]?.listItems?.first { $0["name"] == "fixture.add" }
         #expect(add == [
             "name": "fixture.add", "plugin": "fixture", "summary": "Adds two ints.",
             "flags": ["pure", "thread_safe"],

@@ -198,7 +198,8 @@ public enum BuiltinSources {
                 watcher = try FileWatcher(path: path, kinds: kinds,
                                           debounceMilliseconds: Int(intParam(instance, "debounce_ms") ?? 100))
             } catch {
-                return .failure(EventSourceError("\(error)"))
+                let hint = "\(error)".contains("No such file") ? "; create it first, or change the node's \"path\" param" : ""
+                return .failure(EventSourceError("\(error)" + hint))
             }
             return .success(CallbackSource(
                 start: { emitter in

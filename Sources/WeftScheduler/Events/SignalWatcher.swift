@@ -32,8 +32,15 @@ public enum WatchedSignal: String, Sendable, CaseIterable {
 /// every delivery. When the last watcher of a signal stops, the disposition
 /// it replaced is restored.
 ///
+/// The dispatcher thread blocks every signal except those being watched,
+/// which it unblocks (asynchronously, shortly after the first watcher of a
+/// signal starts): a signal sent to the process is then delivered even when
+/// every other thread blocks it, as libdispatch's worker threads (and the
+/// threads they create) block SIGHUP, SIGUSR1 and SIGUSR2. A signal sent to
+/// one thread (`raise`, `pthread_kill`) that blocks it stays pending there.
+///
 /// As with any signal handler, deliveries of one signal that arrive before
-/// the first has been handled by the kernel may merge into one.
+/// the first has been handled may merge into one.
 /// Handlers run one at a time on the dispatcher thread and should return
 /// soon. A watcher starts once; `start` after `stop` does nothing.
 public final class SignalWatcher: @unchecked Sendable {
@@ -129,6 +136,7 @@ private final class SignalRegistry: @unchecked Sendable {
             var old = sigaction()
             if sigaction(signal.number, &action, &old) == 0 {
                 previous[signal.number] = old
+                requestMaskUpdate()
             }
         }
         return id
@@ -145,6 +153,7 @@ private final class SignalRegistry: @unchecked Sendable {
             if !entries.contains(where: { $0.signal == signal }),
                var old = previous.removeValue(forKey: signal.number) {
                 sigaction(signal.number, &old, nil)
+                requestMaskUpdate()
             }
         }
         if let dispatcherThread, pthread_equal(dispatcherThread, pthread_self()) != 0 { return }
@@ -173,11 +182,29 @@ private final class SignalRegistry: @unchecked Sendable {
         return true
     }
 
+    /// Asks the dispatcher to update its signal mask to the signals now
+    /// installed (the byte 0 on the pipe); call with the lock held.
+    private func requestMaskUpdate() {
+        var byte: UInt8 = 0
+        _ = write(signalPipeWriteFD, &byte, 1)
+    }
+
+    /// On the dispatcher thread: blocks every signal but those installed.
+    private func updateMask() {
+        var mask = sigset_t()
+        sigfillset(&mask)
+        lock.withLock {
+            for number in previous.keys { sigdelset(&mask, number) }
+        }
+        pthread_sigmask(SIG_SETMASK, &mask, nil)
+    }
+
     private func dispatch() {
         let readFD: Int32 = lock.withLock {
             dispatcherThread = pthread_self()
             return pipeReadFD
         }
+        updateMask()
         var bytes = [UInt8](repeating: 0, count: 64)
         while true {
             let n = bytes.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
@@ -187,6 +214,10 @@ private final class SignalRegistry: @unchecked Sendable {
             }
             if n == 0 { return }
             for byte in bytes[0..<n] {
+                if byte == 0 {
+                    updateMask()
+                    continue
+                }
                 guard let signal = WatchedSignal(number: Int32(byte)) else { continue }
                 let handlers = lock.withLock { entries.filter { $0.signal == signal } }
                 for entry in handlers {
