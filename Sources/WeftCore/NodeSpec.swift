@@ -31,6 +31,11 @@ public struct NodeFlags: OptionSet, Sendable, Hashable {
     /// `run` may block (sleep, I/O).
     public static let blocking = NodeFlags(rawValue: 0x4)
 
+    /// An event source: no `run`; started once per run, it fires waves
+    /// (set by the host from the descriptor's `start`, not a C flag).
+    public static let source = NodeFlags(rawValue: 0x100)
+
+    /// The flags a plugin may set.
     public static let all: NodeFlags = [.pure, .threadSafe, .blocking]
 
     /// Flag names as shown by `weft plugins`.
@@ -39,6 +44,7 @@ public struct NodeFlags: OptionSet, Sendable, Hashable {
         if contains(.pure) { out.append("pure") }
         if contains(.threadSafe) { out.append("thread_safe") }
         if contains(.blocking) { out.append("blocking") }
+        if contains(.source) { out.append("source") }
         return out
     }
 }

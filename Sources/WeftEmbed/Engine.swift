@@ -18,6 +18,7 @@ final class Engine: EmbedObject, @unchecked Sendable {
     private var pluginFolders: [String] = []
 
     init() {
+        BuiltinSources.register(into: registry)
         // Graph nodes with "isolate"/"timeout_ms" need the worker too.
         registry.isolationPolicy = IsolationPolicy(workerExecutable: Self.workerExecutable)
     }

@@ -301,6 +301,9 @@ final class EventBridge: RunObserver, @unchecked Sendable {
             e.kind = WEFT_EVENT_LOOP_ITERATION
             node = id
             e.iteration = Int64(i)
+        case .waveStarted, .waveFinished, .eventDropped, .sourceFinished:
+            // Event runs through the C API report node events only (for now).
+            return
         case .runFinished(_, let outcome, let steps):
             e.kind = WEFT_EVENT_RUN_FINISHED
             e.steps = Int64(steps)

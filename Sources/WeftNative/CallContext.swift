@@ -17,7 +17,13 @@ private let generations = Atomic<UInt32>(1)
 /// allocation per call once the arrays have grown). Not thread-safe: one
 /// call at a time, on the calling thread.
 public final class CallContext {
-    enum Phase { case idle, create, run }
+    enum Phase {
+        case idle, create, run
+        /// A plugin source building one event (`emit_begin` … `emit_end`).
+        case emit
+
+        var writesOutputs: Bool { self == .run || self == .emit }
+    }
 
     var phase: Phase = .idle
     var generation: UInt32 = 0
@@ -34,6 +40,9 @@ public final class CallContext {
     var failure: String?
     /// The message of the last host function that failed (see `error_message`).
     var lastError: String = ""
+    /// During an emit: the source's emitter and the thread's previous call.
+    var emitter: EventEmitter?
+    var savedPrevious: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) = (nil, nil)
 
     /// Addresses handed out as `weft_ctx_t *`: one per call, cycling through
     /// this reserved block, so a ctx kept from an earlier call on the same

@@ -12,18 +12,29 @@ enum DescriptorReader {
         var run: weft_run_fn
         var destroy: weft_destroy_fn?
         var userData: UnsafeMutableRawPointer?
+        /// ABI v3 event sources.
+        var start: weft_source_start_fn?
+        var stop: weft_source_stop_fn?
     }
+
+    /// Bytes of the ABI v1 descriptor (before the v3 `start` field).
+    static let v1Size = MemoryLayout<weft_node_desc_t>.offset(of: \weft_node_desc_t.start)!
 
     static func read(_ descPointer: UnsafePointer<weft_node_desc_t>, namespace: String)
         -> Result<(NodeSpec, Callbacks), Message>
     {
         let size = UnsafeRawPointer(descPointer).load(as: UInt32.self)
-        let v1Size = MemoryLayout<weft_node_desc_t>.size
         guard Int(size) >= v1Size else {
             return .failure(Message(message: "descriptor struct_size is \(size), smaller than ABI v1's \(v1Size): "
                                 + "set desc.struct_size = sizeof(weft_node_desc_t)"))
         }
-        let d = descPointer.pointee
+        // Copy only the fields the plugin's header had (an older plugin's
+        // descriptor is shorter); later fields stay zero.
+        var d = weft_node_desc_t()
+        withUnsafeMutableBytes(of: &d) { dst in
+            dst.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(descPointer),
+                                                        count: min(Int(size), dst.count)))
+        }
         guard let namePtr = d.name else { return .failure(Message(message: "node name is NULL")) }
         let name = String(cString: namePtr)
         guard Identifier.isValid(name) else {
@@ -33,7 +44,25 @@ enum DescriptorReader {
         guard let summaryPtr = d.summary, case let summary = String(cString: summaryPtr), !summary.isEmpty else {
             return .failure(Message(message: "\(label) has no summary: give every node a one-line summary"))
         }
-        guard let run = d.run else { return .failure(Message(message: "\(label) has no run callback")) }
+        let isSource = d.start != nil
+        if isSource {
+            guard d.stop != nil else {
+                return .failure(Message(message: "\(label) is an event source (start is set) without a stop callback: set desc.stop"))
+            }
+            guard d.run == nil else {
+                return .failure(Message(message: "\(label) is an event source (start is set) and has a run callback: "
+                                            + "sources do not run, set desc.run = NULL"))
+            }
+            guard d.inputs == nil || d.inputs.pointee.name == nil else {
+                return .failure(Message(message: "\(label) is an event source (start is set) with inputs: "
+                                            + "sources take params only, set desc.inputs = NULL"))
+            }
+        } else if d.stop != nil {
+            return .failure(Message(message: "\(label) has a stop callback but no start: set both for an event source"))
+        }
+        guard let run = d.run ?? (isSource ? Self.sourceRun : nil) else {
+            return .failure(Message(message: "\(label) has no run callback"))
+        }
         let unknownFlags = d.flags & ~NodeFlags.all.rawValue
         guard unknownFlags == 0 else {
             return .failure(Message(message: "\(label) has unknown flag bits 0x\(String(unknownFlags, radix: 16)); use WEFT_NODE_* flags only"))
@@ -52,11 +81,16 @@ enum DescriptorReader {
         case .failure(let e): return .failure(e)
         }
         let spec = NodeSpec(namespace: namespace, name: name, summary: summary, inputs: inputs,
-                            outputs: outputs, params: params, flags: NodeFlags(rawValue: d.flags))
-        return .success((spec, Callbacks(create: d.create, run: run, destroy: d.destroy, userData: d.user_data)))
+                            outputs: outputs, params: params,
+                            flags: NodeFlags(rawValue: d.flags).union(isSource ? .source : []))
+        return .success((spec, Callbacks(create: d.create, run: run, destroy: d.destroy, userData: d.user_data,
+                                         start: d.start, stop: d.stop)))
     }
 
     struct Message: Error { var message: String }
+
+    /// The `run` of a source node: never called by the scheduler.
+    static let sourceRun: weft_run_fn = { _, _ in WEFT_ERR_STATE }
 
     static func readPorts(_ list: UnsafePointer<weft_port_t>?, kind: String, label: String)
         -> Result<[PortSpec], Message>

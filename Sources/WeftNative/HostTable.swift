@@ -88,7 +88,7 @@ enum HostTable {
         }
         h.fire = { ctx, index in
             guard let c = HostFunctions.call(ctx, "fire") else { return WEFT_ERR_HANDLE }
-            guard c.phase == .run else { return c.error(WEFT_ERR_STATE, "fire: outputs exist only in run") }
+            guard c.phase.writesOutputs else { return c.error(WEFT_ERR_STATE, "fire: outputs exist only in run") }
             guard index >= 0, Int(index) < c.outputs.count else {
                 return c.error(WEFT_ERR_NOT_FOUND, "fire: no output port \(index) (this node has \(c.outputs.count))")
             }
@@ -276,6 +276,11 @@ enum HostTable {
         // ABI v2.
         h.register_function = { reg, desc in HostFunctions.registerFunction(reg, desc) }
 
+        // ABI v3: event sources (Events/PluginSource.swift).
+        h.emit_begin = { emitter in PluginSource.emitBegin(emitter) }
+        h.emit_end = { ctx, send in PluginSource.emitEnd(ctx, send) }
+        h.source_done = { emitter, error in PluginSource.sourceDone(emitter, error) }
+
         t.initialize(to: h)
         return t
     }
@@ -325,7 +330,8 @@ enum HostFunctions {
                 return WEFT_ERR_DUPLICATE
             }
             s.nodes.append(NodeType(spec: spec, plugin: s.plugin, create: cb.create, run: cb.run,
-                                    destroy: cb.destroy, userData: cb.userData))
+                                    destroy: cb.destroy, userData: cb.userData,
+                                    source: PluginSource.factory(start: cb.start, stop: cb.stop)))
             return WEFT_OK
         }
     }
@@ -415,7 +421,7 @@ enum HostFunctions {
     }
 
     static func setOutput(_ c: CallContext, _ index: Int32, _ value: WeftValue, _ function: String) -> Int32 {
-        guard c.phase == .run, let inst = c.instance else { return c.error(WEFT_ERR_STATE, "\(function): outputs exist only in run") }
+        guard c.phase.writesOutputs, let inst = c.instance else { return c.error(WEFT_ERR_STATE, "\(function): outputs exist only in run") }
         let ports = inst.type.spec.outputs
         guard index >= 0, Int(index) < ports.count else {
             return c.error(WEFT_ERR_NOT_FOUND, "\(function): no output port \(index) (this node has \(ports.count))")

@@ -55,6 +55,16 @@ public final class NodeRegistry: Sendable {
         state.withLock { Array($0.nodes.values) }.sorted { $0.fullName < $1.fullName }
     }
 
+    /// Registers node types built into the host (the `event.*` sources)
+    /// under `namespace`, which then belongs to the host like an embedding
+    /// host's namespace. Types already registered under a name are kept.
+    public func registerBuiltin(namespace: String, _ types: [NodeType]) {
+        withState { s in
+            s.hostNamespaces.insert(namespace)
+            for t in types where s.nodes[t.fullName] == nil { s.nodes[t.fullName] = t }
+        }
+    }
+
     /// The loaded plugins, in load order.
     public var plugins: [LoadedPlugin] {
         state.withLock { $0.plugins }
@@ -120,7 +130,9 @@ extension NodeRegistry: NodeCatalog {
     public func canIsolate(_ fullName: String) -> Bool { node(named: fullName)?.plugin != nil }
 
     public func parameterizedSpec(type: String, params: [String: WeftValue]) -> Result<NodeSpec, ParameterizedSpecError>? {
-        guard type == FFINodes.typeName else { return nil }
-        return ffi.nodeType(params: params).map(\.spec)
+        if type == FFINodes.typeName { return ffi.nodeType(params: params).map(\.spec) }
+        guard let t = node(named: type), let check = t.checkParams else { return nil }
+        if let e = check(params) { return .failure(e) }
+        return .success(t.spec)
     }
 }

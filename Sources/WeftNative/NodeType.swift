@@ -17,16 +17,37 @@ public final class NodeType: @unchecked Sendable {
     /// Whatever `userData` points into, kept alive with the type (host-made
     /// node types such as `ffi`).
     let owner: AnyObject?
+    /// Event sources: makes the source of an instance (nil for other nodes).
+    public let source: EventSourceFactory?
+    /// Checks params beyond their types at validation (a cron schedule, a
+    /// positive interval); nil when there is nothing to check.
+    public let checkParams: (@Sendable ([String: WeftValue]) -> ParameterizedSpecError?)?
 
     init(spec: NodeSpec, plugin: LoadedPlugin?, create: weft_create_fn?, run: @escaping weft_run_fn,
-         destroy: weft_destroy_fn?, userData: UnsafeMutableRawPointer?, owner: AnyObject? = nil) {
+         destroy: weft_destroy_fn?, userData: UnsafeMutableRawPointer?, owner: AnyObject? = nil,
+         source: EventSourceFactory? = nil,
+         checkParams: (@Sendable ([String: WeftValue]) -> ParameterizedSpecError?)? = nil) {
         self.owner = owner
+        self.source = source
+        self.checkParams = checkParams
         self.spec = spec
         self.plugin = plugin
         self.create = create
         self.run = run
         self.destroy = destroy
         self.userData = userData
+    }
+
+    /// A node type implemented in Swift as an event source (built-in sources
+    /// such as `event.timer`): no C callbacks; `make` builds the source of
+    /// each instance from its resolved params.
+    public convenience init(sourceSpec spec: NodeSpec,
+                            checkParams: (@Sendable ([String: WeftValue]) -> ParameterizedSpecError?)? = nil,
+                            make: @escaping EventSourceFactory) {
+        var spec = spec
+        spec.flags.insert(.source)
+        self.init(spec: spec, plugin: nil, create: nil, run: DescriptorReader.sourceRun, destroy: nil, userData: nil,
+                  source: make, checkParams: checkParams)
     }
 
     /// `std.add`.

@@ -60,6 +60,14 @@ public final class CompiledGraph: @unchecked Sendable {
     /// Per node: its loop facts (nil for other nodes).
     let loops: [Loop?]
 
+    /// Event source nodes, in node order (empty for an ordinary graph).
+    public let sources: [Int]
+    let isSource: [Bool]
+    /// Per node: `max_events` (sources only).
+    let maxEvents: [Int?]
+    /// Where the node types came from (to compile copies for concurrent waves).
+    let registry: NodeRegistry
+
     let running = RunningFlag()
     /// Set by `close`: the instances are gone.
     var closed = false
@@ -69,6 +77,7 @@ public final class CompiledGraph: @unchecked Sendable {
     /// node's `create` fails (instances already made are destroyed).
     public init(plan: GraphPlan, registry: NodeRegistry) throws(NodeError) {
         self.plan = plan
+        self.registry = registry
         let nodes = plan.nodes
         var instances: [NodeInstance?] = []
         for n in nodes {
@@ -91,8 +100,13 @@ public final class CompiledGraph: @unchecked Sendable {
             case .conditional: ConditionalStrategy()
             case .loop: LoopStrategy()
             case .parallel: ParallelStrategy()
+            case .event: EventStrategy()
             }
         }
+        let isSource = instances.map { $0?.type.isSource ?? false }
+        self.isSource = isSource
+        sources = isSource.indices.filter { isSource[$0] }
+        maxEvents = nodes.map(\.maxEvents)
         var base: [Int] = []
         var required: [Bool] = []
         var total = 0

@@ -29,12 +29,23 @@ public enum RunEvent: Sendable, Equatable {
     /// A loop starts iteration `iteration` (0-based).
     case loopIteration(time: UInt64, node: Int, id: String, iteration: Int)
     case runFinished(time: UInt64, outcome: RunOutcome, steps: Int)
+    /// Event runs: wave `wave` (1-based) starts for event `event` (1-based,
+    /// per source) of source node `source`.
+    case waveStarted(time: UInt64, wave: Int, source: String, event: Int)
+    case waveFinished(time: UInt64, wave: Int, outcome: RunOutcome, steps: Int)
+    /// Event runs: an event of `source` was dropped (queue full, policy
+    /// drop_oldest / drop_newest); `dropped` counts them so far in the run.
+    case eventDropped(time: UInt64, source: String, dropped: Int)
+    /// Event runs: a source finished (count reached, input ended) or
+    /// failed (`message`).
+    case sourceFinished(time: UInt64, source: String, message: String?)
 
     public var time: UInt64 {
         switch self {
         case .runStarted(let t, _, _, _), .nodeStarted(let t, _, _, _), .nodeFinished(let t, _, _, _, _),
              .nodeFailed(let t, _, _, _, _), .nodeSkipped(let t, _, _), .loopIteration(let t, _, _, _),
-             .runFinished(let t, _, _):
+             .runFinished(let t, _, _), .waveStarted(let t, _, _, _), .waveFinished(let t, _, _, _),
+             .eventDropped(let t, _, _), .sourceFinished(let t, _, _):
             t
         }
     }
@@ -57,6 +68,25 @@ public enum RunEvent: Sendable, Equatable {
             ["event": "node_skipped", "time_ns": .int(Int64(t)), "node": .string(id)]
         case .loopIteration(let t, _, let id, let i):
             ["event": "loop_iteration", "time_ns": .int(Int64(t)), "node": .string(id), "iteration": .int(Int64(i))]
+        case .waveStarted(let t, let wave, let source, let event):
+            ["event": "wave_started", "time_ns": .int(Int64(t)), "wave": .int(Int64(wave)), "source": .string(source),
+             "source_event": .int(Int64(event))]
+        case .waveFinished(let t, let wave, let outcome, let steps):
+            {
+                var v: WeftValue = ["event": "wave_finished", "time_ns": .int(Int64(t)), "wave": .int(Int64(wave)),
+                                    "outcome": .string(outcome.name), "steps": .int(Int64(steps))]
+                if case .failed(let message, let node) = outcome {
+                    v = ["event": "wave_finished", "time_ns": .int(Int64(t)), "wave": .int(Int64(wave)),
+                         "outcome": .string(outcome.name), "steps": .int(Int64(steps)), "message": .string(message),
+                         "node": node.map { .string($0) } ?? .null]
+                }
+                return v
+            }()
+        case .eventDropped(let t, let source, let dropped):
+            ["event": "event_dropped", "time_ns": .int(Int64(t)), "source": .string(source), "dropped": .int(Int64(dropped))]
+        case .sourceFinished(let t, let source, let message):
+            ["event": "source_finished", "time_ns": .int(Int64(t)), "source": .string(source),
+             "message": message.map { .string($0) } ?? .null]
         case .runFinished(let t, let outcome, let steps):
             {
                 var v: WeftValue = ["event": "run_finished", "time_ns": .int(Int64(t)), "outcome": .string(outcome.name),

@@ -29,6 +29,8 @@ public struct RunOptions: Sendable {
     public var maxStepsHint = "raise it with --max-steps"
     /// Observers of the run's events.
     public var observers: [any RunObserver] = []
+    /// Runs with event sources: waves, the event queue, when to stop.
+    public var events = EventOptions()
 
     public init(mode: RunMode = .sequential, workers: Int? = nil, maxSteps: Int = 1_000_000,
                 observers: [any RunObserver] = []) {
@@ -40,6 +42,36 @@ public struct RunOptions: Sendable {
 
     /// The default worker count: the number of online CPUs.
     public static var defaultWorkers: Int { POSIXThread.cpuCount }
+}
+
+/// How a run with event sources handles its events (see `EventRun`).
+public struct EventOptions: Sendable, Equatable {
+    /// What a source's emit does when the event queue is full.
+    public enum QueuePolicy: String, Sendable, CaseIterable {
+        /// Wait for room (the source's thread blocks; nothing is lost).
+        case block
+        /// Drop the oldest queued event to make room.
+        case dropOldest = "drop_oldest"
+        /// Drop the new event.
+        case dropNewest = "drop_newest"
+    }
+
+    /// Waves that may run at once (1 = one at a time, in event order).
+    /// Above 1, each extra lane runs on its own copy of the graph (its own
+    /// node instances).
+    public var maxConcurrentWaves = 1
+    /// Events waiting for a wave, at most.
+    public var queueCapacity = 1000
+    public var queuePolicy = QueuePolicy.block
+    /// Stop the run after this many seconds (nil: run until the sources finish or it is cancelled).
+    public var duration: Double?
+    /// When stopping, how long the waves in flight may take to finish
+    /// before they are cancelled, in seconds.
+    public var grace: Double = 5
+    /// A failing wave stops the run (default: it is counted and reported, the run goes on).
+    public var stopOnError = false
+
+    public init() {}
 }
 
 /// Cancels a run from any thread. The run stops dispatching nodes at once,
@@ -77,6 +109,9 @@ public struct RunResult: Sendable {
     public var steps: Int
     /// Wall time of the run in nanoseconds.
     public var duration: UInt64
+    /// Runs with event sources: what happened (nil for an ordinary run).
+    /// `outputs` are then those of the last wave that finished.
+    public var waves: WaveSummary?
 
     public init(outcome: RunOutcome, outputs: [(name: String, value: WeftValue)], missingOutputs: [String],
                 steps: Int, duration: UInt64) {
@@ -94,6 +129,45 @@ public struct RunResult: Sendable {
 
     public subscript(output name: String) -> WeftValue? {
         outputs.first { $0.name == name }?.value
+    }
+}
+
+/// What a run with event sources did.
+public struct WaveSummary: Sendable, Equatable {
+    /// Why the run stopped.
+    public enum StopReason: String, Sendable {
+        /// Every source finished (count reached, input ended) and the last wave ran.
+        case finished
+        /// `duration` elapsed.
+        case duration
+        /// Cancelled (SIGINT/SIGTERM, `weft_run_cancel`).
+        case interrupted
+        /// A wave failed and `stopOnError` was set, or a limit (max_steps) was hit.
+        case error
+    }
+
+    /// Events the sources emitted that the run took (queued or dropped).
+    public var events = 0
+    /// Waves that ran to an end (succeeded or failed).
+    public var waves = 0
+    public var failedWaves = 0
+    /// Events dropped because the queue was full (drop_oldest / drop_newest).
+    public var dropped = 0
+    /// Events still queued when the run stopped early (never ran).
+    public var discarded = 0
+    public var stopReason = StopReason.finished
+    /// Failures, in order: failed waves and sources that ended with an error.
+    public var failures: [String] = []
+
+    public init() {}
+
+    /// `events 12, waves 12, failed 0, dropped 0` (and discarded, if any).
+    public var line: String {
+        var s = "events \(events), waves \(waves), failed \(failedWaves), dropped \(dropped)"
+        if discarded > 0 { s += ", discarded \(discarded)" }
+        let sourceErrors = failures.count - failedWaves
+        if sourceErrors > 0 { s += ", source errors \(sourceErrors)" }
+        return s
     }
 }
 

@@ -31,6 +31,9 @@ public enum Scheduler {
         guard !graph.closed else {
             throw RunInputError(messages: ["this compiled graph was closed (its node instances are destroyed); compile it again"])
         }
+        if !graph.sources.isEmpty {
+            return EventRun(graph: graph, inputs: values, options: options, cancellation: cancellation).run()
+        }
         let state = RunState(graph: graph, options: options, cancellation: cancellation)
         return state.run(inputs: values)
     }
@@ -90,10 +93,22 @@ final class RunState: @unchecked Sendable {
         var result: Result<NodeOutputs, NodeError>
     }
 
+    /// One wave of an event run: the event that starts it.
+    struct Wave {
+        var number: Int
+        var source: Int
+        var event: Int
+        var payload: [WeftValue?]
+    }
+
     let graph: CompiledGraph
     let options: RunOptions
     let cancellation: CancellationToken
     let events: EventHub
+    /// Set for a wave of an event run (nil for a plain run).
+    let wave: Wave?
+    /// Added to thread numbers in events (wave lanes × 100).
+    let lane: Int
 
     var slots: [Slot]
     var delivered: [Bool]
@@ -117,11 +132,14 @@ final class RunState: @unchecked Sendable {
     private let completionLock = ConditionLock()
     private var completions: [Completion] = []
 
-    init(graph: CompiledGraph, options: RunOptions, cancellation: CancellationToken) {
+    init(graph: CompiledGraph, options: RunOptions, cancellation: CancellationToken, hub: EventHub? = nil,
+         wave: Wave? = nil, lane: Int = 0) {
         self.graph = graph
         self.options = options
         self.cancellation = cancellation
-        events = EventHub(observers: options.observers, start: MonotonicClock.now())
+        self.wave = wave
+        self.lane = lane
+        events = hub ?? EventHub(observers: options.observers, start: MonotonicClock.now())
         slots = Array(repeating: .empty, count: graph.slotCount)
         delivered = Array(repeating: false, count: graph.edgeTarget.count)
         pending = graph.inEdges.map(\.count)
@@ -134,15 +152,25 @@ final class RunState: @unchecked Sendable {
 
     func run(inputs: [WeftValue]) -> RunResult {
         let t0 = MonotonicClock.now()
-        events.emit(.runStarted(time: 0, nodes: graph.count, mode: options.mode,
-                                workers: options.mode == .parallel ? options.workers : 1))
+        if let wave {
+            events.emit(.waveStarted(time: events.now(), wave: wave.number, source: graph.ids[wave.source], event: wave.event))
+        } else {
+            events.emit(.runStarted(time: 0, nodes: graph.count, mode: options.mode,
+                                    workers: options.mode == .parallel ? options.workers : 1))
+        }
         cancellation.whenCancelled { [completionLock] in completionLock.withLock { completionLock.broadcast() } }
         for c in graph.constants { slots[c.slot] = .value(c.value) }
         for (g, edges) in graph.inputEdges.enumerated() {
             for e in edges { deliver(edge: e, .value(inputs[g])) }
         }
-        // Sources: nodes with nothing to wait for, outside every loop body.
-        for n in 0..<graph.count where graph.inEdges[n].isEmpty && graph.enclosingLoop[n] == nil {
+        // Event sources fire: the wave's source with its payload, the others
+        // not at all (their outputs are dead in this wave).
+        for s in graph.sources {
+            let payload = s == wave?.source ? wave?.payload : nil
+            deliver(outputs: payload ?? Array(repeating: nil, count: graph.outEdges[s].count), of: s)
+        }
+        // Nodes with nothing to wait for, outside every loop body.
+        for n in 0..<graph.count where graph.inEdges[n].isEmpty && graph.enclosingLoop[n] == nil && !graph.isSource[n] {
             enqueue(n)
         }
         loop()
@@ -162,7 +190,11 @@ final class RunState: @unchecked Sendable {
         } else {
             outcome = .succeeded
         }
-        events.emit(.runFinished(time: events.now(), outcome: outcome, steps: steps))
+        if let wave {
+            events.emit(.waveFinished(time: events.now(), wave: wave.number, outcome: outcome, steps: steps))
+        } else {
+            events.emit(.runFinished(time: events.now(), outcome: outcome, steps: steps))
+        }
         var fired: [(name: String, value: WeftValue)] = []
         var missing: [String] = []
         for (i, o) in graph.plan.outputs.enumerated() {
@@ -260,17 +292,17 @@ final class RunState: @unchecked Sendable {
         let base = graph.slotBase[n]
         if !onPool {
             let t = events.isEmpty ? 0 : events.now()
-            events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: 0))
+            events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane))
             let error = instance.run(context: context) { p in
                 if case .value(let v) = slots[base + p] { v } else { nil }
             }
             if let error {
-                report(n, .failure(error), start: t, thread: 0)
+                report(n, .failure(error), start: t, thread: lane)
                 nodeFailed(n, error)
             } else {
                 if !events.isEmpty {
                     let now = events.now()
-                    events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: 0, duration: now - t))
+                    events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: lane, duration: now - t))
                 }
                 graph.strategies[n].finish(n, context.outputs, self)
             }
@@ -291,9 +323,9 @@ final class RunState: @unchecked Sendable {
         let frozen = inputs
         pool.submit(blocking: blocking) { [self] thread, ctx in
             let t = events.now()
-            events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: thread))
+            events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane + thread))
             let result = instance.run(inputs: frozen, context: ctx)
-            report(n, result, start: t, thread: thread)
+            report(n, result, start: t, thread: lane + thread)
             completionLock.withLock {
                 completions.append(Completion(node: n, result: result))
                 completionLock.signal()
@@ -336,7 +368,7 @@ final class RunState: @unchecked Sendable {
     /// Fails the run because of node `n` (the message is prefixed with it).
     func fail(node n: Int, _ message: String) {
         if !events.isEmpty {
-            events.emit(.nodeFailed(time: events.now(), node: n, id: graph.ids[n], thread: 0, message: message))
+            events.emit(.nodeFailed(time: events.now(), node: n, id: graph.ids[n], thread: lane, message: message))
         }
         recordFailure("node '\(graph.ids[n])' (\(graph.plan.nodes[n].type)): \(message)", node: graph.ids[n])
     }
@@ -470,7 +502,7 @@ final class RunState: @unchecked Sendable {
         }
         if !events.isEmpty {
             let now = events.now()
-            events.emit(.nodeFinished(time: now, node: l, id: graph.ids[l], thread: 0, duration: now - state.started))
+            events.emit(.nodeFinished(time: now, node: l, id: graph.ids[l], thread: lane, duration: now - state.started))
         }
         completed(l)
     }

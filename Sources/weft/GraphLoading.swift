@@ -1,6 +1,7 @@
 import ArgumentParser
 import WeftCore
 import WeftNative
+import WeftScheduler
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,6 +17,7 @@ struct GraphLoading {
     /// plugin the graph does not use should not stop it).
     func registry() -> (NodeRegistry, [PluginLoadError]) {
         let registry = NodeRegistry()
+        BuiltinSources.register(into: registry)
         registry.libraryPolicy = plugins.libraryPolicy
         let report = PluginLoader(registry: registry).load(searchPath: plugins.searchPath)
         return (registry, report.errors)

@@ -8,6 +8,10 @@ import Glibc
 ///
 ///     weft 2.4s  done 12/40  skipped 3  running 2 (slow_fetch)  loop rows #3
 ///
+/// and for a run with event sources:
+///
+///     weft 12.1s  waves 41  failed 1  dropped 0  in wave 42 (ticks)
+///
 /// The line is redrawn in place (`\r`, then the text, then clear-to-end of
 /// line) at most every 100 ms, by the events themselves and by a ticker
 /// thread so the clock moves while a long node runs. It first appears 100 ms
@@ -37,6 +41,11 @@ final class ProgressLine: RunObserver, @unchecked Sendable {
         /// Loops in progress: id, current iteration, and when that was reported.
         var loops: [Int: (id: String, iteration: Int, order: Int)] = [:]
         var order = 0
+        /// Event runs.
+        var waves = 0
+        var failedWaves = 0
+        var dropped = 0
+        var currentWave: (number: Int, source: String)?
     }
 
     private let state: Mutex<State>
@@ -70,6 +79,17 @@ final class ProgressLine: RunObserver, @unchecked Sendable {
             case .loopIteration(_, let node, let id, let iteration):
                 s.order += 1
                 s.loops[node] = (id, iteration, s.order)
+            case .waveStarted(_, let wave, let source, _):
+                s.currentWave = (wave, source)
+            case .waveFinished(_, let wave, let outcome, _):
+                s.waves += 1
+                if case .failed = outcome { s.failedWaves += 1 }
+                if s.currentWave?.number == wave { s.currentWave = nil }
+                s.running.removeAll()
+            case .eventDropped(_, _, let dropped):
+                s.dropped = dropped
+            case .sourceFinished:
+                break
             case .runFinished:
                 s.finished = true
                 if s.drawn { Self.write("\r\u{1B}[K") }
@@ -128,6 +148,12 @@ final class ProgressLine: RunObserver, @unchecked Sendable {
 
     private static func text(_ s: State, elapsed: UInt64) -> String {
         let tenths = elapsed / 100_000_000
+        if s.waves > 0 || s.currentWave != nil {
+            var parts = ["weft \(tenths / 10).\(tenths % 10)s", "waves \(s.waves)", "failed \(s.failedWaves)",
+                         "dropped \(s.dropped)"]
+            if let w = s.currentWave { parts.append("in wave \(w.number) (\(w.source))") }
+            return parts.joined(separator: "  ")
+        }
         var parts = ["weft \(tenths / 10).\(tenths % 10)s", "done \(s.done.count)/\(s.total)"]
         if s.steps > s.done.count { parts.append("steps \(s.steps)") }
         if !s.skipped.isEmpty { parts.append("skipped \(s.skipped.count)") }

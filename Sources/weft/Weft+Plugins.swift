@@ -1,6 +1,7 @@
 import ArgumentParser
 import WeftCore
 import WeftNative
+import WeftScheduler
 
 extension Weft {
     struct Plugins: ParsableCommand {
@@ -19,6 +20,7 @@ extension Weft {
 
         func run() throws {
             let registry = NodeRegistry()
+            BuiltinSources.register(into: registry)
             let report = PluginLoader(registry: registry).load(searchPath: plugins.searchPath)
             if json {
                 let doc: WeftValue = [

@@ -11,7 +11,12 @@ extension Weft {
                 Inputs are given as NAME=VALUE; VALUE is read as JSON (10, 2.5, true, [1,2], {"a":1}) \
                 and otherwise taken as a string; inputs declared as strings always take VALUE as text.
 
-                Exit codes: 0 success; 1 the run failed (node error, limit hit, cancelled); \
+                A graph with event sources (event.timer, event.cron, event.files, event.lines, event.signal, \
+                or a plugin's) runs until its sources finish, --duration passes, or SIGINT/SIGTERM: each event \
+                runs one wave through the nodes downstream of its source; a summary line follows on stderr.
+
+                Exit codes: 0 success (an event run: its sources finished or --duration passed); 1 the run \
+                failed (node error, limit hit, cancelled; an event run with --stop-on-error and a failed wave); \
                 2 invalid graph, input or usage; 130 interrupted (SIGINT/SIGTERM).
                 """)
 
@@ -43,6 +48,26 @@ extension Weft {
         @Flag(name: .customLong("keep-going"), help: "After a node fails, run the nodes that do not depend on it; the run still fails.")
         var keepGoing = false
 
+        @Option(help: ArgumentHelp("Event runs: stop after this many seconds (sources stop, the wave in flight finishes).", valueName: "seconds"))
+        var duration: Double?
+
+        @Option(help: ArgumentHelp("Event runs: when stopping, seconds the waves in flight may take before they are cancelled.", valueName: "seconds"))
+        var grace: Double = 5
+
+        @Option(name: .customLong("max-concurrent-waves"), help: ArgumentHelp(
+            "Event runs: waves that may run at once (1 = one at a time, in event order).", valueName: "n"))
+        var maxConcurrentWaves: Int = 1
+
+        @Option(name: .customLong("queue-size"), help: ArgumentHelp("Event runs: events that may wait for a wave.", valueName: "n"))
+        var queueSize: Int = 1000
+
+        @Option(name: .customLong("queue-policy"), help: ArgumentHelp(
+            "Event runs: when the queue is full, block the source, drop_oldest or drop_newest.", valueName: "policy"))
+        var queuePolicy: String = "block"
+
+        @Flag(name: .customLong("stop-on-error"), help: "Event runs: a failing wave stops the run (exit 1); by default it is reported and the run goes on.")
+        var stopOnError = false
+
         @Option(help: ArgumentHelp("Write a Chrome trace (open in Perfetto or chrome://tracing).", valueName: "file.json"))
         var trace: String?
 
@@ -64,6 +89,13 @@ extension Weft {
             }
             if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
             if maxSteps < 1 { throw ValidationError("--max-steps must be at least 1") }
+            if let duration, !(duration > 0) { throw ValidationError("--duration must be more than 0 seconds") }
+            if !(grace >= 0) { throw ValidationError("--grace must be 0 seconds or more") }
+            if maxConcurrentWaves < 1 { throw ValidationError("--max-concurrent-waves must be at least 1") }
+            if queueSize < 1 { throw ValidationError("--queue-size must be at least 1") }
+            guard EventOptions.QueuePolicy(rawValue: queuePolicy) != nil else {
+                throw ValidationError("--queue-policy must be block, drop_oldest or drop_newest, not '\(queuePolicy)'")
+            }
         }
 
         func run() throws {
@@ -100,11 +132,19 @@ extension Weft {
                 throw ExitCode(2)
             }
             if !quiet, let progress = ProgressLine(total: plan.nodes.count) { observers.append(progress) }
+            let isEventRun = !compiled.sources.isEmpty
+            if isEventRun { observers.append(WaveFailureReporter()) }
 
             var options = RunOptions(mode: RunMode(rawValue: mode) ?? .sequential, workers: workers, maxSteps: maxSteps,
                                      observers: observers)
             options.maxSteps = maxSteps
             options.keepGoing = keepGoing
+            options.events.duration = duration
+            options.events.grace = grace
+            options.events.maxConcurrentWaves = maxConcurrentWaves
+            options.events.queueCapacity = queueSize
+            options.events.queuePolicy = EventOptions.QueuePolicy(rawValue: queuePolicy) ?? .block
+            options.events.stopOnError = stopOnError
             let result: RunResult
             do {
                 result = try Scheduler.run(compiled, inputs: inputs, options: options, cancellation: token)
@@ -125,12 +165,22 @@ extension Weft {
                 Stderr.write("error: \(error)")
             }
 
+            if let waves = result.waves, !quiet, waves.events > 0 || waves.stopReason != .error {
+                let why: String
+                switch waves.stopReason {
+                case .finished: why = "every source finished"
+                case .duration: why = "--duration passed"
+                case .interrupted: why = "interrupted"
+                case .error: why = "stopped on error"
+                }
+                Stderr.write("summary: \(waves.line) (\(why))")
+            }
             if json {
                 print(JSON.encode(result.outputsJSON, pretty: true))
             } else {
                 for (name, value) in result.outputs { print("\(name) = \(value)") }
             }
-            if !quiet && result.outcome == .succeeded {
+            if !quiet && result.outcome == .succeeded && result.waves == nil {
                 for name in result.missingOutputs {
                     Stderr.write("warning: output '\(name)' did not fire (its node was skipped or did not run)")
                 }
@@ -212,5 +262,20 @@ extension String {
         let scaled = Int64((value * 100).rounded())
         let whole = scaled / 100, frac = abs(scaled % 100)
         self = "\(whole).\(frac < 10 ? "0" : "")\(frac)"
+    }
+}
+
+/// Event runs: prints each failed wave as it happens (the run goes on
+/// unless --stop-on-error), and sources that end with an error.
+final class WaveFailureReporter: RunObserver, @unchecked Sendable {
+    func receive(_ event: RunEvent) {
+        switch event {
+        case .waveFinished(_, let wave, .failed(let message, _), _):
+            Stderr.write("error: wave \(wave) failed: \(message)")
+        case .sourceFinished(_, let source, let message?):
+            Stderr.write("error: source '\(source)' failed: \(message)")
+        default:
+            break
+        }
     }
 }

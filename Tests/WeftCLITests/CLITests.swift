@@ -21,7 +21,7 @@ struct CLITests {
     @Test func versionAndHelp() throws {
         let v = try weft("--version")
         #expect(v.status == 0)
-        #expect(v.stdout == "weft 0.1.0 (plugin ABI 2)\n")
+        #expect(v.stdout == "weft 0.1.0 (plugin ABI 3)\n")
         let h = try weft("--help")
         #expect(h.status == 0)
         #expect(h.stdout.contains("plugins") && h.stdout.contains("inspect") && h.stdout.contains("WEFT_PLUGIN_PATH"))
@@ -69,7 +69,7 @@ struct CLITests {
         let j = try weft("plugins", "--no-default-plugins", "--plugins", dir, "--json")
         #expect(j.status == 2)
         let doc = try JSON.parse(j.stdout)
-        let add = doc["nodes"]?.listItems?.first
+        let add = doc["nodes"]?.listItems?.first { $0["name"] == "fixture.add" }
         #expect(add == [
             "name": "fixture.add", "plugin": "fixture", "summary": "Adds two ints.",
             "flags": ["pure", "thread_safe"],
@@ -97,11 +97,11 @@ struct CLITests {
         let path = try Fixtures.fixture()
         let r = try weft("inspect", path)
         #expect(r.status == 0)
-        #expect(r.stdout.hasPrefix("plugin   fixture 1.2.3\nsummary  Test fixture plugin\nfile     \(path)\nABI      2"))
+        #expect(r.stdout.hasPrefix("plugin   fixture 1.2.3\nsummary  Test fixture plugin\nfile     \(path)\nABI      3"))
         #expect(r.stdout.contains("nodes    18"))
         let j = try JSON.parse(try weft("inspect", "--json", path).stdout)
         #expect(j["ok"] == true)
-        #expect(j["plugin"]?["abi_version"] == 2)
+        #expect(j["plugin"]?["abi_version"] == 3)
         #expect(j["nodes"]?.listItems?.count == 18)
     }
 
@@ -110,7 +110,7 @@ struct CLITests {
         let r = try weft("inspect", path)
         #expect(r.status == 2)
         #expect(r.stdout.isEmpty)
-        #expect(r.stderr.contains("error: \(path): built for plugin ABI 99, but this Weft (0.1.0) supports ABI 1…2"))
+        #expect(r.stderr.contains("error: \(path): built for plugin ABI 99, but this Weft (0.1.0) supports ABI 1…3"))
         let j = try weft("inspect", "--json", path)
         #expect(j.status == 2)
         let doc = try JSON.parse(j.stdout)

@@ -170,6 +170,13 @@ struct ContractTests {
         #expect(r.stdout.contains("crash reported: node 'a' (crashy.echo): its isolated worker process"), "\(r.stdout)")
     }
 
+    @Test func eventSources() throws {
+        let exe = try Installed.build(["Tests/Fixtures/capi/events.c"], name: "events")
+        let r = try Installed.run(exe)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("events: ok"), "\(r.stdout)")
+    }
+
     @Test func concurrentRunsAndCancel() throws {
         let exe = try Installed.build(["Tests/Fixtures/capi/concurrent.c"], name: "concurrent")
         let r = try Installed.run(exe)

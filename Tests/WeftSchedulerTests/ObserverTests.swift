@@ -175,6 +175,10 @@ struct ObserverTests {
             case .nodeSkipped: "node_skipped"
             case .loopIteration: "loop_iteration"
             case .runFinished: "run_finished"
+            case .waveStarted: "wave_started"
+            case .waveFinished: "wave_finished"
+            case .eventDropped: "event_dropped"
+            case .sourceFinished: "source_finished"
             }
         }
         for (line, (event, name)) in zip(lines, zip(Self.events, names)) {

@@ -51,6 +51,10 @@ extension RunEvent {
         case .nodeSkipped(_, _, let id): "skipped \(id)"
         case .loopIteration(_, _, let id, let i): "iteration \(id) \(i)"
         case .runFinished(_, let o, let s): "finished \(o.name) \(s)"
+        case .waveStarted(_, let w, let src, let e): "wave \(w) \(src) \(e)"
+        case .waveFinished(_, let w, let o, let s): "wave \(w) \(o.name) \(s)"
+        case .eventDropped(_, let src, let d): "dropped \(src) \(d)"
+        case .sourceFinished(_, let src, let m): "source finished \(src) \(m ?? "")"
         }
     }
 }

@@ -26,7 +26,7 @@ struct ValidatorTests {
         (#"{"weft": 1, "nodes": [{"id": "a", "type": "std.const", "params": {"value": 1}, "join": "some"}]}"#, "$.nodes[0].join",
          "join must be \"all\" or \"any\""),
         (#"{"weft": 1, "nodes": [{"id": "a", "type": "std.const", "params": {"value": 1}, "strategy": "fast"}]}"#,
-         "$.nodes[0].strategy", "strategy must be one of: sequential, conditional, loop, parallel"),
+         "$.nodes[0].strategy", "strategy must be one of: sequential, conditional, loop, parallel, event"),
         (#"{"weft": 1, "inputs": {"x": "integer"}, "nodes": []}"#, "$.inputs.x",
          "unknown type \"integer\"; use one of: any, null, bool, int, double, string, bytes, list, map, number"),
         (#"{"weft": 1, "inputs": {"x": {"type": "int", "default": "3"}}, "nodes": []}"#, "$.inputs.x.default",

@@ -56,8 +56,10 @@ extern "C" {
  *  built for ABI versions 1 ... its own version; a plugin built for a newer
  *  ABI than the host's is refused with a message and never called.
  *  History (append-only): 1 — nodes and values; 2 — register_function
- *  (plain C functions called through libffi). */
-#define WEFT_PLUGIN_ABI_VERSION 2
+ *  (plain C functions called through libffi); 3 — event sources (`start` /
+ *  `stop` in the node descriptor, `emit_begin` / `emit_end` / `source_done`
+ *  in the host table). */
+#define WEFT_PLUGIN_ABI_VERSION 3
 
 /** The name of the one symbol a plugin exports. */
 #define WEFT_PLUGIN_ENTRY_SYMBOL "weft_plugin_entry"
@@ -179,6 +181,28 @@ typedef weft_status_t (*weft_run_fn)(weft_ctx_t *ctx, void *state);
  *  THREAD: any host thread, never concurrently with run for that state. */
 typedef void (*weft_destroy_fn)(void *state);
 
+/** Where an event source sends its events (ABI v3). Opaque, owned by the
+ *  host; valid from `start` until the run ends (also after `stop`, when the
+ *  host refuses further events with WEFT_ERR_STATE). */
+typedef struct weft_emitter weft_emitter_t;
+
+/** Starts an event source (ABI v3): a node with `start` set lives for the
+ *  whole run and fires *waves* — each event becomes the node's outputs and
+ *  runs the nodes downstream of it. Typically starts a thread of the
+ *  plugin's own that calls `host->emit_begin` / `emit_end` per event and
+ *  `host->source_done` when it has no more. Return WEFT_OK, or fail with a
+ *  status (the run then fails before any wave, naming the node).
+ *  THREAD: the run's thread, once per instance, after `create`.
+ *  OWNER: `emitter` is the host's; keep the pointer, never free it. */
+typedef weft_status_t (*weft_source_start_fn)(void *state, weft_emitter_t *emitter);
+
+/** Stops an event source: when it returns, no thread of the plugin may call
+ *  `emit_begin` for it again (join your thread here). Called once, before
+ *  `destroy`, when the run stops (duration, interrupt, cancel, every source
+ *  done, max_events reached). THREAD: a host thread; may run while your
+ *  thread is inside `emit_end` (which returns promptly once stopping). */
+typedef void (*weft_source_stop_fn)(void *state);
+
 /** Describes one node type.
  *  OWNER: the plugin; the host copies every string and array during
  *  register_node (the descriptor may live on the stack). The host keeps
@@ -197,6 +221,12 @@ typedef struct weft_node_desc {
     weft_run_fn run;               /* required                                */
     weft_destroy_fn destroy;       /* may be NULL                             */
     /* ABI v1 ends here. Later versions append fields below. */
+
+    /* --- ABI v3: event sources. With `start` set the node is a source:
+     * `inputs` must be NULL, `run` must be NULL, `stop` is required, and
+     * the outputs carry each event's payload. */
+    weft_source_start_fn start;    /* NULL for ordinary nodes                 */
+    weft_source_stop_fn stop;      /* required with `start`                   */
 } weft_node_desc_t;
 
 /** A plain C function a plugin publishes as a node (ABI v2). Weft calls it
@@ -388,6 +418,29 @@ typedef struct weft_host {
      *  reentrant. THREAD: the thread running `init`, during init. */
     weft_status_t (*register_function)(weft_registry_t *reg,
                                        const weft_function_desc_t *desc);
+
+    /* --- ABI v3: event sources. Check `struct_size >= WEFT_HOST_HAS(source_done)`. */
+
+    /** Begins one event of a source: returns a ctx on which the value
+     *  functions work and `output` / `output_int` / `output_double` / `fire`
+     *  set the event's payload (the source node's outputs; an output not
+     *  written does not fire), or NULL when the run takes no more events
+     *  from this source (stopping, max_events reached) — then stop emitting.
+     *  THREAD: any thread; the ctx belongs to the calling thread until
+     *  `emit_end`. One event at a time per thread. */
+    weft_ctx_t *(*emit_begin)(weft_emitter_t *emitter);
+    /** Ends the event begun on `ctx`: `send` non-zero queues it (it may wait
+     *  while the run's event queue is full and its policy is `block`), zero
+     *  discards it. Handles made on `ctx` die here. Returns WEFT_OK when
+     *  queued, WEFT_ERR_STATE when the run stopped taking events (the event
+     *  is dropped), WEFT_ERR_HANDLE for a ctx that is not a live event on
+     *  this thread. THREAD: the thread that called `emit_begin`. */
+    weft_status_t (*emit_end)(weft_ctx_t *ctx, int32_t send);
+    /** The source will emit no more (count reached, input ended). `error`
+     *  NULL for a normal end, else a message the run reports. A run whose
+     *  sources are all done ends after its last wave. THREAD: any thread;
+     *  later calls are ignored. OWNER: `error` is copied. */
+    void (*source_done)(weft_emitter_t *emitter, const char *error);
 
     /* Later versions append function pointers below. */
 } weft_host_t;

@@ -162,7 +162,7 @@ static const weft_port_t range_out[] = {
     WEFT_PORTS_END};
 
 #define NODE(NAME, SUMMARY, IN, OUT, RUN) \
-    {sizeof(weft_node_desc_t), NAME, SUMMARY, IN, OUT, NULL, PURE, NULL, NULL, RUN, NULL}
+    {sizeof(weft_node_desc_t), NAME, SUMMARY, IN, OUT, NULL, PURE, NULL, NULL, RUN, NULL, NULL, NULL}
 
 static const weft_node_desc_t nodes[] = {
     NODE("list_length", "number of items in a list", list_in, length_out,
@@ -173,7 +173,7 @@ static const weft_node_desc_t nodes[] = {
          append_in, list_out, run_list_append),
     NODE("range", "ints from start up to (not including) stop by step",
          range_in, range_out, run_range),
-    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL}};
+    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
 
 weft_status_t std_register_list(const weft_host_t *host, weft_registry_t *reg)
 {

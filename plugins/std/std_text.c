@@ -1,5 +1,5 @@
 /*
- * std_text.c — string nodes (concat str_length upper lower split join
+ * std_text.c — string nodes (concat str_length word_count upper lower split join
  * format) and conversions (to_string to_int to_double).
  *
  * Strings are UTF-8 (the host guarantees valid UTF-8 for string values).
@@ -58,6 +58,25 @@ static weft_status_t run_str_length(weft_ctx_t *ctx, void *s)
     for (i = 0; i < len; i++)
         if (((unsigned char)t[i] & 0xC0) != 0x80) n++;
     return std_out(ctx, "str_length", 0, "result", H->int_new(ctx, n));
+}
+
+static weft_status_t run_word_count(weft_ctx_t *ctx, void *s)
+{
+    const char *t = NULL;
+    size_t len = 0, i;
+    int64_t n = 0;
+    int in_word = 0;
+    weft_status_t st;
+    (void)s;
+    if ((st = std_in_string(ctx, "word_count", 0, "text", &t, &len)) != WEFT_OK)
+        return st;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)t[i];
+        int space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+        if (!space && !in_word) n++;
+        in_word = !space;
+    }
+    return std_out(ctx, "word_count", 0, "result", H->int_new(ctx, n));
 }
 
 static weft_status_t change_case(weft_ctx_t *ctx, const char *node, int upper)
@@ -549,12 +568,14 @@ static const weft_port_t to_double_out[] = {
     WEFT_PORTS_END};
 
 #define NODE(NAME, SUMMARY, IN, OUT, RUN) \
-    {sizeof(weft_node_desc_t), NAME, SUMMARY, IN, OUT, NULL, PURE, NULL, NULL, RUN, NULL}
+    {sizeof(weft_node_desc_t), NAME, SUMMARY, IN, OUT, NULL, PURE, NULL, NULL, RUN, NULL, NULL, NULL}
 
 static const weft_node_desc_t nodes[] = {
     NODE("concat", "a followed by b", concat_in, string_out, run_concat),
     NODE("str_length", "length of a string in Unicode code points", text_in,
          int_out, run_str_length),
+    NODE("word_count", "number of words (runs of non-whitespace) in a string",
+         text_in, int_out, run_word_count),
     NODE("upper", "ASCII letters to upper case (others unchanged)", text_in,
          string_out, run_upper),
     NODE("lower", "ASCII letters to lower case (others unchanged)", text_in,
@@ -571,7 +592,7 @@ static const weft_node_desc_t nodes[] = {
                    "string", value_in, to_int_out, run_to_int),
     NODE("to_double", "double from a double, int, bool or decimal string",
          value_in, to_double_out, run_to_double),
-    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL}};
+    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
 
 weft_status_t std_register_text(const weft_host_t *host, weft_registry_t *reg)
 {

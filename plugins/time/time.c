@@ -247,15 +247,15 @@ static const weft_node_desc_t nodes[] = {
     {sizeof(weft_node_desc_t), "sleep",
      "waits ms milliseconds, then passes value through", sleep_in, sleep_out,
      NULL, WEFT_NODE_THREAD_SAFE | WEFT_NODE_BLOCKING, NULL, NULL, run_sleep,
-     NULL},
+     NULL, NULL, NULL},
     {sizeof(weft_node_desc_t), "now",
      "reads the wall clock (unix_ms, iso8601) and the monotonic clock",
      trigger_in, now_out, NULL, WEFT_NODE_THREAD_SAFE, NULL, NULL, run_now,
-     NULL},
+     NULL, NULL, NULL},
     {sizeof(weft_node_desc_t), "elapsed",
      "monotonic time since a time.now mono_ns value", elapsed_in,
-     elapsed_out, NULL, WEFT_NODE_THREAD_SAFE, NULL, NULL, run_elapsed, NULL},
-    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL}};
+     elapsed_out, NULL, WEFT_NODE_THREAD_SAFE, NULL, NULL, run_elapsed, NULL, NULL, NULL},
+    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
 
 static weft_status_t time_init(const weft_host_t *host, weft_registry_t *reg)
 {

@@ -25,7 +25,7 @@ public enum GraphDecoder {
 
     static let topKeys = ["weft", "description", "inputs", "outputs", "nodes", "edges"]
     static let nodeKeys = ["id", "type", "label", "params", "inputs", "strategy", "join", "max_iterations", "carry",
-                           "isolate", "timeout_ms"]
+                           "isolate", "timeout_ms", "max_events"]
     static let edgeKeys = ["from", "to"]
     static let inputKeys = ["type", "default", "description"]
 }
@@ -215,6 +215,13 @@ private struct Decoder {
                 n.timeoutMs = Int(v)
             } else {
                 error(path + ".timeout_ms", node: id, "timeout_ms must be a whole number of milliseconds from 1 to 86400000 (one day)")
+            }
+        }
+        if let me = m["max_events"] {
+            if case .int(let v) = me, v > 0, v <= 1_000_000_000_000 {
+                n.maxEvents = Int(v)
+            } else {
+                error(path + ".max_events", node: id, "max_events must be a whole number from 1 to 1000000000000")
             }
         }
         if let mi = m["max_iterations"] {

@@ -58,6 +58,9 @@ public enum StrategyKind: String, Sendable, Equatable, CaseIterable {
     case loop
     /// Run on the worker pool, even in a sequential-mode run.
     case parallel
+    /// An event source (a node type with a `start`): lives for the whole
+    /// run and fires waves; implied by the type.
+    case event
 }
 
 /// One node of the graph.
@@ -79,6 +82,8 @@ public struct GraphNode: Sendable, Equatable {
     public var isolate: Bool = false
     /// Fail the node if one call takes longer; implies `isolate`.
     public var timeoutMs: Int?
+    /// Event sources: the most events the run takes from this source.
+    public var maxEvents: Int?
     public var path: String
 
     public static func == (a: GraphNode, b: GraphNode) -> Bool {
@@ -87,7 +92,7 @@ public struct GraphNode: Sendable, Equatable {
             && a.constants.map(\.port) == b.constants.map(\.port) && a.constants.map(\.value) == b.constants.map(\.value)
             && a.strategy == b.strategy && a.join == b.join && a.maxIterations == b.maxIterations
             && a.carry.map(\.name) == b.carry.map(\.name) && a.carry.map(\.type) == b.carry.map(\.type)
-            && a.isolate == b.isolate && a.timeoutMs == b.timeoutMs
+            && a.isolate == b.isolate && a.timeoutMs == b.timeoutMs && a.maxEvents == b.maxEvents
     }
 }
 

@@ -63,6 +63,9 @@ public struct GraphPlan: Sendable {
         public var isolate: Bool = false
         /// The most milliseconds one call may take (isolated nodes only).
         public var timeoutMs: Int?
+        /// Event sources: the most events the run takes from this source
+        /// (nil = no limit).
+        public var maxEvents: Int?
     }
 
     /// Where an edge's value comes from.

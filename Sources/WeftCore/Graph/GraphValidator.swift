@@ -335,7 +335,21 @@ private struct Validation {
             spec = s
             if !n.carry.isEmpty { error(n.path + ".carry", node: n.id, "\"carry\" is for loop nodes only") }
             if n.maxIterations != nil { error(n.path + ".max_iterations", node: n.id, "\"max_iterations\" is for loop nodes only") }
-            if (n.isolate || n.timeoutMs != nil) && !catalog.canIsolate(n.type) {
+            let isSource = spec.flags.contains(.source)
+            if n.maxEvents != nil && !isSource {
+                error(n.path + ".max_events", node: n.id, "\"max_events\" is for event sources only ('\(n.type)' is not one)")
+            }
+            if isSource, let st = n.strategy, st != .event {
+                error(n.path + ".strategy", node: n.id, "node '\(n.id)' (\(n.type)) is an event source: its strategy is \"event\"")
+            }
+            if !isSource && n.strategy == .event {
+                error(n.path + ".strategy", node: n.id, "strategy \"event\" belongs to event sources such as event.timer; "
+                        + "'\(n.type)' is not one")
+            }
+            if isSource && (n.isolate || n.timeoutMs != nil) {
+                error(n.path + (n.timeoutMs != nil ? ".timeout_ms" : ".isolate"), node: n.id,
+                      "node '\(n.id)' (\(n.type)) is an event source; sources cannot be isolated (isolate the nodes downstream instead)")
+            } else if (n.isolate || n.timeoutMs != nil) && !catalog.canIsolate(n.type) {
                 error(n.path + (n.timeoutMs != nil ? ".timeout_ms" : ".isolate"), node: n.id,
                       "node '\(n.id)' (\(n.type)) cannot be isolated: only nodes of plugin files run in a child process"
                         + (n.timeoutMs != nil ? " (timeout_ms needs one)" : ""))
@@ -392,9 +406,10 @@ private struct Validation {
             constants[p] = v
         }
         return GraphPlan.Node(id: n.id, type: n.type, label: n.label, spec: spec, params: params, constants: constants,
-                              strategy: isLoop ? .loop : (n.strategy ?? .sequential), join: n.join,
+                              strategy: isLoop ? .loop : (spec.flags.contains(.source) ? .event : (n.strategy ?? .sequential)),
+                              join: n.join,
                               maxIterations: n.maxIterations ?? LoopNode.defaultMaxIterations,
                               carryCount: n.carry.count, enclosingLoop: nil, path: n.path,
-                              isolate: n.isolate || n.timeoutMs != nil, timeoutMs: n.timeoutMs)
+                              isolate: n.isolate || n.timeoutMs != nil, timeoutMs: n.timeoutMs, maxEvents: n.maxEvents)
     }
 }

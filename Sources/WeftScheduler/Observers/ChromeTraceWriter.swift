@@ -13,6 +13,9 @@ import WeftCore
 ///   `args.error`. A loop node's event spans the whole loop;
 /// - instant events (`"ph": "i"`) for skipped nodes, loop iterations, and
 ///   failures reported after a node had already finished;
+/// - in event runs, one complete event per wave on the "waves" track
+///   (`tid` 10000) and instants there for dropped events and finished
+///   sources; wave lane L's threads are numbered from L × 100;
 /// - metadata events naming the process and each thread seen.
 ///
 /// Events are kept in memory; the file is written in one go when the run
@@ -76,6 +79,9 @@ private struct TraceState {
     var runStart: UInt64?
     var runArgs: [(String, WeftValue)] = []
     var runEnd: (time: UInt64, args: [(String, WeftValue)])?
+    /// Wave → (start, source, event number) while the wave runs.
+    var waveStarts: [Int: (UInt64, String, Int)] = [:]
+    static let wavesTrack = 10_000
     var lastTime: UInt64 = 0
 
     mutating func add(_ event: RunEvent) {
@@ -119,6 +125,23 @@ private struct TraceState {
             if loopStarts[node] == nil { loopStarts[node] = t }
             instant("\(id) iteration \(iteration)", category: "loop", thread: 0, time: t,
                     args: [("node", .string(id)), ("iteration", .int(Int64(iteration)))])
+        case .waveStarted(let t, let wave, let source, let event):
+            threads.insert(Self.wavesTrack)
+            waveStarts[wave] = (t, source, event)
+        case .waveFinished(let t, let wave, let outcome, let steps):
+            let (start, source, event) = waveStarts.removeValue(forKey: wave) ?? (t, "?", 0)
+            var args: [(String, WeftValue)] = [("source", .string(source)), ("source_event", .int(Int64(event))),
+                                               ("outcome", .string(outcome.name)), ("steps", .int(Int64(steps)))]
+            if case .failed(let message, _) = outcome { args.append(("error", .string(message))) }
+            complete("wave \(wave) (\(source))", category: "wave", thread: Self.wavesTrack, start: start, end: t, args: args)
+        case .eventDropped(let t, let source, let dropped):
+            threads.insert(Self.wavesTrack)
+            instant("event of \(source) dropped", category: "event", thread: Self.wavesTrack, time: t,
+                    args: [("source", .string(source)), ("dropped", .int(Int64(dropped)))])
+        case .sourceFinished(let t, let source, let message):
+            threads.insert(Self.wavesTrack)
+            instant("\(source) finished", category: "event", thread: Self.wavesTrack, time: t,
+                    args: [("source", .string(source)), ("error", message.map { .string($0) } ?? .null)])
         case .runFinished(let t, let outcome, let steps):
             var args: [(String, WeftValue)] = [("outcome", .string(outcome.name)), ("steps", .int(Int64(steps)))]
             if case .failed(let message, let node) = outcome {
@@ -159,7 +182,7 @@ private struct TraceState {
         all.append(Self.metadata("process_name", thread: 0, args: [("name", "weft")]))
         for thread in threads.sorted() {
             all.append(Self.metadata("thread_name", thread: thread,
-                                     args: [("name", .string(thread == 0 ? "scheduler" : "worker \(thread)"))]))
+                                     args: [("name", .string(Self.threadName(thread)))]))
             all.append(Self.metadata("thread_sort_index", thread: thread, args: [("sort_index", .int(Int64(thread)))]))
         }
         let start = runStart ?? 0
@@ -177,6 +200,13 @@ private struct TraceState {
             }
         }
         return "{\"traceEvents\": [\n" + all.joined(separator: ",\n") + "\n],\n\"displayTimeUnit\": \"ms\"}\n"
+    }
+
+    static func threadName(_ thread: Int) -> String {
+        if thread == wavesTrack { return "waves" }
+        let lane = thread / 100, t = thread % 100
+        let name = t == 0 ? "scheduler" : "worker \(t)"
+        return lane == 0 ? name : "wave lane \(lane) \(name)"
     }
 
     static func metadata(_ name: String, thread: Int, args: [(String, WeftValue)]) -> String {

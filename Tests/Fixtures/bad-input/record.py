@@ -113,6 +113,12 @@ CASES = [
     ("graph-ffi-bad-signature", ["run", "{graphs}/ffisig.json"], [g("ffisig", J(node_graph("ffi", {"params": {"library": "libm.so.6", "symbol": "cos", "signature": "double(double"}})))]),
     ("graph-ffi-library-refused", ["run", "{graphs}/ffilib.json"], [g("ffilib", J(node_graph("ffi", {"params": {"library": "/tmp/libevil.so", "symbol": "f", "signature": "int(void)"}})))]),
     ("graph-conditional-without-optional-outputs", ["run", "{graphs}/cond.json"], [g("cond", J(node_graph("std.neg", {"strategy": "conditional", "inputs": {"a": 1}})))]),
+    ("event-bad-cron", ["check", "{graphs}/cron.json"], [g("cron", J(node_graph("event.cron", {"params": {"schedule": "0 25 * * *"}})))]),
+    ("event-bad-time-zone", ["check", "{graphs}/crontz.json"], [g("crontz", J(node_graph("event.cron", {"params": {"schedule": "@daily", "tz": "Europe/Paris"}})))]),
+    ("event-max-events-on-plain-node", ["check", "{graphs}/maxev.json"], [g("maxev", J(node_graph("std.neg", {"max_events": 3, "inputs": {"a": 1}})))]),
+    ("event-watch-missing-folder", ["run", "{graphs}/watch.json"], [g("watch", J({"weft": 1, "nodes": [{"id": "w", "type": "event.files", "params": {"path": "/nonexistent/inbox"}}, {"id": "p", "type": "io.print"}], "edges": [{"from": "w.path", "to": "p.value"}]}))]),
+    ("event-failing-wave-goes-on", ["run", "{graphs}/evdiv.json"], [g("evdiv", J({"weft": 1, "nodes": [{"id": "t", "type": "event.timer", "params": {"interval_ms": 1, "count": 2}}, {"id": "d", "type": "std.div", "inputs": {"a": 1}}, {"id": "z", "type": "std.sub"}], "edges": [{"from": "t.tick", "to": "z.a"}, {"from": "t.tick", "to": "z.b"}, {"from": "z.result", "to": "d.b"}]}))]),
+    ("event-cli-queue-policy", ["run", "{graphs}/evdiv.json", "--queue-policy", "sometimes"], []),
     # --- limits and run-time failures --------------------------------------
     ("run-max-steps", ["run", "{graphs}/countloop.json", "--input", "n=1000", "--max-steps", "7"], [g("countloop", J(COUNT_LOOP))]),
     ("run-max-iterations", ["run", "{graphs}/countloop.json", "--input", "n=100"], []),
