@@ -176,6 +176,19 @@ struct EventRunTests {
         #expect(result[output: "last"] == 3)
     }
 
+    @Test func maxEventsReachedOnAFullBlockingQueueDoesNotDeadlock() throws {
+        // The source's thread waits for room with its last event while the
+        // run stops the source: the stop must not hold up the queue.
+        var options = RunOptions()
+        options.events.queueCapacity = 1
+        let result = try EventGraphs.run(EventGraphs.burst(Array(1...6), extra: #", "max_events": 3"#,
+                                                           nodes: #"{"id": "nap", "type": "time.sleep", "inputs": {"ms": 30}}"#,
+                                                           edges: #"{"from": "src.value", "to": "nap.value"}"#,
+                                                           outputs: #"{"last": "nap.value"}"#), options: options)
+        #expect(result.waves?.events == 3 && result.waves?.waves == 3)
+        #expect(result[output: "last"] == 3)
+    }
+
     static let divide = EventGraphs.burst([5, 0, 2], inStart: true,
                                           nodes: #"{"id": "div", "type": "std.div", "inputs": {"a": 10}}"#,
                                           edges: #"{"from": "src.value", "to": "div.b"}"#, outputs: #"{"q": "div.result"}"#)

@@ -32,6 +32,10 @@ final class EventRun: @unchecked Sendable {
     private var finished = Set<Int>()
     /// Sources that reached max_events: the driver stops them.
     private var toStop: [Int] = []
+    /// Sources already stopped (or being stopped) early, and how many of
+    /// those stops are still running on their own threads.
+    private var stoppedEarly = Set<Int>()
+    private var earlyStopsRunning = 0
     private var stopping = false
     private var stopReason: WaveSummary.StopReason?
     private var inflight = 0
@@ -115,11 +119,20 @@ final class EventRun: @unchecked Sendable {
             if stopReason == nil, let deadline, MonotonicClock.now() >= deadline { stopReason = .duration }
             if stopReason != nil { break }
             if !toStop.isEmpty {
-                let nodes = toStop
+                // On threads of their own: a source's thread may be waiting
+                // for room in the queue, which only this loop makes.
+                for (n, src) in started where toStop.contains(n) && stoppedEarly.insert(n).inserted {
+                    earlyStopsRunning += 1
+                    let spawned = POSIXThread.spawn { [self] in
+                        src.stop()
+                        lock.withLock {
+                            earlyStopsRunning -= 1
+                            lock.broadcast()
+                        }
+                    }
+                    if !spawned { earlyStopsRunning -= 1; stoppedEarly.remove(n) }
+                }
                 toStop.removeAll()
-                lock.unlock()
-                for (n, src) in started where nodes.contains(n) { src.stop() }
-                lock.lock()
                 continue
             }
             if queued > 0, let lane = freeLanes.popLast() {
@@ -143,9 +156,11 @@ final class EventRun: @unchecked Sendable {
         // Stop: no more events, sources first, then the queue, then the waves in flight.
         stopping = true
         lock.broadcast()
+        let alreadyStopped = stoppedEarly
         lock.unlock()
-        for (_, src) in started.reversed() { src.stop() }
+        for (n, src) in started.reversed() where !alreadyStopped.contains(n) { src.stop() }
         lock.lock()
+        while earlyStopsRunning > 0 { lock.wait(nanoseconds: 50_000_000) }
         summary.discarded += queued
         queue.removeAll()
         queueHead = 0
