@@ -1,0 +1,487 @@
+#!/usr/bin/env python3
+"""Weft side by side with its peers, in one run (see Benchmarks/README.md).
+
+Usage: Benchmarks/run.sh [--quick] [--no-peers] [--weft PATH] [--repeats N] [--only S1,S2]
+
+Builds Weft in release (unless --weft), prepares the peers (a C ready-queue
+floor and oneTBB's flow graph built with g++; fast-dag, PocketFlow and dask
+in a virtualenv under .build-bench/), runs every scenario on every peer that
+can express it, checks every result, and prints one table: median (min-max)
+per scenario and peer, the ratio of each peer's median to Weft's, and
+Weft's target. Writes Benchmarks/results/bench.json (bench-quick.json with
+--quick), with the machine's facts.
+
+--quick: tiny sizes, 2 repeats, no peers: a smoke test that CI runs so the
+benchmarks never rot. Its numbers mean nothing.
+"""
+import argparse, ctypes, datetime, json, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "Benchmarks")
+sys.path.insert(0, BENCH)
+from scheduler import chain, loop, TIMING  # noqa: E402
+
+PEERS = ["weft", "floor", "tbb", "pocketflow", "fastdag", "dask"]
+PEER_NAMES = {"weft": "Weft", "floor": "C floor", "tbb": "oneTBB", "pocketflow": "PocketFlow",
+              "fastdag": "fast-dag", "dask": "dask"}
+
+# id, title, unit, target (Weft), how the target compares ("le": value <= target, "ge": value >= target)
+SCENARIOS = [
+    ("chain", "1. chain of N add-1 nodes, sequential", "ns/node", 50, "le"),
+    ("independent-seq", "2. N independent nodes, sequential", "ns/node", 60, "le"),
+    ("independent-par", "2. N independent nodes, 2 workers", "ns/node", None, "le"),
+    ("loop", "3. loop node, N iterations", "ns/iter", 60, "le"),
+    ("sleeps", "4. 8 x sleep 200 ms + join, parallel defaults", "s wall", 0.21, "le"),
+    ("cpu-speedup", "5. 2 CPU-bound C nodes ~0.5 s: speedup", "x", 1.9, "ge"),
+    ("cpu-cpu-time", "5. ... process CPU time, parallel", "s CPU", None, "le"),
+    ("ffi-direct", "6. double f(double): direct call", "ns/call", None, "le"),
+    ("ffi-native", "6. ... native node", "ns/node", None, "le"),
+    ("ffi-ffi", "6. ... ffi node", "ns/node", None, "le"),
+    ("startup", "7. 3-node graph, whole process", "ms wall", 25, "le"),
+    ("big-time", "8. N-node graph: parse+validate+compile+run", "s", 2.0, "le"),
+    ("big-memory", "8. ... peak memory", "bytes/node", 400, "le"),
+    ("plugins", "9. load 100 small plugins (dlopen+register)", "ms", 6, "le"),
+]
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def stats(samples):
+    return {"median": median(samples), "min": min(samples), "max": max(samples), "samples": samples}
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.quick = a.quick
+        self.reps = a.repeats or (2 if a.quick else 5)
+        self.tmp = tempfile.mkdtemp(prefix="weft-bench-")
+        self.results = {}   # scenario -> peer -> stats (+ n, note)
+        self.notes = {}     # (scenario, peer) -> why skipped
+        self.only = set(a.only.split(",")) if a.only else None
+        q = self.quick
+        self.n_chain = 2_000 if q else 100_000
+        self.n_indep = 2_000 if q else 100_000
+        self.n_loop = 5_000 if q else 1_000_000
+        self.n_big = 20_000 if q else 1_000_000
+        self.n_plugins = 5 if q else 100
+        self.sleep_ms = 20 if q else 200
+        self.spin = 2_000_000 if q else 180_000_000
+
+    def wanted(self, scenario):
+        return self.only is None or any(scenario.startswith(o) for o in self.only)
+
+    def record(self, scenario, peer, samples, n=None, **extra):
+        entry = stats(samples)
+        if n is not None:
+            entry["n"] = n
+        entry.update(extra)
+        self.results.setdefault(scenario, {})[peer] = entry
+
+    # ---------------------------------------------------------------- setup
+
+    def build_weft(self):
+        if self.a.weft:
+            self.weft = os.path.abspath(self.a.weft)
+            return
+        print("== building Weft (swift build -c release)", flush=True)
+        subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        bin_dir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT,
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        self.weft = os.path.join(bin_dir, "weft")
+
+    def build_spin(self):
+        self.spin_lib = os.path.join(self.tmp, "libspin.so")
+        subprocess.run(["cc", "-O2", "-shared", "-fPIC", os.path.join(BENCH, "peers", "spin.c"), "-o", self.spin_lib],
+                       check=True)
+        lib = ctypes.CDLL(self.spin_lib)
+        lib.spin.restype = ctypes.c_double
+        lib.spin.argtypes = [ctypes.c_int64]
+        self.spin_value = lib.spin(self.spin)
+        self.cpu_expected = round(1e6 * (self.spin_value + self.spin_value))
+
+    def prepare_peers(self):
+        self.peer_cmd = {}
+        if self.a.no_peers or self.quick:
+            return
+        native = os.path.join(ROOT, ".build-bench", "peers")
+        os.makedirs(native, exist_ok=True)
+        print("== building the C floor and the oneTBB peer (Benchmarks/peers/build.sh)", flush=True)
+        p = subprocess.run(["bash", os.path.join(BENCH, "peers", "build.sh"), native], capture_output=True, text=True)
+        if p.returncode == 0:
+            self.peer_cmd["floor"] = [os.path.join(native, "floor")]
+            self.peer_cmd["tbb"] = [os.path.join(native, "tbb_flow")]
+        else:
+            for peer in ("floor", "tbb"):
+                self.notes[("*", peer)] = "build failed: " + (p.stderr.strip().splitlines() or ["?"])[-1]
+            print(p.stderr, file=sys.stderr)
+        venv = os.path.join(ROOT, ".build-bench", "venv")
+        print("== preparing the Python peers (virtualenv in .build-bench/venv)", flush=True)
+        p = subprocess.run(["bash", os.path.join(BENCH, "peers", "python", "setup.sh"), venv], capture_output=True, text=True)
+        if p.returncode == 0:
+            py = os.path.join(venv, "bin", "python")
+            script = os.path.join(BENCH, "peers", "python", "peer.py")
+            for peer in ("pocketflow", "fastdag", "dask"):
+                self.peer_cmd[peer] = [py, script, peer]
+        else:
+            for peer in ("pocketflow", "fastdag", "dask"):
+                self.notes[("*", peer)] = "virtualenv setup failed: " + (p.stderr.strip().splitlines() or ["?"])[-1]
+            print(p.stderr, file=sys.stderr)
+
+    # ---------------------------------------------------------------- Weft
+
+    def graph(self, name, doc):
+        path = os.path.join(self.tmp, name + ".json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        return path
+
+    def weft_run(self, path, args=(), time_it=False):
+        """Runs `weft run --timing`; returns (outputs, timing dict, wall s, child CPU s, peak KiB)."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", self.weft, "run", "--quiet", "--json", "--timing", path, *args],
+                           capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if p.returncode != 0:
+            sys.exit(f"weft run {path} failed ({p.returncode}): {p.stderr}")
+        m = TIMING.search(p.stderr)
+        timing = dict(plugins_ms=float(m.group(1)), validate_ms=float(m.group(2)), compile_ms=float(m.group(3)),
+                      run_ms=float(m.group(4)), steps=int(m.group(5)))
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        peak_kb = int(p.stderr.strip().splitlines()[-1])
+        return json.loads(p.stdout), timing, wall, cpu, peak_kb
+
+    def independent(self, n):
+        nodes = [{"id": f"n{i}", "type": "std.add", "inputs": {"a": i, "b": 1}} for i in range(n)]
+        return {"weft": 1, "nodes": nodes, "outputs": {"first": "n0.result", "last": f"n{n - 1}.result"}}
+
+    def sleeps(self):
+        nodes, edges = [], []
+        for i in range(8):
+            nodes.append({"id": f"s{i}", "type": "time.sleep", "inputs": {"ms": self.sleep_ms, "value": i}})
+            nodes.append({"id": f"c{i}", "type": "std.list_append", **({"inputs": {"list": []}} if i == 0 else {})})
+            edges.append({"from": f"s{i}.value", "to": f"c{i}.item"})
+            if i > 0:
+                edges.append({"from": f"c{i - 1}.result", "to": f"c{i}.list"})
+        nodes.append({"id": "count", "type": "std.list_length"})
+        edges.append({"from": "c7.result", "to": "count.list"})
+        return {"weft": 1, "nodes": nodes, "edges": edges, "outputs": {"joined": "count.result"}}
+
+    def cpu_graph(self):
+        spin = {"library": self.spin_lib, "symbol": "spin", "signature": "double spin(int64_t n)"}
+        return {"weft": 1, "nodes": [{"id": "a", "type": "ffi", "params": spin, "inputs": {"n": self.spin}},
+                                     {"id": "b", "type": "ffi", "params": spin, "inputs": {"n": self.spin}},
+                                     {"id": "join", "type": "std.add"}],
+                "edges": [{"from": "a.result", "to": "join.a"}, {"from": "b.result", "to": "join.b"}],
+                "outputs": {"sum": "join.result"}}
+
+    def plugin_folder(self):
+        folder = os.path.join(self.tmp, "plugins")
+        os.makedirs(folder, exist_ok=True)
+        src = os.path.join(self.tmp, "tiny.c")
+        with open(src, "w") as f:
+            f.write(r"""
+#include <weft/plugin.h>
+static const weft_host_t *H;
+static const weft_port_t out[] = {{"n", WEFT_TYPE_INT, 0, NULL, NULL}, WEFT_PORTS_END};
+static weft_status_t run(weft_ctx_t *c, void *s) { (void)s; return H->output_int(c, 0, PLUGIN_NO); }
+static weft_status_t init(const weft_host_t *h, weft_registry_t *r) {
+    if (H != h) H = h;
+    weft_node_desc_t d = {0};
+    d.struct_size = sizeof d; d.name = "node"; d.summary = "a tiny node"; d.outputs = out; d.run = run;
+    return h->register_node(r, &d);
+}
+WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
+""")
+        jobs = []
+        for i in range(self.n_plugins):
+            out = os.path.join(folder, f"libp{i:03d}.so")
+            jobs.append(subprocess.Popen(["cc", "-O2", "-shared", "-fPIC", "-I", os.path.join(ROOT, "include"),
+                                          f"-DPLUGIN_NO={i}", f'-DPLUGIN_NAME="p{i:03d}"', src, "-o", out]))
+            if len(jobs) >= 4:
+                for j in jobs:
+                    if j.wait() != 0:
+                        sys.exit("cc failed for a tiny plugin")
+                jobs = []
+        for j in jobs:
+            if j.wait() != 0:
+                sys.exit("cc failed for a tiny plugin")
+        return folder
+
+    def run_weft(self):
+        reps = self.reps
+        if self.wanted("chain"):
+            path = self.graph("chain", chain(self.n_chain))
+            s = []
+            for _ in range(reps):
+                out, t, *_ = self.weft_run(path)
+                assert out["last"] == self.n_chain, out
+                s.append(t["run_ms"] * 1e6 / self.n_chain)
+            self.record("chain", "weft", s, self.n_chain)
+        if self.wanted("independent"):
+            path = self.graph("independent", self.independent(self.n_indep))
+            for scenario, args in (("independent-seq", []), ("independent-par", ["--mode", "parallel", "--workers", "2"])):
+                s = []
+                for _ in range(reps):
+                    out, t, *_ = self.weft_run(path, args)
+                    assert out["last"] == self.n_indep and t["steps"] == self.n_indep, (out, t)
+                    s.append(t["run_ms"] * 1e6 / self.n_indep)
+                self.record(scenario, "weft", s, self.n_indep)
+        if self.wanted("loop"):
+            path = self.graph("loop", loop(self.n_loop))
+            s = []
+            for _ in range(reps):
+                out, t, *_ = self.weft_run(path, ["--input", f"n={self.n_loop}", "--max-steps", str(3 * self.n_loop + 10)])
+                assert out["i"] == self.n_loop, out
+                s.append(t["run_ms"] * 1e6 / self.n_loop)
+            self.record("loop", "weft", s, self.n_loop)
+        if self.wanted("sleeps"):
+            path = self.graph("sleeps", self.sleeps())
+            s = []
+            for _ in range(reps):
+                out, t, *_ = self.weft_run(path, ["--mode", "parallel"])
+                assert out["joined"] == 8, out
+                s.append(t["run_ms"] / 1000)
+            self.record("sleeps", "weft", s, 8)
+        if self.wanted("cpu"):
+            self.cpu_weft()
+        if self.wanted("ffi"):
+            self.ffi_weft()
+        if self.wanted("startup"):
+            path = self.graph("startup", chain(3))
+            s = []
+            for _ in range(max(reps, 5)):
+                t0 = time.perf_counter()
+                p = subprocess.run([self.weft, "run", "--quiet", "--json", path], capture_output=True, text=True)
+                s.append((time.perf_counter() - t0) * 1000)
+                assert p.returncode == 0 and json.loads(p.stdout)["last"] == 3, p.stderr
+            self.record("startup", "weft", s, 3)
+        if self.wanted("big"):
+            path = self.graph("big", chain(self.n_big))
+            times, mem = [], []
+            for _ in range(max(1, min(reps, 3))):
+                out, t, _, _, peak_kb = self.weft_run(path)
+                assert out["last"] == self.n_big, out
+                times.append((t["validate_ms"] + t["compile_ms"] + t["run_ms"]) / 1000)
+                mem.append(peak_kb * 1024 / self.n_big)
+            self.record("big-time", "weft", times, self.n_big)
+            self.record("big-memory", "weft", mem, self.n_big)
+        if self.wanted("plugins"):
+            folder = self.plugin_folder()
+            path = self.graph("plugins", {"weft": 1, "nodes": [{"id": "a", "type": "p000.node"}], "outputs": {"n": "a.n"}})
+            s = []
+            for _ in range(max(reps, 5)):
+                out, t, *_ = self.weft_run(path, ["--no-default-plugins", "--plugins", folder])
+                assert out["n"] == 0, out
+                s.append(t["plugins_ms"])
+            self.record("plugins", "weft", s, self.n_plugins)
+
+    def cpu_weft(self):
+        path = self.graph("cpu", self.cpu_graph())
+        allow = ["--allow-library", self.spin_lib]
+        speedups, cpus = [], []
+        for _ in range(self.reps):
+            out_seq, t_seq, _, _, _ = self.weft_run(path, allow + ["--mode", "sequential"])
+            out_par, t_par, _, cpu_par, _ = self.weft_run(path, allow + ["--mode", "parallel", "--workers", "2"])
+            for out in (out_seq, out_par):
+                assert round(out["sum"] * 1e6) == self.cpu_expected, (out, self.cpu_expected)
+            speedups.append(t_seq["run_ms"] / t_par["run_ms"])
+            cpus.append(cpu_par)
+        self.record("cpu-speedup", "weft", speedups, 2)
+        self.record("cpu-cpu-time", "weft", cpus, 2)
+
+    def ffi_weft(self):
+        args = [sys.executable, os.path.join(BENCH, "ffi.py"), "--weft", self.weft]
+        if self.quick:
+            args.append("--quick")
+        committed = os.path.join(BENCH, "results", "ffi.json")
+        saved = open(committed).read() if os.path.exists(committed) else None
+        p = subprocess.run(args, capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"Benchmarks/ffi.py failed: {p.stderr}")
+        with open(committed) as f:
+            ffi = json.load(f)
+        if self.quick and saved is not None:
+            with open(committed, "w") as f:  # a smoke run does not replace the recorded figures
+                f.write(saved)
+        for variant, scenario in (("direct", "ffi-direct"), ("native", "ffi-native"), ("ffi", "ffi-ffi")):
+            v = ffi["variants"][variant]
+            self.results.setdefault(scenario, {})["weft"] = {"median": v["median"], "min": v["min"], "max": v["max"],
+                                                              "n": v["size"]}
+
+    # ---------------------------------------------------------------- peers
+
+    def peer(self, peer, scenario, n, workers=1, expected=None, env=None):
+        cmd = self.peer_cmd[peer] + [scenario, str(n), str(workers)]
+        e = dict(os.environ, WEFT_SPIN_LIB=self.spin_lib, **(env or {}))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=1800)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if p.returncode != 0:
+            return None, f"exit {p.returncode}: {(p.stderr.strip().splitlines() or ['?'])[-1][:200]}", wall
+        line = p.stdout.strip().splitlines()[-1]
+        doc = json.loads(line)
+        if "skipped" in doc:
+            return None, doc["skipped"], wall
+        if expected is not None and doc.get("result") != expected:
+            return None, f"wrong result {doc.get('result')} (expected {expected})", wall
+        doc["child_cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return doc, None, wall
+
+    def run_peers(self):
+        if not self.peer_cmd:
+            return
+        plan = []
+        if self.wanted("chain"):
+            plan.append(("chain", "chain", self.n_chain, 1, self.n_chain, lambda d, n: d["seconds"] * 1e9 / n))
+        if self.wanted("independent"):
+            total = self.n_indep * (self.n_indep + 1) // 2
+            plan.append(("independent-seq", "independent", self.n_indep, 1, total, lambda d, n: d["seconds"] * 1e9 / n))
+            plan.append(("independent-par", "independent", self.n_indep, 2, total, lambda d, n: d["seconds"] * 1e9 / n))
+        if self.wanted("loop"):
+            plan.append(("loop", "loop", self.n_loop, 1, self.n_loop, lambda d, n: d["seconds"] * 1e9 / n))
+        if self.wanted("sleeps"):
+            plan.append(("sleeps", "sleeps", 8, 1, 8, lambda d, n: d["seconds"]))
+        for peer in PEERS[1:]:
+            if peer not in self.peer_cmd:
+                continue
+            for scenario, name, n, workers, expected, value in plan:
+                samples, note = [], None
+                for _ in range(self.reps):
+                    doc, note, _ = self.peer(peer, name, n, workers, expected)
+                    if doc is None:
+                        break
+                    samples.append(value(doc, n))
+                if samples and note is None:
+                    self.record(scenario, peer, samples, n)
+                else:
+                    self.notes[(scenario, peer)] = note
+            if self.wanted("cpu"):
+                speedups, cpus, note = [], [], None
+                for _ in range(self.reps):
+                    seq, note, _ = self.peer(peer, "cpu", self.spin, 1, self.cpu_expected)
+                    if seq is None:
+                        break
+                    par, note, _ = self.peer(peer, "cpu", self.spin, 2, self.cpu_expected)
+                    if par is None:
+                        break
+                    speedups.append(seq["seconds"] / par["seconds"])
+                    cpus.append(par.get("cpu_seconds", par["child_cpu"]))
+                if speedups and note is None:
+                    self.record("cpu-speedup", peer, speedups, 2)
+                    self.record("cpu-cpu-time", peer, cpus, 2)
+                else:
+                    self.notes[("cpu-speedup", peer)] = note
+            if self.wanted("startup") and peer in ("pocketflow", "fastdag", "dask"):
+                s, note = [], None
+                for _ in range(max(self.reps, 5)):
+                    doc, note, wall = self.peer(peer, "startup", 3, 1, 3)
+                    if doc is None:
+                        break
+                    s.append(wall * 1000)
+                if s and note is None:
+                    self.record("startup", peer, s, 3)
+                else:
+                    self.notes[("startup", peer)] = note
+
+    # ---------------------------------------------------------------- report
+
+    def machine(self):
+        cpu = ""
+        try:
+            with open("/proc/cpuinfo") as f:
+                cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
+        except OSError:
+            pass
+        swift = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()
+        return {"nproc": os.cpu_count(), "load_at_start": self.load_at_start, "cpu": cpu,
+                "kernel": platform.release(), "python": platform.python_version(),
+                "swift": swift[0] if swift else "", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+    def report(self):
+        present = [p for p in PEERS if any(p in self.results.get(s[0], {}) for s in SCENARIOS)]
+        def fmt(x):
+            if x >= 1000:
+                return f"{x:,.0f}"
+            if x >= 10:
+                return f"{x:.1f}"
+            return f"{x:.3g}"
+        header = f"{'scenario':<46} {'unit':<10} {'target':>7} " + " ".join(f"{PEER_NAMES[p]:>22}" for p in present)
+        lines = [header, "-" * len(header)]
+        out = {"machine": self.machine(), "quick": self.quick, "repeats": self.reps, "scenarios": {}}
+        for sid, title, unit, target, cmp in SCENARIOS:
+            row = self.results.get(sid)
+            if not row:
+                continue
+            weft = row.get("weft")
+            cells = []
+            for p in present:
+                r = row.get(p)
+                if r is None:
+                    note = self.notes.get((sid, p)) or self.notes.get(("*", p))
+                    cells.append(f"{'-' if not note else 'skipped':>22}")
+                    continue
+                cell = f"{fmt(r['median'])} ({fmt(r['min'])}-{fmt(r['max'])})"
+                if p != "weft" and weft and weft["median"]:
+                    r["ratio_to_weft"] = r["median"] / weft["median"]
+                    cell = f"{fmt(r['median'])} {r['ratio_to_weft']:.2g}x"
+                cells.append(f"{cell:>22}")
+            met = None
+            if weft is not None and target is not None:
+                met = weft["median"] <= target if cmp == "le" else weft["median"] >= target
+            t = "" if target is None else (("<=" if cmp == "le" else ">=") + fmt(target))
+            lines.append(f"{title:<46} {unit:<10} {t:>7} " + " ".join(cells)
+                         + ("" if met is None else ("  met" if met else "  MISSED")))
+            out["scenarios"][sid] = {"title": title, "unit": unit, "target": target, "target_is": cmp,
+                                     "weft_meets_target": met, "peers": row,
+                                     "skipped": {p: self.notes.get((sid, p)) or self.notes.get(("*", p))
+                                                 for p in PEERS if p not in row and (self.notes.get((sid, p)) or self.notes.get(("*", p)))}}
+        # Target for 2: parallel not slower than sequential.
+        seq, par = self.results.get("independent-seq", {}).get("weft"), self.results.get("independent-par", {}).get("weft")
+        if seq and par:
+            out["scenarios"]["independent-par"]["weft_meets_target"] = par["median"] <= seq["median"]
+        print("\n".join(lines))
+        print("\nCells: median (min-max) for Weft; median and the ratio peer/Weft for the peers "
+              "(>1x: the peer's number is larger). Skipped: see the JSON file.")
+        if self.notes:
+            print("Skipped:")
+            for (sid, p), why in sorted(self.notes.items()):
+                print(f"  {sid} / {PEER_NAMES[p]}: {why}")
+        for s in out["scenarios"].values():
+            for r in s["peers"].values():
+                r.pop("samples", None) if self.quick else None
+        name = "bench-quick.json" if self.quick else "bench.json"
+        os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
+        with open(os.path.join(BENCH, "results", name), "w") as f:
+            json.dump(out, f, indent=2)
+        print(f"\nwrote Benchmarks/results/{name}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, 2 repeats, no peers (CI smoke test)")
+    ap.add_argument("--no-peers", action="store_true", help="Weft only")
+    ap.add_argument("--weft", help="a release weft binary (default: swift build -c release)")
+    ap.add_argument("--repeats", type=int, help="runs per scenario and peer (default 5; 2 with --quick)")
+    ap.add_argument("--only", help="comma-separated scenario prefixes: chain,independent,loop,sleeps,cpu,ffi,startup,big,plugins")
+    a = ap.parse_args()
+    b = Bench(a)
+    b.load_at_start = os.getloadavg()[0]
+    b.build_weft()
+    b.build_spin()
+    b.prepare_peers()
+    print(f"== running (repeats {b.reps}{', quick' if b.quick else ''})", flush=True)
+    b.run_weft()
+    b.run_peers()
+    b.report()
+    shutil.rmtree(b.tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
