@@ -41,7 +41,7 @@ SCENARIOS = [
     ("startup", "7. 3-node graph, whole process", "ms wall", 25, "le"),
     ("big-time", "8. N-node graph: parse+validate+compile+run", "s", 2.0, "le"),
     ("big-memory", "8. ... peak memory", "bytes/node", 400, "le"),
-    ("plugins", "9. load 100 small plugins (dlopen+register)", "ms", 6, "le"),
+    ("plugins", "9. load N small plugins (dlopen+register)", "ms", 6, "le"),
 ]
 
 

@@ -60,6 +60,14 @@ public final class CompiledGraph: @unchecked Sendable {
     /// Per node: its loop facts (nil for other nodes).
     let loops: [Loop?]
 
+    /// Per node: the index of its node type among the graph's distinct
+    /// types (-1 for loop nodes), for per-type call statistics.
+    let typeIndex: [Int]
+    let typeCount: Int
+    /// Per node: its type is flagged pure / blocking.
+    let isPure: [Bool]
+    let isBlocking: [Bool]
+
     /// Event source nodes, in node order (empty for an ordinary graph).
     public let sources: [Int]
     let isSource: [Bool]
@@ -103,6 +111,16 @@ public final class CompiledGraph: @unchecked Sendable {
             case .event: EventStrategy()
             }
         }
+        var typeIds: [ObjectIdentifier: Int] = [:]
+        typeIndex = instances.map { inst in
+            guard let t = inst?.type else { return -1 }
+            if let i = typeIds[ObjectIdentifier(t)] { return i }
+            typeIds[ObjectIdentifier(t)] = typeIds.count
+            return typeIds.count - 1
+        }
+        typeCount = typeIds.count
+        isPure = instances.map { $0?.type.spec.flags.contains(.pure) ?? false }
+        isBlocking = instances.map { $0?.type.spec.flags.contains(.blocking) ?? false }
         let isSource = instances.map { $0?.type.isSource ?? false }
         self.isSource = isSource
         sources = isSource.indices.filter { isSource[$0] }

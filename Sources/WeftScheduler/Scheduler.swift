@@ -91,7 +91,19 @@ final class RunState: @unchecked Sendable {
     struct Completion {
         var node: Int
         var result: Result<NodeOutputs, NodeError>
+        /// How long the call took on its worker, in ns.
+        var duration: UInt64
     }
+
+    /// Parallel mode: node types whose calls take less than this run on the
+    /// scheduler thread — a hop to a worker and back costs more than they do.
+    static let inlineBelowNs: UInt64 = 5_000
+    /// Parallel mode: typical call time per node type
+    /// (`CompiledGraph.typeIndex`), ns: the smallest seen, rising slowly
+    /// when calls get slower (a cold first call does not count for much).
+    var typeCost: [UInt64]
+    /// Parallel mode: calls measured per node type.
+    var typeSamples: [Int]
 
     /// One wave of an event run: the event that starts it.
     struct Wave {
@@ -146,6 +158,29 @@ final class RunState: @unchecked Sendable {
         started = Array(repeating: false, count: graph.count)
         outputs = Array(repeating: nil, count: graph.plan.outputs.count)
         loopState = Array(repeating: nil, count: graph.count)
+        typeCost = Array(repeating: 0, count: graph.typeCount)
+        typeSamples = Array(repeating: 0, count: graph.typeCount)
+    }
+
+    /// Parallel mode: whether node `n` is cheap enough to run on the
+    /// scheduler thread. Never for blocking nodes. A type flagged pure
+    /// (typically a small computation) runs its first three calls here to be
+    /// measured; other types are measured on the pool. Then the measured
+    /// cost decides.
+    func runsInline(_ n: Int) -> Bool {
+        let t = graph.typeIndex[n]
+        guard t >= 0, !graph.isBlocking[n] else { return false }
+        if typeSamples[t] < 3 && graph.isPure[n] { return true }
+        return typeSamples[t] > 0 && typeCost[t] < Self.inlineBelowNs
+    }
+
+    private func measured(_ n: Int, _ duration: UInt64) {
+        let t = graph.typeIndex[n]
+        guard t >= 0 else { return }
+        let d = max(duration, 1)
+        let c = typeCost[t]
+        typeCost[t] = typeSamples[t] == 0 || d < c ? d : c + (d - c) / 16
+        typeSamples[t] += 1
     }
 
     // MARK: the run loop
@@ -240,6 +275,7 @@ final class RunState: @unchecked Sendable {
         completionLock.unlock()
         for c in done {
             inflight -= 1
+            measured(c.node, c.duration)
             if process && failure == nil && !cancellation.isCancelled { handle(c.node, c.result) }
         }
     }
@@ -293,9 +329,12 @@ final class RunState: @unchecked Sendable {
         if !onPool {
             let t = events.isEmpty ? 0 : events.now()
             events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane))
+            let measure = options.mode == .parallel
+            let t0 = measure ? MonotonicClock.now() : 0
             let error = instance.run(context: context) { p in
                 if case .value(let v) = slots[base + p] { v } else { nil }
             }
+            if measure { measured(n, MonotonicClock.now() - t0) }
             if let error {
                 report(n, .failure(error), start: t, thread: lane)
                 nodeFailed(n, error)
@@ -324,10 +363,12 @@ final class RunState: @unchecked Sendable {
         pool.submit(blocking: blocking) { [self] thread, ctx in
             let t = events.now()
             events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane + thread))
+            let t0 = MonotonicClock.now()
             let result = instance.run(inputs: frozen, context: ctx)
+            let duration = MonotonicClock.now() - t0
             report(n, result, start: t, thread: lane + thread)
             completionLock.withLock {
-                completions.append(Completion(node: n, result: result))
+                completions.append(Completion(node: n, result: result, duration: duration))
                 completionLock.signal()
             }
         }
