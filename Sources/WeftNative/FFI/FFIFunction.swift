@@ -68,6 +68,12 @@ public final class FFIFunction: @unchecked Sendable {
     private let freeString: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?
     /// How each parameter becomes C arguments, in C order.
     private let steps: [Step]
+    /// When every parameter is a number or bool passed by value (no
+    /// strings, buffers or out parameters) and the result is not a string:
+    /// the C type of each argument, for the call path that builds no arrays.
+    private let scalarArgs: [FFIScalar]?
+    /// `signature.returnType`, kept apart so a call does not copy the signature.
+    let returnType: FFIScalar
     private let argCount: Int
     private let outCount: Int
     private let inputCount: Int
@@ -165,6 +171,12 @@ public final class FFIFunction: @unchecked Sendable {
         self.function = unsafeBitCast(pointer, to: (@convention(c) () -> Void).self)
         self.freeString = freeString.map { unsafeBitCast($0, to: (@convention(c) (UnsafeMutableRawPointer?) -> Void).self) }
         self.steps = steps
+        var scalars: [FFIScalar]? = []
+        for step in steps {
+            if case .value(let t, _, _) = step, t != .cString { scalars?.append(t) } else { scalars = nil }
+        }
+        self.scalarArgs = signature.returnType == .cString ? nil : scalars
+        self.returnType = signature.returnType
         self.argCount = types.count
         self.outCount = outs
         self.inputCount = inputs
@@ -280,6 +292,55 @@ public final class FFIFunction: @unchecked Sendable {
             if let firstError { throw firstError }
             return (result, outs)
         }
+    }
+
+    /// The call path of functions whose parameters are all numbers or bools
+    /// by value and whose result is not a string (`double hypot(double,
+    /// double)`): inputs straight from the node's input slots into a stack
+    /// buffer, no arrays. Returns nil when the signature does not qualify
+    /// (use `call`); otherwise the result as in `call` (`.null` for void).
+    func callScalars(_ inputs: [WeftValue?]) throws(FFICallError) -> WeftValue? {
+        guard let scalarArgs else { return nil }
+        guard inputs.count == scalarArgs.count else {
+            throw fail(.arity, "got \(inputs.count) input values for \(scalarArgs.count) input ports; pass one value per input, in order")
+        }
+        let count = scalarArgs.count
+        return try withUnsafeTemporaryAllocation(byteCount: 2 * max(1, count) * Self.slot + Self.returnSlot, alignment: 16) {
+            (buffer: UnsafeMutableRawBufferPointer) throws(FFICallError) -> WeftValue in
+            guard let base = buffer.baseAddress else { throw fail(.prepare, "no memory for the call's arguments") }
+            let values = base.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: max(1, count))
+            let slots = base + max(1, count) * Self.slot
+            let returned = slots + max(1, count) * Self.slot
+            returned.storeBytes(of: 0, as: UInt64.self)
+            (returned + 8).storeBytes(of: 0, as: UInt64.self)
+            for a in 0..<count {
+                let slot = slots + a * Self.slot
+                slot.storeBytes(of: 0, as: UInt64.self)
+                guard let v = inputs[a] else {
+                    throw fail(.inputType, "input '\(inputName(a))' has no value")
+                }
+                // The common cases first, without a name in hand.
+                switch (scalarArgs[a], v) {
+                case (.double, .double(let d)): slot.storeBytes(of: d, as: Double.self)
+                case (.double, .int(let i)): slot.storeBytes(of: Double(i), as: Double.self)
+                case (.int64, .int(let i)): slot.storeBytes(of: i, as: Int64.self)
+                default: try store(v, as: scalarArgs[a], name: inputName(a), at: slot)
+                }
+                values[a] = slot
+            }
+            ffi_call(cif, function, returned, values)
+            switch returnType {
+            case .void: return .null
+            case .double: return .double(returned.load(as: Double.self))
+            case .int64: return .int(returned.load(as: Int64.self))
+            default: return try read(returnType, at: returned, widened: true, what: "the result").get()
+            }
+        }
+    }
+
+    private func inputName(_ input: Int) -> String {
+        for case .value(_, let i, let name) in steps where i == input { return name }
+        return "#\(input)"
     }
 
     // MARK: Converting arguments

@@ -70,13 +70,35 @@ final class FFICatalog: Sendable {
         /// Prepared node types by (library, symbol, signature, free); each
         /// owns its binding.
         var types: [String: NodeType] = [:]
+        /// `policy.resolve` per library param (a `realpath` each: a graph of
+        /// 100,000 ffi nodes looked it up 200,000 times); cleared with the policy.
+        var resolved: [String: Result<String, LibraryRefusal>] = [:]
     }
 
     let state = Mutex(State())
 
     var policy: LibraryPolicy {
         get { state.withLock { $0.policy } }
-        set { state.withLock { $0.policy = newValue } }
+        set {
+            state.withLock {
+                $0.policy = newValue
+                $0.resolved = [:]
+            }
+        }
+    }
+
+    /// The policy's answer for `library`, from the cache when asked before.
+    func resolve(_ library: String) -> Result<String, LibraryRefusal> {
+        if let known = state.withLock({ $0.resolved[library] }) { return known }
+        let (policy, answer): (LibraryPolicy, Result<String, LibraryRefusal>) = {
+            let p = self.policy
+            return (p, p.resolve(library))
+        }()
+        state.withLock { s in
+            // Keep it only if the policy did not change meanwhile.
+            if s.policy == policy { s.resolved[library] = answer }
+        }
+        return answer
     }
 
     /// The node type for these params (validated and prepared), or why not.
@@ -90,7 +112,7 @@ final class FFICatalog: Sendable {
         if case .string(let f)? = params["free"] { freeSymbol = f }
         let key = "\(library)\u{0}\(symbol)\u{0}\(text)\u{0}\(freeSymbol ?? "")"
         // The policy is checked on every lookup, cached or not.
-        if case .failure(let refusal) = policy.resolve(library) {
+        if case .failure(let refusal) = resolve(library) {
             return .failure(ParameterizedSpecError(param: "library", refusal.description))
         }
         if let cached = state.withLock({ $0.types[key] }) { return .success(cached) }
@@ -105,7 +127,7 @@ final class FFICatalog: Sendable {
             return .failure(ParameterizedSpecError(param: "free", "\"free\" is for functions returning const char *"))
         }
         let path: String
-        switch policy.resolve(library) {
+        switch resolve(library) {
         case .success(let p): path = p
         case .failure(let refusal): return .failure(ParameterizedSpecError(param: "library", refusal.description))
         }
@@ -161,6 +183,16 @@ let ffiRun: weft_run_fn = { ctx, state in
           let ctx, UnsafeMutableRawPointer(ctx) == weft_shim_current_ctx() else { return WEFT_ERR_HANDLE }
     let binding = Unmanaged<FFIBinding>.fromOpaque(state).takeUnretainedValue()
     let call = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(callPointer)).takeUnretainedValue()
+    // Numbers in, a number (or nothing) out: no arrays.
+    do {
+        if let result = try binding.function.callScalars(call.inputs) {
+            if binding.function.returnType != .void && !call.outputs.isEmpty { call.outputs[0] = result }
+            return WEFT_OK
+        }
+    } catch {
+        call.failure = "\(error)"
+        return WEFT_ERR_FAILED
+    }
     var args: [WeftValue] = []
     args.reserveCapacity(call.inputs.count)
     for v in call.inputs {
