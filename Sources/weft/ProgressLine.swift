@@ -10,7 +10,7 @@ import Glibc
 ///
 /// and for a run with event sources:
 ///
-///     weft 12.1s  waves 41  failed 1  dropped 0  in wave 42 (ticks)
+///     weft 12.1s  events 42  waves 41  failed 1  dropped 0  in wave 42 (ticks)
 ///
 /// The line is redrawn in place (`\r`, then the text, then clear-to-end of
 /// line) at most every 100 ms, by the events themselves and by a ticker
@@ -43,6 +43,7 @@ final class ProgressLine: RunObserver, @unchecked Sendable {
         var order = 0
         /// Event runs.
         var waves = 0
+        var wavesStarted = 0
         var failedWaves = 0
         var dropped = 0
         var currentWave: (number: Int, source: String)?
@@ -81,6 +82,7 @@ final class ProgressLine: RunObserver, @unchecked Sendable {
                 s.loops[node] = (id, iteration, s.order)
             case .waveStarted(_, let wave, let source, _):
                 s.currentWave = (wave, source)
+                s.wavesStarted += 1
             case .waveFinished(_, let wave, let outcome, _):
                 s.waves += 1
                 if case .failed = outcome { s.failedWaves += 1 }
@@ -149,8 +151,9 @@ final class ProgressLine: RunObserver, @unchecked Sendable {
     private static func text(_ s: State, elapsed: UInt64) -> String {
         let tenths = elapsed / 100_000_000
         if s.waves > 0 || s.currentWave != nil {
-            var parts = ["weft \(tenths / 10).\(tenths % 10)s", "waves \(s.waves)", "failed \(s.failedWaves)",
-                         "dropped \(s.dropped)"]
+            // Events seen so far: those that started a wave or were dropped.
+            var parts = ["weft \(tenths / 10).\(tenths % 10)s", "events \(s.wavesStarted + s.dropped)", "waves \(s.waves)",
+                         "failed \(s.failedWaves)", "dropped \(s.dropped)"]
             if let w = s.currentWave { parts.append("in wave \(w.number) (\(w.source))") }
             return parts.joined(separator: "  ")
         }
