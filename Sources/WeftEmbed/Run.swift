@@ -301,9 +301,31 @@ final class EventBridge: RunObserver, @unchecked Sendable {
             e.kind = WEFT_EVENT_LOOP_ITERATION
             node = id
             e.iteration = Int64(i)
-        case .waveStarted, .waveFinished, .eventDropped, .sourceFinished:
-            // Event runs through the C API report node events only (for now).
-            return
+        case .waveStarted(_, let wave, let source, let event):
+            e.kind = WEFT_EVENT_WAVE_STARTED
+            node = source
+            e.iteration = Int64(wave)
+            e.steps = Int64(event)
+        case .waveFinished(_, let wave, let outcome, let steps):
+            e.kind = WEFT_EVENT_WAVE_FINISHED
+            e.iteration = Int64(wave)
+            e.steps = Int64(steps)
+            switch outcome {
+            case .succeeded: e.outcome = WEFT_RUN_SUCCEEDED
+            case .failed(let m, let n):
+                e.outcome = WEFT_RUN_FAILED
+                message = m
+                node = n
+            case .cancelled: e.outcome = WEFT_RUN_CANCELLED
+            }
+        case .eventDropped(_, let source, let dropped):
+            e.kind = WEFT_EVENT_EVENT_DROPPED
+            node = source
+            e.steps = Int64(dropped)
+        case .sourceFinished(_, let source, let m):
+            e.kind = WEFT_EVENT_SOURCE_FINISHED
+            node = source
+            message = m
         case .runFinished(_, let outcome, let steps):
             e.kind = WEFT_EVENT_RUN_FINISHED
             e.steps = Int64(steps)

@@ -55,8 +55,13 @@ EVENT_NODE_FAILED = 3
 EVENT_NODE_SKIPPED = 4
 EVENT_LOOP_ITERATION = 5
 EVENT_RUN_FINISHED = 6
+EVENT_WAVE_STARTED = 7
+EVENT_WAVE_FINISHED = 8
+EVENT_EVENT_DROPPED = 9
+EVENT_SOURCE_FINISHED = 10
 EVENT_NAMES = {0: "run_started", 1: "node_started", 2: "node_finished", 3: "node_failed",
-               4: "node_skipped", 5: "loop_iteration", 6: "run_finished"}
+               4: "node_skipped", 5: "loop_iteration", 6: "run_finished", 7: "wave_started",
+               8: "wave_finished", 9: "event_dropped", 10: "source_finished"}
 
 RUN_PENDING = 0
 RUN_RUNNING = 1

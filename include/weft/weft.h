@@ -263,6 +263,17 @@ WEFT_API weft_status_t weft_graph_destroy(weft_graph_t *graph);
 #define WEFT_EVENT_NODE_SKIPPED   4 /* on an untaken branch                 */
 #define WEFT_EVENT_LOOP_ITERATION 5 /* iteration is set                     */
 #define WEFT_EVENT_RUN_FINISHED   6 /* outcome, steps (and message) are set */
+/* Runs of graphs with event sources (Docs/events.md). Hosts should ignore
+ * kinds they do not know: later versions may add more. */
+#define WEFT_EVENT_WAVE_STARTED   7 /* node_id = the source, iteration = wave
+                                       number (1…), steps = the source's event
+                                       number (1…)                          */
+#define WEFT_EVENT_WAVE_FINISHED  8 /* iteration = wave number, outcome, steps;
+                                       message (and node_id) when it failed */
+#define WEFT_EVENT_EVENT_DROPPED  9 /* node_id = the source, steps = events
+                                       dropped so far (queue full)          */
+#define WEFT_EVENT_SOURCE_FINISHED 10 /* node_id = the source; message when it
+                                       ended with an error, else NULL       */
 
 /* Run outcomes (int32_t): weft_run_state and the run-finished event. */
 #define WEFT_RUN_PENDING   0 /* made, not started                                 */

@@ -41,6 +41,10 @@ static const char *ENDLESS =
 
 typedef struct {
     int finished;       /* NODE_FINISHED events of node sq */
+    int waves_started;  /* WAVE_STARTED events (source t, in order) */
+    int waves_finished; /* WAVE_FINISHED events that succeeded */
+    int source_done;    /* SOURCE_FINISHED events of t */
+    int order_ok;       /* every WAVE_STARTED had iteration == its count */
     int cancel_after;   /* cancel once this many were seen (0 = never) */
     weft_run_t *run;
 } counter;
@@ -48,6 +52,13 @@ typedef struct {
 static void on_event(const weft_event_t *ev, void *user)
 {
     counter *c = user;
+    if (ev->kind == WEFT_EVENT_WAVE_STARTED) {
+        c->waves_started++;
+        if (ev->iteration != c->waves_started || ev->steps != c->waves_started || !ev->node_id || strcmp(ev->node_id, "t") != 0)
+            c->order_ok = 0;
+    }
+    if (ev->kind == WEFT_EVENT_WAVE_FINISHED && ev->outcome == WEFT_RUN_SUCCEEDED && ev->steps == 1) c->waves_finished++;
+    if (ev->kind == WEFT_EVENT_SOURCE_FINISHED && ev->node_id && strcmp(ev->node_id, "t") == 0 && !ev->message) c->source_done++;
     if (ev->kind == WEFT_EVENT_NODE_FINISHED && ev->node_id && strcmp(ev->node_id, "sq") == 0) {
         c->finished++;
         if (c->cancel_after && c->finished == c->cancel_after) weft_run_cancel(c->run);
@@ -69,10 +80,14 @@ int main(void)
     /* A counted timer: four waves, then the run succeeds by itself. */
     CHECK(weft_graph_parse(e, COUNTED, WEFT_NUL_TERMINATED, &g, NULL) == WEFT_OK, "counted graph");
     memset(&c, 0, sizeof c);
+    c.order_ok = 1;
     weft_run_options_init(&o);
     o.on_event = on_event;
     o.user_data = &c;
     CHECK(weft_run_graph(g, &o, NULL, &r) == WEFT_OK, "run counted");
+    CHECK(c.waves_started == 4 && c.order_ok, "4 WAVE_STARTED events in order, source t (%d, ok %d)", c.waves_started, c.order_ok);
+    CHECK(c.waves_finished == 4, "4 waves finished with 1 step each (%d)", c.waves_finished);
+    CHECK(c.source_done == 1, "SOURCE_FINISHED once, without error (%d)", c.source_done);
     CHECK(weft_run_state(r) == WEFT_RUN_SUCCEEDED, "counted run succeeded");
     CHECK(weft_run_output_int(r, "square", &sq) == WEFT_OK && sq == 16, "last wave's output: 4*4 (got %lld)", (long long)sq);
     CHECK(c.finished == 4, "sq ran once per wave (%d)", c.finished);
