@@ -213,6 +213,20 @@ weft_status_t std_in_bool(weft_ctx_t *ctx, const char *node, int32_t index,
 weft_status_t std_in_number(weft_ctx_t *ctx, const char *node, int32_t index,
                             const char *port, std_num_t *out)
 {
+    /* The common cases in one host call each, without a value handle:
+     * input_int takes only ints, then input_double (which would also take
+     * an int) can only be seeing a double. Anything else — no value, a
+     * string — goes the long way below, for its exact message. */
+    if (H->input_int(ctx, index, &out->i) == WEFT_OK) {
+        out->is_int = 1;
+        out->d = (double)out->i;
+        return WEFT_OK;
+    }
+    if (H->input_double(ctx, index, &out->d) == WEFT_OK) {
+        out->is_int = 0;
+        out->i = 0;
+        return WEFT_OK;
+    }
     weft_value_t v = WEFT_NO_VALUE;
     weft_status_t st = std_in_value(ctx, node, index, port, &v);
     if (st != WEFT_OK) return st;
