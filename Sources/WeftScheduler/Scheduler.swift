@@ -99,9 +99,14 @@ final class RunState: @unchecked Sendable {
     /// scheduler thread — a hop to a worker and back costs more than they do.
     static let inlineBelowNs: UInt64 = 5_000
     /// Parallel mode: typical call time per node type
-    /// (`CompiledGraph.typeIndex`), ns: the smallest seen, rising slowly
-    /// when calls get slower (a cold first call does not count for much).
+    /// (`CompiledGraph.typeIndex`), ns: the smallest of its last
+    /// `costWindow` calls, so one slow call (a cold start, the thread being
+    /// preempted) does not move a cheap type to the pool, while a type whose
+    /// calls all got slower does move.
     var typeCost: [UInt64]
+    /// The last `costWindow` call times per type (ring buffers, flattened).
+    var typeWindow: [UInt64]
+    static let costWindow = 8
     /// Parallel mode: calls measured per node type.
     var typeSamples: [Int]
 
@@ -160,6 +165,7 @@ final class RunState: @unchecked Sendable {
         loopState = Array(repeating: nil, count: graph.count)
         typeCost = Array(repeating: 0, count: graph.typeCount)
         typeSamples = Array(repeating: 0, count: graph.typeCount)
+        typeWindow = Array(repeating: .max, count: graph.typeCount * Self.costWindow)
     }
 
     /// Parallel mode: whether node `n` is cheap enough to run on the
@@ -177,10 +183,12 @@ final class RunState: @unchecked Sendable {
     private func measured(_ n: Int, _ duration: UInt64) {
         let t = graph.typeIndex[n]
         guard t >= 0 else { return }
-        let d = max(duration, 1)
-        let c = typeCost[t]
-        typeCost[t] = typeSamples[t] == 0 || d < c ? d : c + (d - c) / 16
+        let base = t * Self.costWindow
+        typeWindow[base + typeSamples[t] % Self.costWindow] = max(duration, 1)
         typeSamples[t] += 1
+        var smallest = UInt64.max
+        for i in base..<(base + Self.costWindow) where typeWindow[i] < smallest { smallest = typeWindow[i] }
+        typeCost[t] = smallest
     }
 
     // MARK: the run loop
