@@ -140,6 +140,8 @@ final class RunState: @unchecked Sendable {
     private var readyHead = 0
     private var loopsToCheck: [Int] = []
     var steps = 0
+    /// The run failed because it reached `options.maxSteps`.
+    private(set) var reachedMaxSteps = false
     var failure: (message: String, node: String?)?
     /// Node failures passed over with `keepGoing`, in order.
     var keptGoing: [(message: String, node: String)] = []
@@ -329,6 +331,7 @@ final class RunState: @unchecked Sendable {
         guard let instance = graph.instances[n] else { return }
         steps += 1
         if steps > options.maxSteps {
+            reachedMaxSteps = true
             fail(node: n, "the run reached max_steps (\(options.maxSteps) node executions) at node '\(graph.ids[n])'; "
                      + "\(options.maxStepsHint), or check for a loop that never ends")
             return

@@ -189,6 +189,18 @@ struct EventRunTests {
         #expect(result[output: "last"] == 3)
     }
 
+    @Test func maxStepsCountsEveryWave() throws {
+        // Two node executions per wave; a budget of 5 runs out in the third wave.
+        var options = RunOptions(maxSteps: 5)
+        options.events.stopOnError = false
+        let result = try EventGraphs.run(EventGraphs.burst(Array(1...10), inStart: true, nodes: """
+            {"id": "one", "type": "std.add", "inputs": {"b": 1}}, {"id": "two", "type": "std.add", "inputs": {"b": 1}}
+            """, edges: #"{"from": "src.value", "to": "one.a"}, {"from": "one.result", "to": "two.a"}"#), options: options)
+        #expect(result.outcome == .failed(message: "the run reached max_steps (5 node executions over all waves) in wave 3 at node 'two'; "
+                                              + "raise it with --max-steps, or limit the events (max_events, --duration)", node: "two"))
+        #expect(result.waves?.waves == 3 && result.waves?.stopReason == .error && result.waves?.discarded == 7)
+    }
+
     static let divide = EventGraphs.burst([5, 0, 2], inStart: true,
                                           nodes: #"{"id": "div", "type": "std.div", "inputs": {"a": 10}}"#,
                                           edges: #"{"from": "src.value", "to": "div.b"}"#, outputs: #"{"q": "div.result"}"#)

@@ -213,7 +213,7 @@ final class EventRun: @unchecked Sendable {
         let inputs = self.inputs
         let spawned = POSIXThread.spawn { [self] in
             let result = state.run(inputs: inputs)
-            waveEnded(wave, lane: lane, result)
+            waveEnded(wave, lane: lane, result, reachedMaxSteps: state.reachedMaxSteps)
         }
         if !spawned {
             inflight -= 1
@@ -224,7 +224,7 @@ final class EventRun: @unchecked Sendable {
         }
     }
 
-    private func waveEnded(_ wave: RunState.Wave, lane: Int, _ result: RunResult) {
+    private func waveEnded(_ wave: RunState.Wave, lane: Int, _ result: RunResult, reachedMaxSteps: Bool) {
         lock.withLock {
             inflight -= 1
             freeLanes.append(lane)
@@ -236,8 +236,10 @@ final class EventRun: @unchecked Sendable {
             if case .failed(let message, let node) = result.outcome {
                 summary.failedWaves += 1
                 summary.failures.append("wave \(wave.number) (\(graph.ids[wave.source]) event \(wave.event)): \(message)")
-                if message.contains("reached max_steps") {
-                    limitFailure = (message, node)
+                if reachedMaxSteps {  // the run's budget, handed to this wave, is used up
+                    limitFailure = ("the run reached max_steps (\(options.maxSteps) node executions over all waves) in wave "
+                                        + "\(wave.number) at node '\(node ?? "?")'; \(options.maxStepsHint), "
+                                        + "or limit the events (max_events, --duration)", node)
                     if stopReason == nil { stopReason = .error }
                 } else if options.events.stopOnError && stopReason == nil {
                     stopReason = .error
