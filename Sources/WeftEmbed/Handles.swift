@@ -1,3 +1,4 @@
+import WeftNative
 import CWeft
 import WeftScheduler
 

@@ -1,3 +1,4 @@
+import WeftNative
 import WeftCore
 
 /// How a run ended.

@@ -17,7 +17,7 @@ final class PluginSource: EventSource, @unchecked Sendable {
     let instance: NodeInstance
     let startFn: weft_source_start_fn
     let stopFn: weft_source_stop_fn
-    private let lock = HostLock()
+    private let lock = ConditionLock()
     private var emitter: EventEmitter?
     private var stopped = false
 
@@ -27,7 +27,7 @@ final class PluginSource: EventSource, @unchecked Sendable {
         stopFn = stop
     }
 
-    deinit { Self.live.withLock { $0.remove(address) } }
+    deinit { Self.withLive { $0.remove(address) } }
 
     var address: UInt { UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()) }
 
@@ -38,7 +38,7 @@ final class PluginSource: EventSource, @unchecked Sendable {
 
     func start(_ emitter: EventEmitter) throws(EventSourceError) {
         lock.withLock { self.emitter = emitter }
-        Self.live.withLock { $0.insert(address) }
+        Self.withLive { $0.insert(address) }
         let status = startFn(instance.state, OpaquePointer(Unmanaged.passUnretained(self).toOpaque()))
         if status != WEFT_OK {
             throw EventSourceError("start failed: returned \(StatusCode.name(status))")
@@ -60,7 +60,9 @@ final class PluginSource: EventSource, @unchecked Sendable {
 
     // MARK: the table of live emitters
 
-    static let live = LockedSet()
+    nonisolated(unsafe) private static var live = Set<UInt>()
+    private static let liveLock = ConditionLock()
+    static func withLive<T>(_ body: (inout Set<UInt>) -> T) -> T { liveLock.withLock { body(&live) } }
 
     static func lookup(_ pointer: OpaquePointer?, _ function: String) -> PluginSource? {
         guard let pointer else {
@@ -68,7 +70,7 @@ final class PluginSource: EventSource, @unchecked Sendable {
             return nil
         }
         let raw = UnsafeMutableRawPointer(pointer)
-        guard live.withLock({ $0.contains(UInt(bitPattern: raw)) }) else {
+        guard withLive({ $0.contains(UInt(bitPattern: raw)) }) else {
             PluginLog.misuse(function, "an emitter that is not a running source's (kept after its run, or made up)")
             return nil
         }
@@ -111,25 +113,4 @@ final class PluginSource: EventSource, @unchecked Sendable {
         let message = error.map { String(cString: $0) }
         source.lock.withLock { source.emitter }?.finish(error: message)
     }
-}
-
-/// A pthread mutex (ThreadSanitizer sees through it; see Docs/testing.md).
-final class HostLock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    init() { pthread_mutex_init(mutex, nil) }
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-}
-
-final class LockedSet: @unchecked Sendable {
-    private let lock = HostLock()
-    private var set = Set<UInt>()
-    func withLock<T>(_ body: (inout Set<UInt>) -> T) -> T { lock.withLock { body(&set) } }
 }

@@ -1,3 +1,4 @@
+import WeftNative
 #if canImport(Glibc)
 import Glibc
 #endif
