@@ -68,7 +68,9 @@ let package = Package(
                           dependencies: ["WeftCore", "WeftNative", "WeftScheduler",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
-                          swiftSettings: strict),
+                          swiftSettings: strict,
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"]),
+                                           .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims")]),
         // Tests. They find the built plugins and the `weft` binary beside the
         // test runner; no test target depends on a plugin target.
         .target(name: "WeftTestSupport", path: "Tests/WeftTestSupport", swiftSettings: strict),

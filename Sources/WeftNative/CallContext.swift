@@ -8,7 +8,11 @@ import Glibc
 
 /// Source of call generations: every `create`/`run` gets a fresh one, and
 /// value handles carry it, so a handle from another call is recognised.
-private let generations = Atomic<UInt32>(1)
+/// A context takes them in blocks of `generationBlock` (one atomic add per
+/// block, not per call); blocks are never shared, so generations stay
+/// unique across contexts and threads until the 32-bit counter wraps.
+private let generationBlocks = Atomic<UInt32>(0)
+private let generationBlock: UInt32 = 4096
 
 /// The state behind one `weft_ctx_t *`: the node's port values, the value
 /// arena of the call, its failure message.
@@ -27,8 +31,13 @@ public final class CallContext {
 
     var phase: Phase = .idle
     var generation: UInt32 = 0
-    /// The instance being created or run.
-    var instance: NodeInstance?
+    private var nextGeneration: UInt32 = 0
+    private var generationsLeft: UInt32 = 0
+    /// The instance being created or run. Not retained: whoever starts a
+    /// call holds the instance until it ends, and `end` clears this.
+    unowned(unsafe) var instance: NodeInstance?
+    /// The input values of the current (or last) `run`; read only in the
+    /// run phase. Kept after the call so the next one writes in place.
     var inputs: [WeftValue?] = []
     /// The outputs of the last `run` (nil = not fired).
     package var outputs: [WeftValue?] = []
@@ -66,11 +75,18 @@ public final class CallContext {
     func begin(_ phase: Phase, instance: NodeInstance) -> (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) {
         self.phase = phase
         self.instance = instance
-        generation = generations.add(1, ordering: .relaxed).newValue
-        if generation == 0 { generation = generations.add(1, ordering: .relaxed).newValue }
-        failure = nil
-        lastError = ""
-        arena.removeAll(keepingCapacity: true)
+        if generationsLeft == 0 {
+            nextGeneration = generationBlocks.add(1, ordering: .relaxed).newValue &* generationBlock
+            generationsLeft = generationBlock
+        }
+        generation = nextGeneration
+        nextGeneration &+= 1
+        generationsLeft -= 1
+        if generation == 0 { generation = nextGeneration; nextGeneration &+= 1; generationsLeft -= 1 }
+        // Only what the last call changed is reset (this runs per node call).
+        if failure != nil { failure = nil }
+        if !lastError.isEmpty { lastError = "" }
+        if !arena.isEmpty { arena.removeAll(keepingCapacity: true) }
         pointer = OpaquePointer(tokens + Int(generation % UInt32(CallContext.tokenSpan)))
         let previous = weft_shim_current_ctx()
         let previousObject = weft_shim_current_call()
@@ -85,9 +101,8 @@ public final class CallContext {
         weft_shim_set_current_call(previous.1)
         phase = .idle
         instance = nil
-        arena.removeAll(keepingCapacity: true)
-        inputs.removeAll(keepingCapacity: true)
-        releaseBorrowed()
+        if !arena.isEmpty { arena.removeAll(keepingCapacity: true) }
+        if !borrowed.isEmpty { releaseBorrowed() }
     }
 
     private func releaseBorrowed() {

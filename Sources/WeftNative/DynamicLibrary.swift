@@ -88,12 +88,25 @@ package enum FileSystem {
     }
 
     package static func kind(_ path: String) -> Kind {
+        status(path).kind
+    }
+
+    /// Which file a path names: device and inode, the same for every path
+    /// (symlink, hard link, `./x` or absolute) that reaches it.
+    package struct Identity: Hashable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// The kind of `path` and, if it exists, its identity: one `stat`.
+    package static func status(_ path: String) -> (kind: Kind, identity: Identity?) {
         var st = stat()
-        guard stat(path, &st) == 0 else { return .missing }
+        guard stat(path, &st) == 0 else { return (.missing, nil) }
+        let identity = Identity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
         switch st.st_mode & S_IFMT {
-        case S_IFREG: return .file
-        case S_IFDIR: return .directory
-        default: return .other
+        case S_IFREG: return (.file, identity)
+        case S_IFDIR: return (.directory, identity)
+        default: return (.other, identity)
         }
     }
 
@@ -107,19 +120,38 @@ package enum FileSystem {
     /// Names in a directory (not `.`/`..`), sorted by their bytes, or the
     /// `errno` text.
     static func list(_ dir: String) -> Result<[String], DynamicLoaderError> {
+        list(entries: dir).map { $0.map(\.name) }
+    }
+
+    /// What `readdir` says of an entry without a `stat`: a regular file, a
+    /// folder, something else, or unknown (a symlink, or a file system that
+    /// does not say) — then `stat` it.
+    enum EntryKind { case file, directory, other, unknown }
+
+    /// Names in a directory (not `.`/`..`) with their `d_type`, sorted by
+    /// their bytes, or the `errno` text.
+    static func list(entries dir: String) -> Result<[(name: String, kind: EntryKind)], DynamicLoaderError> {
         guard let d = opendir(dir) else {
             return .failure(DynamicLoaderError(function: "opendir", message: String(cString: strerror(errno))))
         }
         defer { closedir(d) }
-        var names: [String] = []
+        var entries: [(name: String, kind: EntryKind)] = []
         while let e = readdir(d) {
             let name = withUnsafePointer(to: e.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
-            if name != "." && name != ".." { names.append(name) }
+            guard name != "." && name != ".." else { continue }
+            let kind: EntryKind
+            switch Int32(e.pointee.d_type) {
+            case Int32(DT_REG): kind = .file
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_LNK), Int32(DT_UNKNOWN): kind = .unknown
+            default: kind = .other
+            }
+            entries.append((name, kind))
         }
-        names.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        return .success(names)
+        entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        return .success(entries)
     }
 
     /// The running executable's path (`/proc/self/exe`).

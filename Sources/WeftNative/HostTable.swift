@@ -410,6 +410,7 @@ enum HostFunctions {
     }
 
     static func inputValue(_ c: CallContext, _ index: Int32, _ function: String) -> Result<WeftValue, StatusError> {
+        if c.phase == .run, index >= 0, Int(index) < c.inputs.count, let v = c.inputs[Int(index)] { return .success(v) }
         guard c.phase == .run else { return .failure(StatusError(status: c.error(WEFT_ERR_STATE, "\(function): inputs exist only in run"))) }
         guard index >= 0, Int(index) < c.inputs.count else {
             return .failure(StatusError(status: c.error(WEFT_ERR_NOT_FOUND, "\(function): no input port \(index) (this node has \(c.inputs.count))")))
@@ -422,6 +423,16 @@ enum HostFunctions {
 
     static func setOutput(_ c: CallContext, _ index: Int32, _ value: WeftValue, _ function: String) -> Int32 {
         guard c.phase.writesOutputs, let inst = c.instance else { return c.error(WEFT_ERR_STATE, "\(function): outputs exist only in run") }
+        // The common case without copying the port's spec: a port of the
+        // value's own type (or any), not yet written.
+        let i = Int(index)
+        if i >= 0, i < c.outputs.count, i < inst.ports.outputTypes.count, c.outputs[i] == nil {
+            let t = inst.ports.outputTypes[i]
+            if t == .any || t == value.kind {
+                c.outputs[i] = value
+                return WEFT_OK
+            }
+        }
         let ports = inst.type.spec.outputs
         guard index >= 0, Int(index) < ports.count else {
             return c.error(WEFT_ERR_NOT_FOUND, "\(function): no output port \(index) (this node has \(ports.count))")

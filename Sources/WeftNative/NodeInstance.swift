@@ -44,6 +44,7 @@ public final class NodeInstance: @unchecked Sendable {
         var inputDefaults: [WeftValue?]
         var inputOptional: [Bool]
         var outputCount: Int
+        var outputTypes: [ValueType]
         var requiredOutputs: [Int]
 
         init(_ spec: NodeSpec) {
@@ -51,6 +52,7 @@ public final class NodeInstance: @unchecked Sendable {
             inputDefaults = spec.inputs.map(\.defaultValue)
             inputOptional = spec.inputs.map(\.optional)
             outputCount = spec.outputs.count
+            outputTypes = spec.outputs.map(\.type)
             requiredOutputs = spec.outputs.indices.filter { !spec.outputs[$0].optional }
         }
     }
@@ -152,23 +154,37 @@ public final class NodeInstance: @unchecked Sendable {
     /// nothing once the context's buffers have grown.
     package func run(context ctx: CallContext, input: (Int) -> WeftValue?) -> NodeError? {
         let count = ports.inputTypes.count
-        ctx.inputs.removeAll(keepingCapacity: true)
+        // Written in place, resized only when the last call had another count.
+        if ctx.inputs.count > count {
+            ctx.inputs.removeLast(ctx.inputs.count - count)
+        } else if ctx.inputs.count < count {
+            ctx.inputs.append(contentsOf: repeatElement(nil, count: count - ctx.inputs.count))
+        }
         for p in 0..<count {
             if let value = input(p) {
-                guard let v = ports.inputTypes[p].coerce(value) else {
+                let t = ports.inputTypes[p]
+                if t == .any || t == value.kind {
+                    ctx.inputs[p] = value
+                    continue
+                }
+                guard let v = t.coerce(value) else {
                     return fail("input '\(type.spec.inputs[p].name)' must be \(ports.inputTypes[p]), got \(value.kind)")
                 }
-                ctx.inputs.append(v)
+                ctx.inputs[p] = v
             } else if let d = ports.inputDefaults[p] {
-                ctx.inputs.append(d)
+                ctx.inputs[p] = d
             } else if ports.inputOptional[p] {
-                ctx.inputs.append(nil)
+                ctx.inputs[p] = nil
             } else {
                 return fail("required input '\(type.spec.inputs[p].name)' has no value")
             }
         }
-        ctx.outputs.removeAll(keepingCapacity: true)
-        ctx.outputs.append(contentsOf: repeatElement(nil, count: ports.outputCount))
+        if ctx.outputs.count == ports.outputCount {
+            for i in 0..<ports.outputCount where ctx.outputs[i] != nil { ctx.outputs[i] = nil }
+        } else {
+            ctx.outputs.removeAll(keepingCapacity: true)
+            ctx.outputs.append(contentsOf: repeatElement(nil, count: ports.outputCount))
+        }
 
         let previous = ctx.begin(.run, instance: self)
         let status = type.run(ctx.pointer, state)

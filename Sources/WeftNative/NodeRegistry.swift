@@ -12,7 +12,8 @@ public final class NodeRegistry: Sendable {
         var nodes: [String: NodeType] = [:]
         var plugins: [LoadedPlugin] = []
         var pluginsByName: [String: LoadedPlugin] = [:]
-        var realPaths: [String: LoadedPlugin] = [:]
+        /// Plugins by the file they were loaded from.
+        var files: [FileSystem.Identity: LoadedPlugin] = [:]
         /// Namespaces of nodes registered by an embedding host.
         var hostNamespaces: Set<String> = []
         var isolation = IsolationPolicy()
@@ -80,14 +81,14 @@ public final class NodeRegistry: Sendable {
         state.withLock { body(&$0) }
     }
 
-    /// The plugin already loaded from the file at `realPath`, if any.
-    func plugin(atRealPath realPath: String) -> LoadedPlugin? {
-        state.withLock { $0.realPaths[realPath] }
+    /// The plugin already loaded from `file`, if any.
+    func plugin(file: FileSystem.Identity) -> LoadedPlugin? {
+        state.withLock { $0.files[file] }
     }
 
     /// Adds a plugin and its nodes atomically, or throws without changing
     /// anything.
-    func add(plugin: LoadedPlugin, realPath: String, nodes: [NodeType]) throws(PluginLoadError) {
+    func add(plugin: LoadedPlugin, file: FileSystem.Identity?, nodes: [NodeType]) throws(PluginLoadError) {
         let result: PluginLoadError? = state.withLock { s in
             if s.hostNamespaces.contains(plugin.name) {
                 return PluginLoadError(
@@ -113,7 +114,7 @@ public final class NodeRegistry: Sendable {
             for n in nodes { s.nodes[n.fullName] = n }
             s.plugins.append(plugin)
             s.pluginsByName[plugin.name] = plugin
-            s.realPaths[realPath] = plugin
+            if let file { s.files[file] = plugin }
             return nil
         }
         if let result { throw result }

@@ -43,7 +43,8 @@ public struct PluginLoader: Sendable {
             throw PluginLoadError(path: path, kind: .emptyPath,
                                   "empty plugin path refused (dlopen(\"\") would open the host program itself); give a file path")
         }
-        switch FileSystem.kind(path) {
+        let (kind, identity) = FileSystem.status(path)
+        switch kind {
         case .missing:
             throw PluginLoadError(path: path, kind: .fileMissing, "no such file; check the path, or build the plugin first")
         case .directory:
@@ -53,8 +54,9 @@ public struct PluginLoader: Sendable {
         case .file:
             break
         }
-        let realPath = FileSystem.realPath(path) ?? path
-        if let already = registry.plugin(atRealPath: realPath) { return already }
+        // The same file under another path (a symlink, `./x`) is the plugin
+        // already loaded: files are told apart by device and inode.
+        if let identity, let already = registry.plugin(file: identity) { return already }
 
         // dlopen a path with a slash, so the loader never searches its own
         // library path for a bare file name.
@@ -133,7 +135,7 @@ public struct PluginLoader: Sendable {
         if let first = session.errors.first {
             throw first
         }
-        try registry.add(plugin: plugin, realPath: realPath, nodes: session.nodes)
+        try registry.add(plugin: plugin, file: identity, nodes: session.nodes)
         return plugin
     }
 
@@ -146,14 +148,20 @@ public struct PluginLoader: Sendable {
                                                  "plugin folder does not exist (or is not a folder); check --plugins and WEFT_PLUGIN_PATH"))
             return report
         }
-        switch FileSystem.list(folder) {
+        switch FileSystem.list(entries: folder) {
         case .failure(let e):
             report.errors.append(PluginLoadError(path: folder, kind: .folderMissing, "cannot read plugin folder: \(e.message)"))
-        case .success(let names):
+        case .success(let entries):
             let base = folder.hasSuffix("/") ? folder : folder + "/"
-            for name in names where name.hasSuffix(".so") {
+            for (name, kind) in entries where name.hasSuffix(".so") {
                 let path = base + name
-                guard FileSystem.kind(path) == .file else { continue }
+                // Folders and the like are passed over; `load(file:)` stats
+                // the rest, so a regular file needs no second `stat` here.
+                switch kind {
+                case .file: break
+                case .directory, .other: continue
+                case .unknown: guard FileSystem.kind(path) == .file else { continue }
+                }
                 do {
                     report.loaded.append(try load(file: path))
                 } catch {

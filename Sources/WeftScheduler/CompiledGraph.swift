@@ -29,12 +29,16 @@ public final class CompiledGraph: @unchecked Sendable {
     let edgeTarget: [Int]
     let edgeSlot: [Int]
     let edgeIsBack: [Bool]
-    /// Per node, per output port: the edges leaving it.
-    let outEdges: [[[Int]]]
+    /// Per node: the key of its first output port in `outEdges` and
+    /// `outputTaps` (output port `p` of node `n` is `outPortBase[n] + p`;
+    /// one more entry at the end).
+    let outPortBase: [Int32]
+    /// Per output port key: the edges leaving it.
+    let outEdges: FlatLists
     /// Per graph input: the edges leaving it.
     let inputEdges: [[Int]]
     /// Per node: non-back edges coming in.
-    let inEdges: [[Int]]
+    let inEdges: FlatLists
     /// Per node: whether edges fill every one of its input slots it waits on
     /// with a single edge (join all) — used to tell "all dead".
     let join: [JoinPolicy]
@@ -42,20 +46,28 @@ public final class CompiledGraph: @unchecked Sendable {
     let isLoop: [Bool]
     /// Per node: number of input ports.
     let inputCount: [Int]
-    /// Per node, per output port: graph output indices fed by it.
-    let outputTaps: [[[Int]]]
+    /// Per output port key: graph output indices fed by it.
+    let outputTaps: FlatLists
 
     /// Per loop node.
-    struct Loop {
-        var carry: Int
-        var maxIterations: Int
+    final class Loop: Sendable {
+        let carry: Int
+        let maxIterations: Int
         /// Every node in the body, nested bodies included.
-        var body: [Int]
+        let body: [Int]
         /// Nodes whose innermost loop is this one.
-        var directMembers: Int
+        let directMembers: Int
         /// Edges re-armed at each iteration: into the body from inside it
         /// (or from the loop), plus the loop's own back edges.
-        var resetEdges: [Int]
+        let resetEdges: [Int]
+
+        init(carry: Int, maxIterations: Int, body: [Int], directMembers: Int, resetEdges: [Int]) {
+            self.carry = carry
+            self.maxIterations = maxIterations
+            self.body = body
+            self.directMembers = directMembers
+            self.resetEdges = resetEdges
+        }
     }
     /// Per node: its loop facts (nil for other nodes).
     let loops: [Loop?]
@@ -102,13 +114,16 @@ public final class CompiledGraph: @unchecked Sendable {
         }
         self.instances = instances
         ids = nodes.map(\.id)
+        // Strategies hold no per-node state: one shared object per kind.
+        let sequential = SequentialStrategy(), conditional = ConditionalStrategy(), loop = LoopStrategy()
+        let parallel = ParallelStrategy(), event = EventStrategy()
         strategies = nodes.map { n -> any ExecutionStrategy in
             switch n.strategy {
-            case .sequential: SequentialStrategy()
-            case .conditional: ConditionalStrategy()
-            case .loop: LoopStrategy()
-            case .parallel: ParallelStrategy()
-            case .event: EventStrategy()
+            case .sequential: sequential
+            case .conditional: conditional
+            case .loop: loop
+            case .parallel: parallel
+            case .event: event
             }
         }
         var typeIds: [ObjectIdentifier: Int] = [:]
@@ -155,16 +170,20 @@ public final class CompiledGraph: @unchecked Sendable {
         self.edgeTarget = edgeTarget
         self.edgeSlot = edgeSlot
         self.edgeIsBack = edgeIsBack
-        self.outEdges = outEdges
+        var portBase: [Int32] = [0]
+        portBase.reserveCapacity(nodes.count + 1)
+        for n in nodes { portBase.append(portBase[portBase.count - 1] + Int32(n.spec.outputs.count)) }
+        outPortBase = portBase
+        self.outEdges = FlatLists(outEdges.lazy.flatMap { $0 })
         self.inputEdges = inputEdges
-        self.inEdges = inEdges
+        self.inEdges = FlatLists(inEdges)
         join = nodes.map(\.join)
         enclosingLoop = nodes.map(\.enclosingLoop)
         isLoop = nodes.map(\.isLoop)
         inputCount = nodes.map(\.spec.inputs.count)
         var taps = nodes.map { [[Int]](repeating: [], count: $0.spec.outputs.count) }
         for (o, out) in plan.outputs.enumerated() { taps[out.node][out.port].append(o) }
-        outputTaps = taps
+        outputTaps = FlatLists(taps.lazy.flatMap { $0 })
 
         var loops = [Loop?](repeating: nil, count: nodes.count)
         for (l, body) in plan.loopBodies {
@@ -186,6 +205,11 @@ public final class CompiledGraph: @unchecked Sendable {
 
     /// Node count.
     public var count: Int { ids.count }
+
+    /// Node `n`'s number of output ports.
+    @inline(__always) func outputCount(_ n: Int) -> Int { Int(outPortBase[n + 1] - outPortBase[n]) }
+    /// The key of node `n`'s output port `p` in `outEdges` / `outputTaps`.
+    @inline(__always) func outPort(_ n: Int, _ p: Int) -> Int { Int(outPortBase[n]) + p }
 
     /// `type` wrapped to run in worker processes if the node asks for it
     /// (`isolate`, `timeout_ms`) or the engine isolates its plugin.
@@ -216,4 +240,43 @@ final class RunningFlag: @unchecked Sendable {
 
     func acquire() -> Bool { lock.withLock { if busy { return false }; busy = true; return true } }
     func release() { lock.withLock { busy = false } }
+}
+
+/// Lists of indices, one list per key, in two flat arrays (no array per
+/// list): list `k` is `items[start[k]..<start[k + 1]]`. Built once; the run
+/// loop reads it without reference counting per list.
+struct FlatLists: Sendable {
+    private let start: [Int32]
+    private let items: [Int32]
+
+    init<S: Sequence>(_ lists: S) where S.Element == [Int] {
+        var start: [Int32] = [0]
+        var items: [Int32] = []
+        for list in lists {
+            for i in list { items.append(Int32(i)) }
+            start.append(Int32(items.count))
+        }
+        self.start = start
+        self.items = items
+    }
+
+    /// Number of lists.
+    var count: Int { start.count - 1 }
+    /// Length of list `k`.
+    @inline(__always) func count(_ k: Int) -> Int { Int(start[k + 1] - start[k]) }
+    @inline(__always) func isEmpty(_ k: Int) -> Bool { start[k + 1] == start[k] }
+    /// Calls `body` with each item of list `k`, in order.
+    @inline(__always) func forEach(_ k: Int, _ body: (Int) -> Void) {
+        var i = Int(start[k])
+        let end = Int(start[k + 1])
+        while i < end {
+            body(Int(items[i]))
+            i += 1
+        }
+    }
+    /// Whether an item of list `k` satisfies `predicate`.
+    func contains(_ k: Int, where predicate: (Int) -> Bool) -> Bool {
+        for i in Int(start[k])..<Int(start[k + 1]) where predicate(Int(items[i])) { return true }
+        return false
+    }
 }

@@ -161,7 +161,7 @@ final class RunState: @unchecked Sendable {
         events = hub ?? EventHub(observers: options.observers, start: MonotonicClock.now())
         slots = Array(repeating: .empty, count: graph.slotCount)
         delivered = Array(repeating: false, count: graph.edgeTarget.count)
-        pending = graph.inEdges.map(\.count)
+        pending = (0..<graph.count).map { graph.inEdges.count($0) }
         started = Array(repeating: false, count: graph.count)
         outputs = Array(repeating: nil, count: graph.plan.outputs.count)
         loopState = Array(repeating: nil, count: graph.count)
@@ -212,10 +212,10 @@ final class RunState: @unchecked Sendable {
         // not at all (their outputs are dead in this wave).
         for s in graph.sources {
             let payload = s == wave?.source ? wave?.payload : nil
-            deliver(outputs: payload ?? Array(repeating: nil, count: graph.outEdges[s].count), of: s)
+            deliver(outputs: payload ?? Array(repeating: nil, count: graph.outputCount(s)), of: s)
         }
         // Nodes with nothing to wait for, outside every loop body.
-        for n in 0..<graph.count where graph.inEdges[n].isEmpty && graph.enclosingLoop[n] == nil && !graph.isSource[n] {
+        for n in 0..<graph.count where graph.inEdges.isEmpty(n) && graph.enclosingLoop[n] == nil && !graph.isSource[n] {
             enqueue(n)
         }
         loop()
@@ -313,11 +313,13 @@ final class RunState: @unchecked Sendable {
         var anyEdgeValue = false
         var anyEdge = false
         for p in 0..<count {
-            let s = slots[base + p]
-            if s == .dead && graph.slotRequired[base + p] { return true }
-            if case .value = s { anyEdgeValue = true }
+            switch slots[base + p] {
+            case .dead: if graph.slotRequired[base + p] { return true }
+            case .value: anyEdgeValue = true
+            case .empty: break
+            }
         }
-        for e in graph.inEdges[n] {
+        graph.inEdges.forEach(n) { e in
             anyEdge = true
             if case .value = slots[graph.edgeSlot[e]] { anyEdgeValue = true }
         }
@@ -414,8 +416,8 @@ final class RunState: @unchecked Sendable {
             return
         }
         keptGoing.append((error.description, graph.ids[n]))
-        for edges in graph.outEdges[n] {
-            for e in edges { deliver(edge: e, .dead) }
+        for p in 0..<graph.outputCount(n) {
+            graph.outEdges.forEach(graph.outPort(n, p)) { deliver(edge: $0, .dead) }
         }
         completed(n)
     }
@@ -437,10 +439,14 @@ final class RunState: @unchecked Sendable {
     /// Delivers a node's outputs: fired ports carry their value, the others
     /// are dead. Graph outputs are recorded.
     func deliver(outputs values: [WeftValue?], of n: Int) {
-        for (p, edges) in graph.outEdges[n].enumerated() {
-            let slot: Slot = values[p].map { .value($0) } ?? .dead
-            for e in edges { deliver(edge: e, slot) }
-            if let v = values[p] { for o in graph.outputTaps[n][p] { outputs[o] = v } }
+        let base = Int(graph.outPortBase[n])
+        for p in 0..<graph.outputCount(n) {
+            if let v = values[p] {
+                graph.outEdges.forEach(base + p) { deliver(edge: $0, .value(v)) }
+                graph.outputTaps.forEach(base + p) { outputs[$0] = v }
+            } else {
+                graph.outEdges.forEach(base + p) { deliver(edge: $0, .dead) }
+            }
         }
     }
 
@@ -460,7 +466,7 @@ final class RunState: @unchecked Sendable {
                     started[t] = true
                     enqueue(t)
                 }
-            } else if slots[s] == .empty {
+            } else if case .empty = slots[s] {
                 slots[s] = .dead
             }
             if pending[t] == 0 && !started[t] {
@@ -479,12 +485,12 @@ final class RunState: @unchecked Sendable {
         if !events.isEmpty { events.emit(.nodeSkipped(time: events.now(), node: n, id: graph.ids[n])) }
         if let loop = graph.loops[n] {
             // A skipped loop never runs its body: only its done ports go dead.
-            for p in loop.carry..<graph.outEdges[n].count {
-                for e in graph.outEdges[n][p] { deliver(edge: e, .dead) }
+            for p in loop.carry..<graph.outputCount(n) {
+                graph.outEdges.forEach(graph.outPort(n, p)) { deliver(edge: $0, .dead) }
             }
         } else {
-            for edges in graph.outEdges[n] {
-                for e in edges { deliver(edge: e, .dead) }
+            for p in 0..<graph.outputCount(n) {
+                graph.outEdges.forEach(graph.outPort(n, p)) { deliver(edge: $0, .dead) }
             }
         }
         completed(n)
@@ -501,16 +507,18 @@ final class RunState: @unchecked Sendable {
 
     /// Starts iteration `loopState[l].iteration` of loop `l`.
     func beginIteration(_ l: Int) {
-        guard let info = graph.loops[l], var state = loopState[l] else { return }
+        // The loop's state is changed in place (`loopState[l]!`): copying it
+        // out and back would copy its values array every iteration.
+        guard let info = graph.loops[l], let iteration = loopState[l]?.iteration else { return }
         // max_iterations bounds how often the loop goes round (continue was
         // true); the first pass is iteration 0.
-        if state.iteration > info.maxIterations {
+        if iteration > info.maxIterations {
             fail(node: l, "loop '\(graph.ids[l])' reached max_iterations (\(info.maxIterations)) and was still continuing; "
                      + "raise \"max_iterations\" on the node, or check its continue condition")
             return
         }
         if !events.isEmpty {
-            events.emit(.loopIteration(time: events.now(), node: l, id: graph.ids[l], iteration: state.iteration))
+            events.emit(.loopIteration(time: events.now(), node: l, id: graph.ids[l], iteration: iteration))
         }
         // Re-arm the body.
         for e in info.resetEdges {
@@ -518,17 +526,18 @@ final class RunState: @unchecked Sendable {
             slots[graph.edgeSlot[e]] = .empty
         }
         for n in info.body {
-            pending[n] = graph.inEdges[n].reduce(0) { $0 + (delivered[$1] ? 0 : 1) }
+            var waiting = 0
+            graph.inEdges.forEach(n) { if !delivered[$0] { waiting += 1 } }
+            pending[n] = waiting
             started[n] = false
-            loopState[n] = nil
+            if loopState[n] != nil { loopState[n] = nil }
         }
-        state.outstanding = info.directMembers
-        loopState[l] = state
+        loopState[l]!.outstanding = info.directMembers
         // Body nodes whose inputs all come from outside the loop are ready now.
-        for n in info.body where pending[n] == 0 && !graph.inEdges[n].isEmpty {
+        for n in info.body where pending[n] == 0 && !graph.inEdges.isEmpty(n) {
             if graph.join[n] == .any {
                 started[n] = true
-                if graph.inEdges[n].contains(where: { if case .value = slots[graph.edgeSlot[$0]] { true } else { false } }) {
+                if graph.inEdges.contains(n, where: { if case .value = slots[graph.edgeSlot[$0]] { true } else { false } }) {
                     enqueue(n)
                 } else {
                     skip(n)
@@ -539,7 +548,8 @@ final class RunState: @unchecked Sendable {
         }
         // Current values into the body.
         for v in 0..<info.carry {
-            for e in graph.outEdges[l][v] { deliver(edge: e, .value(state.current[v])) }
+            let value = loopState[l]!.current[v]
+            graph.outEdges.forEach(graph.outPort(l, v)) { deliver(edge: $0, .value(value)) }
         }
         if info.directMembers == 0 { loopsToCheck.append(l) }
     }
@@ -547,13 +557,13 @@ final class RunState: @unchecked Sendable {
     /// Loop `l` is done: its current values leave through `done_*`.
     func finishLoop(_ l: Int) {
         guard let info = graph.loops[l], let state = loopState[l] else { return }
-        var values = [WeftValue?](repeating: nil, count: graph.outEdges[l].count)
+        var values = [WeftValue?](repeating: nil, count: graph.outputCount(l))
         for v in 0..<info.carry { values[info.carry + v] = state.current[v] }
         values[2 * info.carry] = .null
         for p in info.carry..<values.count {
             let slot: Slot = values[p].map { .value($0) } ?? .dead
-            for e in graph.outEdges[l][p] { deliver(edge: e, slot) }
-            if let v = values[p] { for o in graph.outputTaps[l][p] { outputs[o] = v } }
+            graph.outEdges.forEach(graph.outPort(l, p)) { deliver(edge: $0, slot) }
+            if let v = values[p] { graph.outputTaps.forEach(graph.outPort(l, p)) { outputs[$0] = v } }
         }
         if !events.isEmpty {
             let now = events.now()

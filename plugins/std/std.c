@@ -210,6 +210,21 @@ weft_status_t std_in_bool(weft_ctx_t *ctx, const char *node, int32_t index,
     return WEFT_OK;
 }
 
+int std_try_number(weft_ctx_t *ctx, int32_t index, std_num_t *out)
+{
+    if (H->input_int(ctx, index, &out->i) == WEFT_OK) {
+        out->is_int = 1;
+        out->d = (double)out->i;
+        return 1;
+    }
+    if (H->input_double(ctx, index, &out->d) == WEFT_OK) {
+        out->is_int = 0;
+        out->i = 0;
+        return 1;
+    }
+    return 0;
+}
+
 weft_status_t std_in_number(weft_ctx_t *ctx, const char *node, int32_t index,
                             const char *port, std_num_t *out)
 {

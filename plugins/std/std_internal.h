@@ -73,6 +73,9 @@ typedef struct std_num {
     double d;   /* always valid (i converted when is_int) */
 } std_num_t;
 
+/* Input `index` as a number through the one-call shortcuts: 1 if it is an
+ * int or a double, 0 otherwise (no value, another kind; nothing reported). */
+int std_try_number(weft_ctx_t *ctx, int32_t index, std_num_t *out);
 weft_status_t std_in_number(weft_ctx_t *ctx, const char *node, int32_t index,
                             const char *port, std_num_t *out);
 

@@ -277,14 +277,23 @@ static weft_status_t ordering(weft_ctx_t *ctx, const char *node, enum cmp_op op)
     weft_status_t st;
     int c; /* -1, 0, 1, or 2 = unordered (NaN) */
     int r = 0;
-    if ((st = std_in_value(ctx, node, 0, "a", &a)) != WEFT_OK) return st;
-    if ((st = std_in_value(ctx, node, 1, "b", &b)) != WEFT_OK) return st;
-    ta = H->type_of(ctx, a);
-    tb = H->type_of(ctx, b);
-    if (is_number(ta) && is_number(tb)) {
-        std_num_t x, y;
-        if ((st = std_in_number(ctx, node, 0, "a", &x)) != WEFT_OK) return st;
-        if ((st = std_in_number(ctx, node, 1, "b", &y)) != WEFT_OK) return st;
+    std_num_t x, y;
+    /* Two numbers (the common case) without value handles; anything else
+     * goes the long way for its type checks and messages. */
+    int numbers = std_try_number(ctx, 0, &x) && std_try_number(ctx, 1, &y);
+    if (!numbers) {
+        if ((st = std_in_value(ctx, node, 0, "a", &a)) != WEFT_OK) return st;
+        if ((st = std_in_value(ctx, node, 1, "b", &b)) != WEFT_OK) return st;
+        ta = H->type_of(ctx, a);
+        tb = H->type_of(ctx, b);
+    } else {
+        ta = tb = WEFT_TYPE_NUMBER;
+    }
+    if (numbers || (is_number(ta) && is_number(tb))) {
+        if (!numbers) {
+            if ((st = std_in_number(ctx, node, 0, "a", &x)) != WEFT_OK) return st;
+            if ((st = std_in_number(ctx, node, 1, "b", &y)) != WEFT_OK) return st;
+        }
         if (x.is_int && y.is_int) c = x.i < y.i ? -1 : x.i > y.i;
         else if (x.is_int) c = std_cmp_int_double(x.i, y.d);
         else if (y.is_int) {

@@ -4,10 +4,14 @@
  * "current registration" that host functions check every handle against,
  * so a plugin passing a stale, foreign or other-thread pointer gets an error
  * instead of a crash. */
-void *weft_shim_current_ctx(void);
-void weft_shim_set_current_ctx(void *ctx);
-void *weft_shim_current_call(void);
-void weft_shim_set_current_call(void *call);
+/* Inline, so a host function's check costs two TLS loads and no call
+ * (initial-exec: no __tls_get_addr, even in libweft.so). */
+extern __attribute__((visibility("hidden"), tls_model("initial-exec"))) _Thread_local void *weft_shim_tls_ctx;
+extern __attribute__((visibility("hidden"), tls_model("initial-exec"))) _Thread_local void *weft_shim_tls_call;
+static inline void *weft_shim_current_ctx(void) { return weft_shim_tls_ctx; }
+static inline void weft_shim_set_current_ctx(void *ctx) { weft_shim_tls_ctx = ctx; }
+static inline void *weft_shim_current_call(void) { return weft_shim_tls_call; }
+static inline void weft_shim_set_current_call(void *call) { weft_shim_tls_call = call; }
 void *weft_shim_current_registry(void);
 void weft_shim_set_current_registry(void *reg);
 /* The embedding API's per-thread last-error message (weft_last_error):

@@ -90,7 +90,7 @@ final class EventRun: @unchecked Sendable {
                 failure = e.message
             case .success(let source):
                 let emitter = EventEmitter(
-                    nodeId: id, outputCount: graph.outEdges[s].count,
+                    nodeId: id, outputCount: graph.outputCount(s),
                     sink: { [weak self] payload in self?.offer(s, payload) ?? false },
                     done: { [weak self] error in self?.sourceDone(s, error) },
                     accepting: { [weak self] in self?.accepts(s) ?? false })

@@ -3,7 +3,7 @@ import WeftCore
 /// A decision node: it must fire exactly one of its outputs (`true`/`false`
 /// or any named action, PocketFlow-style); every other output's path goes
 /// dead. Firing none or several is a node error.
-struct ConditionalStrategy: ExecutionStrategy {
+final class ConditionalStrategy: ExecutionStrategy {
     func start(_ node: Int, _ run: RunState) {
         run.execute(node, onPool: run.options.mode == .parallel)
     }

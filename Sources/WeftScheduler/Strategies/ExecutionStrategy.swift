@@ -3,7 +3,9 @@ import WeftCore
 /// How one node is executed once its inputs are complete. Chosen per node by
 /// its `"strategy"` (see `StrategyKind`); the run loop calls only these two
 /// methods, so a new strategy is a new small type.
-protocol ExecutionStrategy: Sendable {
+/// Strategies are stateless shared objects (one per kind per graph), so the
+/// run loop reads a reference rather than copying an existential per call.
+protocol ExecutionStrategy: AnyObject, Sendable {
     /// The node's inputs are complete and it is on a live path: execute it
     /// (inline or on the pool), or for a loop, start it.
     func start(_ node: Int, _ run: RunState)

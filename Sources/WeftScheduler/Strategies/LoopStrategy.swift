@@ -8,7 +8,7 @@ import WeftCore
 /// fires. Each iteration re-arms the body (its inputs from inside the body
 /// are cleared; inputs from outside it keep their values). More than
 /// `max_iterations` iterations fail the run.
-struct LoopStrategy: ExecutionStrategy {
+final class LoopStrategy: ExecutionStrategy {
     func start(_ node: Int, _ run: RunState) {
         guard let info = run.graph.loops[node] else { return }
         var current: [WeftValue] = []
@@ -28,11 +28,10 @@ struct LoopStrategy: ExecutionStrategy {
 
     /// Every node of the body finished this iteration.
     func bodyFinished(_ node: Int, _ run: RunState) {
-        guard let info = run.graph.loops[node], var state = run.loopState[node] else { return }
+        guard let info = run.graph.loops[node], run.loopState[node] != nil else { return }
         let base = run.graph.slotBase[node]
-        let cont = run.slots[base + 2 * info.carry]
-        if case .value(.bool(true)) = cont {
-            var next: [WeftValue] = []
+        if case .value(.bool(true)) = run.slots[base + 2 * info.carry] {
+            // The next values replace the current ones in place.
             for v in 0..<info.carry {
                 guard case .value(let x) = run.slots[base + info.carry + v] else {
                     let name = run.graph.plan.nodes[node].spec.inputs[info.carry + v].name
@@ -40,11 +39,9 @@ struct LoopStrategy: ExecutionStrategy {
                                  + "this iteration (its path was dead); connect it on every path that continues")
                     return
                 }
-                next.append(x)
+                run.loopState[node]!.current[v] = x
             }
-            state.iteration += 1
-            state.current = next
-            run.loopState[node] = state
+            run.loopState[node]!.iteration += 1
             run.beginIteration(node)
         } else {
             run.finishLoop(node)

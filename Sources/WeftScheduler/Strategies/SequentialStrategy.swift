@@ -3,7 +3,7 @@
 /// calls are measured to take under 5 µs: a trip to a worker costs more, so
 /// they stay on the scheduler thread). Outputs that did not fire mark their
 /// paths dead.
-struct SequentialStrategy: ExecutionStrategy {
+final class SequentialStrategy: ExecutionStrategy {
     func start(_ node: Int, _ run: RunState) {
         run.execute(node, onPool: run.options.mode == .parallel && !run.runsInline(node))
     }
