@@ -51,7 +51,20 @@ public final class CallContext {
     var lastError: String = ""
     /// During an emit: the source's emitter and the thread's previous call.
     var emitter: EventEmitter?
-    var savedPrevious: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) = (nil, nil)
+    var savedPrevious = SavedCall()
+
+    /// The thread's call before this one began (restored by `end`).
+    struct SavedCall {
+        var ctx: UnsafeMutableRawPointer?
+        var call: UnsafeMutableRawPointer?
+        var frame: UnsafeMutablePointer<weft_shim_frame_t>?
+    }
+
+    /// The run's numbers for the C fast path of input_int, input_double,
+    /// output_int and output_double (CWeftShims/fastcalls.c): filled
+    /// before a run, merged into `outputs` when it ends.
+    let frame = UnsafeMutablePointer<weft_shim_frame_t>.allocate(capacity: 1)
+    private var frameCapacity = (inputs: 0, outputs: 0)
 
     /// Addresses handed out as `weft_ctx_t *`: one per call, cycling through
     /// this reserved block, so a ctx kept from an earlier call on the same
@@ -63,16 +76,63 @@ public final class CallContext {
 
     public init() {
         pointer = OpaquePointer(tokens)
+        frame.initialize(to: weft_shim_frame_t())
     }
 
     deinit {
         releaseBorrowed()
         tokens.deallocate()
+        frame.pointee.inputs?.deallocate()
+        frame.pointee.outputs?.deallocate()
+        frame.deallocate()
+    }
+
+    /// Readies the frame for a run with these port counts: no inputs known,
+    /// no outputs written. `accept` (one entry per output) must outlive
+    /// the run.
+    func prepareFrame(inputs: Int, outputs: Int, accept: UnsafePointer<UInt8>) {
+        if inputs > frameCapacity.inputs {
+            frame.pointee.inputs?.deallocate()
+            frameCapacity.inputs = max(inputs, 8)
+            frame.pointee.inputs = .allocate(capacity: frameCapacity.inputs)
+        }
+        if outputs > frameCapacity.outputs {
+            frame.pointee.outputs?.deallocate()
+            frameCapacity.outputs = max(outputs, 8)
+            frame.pointee.outputs = .allocate(capacity: frameCapacity.outputs)
+        }
+        frame.pointee.input_count = Int32(inputs)
+        frame.pointee.output_count = Int32(outputs)
+        frame.pointee.accept = accept
+        for i in 0..<outputs { frame.pointee.outputs[i] = weft_shim_number_t() }
+    }
+
+    /// Input `index` of the coming run, for the fast path (numbers only).
+    @inline(__always)
+    func setFrameInput(_ index: Int, _ value: WeftValue?) {
+        var n = weft_shim_number_t()
+        switch value {
+        case .int(let i)?: n.bits = i; n.kind = Int32(WEFT_SHIM_INT)
+        case .double(let d)?: n.bits = Int64(bitPattern: d.bitPattern); n.kind = Int32(WEFT_SHIM_DOUBLE)
+        default: break
+        }
+        frame.pointee.inputs[index] = n
+    }
+
+    /// Whether output `index` was written in this call, by either path.
+    func outputWritten(_ index: Int) -> Bool {
+        if outputs[index] != nil { return true }
+        return phase == .run && index < Int(frame.pointee.output_count) && frame.pointee.outputs[index].taken != 0
+    }
+
+    /// The slow path wrote output `index`: the fast path must not write it again.
+    func markOutputWritten(_ index: Int) {
+        if phase == .run && index < Int(frame.pointee.output_count) { frame.pointee.outputs[index].taken = 1 }
     }
 
     /// Starts a call: the ctx becomes this thread's current one.
     /// Returns the previously current ctx, to restore in `end`.
-    func begin(_ phase: Phase, instance: NodeInstance) -> (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) {
+    func begin(_ phase: Phase, instance: NodeInstance) -> SavedCall {
         self.phase = phase
         self.instance = instance
         if generationsLeft == 0 {
@@ -88,17 +148,36 @@ public final class CallContext {
         if !lastError.isEmpty { lastError = "" }
         if !arena.isEmpty { arena.removeAll(keepingCapacity: true) }
         pointer = OpaquePointer(tokens + Int(generation % UInt32(CallContext.tokenSpan)))
-        let previous = weft_shim_current_ctx()
-        let previousObject = weft_shim_current_call()
+        let saved = SavedCall(ctx: weft_shim_current_ctx(), call: weft_shim_current_call(), frame: weft_shim_current_frame())
         weft_shim_set_current_ctx(UnsafeMutableRawPointer(pointer))
         weft_shim_set_current_call(Unmanaged.passUnretained(self).toOpaque())
-        return (previous, previousObject)
+        if phase == .run {
+            frame.pointee.ctx = UnsafeMutableRawPointer(pointer)
+            weft_shim_set_current_frame(frame)
+        } else {
+            weft_shim_set_current_frame(nil)
+        }
+        return saved
     }
 
     /// Ends the call: handles die, borrowed strings are freed.
-    func end(restoring previous: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?)) {
-        weft_shim_set_current_ctx(previous.0)
-        weft_shim_set_current_call(previous.1)
+    func end(restoring previous: SavedCall) {
+        weft_shim_set_current_ctx(previous.ctx)
+        weft_shim_set_current_call(previous.call)
+        weft_shim_set_current_frame(previous.frame)
+        if phase == .run {
+            // Numbers the fast path wrote become ordinary outputs.
+            frame.pointee.ctx = nil
+            let f = frame.pointee
+            for i in 0..<min(Int(f.output_count), outputs.count) {
+                let n = f.outputs[i]
+                if n.kind == Int32(WEFT_SHIM_INT) {
+                    outputs[i] = .int(n.bits)
+                } else if n.kind == Int32(WEFT_SHIM_DOUBLE) {
+                    outputs[i] = .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
+                }
+            }
+        }
         phase = .idle
         instance = nil
         if !arena.isEmpty { arena.removeAll(keepingCapacity: true) }

@@ -92,7 +92,10 @@ enum HostTable {
             guard index >= 0, Int(index) < c.outputs.count else {
                 return c.error(WEFT_ERR_NOT_FOUND, "fire: no output port \(index) (this node has \(c.outputs.count))")
             }
-            if c.outputs[Int(index)] == nil { c.outputs[Int(index)] = .null }
+            if !c.outputWritten(Int(index)) {
+                c.outputs[Int(index)] = .null
+                c.markOutputWritten(Int(index))
+            }
             return WEFT_OK
         }
         h.fail = { ctx, message in
@@ -273,6 +276,15 @@ enum HostTable {
             return HostFunctions.setOutput(c, index, .double(v), "output_double")
         }
 
+        // The number shortcuts are served in C from the run's frame; the
+        // Swift closures above stay as their slow path (other kinds,
+        // conversions, misuse and its messages).
+        weft_shim_set_slow_paths(h.input_int, h.input_double, h.output_int, h.output_double)
+        h.input_int = weft_shim_input_int
+        h.input_double = weft_shim_input_double
+        h.output_int = weft_shim_output_int
+        h.output_double = weft_shim_output_double
+
         // ABI v2.
         h.register_function = { reg, desc in HostFunctions.registerFunction(reg, desc) }
 
@@ -426,10 +438,11 @@ enum HostFunctions {
         // The common case without copying the port's spec: a port of the
         // value's own type (or any), not yet written.
         let i = Int(index)
-        if i >= 0, i < c.outputs.count, i < inst.ports.outputTypes.count, c.outputs[i] == nil {
+        if i >= 0, i < c.outputs.count, i < inst.ports.outputTypes.count, !c.outputWritten(i) {
             let t = inst.ports.outputTypes[i]
             if t == .any || t == value.kind {
                 c.outputs[i] = value
+                c.markOutputWritten(i)
                 return WEFT_OK
             }
         }
@@ -438,13 +451,14 @@ enum HostFunctions {
             return c.error(WEFT_ERR_NOT_FOUND, "\(function): no output port \(index) (this node has \(ports.count))")
         }
         let port = ports[Int(index)]
-        guard c.outputs[Int(index)] == nil else {
+        guard !c.outputWritten(Int(index)) else {
             return c.error(WEFT_ERR_STATE, "\(function): output '\(port.name)' was already written in this run")
         }
         guard let v = port.type.coerce(value) else {
             return c.error(WEFT_ERR_TYPE, "\(function): output '\(port.name)' is \(port.type), not \(value.kind)")
         }
         c.outputs[Int(index)] = v
+        c.markOutputWritten(Int(index))
         return WEFT_OK
     }
 }

@@ -1,4 +1,5 @@
 import CWeft
+import CWeftShims
 public import WeftCore
 
 /// A node failed to be created or to run.
@@ -57,6 +58,9 @@ public final class NodeInstance: @unchecked Sendable {
         }
     }
     let ports: Ports
+    /// Per output port, what the C fast path may write there
+    /// (`WEFT_SHIM_ACCEPT_*`); at least one entry. Owned by the instance.
+    let outputAccept: UnsafeMutablePointer<UInt8>
     /// `nodeId` as a C string for `host->node_id`, owned by the instance.
     let nodeIdC: UnsafeMutablePointer<CChar>
     private var created = false
@@ -67,6 +71,7 @@ public final class NodeInstance: @unchecked Sendable {
     public init(type: NodeType, nodeId: String, params: [String: WeftValue] = [:]) throws(NodeError) {
         self.params = try Self.resolve(params: params, spec: type.spec, nodeId: nodeId)
         self.ports = Ports(type.spec)
+        outputAccept = Self.acceptTable(type.spec.outputs.map(\.type))
         self.type = type
         self.nodeId = nodeId
         self.nodeIdC = strdupOrDie(nodeId)
@@ -124,6 +129,21 @@ public final class NodeInstance: @unchecked Sendable {
     deinit {
         close()
         free(nodeIdC)
+        outputAccept.deallocate()
+    }
+
+    static func acceptTable(_ types: [ValueType]) -> UnsafeMutablePointer<UInt8> {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: max(types.count, 1))
+        table.initialize(repeating: 0, count: max(types.count, 1))
+        for (i, t) in types.enumerated() {
+            switch t {
+            case .int: table[i] = UInt8(WEFT_SHIM_ACCEPT_INT)
+            case .double: table[i] = UInt8(WEFT_SHIM_ACCEPT_DOUBLE | WEFT_SHIM_WIDEN_INT)
+            case .number, .any: table[i] = UInt8(WEFT_SHIM_ACCEPT_INT | WEFT_SHIM_ACCEPT_DOUBLE)
+            default: break
+            }
+        }
+        return table
     }
 
     /// Calls the plugin's `destroy` now rather than at deinit (once; later
@@ -160,24 +180,27 @@ public final class NodeInstance: @unchecked Sendable {
         } else if ctx.inputs.count < count {
             ctx.inputs.append(contentsOf: repeatElement(nil, count: count - ctx.inputs.count))
         }
+        ctx.prepareFrame(inputs: count, outputs: ports.outputCount, accept: outputAccept)
         for p in 0..<count {
+            let v: WeftValue?
             if let value = input(p) {
                 let t = ports.inputTypes[p]
                 if t == .any || t == value.kind {
-                    ctx.inputs[p] = value
-                    continue
-                }
-                guard let v = t.coerce(value) else {
+                    v = value
+                } else if let c = t.coerce(value) {
+                    v = c
+                } else {
                     return fail("input '\(type.spec.inputs[p].name)' must be \(ports.inputTypes[p]), got \(value.kind)")
                 }
-                ctx.inputs[p] = v
             } else if let d = ports.inputDefaults[p] {
-                ctx.inputs[p] = d
+                v = d
             } else if ports.inputOptional[p] {
-                ctx.inputs[p] = nil
+                v = nil
             } else {
                 return fail("required input '\(type.spec.inputs[p].name)' has no value")
             }
+            ctx.inputs[p] = v
+            ctx.setFrameInput(p, v)
         }
         if ctx.outputs.count == ports.outputCount {
             for i in 0..<ports.outputCount where ctx.outputs[i] != nil { ctx.outputs[i] = nil }

@@ -50,6 +50,21 @@ struct HostFunctionTests {
         #expect(out.values == [value])
     }
 
+    /// input_int/input_double/output_int/output_double are answered by a C
+    /// fast path; mixed with the value API on the same ports they must give
+    /// the value API's answers (the node fails naming the first that differs).
+    @Test func numberShortcutsAgreeWithTheValueAPI() throws {
+        let out = try run("numbers", [7, 2.5, "s"]).get()
+        #expect(out.values == [.int(4), .double(3), .int(9), nil])
+        // Again through one reused context: nothing carries over from the last run.
+        let node = try instance("numbers")
+        let ctx = CallContext()
+        for _ in 0..<3 {
+            #expect(try node.run(inputs: [7, 2.5, "s"], context: ctx).get().values == [.int(4), .double(3), .int(9), nil])
+            #expect(try instance("add").run(inputs: [40, 2], context: ctx).get().values == [.int(42)])
+        }
+    }
+
     @Test func writingAnOutputTwiceIsRefused() throws {
         #expect(try failure("twice") == "output: output 'n' was already written in this run"
                     || (try failure("twice"))?.contains("already written") == true)

@@ -1,5 +1,6 @@
 #ifndef CWEFT_SHIMS_H
 #define CWEFT_SHIMS_H
+#include <stdint.h>
 /* Tiny C helpers Swift cannot express: the thread-local "current call" and
  * "current registration" that host functions check every handle against,
  * so a plugin passing a stale, foreign or other-thread pointer gets an error
@@ -12,6 +13,55 @@ static inline void *weft_shim_current_ctx(void) { return weft_shim_tls_ctx; }
 static inline void weft_shim_set_current_ctx(void *ctx) { weft_shim_tls_ctx = ctx; }
 static inline void *weft_shim_current_call(void) { return weft_shim_tls_call; }
 static inline void weft_shim_set_current_call(void *call) { weft_shim_tls_call = call; }
+
+/* ---- The scalar fast path of the host functions -------------------------
+ * input_int, input_double, output_int and output_double are the calls a
+ * numeric node makes on every run. The host serves them here, in C, from a
+ * "frame" the Swift side fills before each run: the call's number inputs
+ * and room for number outputs. Anything else — another kind, a port that
+ * needs a conversion this does not do, a misuse — goes to the Swift
+ * implementation (the `slow` pointers), which gives the full checks and
+ * messages. Never used outside the run phase (the frame's ctx is NULL). */
+enum {
+    WEFT_SHIM_NONE = 0,    /* no number here: ask the slow path */
+    WEFT_SHIM_INT = 1,
+    WEFT_SHIM_DOUBLE = 2,
+};
+/* Per output port, what the fast path may write (bits). */
+enum {
+    WEFT_SHIM_ACCEPT_INT = 1,        /* an int is stored as an int */
+    WEFT_SHIM_ACCEPT_DOUBLE = 2,     /* a double is stored as a double */
+    WEFT_SHIM_WIDEN_INT = 4,         /* an int is stored as a double (double port) */
+};
+typedef struct weft_shim_number {
+    int64_t bits;      /* the int, or the double's bit pattern */
+    int32_t kind;      /* WEFT_SHIM_* */
+    int32_t taken;     /* outputs: written in this run (by either path) */
+} weft_shim_number_t;
+typedef struct weft_shim_frame {
+    void *ctx;                        /* the live ctx of the run, or NULL */
+    int32_t input_count, output_count;
+    weft_shim_number_t *inputs;       /* input_count entries */
+    weft_shim_number_t *outputs;      /* output_count entries */
+    const uint8_t *accept;            /* output_count entries, WEFT_SHIM_ACCEPT_* */
+} weft_shim_frame_t;
+extern __attribute__((visibility("hidden"), tls_model("initial-exec"))) _Thread_local weft_shim_frame_t *weft_shim_tls_frame;
+static inline weft_shim_frame_t *weft_shim_current_frame(void) { return weft_shim_tls_frame; }
+static inline void weft_shim_set_current_frame(weft_shim_frame_t *f) { weft_shim_tls_frame = f; }
+
+struct weft_ctx;
+typedef int32_t (*weft_shim_input_int_fn)(struct weft_ctx *, int32_t, int64_t *);
+typedef int32_t (*weft_shim_input_double_fn)(struct weft_ctx *, int32_t, double *);
+typedef int32_t (*weft_shim_output_int_fn)(struct weft_ctx *, int32_t, int64_t);
+typedef int32_t (*weft_shim_output_double_fn)(struct weft_ctx *, int32_t, double);
+/* The Swift implementations, set once when the host table is built. */
+void weft_shim_set_slow_paths(weft_shim_input_int_fn input_int, weft_shim_input_double_fn input_double,
+                              weft_shim_output_int_fn output_int, weft_shim_output_double_fn output_double);
+int32_t weft_shim_input_int(struct weft_ctx *ctx, int32_t index, int64_t *out);
+int32_t weft_shim_input_double(struct weft_ctx *ctx, int32_t index, double *out);
+int32_t weft_shim_output_int(struct weft_ctx *ctx, int32_t index, int64_t v);
+int32_t weft_shim_output_double(struct weft_ctx *ctx, int32_t index, double v);
+
 void *weft_shim_current_registry(void);
 void weft_shim_set_current_registry(void *reg);
 /* The embedding API's per-thread last-error message (weft_last_error):

@@ -233,6 +233,41 @@ static weft_status_t freed_string_run(weft_ctx_t *c, void *s) {
     return H->output(c, 0, v);
 }
 
+/* The number shortcuts (served by the host's C fast path) mixed with the
+ * value API on the same ports: every answer must be the one the value API
+ * path gives. Fails with the first check that does not hold. */
+static const weft_port_t numbers_in[] = {
+    {"i", WEFT_TYPE_INT, 0, NULL, NULL}, {"d", WEFT_TYPE_DOUBLE, 0, NULL, NULL},
+    {"x", WEFT_TYPE_ANY, 0, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t numbers_out[] = {
+    {"as_int", WEFT_TYPE_INT, 0, NULL, NULL}, {"as_double", WEFT_TYPE_DOUBLE, 0, NULL, NULL},
+    {"any", WEFT_TYPE_ANY, 0, NULL, NULL}, {"text", WEFT_TYPE_STRING, WEFT_PORT_OPTIONAL, NULL, NULL},
+    WEFT_PORTS_END};
+#define EXPECT(COND, WHAT) do { if (!(COND)) return H->fail(c, WHAT); } while (0)
+static weft_status_t numbers_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int64_t i = 0;
+    double d = 0;
+    EXPECT(H->input_double(c, 0, &d) == WEFT_OK && d == 7.0, "input_double of an int input is not widened");
+    EXPECT(H->input_int(c, 0, &i) == WEFT_OK && i == 7, "input_int of an int input");
+    EXPECT(H->input_int(c, 1, &i) == WEFT_ERR_TYPE, "input_int of a double input is not a type error");
+    EXPECT(strstr(H->error_message(c), "not int") != NULL, "input_int's type error has no message");
+    EXPECT(H->input_int(c, 2, &i) == WEFT_ERR_TYPE, "input_int of a string input is not a type error");
+    EXPECT(H->input_int(c, 5, &i) == WEFT_ERR_NOT_FOUND, "input_int of a port that does not exist");
+    EXPECT(H->input_int(c, 0, NULL) == WEFT_OK, "input_int with a NULL out pointer");
+    EXPECT(H->output_double(c, 0, 1.5) == WEFT_ERR_TYPE, "output_double into an int port is not a type error");
+    EXPECT(H->output(c, 0, H->int_new(c, 4)) == WEFT_OK, "output of an int");
+    EXPECT(H->output_int(c, 0, 5) == WEFT_ERR_STATE, "output_int after output on the same port");
+    EXPECT(H->output_int(c, 1, 3) == WEFT_OK, "output_int into a double port");
+    EXPECT(H->output_double(c, 1, 3.5) == WEFT_ERR_STATE, "output_double after output_int on the same port");
+    EXPECT(H->output_int(c, 2, 9) == WEFT_OK, "output_int into an any port");
+    EXPECT(H->output(c, 2, H->int_new(c, 10)) == WEFT_ERR_STATE, "output after output_int on the same port");
+    EXPECT(H->fire(c, 2) == WEFT_OK, "fire of a written port");
+    EXPECT(H->output_double(c, 3, 1.0) == WEFT_ERR_TYPE, "output_double into a string port is not a type error");
+    EXPECT(H->output_int(c, 7, 1) == WEFT_ERR_NOT_FOUND, "output_int into a port that does not exist");
+    return WEFT_OK;
+}
+
 #define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
     do { \
         weft_node_desc_t d; \
@@ -264,6 +299,7 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("missing_input", "Reads an input port it does not have.", NULL, int_out, NULL, 0, NULL, missing_input_run, NULL);
     NODE("foreign_handle", "Outputs a handle the host never made.", NULL, int_out, NULL, 0, NULL, foreign_handle_run, NULL);
     NODE("leak", "Makes 100,000 values and drops them.", NULL, int_out, NULL, 0, NULL, leak_run, NULL);
+    NODE("numbers", "Mixes the number shortcuts with the value API.", numbers_in, numbers_out, NULL, 0, NULL, numbers_run, NULL);
     NODE("freed_string", "Outputs a string whose buffer it freed.", NULL, string_out, NULL, 0, NULL, freed_string_run, NULL);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
     return WEFT_OK;

@@ -1,0 +1,95 @@
+/* The scalar fast path of four host functions (see CWeftShims.h). Each
+ * either answers from the current thread's frame or hands the call, with
+ * the same arguments, to the Swift implementation: the answers are the
+ * ones the Swift code would give, only without its bookkeeping. */
+#include "CWeftShims.h"
+#include <string.h>
+
+_Thread_local weft_shim_frame_t *weft_shim_tls_frame;
+
+static weft_shim_input_int_fn slow_input_int;
+static weft_shim_input_double_fn slow_input_double;
+static weft_shim_output_int_fn slow_output_int;
+static weft_shim_output_double_fn slow_output_double;
+
+void weft_shim_set_slow_paths(weft_shim_input_int_fn input_int, weft_shim_input_double_fn input_double,
+                              weft_shim_output_int_fn output_int, weft_shim_output_double_fn output_double)
+{
+    slow_input_int = input_int;
+    slow_input_double = input_double;
+    slow_output_int = output_int;
+    slow_output_double = output_double;
+}
+
+/* The frame of the live run `ctx` belongs to, or NULL (not a run, another
+ * thread, a stale ctx: the slow path says which). */
+static inline weft_shim_frame_t *frame_of(struct weft_ctx *ctx)
+{
+    weft_shim_frame_t *f = weft_shim_tls_frame;
+    return (f != NULL && ctx != NULL && f->ctx == (void *)ctx) ? f : NULL;
+}
+
+int32_t weft_shim_input_int(struct weft_ctx *ctx, int32_t index, int64_t *out)
+{
+    weft_shim_frame_t *f = frame_of(ctx);
+    if (f != NULL && out != NULL && index >= 0 && index < f->input_count
+        && f->inputs[index].kind == WEFT_SHIM_INT) {
+        *out = f->inputs[index].bits;
+        return 0;
+    }
+    return slow_input_int(ctx, index, out);
+}
+
+int32_t weft_shim_input_double(struct weft_ctx *ctx, int32_t index, double *out)
+{
+    weft_shim_frame_t *f = frame_of(ctx);
+    if (f != NULL && out != NULL && index >= 0 && index < f->input_count) {
+        const weft_shim_number_t *n = &f->inputs[index];
+        if (n->kind == WEFT_SHIM_DOUBLE) {
+            memcpy(out, &n->bits, sizeof *out);
+            return 0;
+        }
+        if (n->kind == WEFT_SHIM_INT) {
+            *out = (double)n->bits;
+            return 0;
+        }
+    }
+    return slow_input_double(ctx, index, out);
+}
+
+int32_t weft_shim_output_int(struct weft_ctx *ctx, int32_t index, int64_t v)
+{
+    weft_shim_frame_t *f = frame_of(ctx);
+    if (f != NULL && index >= 0 && index < f->output_count && !f->outputs[index].taken) {
+        uint8_t accept = f->accept[index];
+        weft_shim_number_t *n = &f->outputs[index];
+        if (accept & WEFT_SHIM_ACCEPT_INT) {
+            n->bits = v;
+            n->kind = WEFT_SHIM_INT;
+            n->taken = 1;
+            return 0;
+        }
+        if (accept & WEFT_SHIM_WIDEN_INT) {
+            double d = (double)v;
+            memcpy(&n->bits, &d, sizeof d);
+            n->kind = WEFT_SHIM_DOUBLE;
+            n->taken = 1;
+            return 0;
+        }
+    }
+    return slow_output_int(ctx, index, v);
+}
+
+int32_t weft_shim_output_double(struct weft_ctx *ctx, int32_t index, double v)
+{
+    weft_shim_frame_t *f = frame_of(ctx);
+    if (f != NULL && index >= 0 && index < f->output_count && !f->outputs[index].taken
+        && (f->accept[index] & WEFT_SHIM_ACCEPT_DOUBLE)) {
+        weft_shim_number_t *n = &f->outputs[index];
+        memcpy(&n->bits, &v, sizeof v);
+        n->kind = WEFT_SHIM_DOUBLE;
+        n->taken = 1;
+        return 0;
+    }
+    return slow_output_double(ctx, index, v);
+}
