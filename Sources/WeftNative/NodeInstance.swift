@@ -39,28 +39,8 @@ public final class NodeInstance: @unchecked Sendable {
 
     var state: UnsafeMutableRawPointer?
 
-    /// The port facts `run` needs, flattened once so a call copies no spec.
-    struct Ports {
-        var inputTypes: [ValueType]
-        var inputDefaults: [WeftValue?]
-        var inputOptional: [Bool]
-        var outputCount: Int
-        var outputTypes: [ValueType]
-        var requiredOutputs: [Int]
-
-        init(_ spec: NodeSpec) {
-            inputTypes = spec.inputs.map(\.type)
-            inputDefaults = spec.inputs.map(\.defaultValue)
-            inputOptional = spec.inputs.map(\.optional)
-            outputCount = spec.outputs.count
-            outputTypes = spec.outputs.map(\.type)
-            requiredOutputs = spec.outputs.indices.filter { !spec.outputs[$0].optional }
-        }
-    }
-    let ports: Ports
-    /// Per output port, what the C fast path may write there
-    /// (`WEFT_SHIM_ACCEPT_*`); at least one entry. Owned by the instance.
-    let outputAccept: UnsafeMutablePointer<UInt8>
+    /// The port facts `run` needs (shared with every instance of the type).
+    let ports: PortTable
     /// `nodeId` as a C string for `host->node_id`, owned by the instance.
     let nodeIdC: UnsafeMutablePointer<CChar>
     private var created = false
@@ -70,8 +50,7 @@ public final class NodeInstance: @unchecked Sendable {
     ///   when `create` fails.
     public init(type: NodeType, nodeId: String, params: [String: WeftValue] = [:]) throws(NodeError) {
         self.params = try Self.resolve(params: params, spec: type.spec, nodeId: nodeId)
-        self.ports = Ports(type.spec)
-        outputAccept = Self.acceptTable(type.spec.outputs.map(\.type))
+        self.ports = type.ports
         self.type = type
         self.nodeId = nodeId
         self.nodeIdC = strdupOrDie(nodeId)
@@ -129,21 +108,6 @@ public final class NodeInstance: @unchecked Sendable {
     deinit {
         close()
         free(nodeIdC)
-        outputAccept.deallocate()
-    }
-
-    static func acceptTable(_ types: [ValueType]) -> UnsafeMutablePointer<UInt8> {
-        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: max(types.count, 1))
-        table.initialize(repeating: 0, count: max(types.count, 1))
-        for (i, t) in types.enumerated() {
-            switch t {
-            case .int: table[i] = UInt8(WEFT_SHIM_ACCEPT_INT)
-            case .double: table[i] = UInt8(WEFT_SHIM_ACCEPT_DOUBLE | WEFT_SHIM_WIDEN_INT)
-            case .number, .any: table[i] = UInt8(WEFT_SHIM_ACCEPT_INT | WEFT_SHIM_ACCEPT_DOUBLE)
-            default: break
-            }
-        }
-        return table
     }
 
     /// Calls the plugin's `destroy` now rather than at deinit (once; later
@@ -180,7 +144,7 @@ public final class NodeInstance: @unchecked Sendable {
         } else if ctx.inputs.count < count {
             ctx.inputs.append(contentsOf: repeatElement(nil, count: count - ctx.inputs.count))
         }
-        ctx.prepareFrame(inputs: count, outputs: ports.outputCount, accept: outputAccept)
+        ctx.prepareFrame(inputs: count, outputs: ports.outputCount, accept: ports.outputAccept)
         for p in 0..<count {
             let v: WeftValue?
             if let value = input(p) {
@@ -262,4 +226,40 @@ import Glibc
 func strdupOrDie(_ s: String) -> UnsafeMutablePointer<CChar> {
     guard let p = strdup(s) else { fatalError("out of memory") }
     return p
+}
+
+/// A node type's port facts, flattened for the call path: one per type,
+/// shared by its instances, so a big graph's calls read the same few cache
+/// lines instead of arrays per node.
+final class PortTable: @unchecked Sendable {
+    let inputTypes: [ValueType]
+    let inputDefaults: [WeftValue?]
+    let inputOptional: [Bool]
+    let outputCount: Int
+    let outputTypes: [ValueType]
+    let requiredOutputs: [Int]
+    /// Per output port, what the C fast path may write there
+    /// (`WEFT_SHIM_ACCEPT_*`); at least one entry. Never written after init.
+    let outputAccept: UnsafeMutablePointer<UInt8>
+
+    init(_ spec: NodeSpec) {
+        inputTypes = spec.inputs.map(\.type)
+        inputDefaults = spec.inputs.map(\.defaultValue)
+        inputOptional = spec.inputs.map(\.optional)
+        outputCount = spec.outputs.count
+        outputTypes = spec.outputs.map(\.type)
+        requiredOutputs = spec.outputs.indices.filter { !spec.outputs[$0].optional }
+        outputAccept = .allocate(capacity: max(outputCount, 1))
+        outputAccept.initialize(repeating: 0, count: max(outputCount, 1))
+        for (i, t) in outputTypes.enumerated() {
+            switch t {
+            case .int: outputAccept[i] = UInt8(WEFT_SHIM_ACCEPT_INT)
+            case .double: outputAccept[i] = UInt8(WEFT_SHIM_ACCEPT_DOUBLE | WEFT_SHIM_WIDEN_INT)
+            case .number, .any: outputAccept[i] = UInt8(WEFT_SHIM_ACCEPT_INT | WEFT_SHIM_ACCEPT_DOUBLE)
+            default: break
+            }
+        }
+    }
+
+    deinit { outputAccept.deallocate() }
 }

@@ -14,6 +14,8 @@ public final class CompiledGraph: @unchecked Sendable {
 
     /// Per node: its instance (nil for loop nodes).
     let instances: [NodeInstance?]
+    /// The same, unretained, for the run loop (`instances` keeps them alive).
+    let unmanagedInstances: [Unmanaged<NodeInstance>?]
     let strategies: [any ExecutionStrategy]
     let ids: [String]
 
@@ -113,6 +115,7 @@ public final class CompiledGraph: @unchecked Sendable {
             }
         }
         self.instances = instances
+        unmanagedInstances = instances.map { $0.map { Unmanaged.passUnretained($0) } }
         ids = nodes.map(\.id)
         // Strategies hold no per-node state: one shared object per kind.
         let sequential = SequentialStrategy(), conditional = ConditionalStrategy(), loop = LoopStrategy()

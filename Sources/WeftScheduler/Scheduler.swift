@@ -127,11 +127,16 @@ final class RunState: @unchecked Sendable {
     /// Added to thread numbers in events (wave lanes × 100).
     let lane: Int
 
-    var slots: [Slot]
-    var delivered: [Bool]
-    var pending: [Int]
+    // Per-run tables, in buffers owned by this state (freed in deinit):
+    // the run loop touches them per node, and array copy-on-write checks
+    // were a measurable share of a trivial node's cost.
+    let slots: UnsafeMutableBufferPointer<Slot>
+    let delivered: UnsafeMutableBufferPointer<Bool>
+    let pending: UnsafeMutableBufferPointer<Int>
     /// Join-any nodes: already started this activation.
-    var started: [Bool]
+    let started: UnsafeMutableBufferPointer<Bool>
+    /// No observers: the run emits no events (checked per node).
+    let quiet: Bool
     /// Per node: the state of a running loop (nil otherwise).
     var loopState: [LoopRun?]
     var outputs: [WeftValue?]
@@ -159,15 +164,27 @@ final class RunState: @unchecked Sendable {
         self.wave = wave
         self.lane = lane
         events = hub ?? EventHub(observers: options.observers, start: MonotonicClock.now())
-        slots = Array(repeating: .empty, count: graph.slotCount)
-        delivered = Array(repeating: false, count: graph.edgeTarget.count)
-        pending = (0..<graph.count).map { graph.inEdges.count($0) }
-        started = Array(repeating: false, count: graph.count)
+        slots = .allocate(capacity: graph.slotCount)
+        slots.initialize(repeating: .empty)
+        delivered = .allocate(capacity: graph.edgeTarget.count)
+        delivered.initialize(repeating: false)
+        pending = .allocate(capacity: graph.count)
+        for n in 0..<graph.count { pending.initializeElement(at: n, to: graph.inEdges.count(n)) }
+        started = .allocate(capacity: graph.count)
+        started.initialize(repeating: false)
+        quiet = events.isEmpty
         outputs = Array(repeating: nil, count: graph.plan.outputs.count)
         loopState = Array(repeating: nil, count: graph.count)
         typeCost = Array(repeating: 0, count: graph.typeCount)
         typeSamples = Array(repeating: 0, count: graph.typeCount)
         typeWindow = Array(repeating: .max, count: graph.typeCount * Self.costWindow)
+    }
+
+    deinit {
+        slots.deinitialize().deallocate()
+        delivered.deallocate()
+        pending.deallocate()
+        started.deallocate()
     }
 
     /// Parallel mode: whether node `n` is cheap enough to run on the
@@ -330,7 +347,7 @@ final class RunState: @unchecked Sendable {
 
     /// Runs node `n` now on this thread, or submits it to the pool.
     func execute(_ n: Int, onPool: Bool) {
-        guard let instance = graph.instances[n] else { return }
+        guard let unmanaged = graph.unmanagedInstances[n] else { return }
         steps += 1
         if steps > options.maxSteps {
             reachedMaxSteps = true
@@ -340,22 +357,26 @@ final class RunState: @unchecked Sendable {
         }
         let base = graph.slotBase[n]
         if !onPool {
-            let t = events.isEmpty ? 0 : events.now()
-            events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane))
+            let t = quiet ? 0 : events.now()
+            if !quiet { events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane)) }
             // In parallel mode, time the call while the type is new, then one
             // call in 16 (two clock reads cost about what a tiny node does).
             let measure = options.mode == .parallel
                 && (graph.typeIndex[n] < 0 || typeSamples[graph.typeIndex[n]] < Self.costWindow || steps & 15 == 0)
             let t0 = measure ? MonotonicClock.now() : 0
-            let error = instance.run(context: context) { p in
-                if case .value(let v) = slots[base + p] { v } else { nil }
+            // The graph owns its instances for longer than any run: no
+            // retain/release per call.
+            let error = unmanaged._withUnsafeGuaranteedRef { instance in
+                instance.run(context: context) { p in
+                    if case .value(let v) = slots[base + p] { v } else { nil }
+                }
             }
             if measure { measured(n, MonotonicClock.now() - t0) }
             if let error {
                 report(n, .failure(error), start: t, thread: lane)
                 nodeFailed(n, error)
             } else {
-                if !events.isEmpty {
+                if !quiet {
                     let now = events.now()
                     events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: lane, duration: now - t))
                 }
@@ -363,6 +384,7 @@ final class RunState: @unchecked Sendable {
             }
             return
         }
+        let instance = unmanaged.takeUnretainedValue()
         var inputs: [WeftValue?] = []
         inputs.reserveCapacity(graph.inputCount[n])
         for p in 0..<graph.inputCount[n] {
