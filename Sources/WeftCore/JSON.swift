@@ -271,11 +271,18 @@ private struct Parser {
         pos += 1
         // Fast path: no escapes.
         var i = pos
+        var high: UInt8 = 0
         while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 {
+            high |= bytes[i]
             i += 1
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
             let slice = UnsafeBufferPointer(rebasing: bytes[pos..<i])
+            if high < 0x80 {
+                // ASCII (ids, types, port names): valid UTF-8 by construction.
+                pos = i + 1
+                return String(decoding: slice, as: UTF8.self)
+            }
             guard let s = String(validating: slice, as: UTF8.self) else {
                 throw error("string is not valid UTF-8", at: start)
             }

@@ -25,15 +25,22 @@ struct GraphLoading {
 
     /// The file's text, or exit 2 with a message.
     func text() throws -> String {
+        String(decoding: try bytes(), as: UTF8.self)
+    }
+
+    /// The file's bytes, checked to be UTF-8, or exit 2 with a message.
+    func bytes() throws -> [UInt8] {
         guard let bytes = FileSystem.read(file) else {
             Stderr.write("error: \(file): cannot read the graph file: \(String(cString: strerror(errno)))")
             throw ExitCode(2)
         }
-        guard let s = String(validating: bytes, as: UTF8.self) else {
+        // An ASCII file is UTF-8; others are checked in full.
+        let ascii = bytes.withUnsafeBufferPointer { b in b.allSatisfy { $0 < 0x80 } }
+        guard ascii || String(validating: bytes, as: UTF8.self) != nil else {
             Stderr.write("error: \(file): the graph file is not valid UTF-8")
             throw ExitCode(2)
         }
-        return s
+        return bytes
     }
 
     /// Prints diagnostics as `file:path: severity: message`.
@@ -45,9 +52,9 @@ struct GraphLoading {
 
     /// Decodes and validates, or prints every problem and exits 2.
     func plan(registry: NodeRegistry, loadErrors: [PluginLoadError]) throws -> GraphPlan {
-        let text = try text()
+        let bytes = try bytes()
         do {
-            let plan = try GraphValidator.load(text: text, catalog: registry)
+            let plan = try GraphValidator.load(bytes: bytes, catalog: registry)
             print(plan.warnings)
             return plan
         } catch {

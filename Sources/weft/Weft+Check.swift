@@ -23,11 +23,11 @@ extension Weft {
         func run() throws {
             let loading = GraphLoading(file: graph, plugins: plugins, quiet: false)
             let (registry, loadErrors) = loading.registry()
-            let text = try loading.text()
+            let bytes = try loading.bytes()
             var diagnostics: [Diagnostic]
             var ok = true
             do {
-                diagnostics = try GraphValidator.load(text: text, catalog: registry).warnings
+                diagnostics = try GraphValidator.load(bytes: bytes, catalog: registry).warnings
             } catch {
                 diagnostics = error.diagnostics
                 ok = false

@@ -15,6 +15,17 @@ public enum GraphDecoder {
         return try decode(value)
     }
 
+    /// Parses and decodes a graph file's bytes (UTF-8).
+    public static func decode(bytes: [UInt8]) throws(GraphError) -> GraphDocument {
+        let value: WeftValue
+        do {
+            value = try JSON.parse(bytes: bytes)
+        } catch {
+            throw GraphError([Diagnostic(path: "$", "not valid JSON: \(error)")])
+        }
+        return try decode(value)
+    }
+
     /// Decodes an already-parsed JSON value.
     public static func decode(_ value: WeftValue) throws(GraphError) -> GraphDocument {
         var d = Decoder()
@@ -67,16 +78,18 @@ private struct Decoder {
                 error("$.nodes", "\"nodes\" must be a list of node objects")
                 return doc
             }
+            doc.nodes.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {
-                if let n = node(item, path: "$.nodes[\(i)]") { doc.nodes.append(n) }
+                if let n = node(item, index: i) { doc.nodes.append(n) }
             }
         } else {
             error("$", "missing \"nodes\": a graph needs a list of nodes")
         }
         if let edges = top["edges"] {
             if case .list(let items) = edges {
+                doc.edges.reserveCapacity(items.count)
                 for (i, item) in items.enumerated() {
-                    if let e = edge(item, path: "$.edges[\(i)]") { doc.edges.append(e) }
+                    if let e = edge(item, index: i) { doc.edges.append(e) }
                 }
             } else {
                 error("$.edges", "\"edges\" must be a list of {\"from\": \"node.port\", \"to\": \"node.port\"} objects")
@@ -155,7 +168,9 @@ private struct Decoder {
         return nil
     }
 
-    mutating func node(_ value: WeftValue, path: String) -> GraphNode? {
+    mutating func node(_ value: WeftValue, index: Int) -> GraphNode? {
+        // The path is only made for a message (most nodes have none).
+        var path: String { "$.nodes[\(index)]" }
         guard case .map(let m) = value else {
             error(path, "a node must be an object with \"id\" and \"type\"")
             return nil
@@ -174,20 +189,20 @@ private struct Decoder {
             return nil
         }
         var n = GraphNode(id: id, type: type, label: nil, params: [], constants: [], strategy: nil, join: .all,
-                          maxIterations: nil, carry: [], path: path)
+                          maxIterations: nil, carry: [], index: index)
         if let l = m["label"] {
             if case .string(let s) = l { n.label = s } else { error(path + ".label", node: id, "label must be a string") }
         }
         if let p = m["params"] {
             if case .map(let pm) = p {
-                n.params = pm.map { (name: $0.key, value: $0.value, path: "\(path).params.\($0.key)") }
+                n.params = pm.map { (name: $0.key, value: $0.value) }
             } else {
                 error(path + ".params", node: id, "params must be an object of name: value")
             }
         }
         if let c = m["inputs"] {
             if case .map(let cm) = c {
-                n.constants = cm.map { (port: $0.key, value: $0.value, path: "\(path).inputs.\($0.key)") }
+                n.constants = cm.map { (port: $0.key, value: $0.value) }
             } else {
                 error(path + ".inputs", node: id, "a node's \"inputs\" binds input ports to constants: an object of port: value")
             }
@@ -251,7 +266,8 @@ private struct Decoder {
         return n
     }
 
-    mutating func edge(_ value: WeftValue, path: String) -> GraphEdge? {
+    mutating func edge(_ value: WeftValue, index: Int) -> GraphEdge? {
+        var path: String { "$.edges[\(index)]" }
         guard case .map(let m) = value else {
             error(path, "an edge must be an object {\"from\": \"node.port\", \"to\": \"node.port\"}")
             return nil
@@ -273,7 +289,7 @@ private struct Decoder {
             error(path + ".to", "\(JSON.quote(t)) is not \"node.port\"")
             return nil
         }
-        return GraphEdge(from: from, to: to, path: path)
+        return GraphEdge(from: from, to: to, index: index)
     }
 }
 

@@ -69,9 +69,10 @@ public struct GraphNode: Sendable, Equatable {
     /// `plugin.node`, or a built-in type (`loop`).
     public var type: String
     public var label: String?
-    public var params: [(name: String, value: WeftValue, path: String)]
-    /// Input ports bound to constants.
-    public var constants: [(port: String, value: WeftValue, path: String)]
+    /// Params in file order (the path of one is `path + ".params." + name`).
+    public var params: [(name: String, value: WeftValue)]
+    /// Input ports bound to constants (`path + ".inputs." + port`).
+    public var constants: [(port: String, value: WeftValue)]
     public var strategy: StrategyKind?
     public var join: JoinPolicy
     /// For loop nodes: the most iterations before the run fails.
@@ -84,7 +85,10 @@ public struct GraphNode: Sendable, Equatable {
     public var timeoutMs: Int?
     /// Event sources: the most events the run takes from this source.
     public var maxEvents: Int?
-    public var path: String
+    /// The node's position in the file's "nodes" list.
+    public var index: Int
+    /// `$.nodes[i]`: made when a message needs it, not stored per node.
+    public var path: String { "$.nodes[\(index)]" }
 
     public static func == (a: GraphNode, b: GraphNode) -> Bool {
         a.id == b.id && a.type == b.type && a.label == b.label && a.path == b.path
@@ -136,5 +140,8 @@ public struct PortRef: Sendable, Hashable, CustomStringConvertible {
 public struct GraphEdge: Sendable, Equatable {
     public var from: PortRef
     public var to: PortRef
-    public var path: String
+    /// The edge's position in the file's "edges" list.
+    public var index: Int
+    /// `$.edges[i]`.
+    public var path: String { "$.edges[\(index)]" }
 }

@@ -20,6 +20,12 @@ public enum GraphValidator {
     public static func load(text: String, catalog: any NodeCatalog) throws(GraphError) -> GraphPlan {
         try validate(try GraphDecoder.decode(text: text), catalog: catalog)
     }
+
+    /// Decodes and validates a graph file's bytes (UTF-8) in one step,
+    /// without a `String` copy of the whole file.
+    public static func load(bytes: [UInt8], catalog: any NodeCatalog) throws(GraphError) -> GraphPlan {
+        try validate(try GraphDecoder.decode(bytes: bytes), catalog: catalog)
+    }
 }
 
 private struct Validation {
@@ -47,9 +53,13 @@ private struct Validation {
     }
 
     mutating func run() -> GraphPlan? {
+        // Per-node facts live in flat arrays indexed by node (no dictionary
+        // or array per node): a graph may have a million nodes.
         // 1. Node ids and types.
         var indexOf: [String: Int] = [:]
+        indexOf.reserveCapacity(doc.nodes.count)
         var nodes: [GraphPlan.Node?] = []
+        nodes.reserveCapacity(doc.nodes.count)
         for n in doc.nodes {
             if indexOf[n.id] != nil {
                 error(n.path + ".id", node: n.id, "duplicate node id '\(n.id)'; node ids must be unique")
@@ -58,30 +68,40 @@ private struct Validation {
             indexOf[n.id] = nodes.count
             nodes.append(resolveNode(n))
         }
-        let ids = doc.nodes.map(\.id)
+        let document = doc
+        let ids = { document.nodes.map(\.id) }
+        let count = nodes.count
 
         // 2. Graph inputs.
         var inputIndex: [String: Int] = [:]
         for (i, input) in doc.inputs.enumerated() { inputIndex[input.name] = i }
         var usedInputs = Set<Int>()
 
+        // Input slots: node i's input port p is slot slotBase[i] + p.
+        var slotBase = [Int](repeating: 0, count: count + 1)
+        for i in 0..<count { slotBase[i + 1] = slotBase[i] + (nodes[i]?.spec.inputs.count ?? 0) }
+        /// Per slot: edges into it, and the first two (their paths name
+        /// the place of an error).
+        var edgesInto = [Int32](repeating: 0, count: slotBase[count])
+        var firstEdges = [(Int32, Int32)](repeating: (-1, -1), count: slotBase[count])
+
         // 3. Edges.
         var edges: [GraphPlan.Edge] = []
-        var edgePaths: [String] = []
-        var sourcesOfInput: [Int: [Int: [String]]] = [:]  // node → port → edge paths
+        edges.reserveCapacity(doc.edges.count)
         for e in doc.edges {
             // Target.
             guard let t = indexOf[e.to.node] else {
-                error(e.path + ".to", "edge goes to unknown node '\(e.to.node)'" + hint(e.to.node, among: ids, listing: "the nodes are"))
+                error(e.path + ".to", "edge goes to unknown node '\(e.to.node)'" + hint(e.to.node, among: ids(), listing: "the nodes are"))
                 continue
             }
-            guard let tn = nodes[t] else { continue }
-            guard let tp = tn.spec.inputs.firstIndex(where: { $0.name == e.to.port }) else {
+            guard nodes[t] != nil else { continue }
+            guard let tp = nodes[t]!.spec.inputs.firstIndex(where: { $0.name == e.to.port }) else {
+                let tn = nodes[t]!
                 error(e.path + ".to", node: tn.id, "node '\(tn.id)' (\(tn.type)) has no input '\(e.to.port)'"
                         + hint(e.to.port, among: tn.spec.inputs.map(\.name)))
                 continue
             }
-            let targetType = tn.spec.inputs[tp].type
+            let targetType = nodes[t]!.spec.inputs[tp].type
             // Source.
             let source: GraphPlan.Source
             let sourceType: ValueType
@@ -96,43 +116,51 @@ private struct Validation {
                 sourceType = doc.inputs[gi].type
             } else {
                 guard let s = indexOf[e.from.node] else {
-                    error(e.path + ".from", "edge comes from unknown node '\(e.from.node)'" + hint(e.from.node, among: ids, listing: "the nodes are"))
+                    error(e.path + ".from", "edge comes from unknown node '\(e.from.node)'" + hint(e.from.node, among: ids(), listing: "the nodes are"))
                     continue
                 }
-                guard let sn = nodes[s] else { continue }
-                guard let sp = sn.spec.outputs.firstIndex(where: { $0.name == e.from.port }) else {
+                guard nodes[s] != nil else { continue }
+                guard let sp = nodes[s]!.spec.outputs.firstIndex(where: { $0.name == e.from.port }) else {
+                    let sn = nodes[s]!
                     error(e.path + ".from", node: sn.id, "node '\(sn.id)' (\(sn.type)) has no output '\(e.from.port)'"
                             + hint(e.from.port, among: sn.spec.outputs.map(\.name)))
                     continue
                 }
                 source = .node(s, port: sp)
-                sourceType = sn.spec.outputs[sp].type
+                sourceType = nodes[s]!.spec.outputs[sp].type
             }
             if !Self.compatible(sourceType, targetType) {
-                error(e.path, node: tn.id, "type mismatch: \(e.from) is \(sourceType) but \(e.to) takes \(targetType)"
+                error(e.path, node: nodes[t]!.id, "type mismatch: \(e.from) is \(sourceType) but \(e.to) takes \(targetType)"
                         + (targetType == .string ? "; convert it first (e.g. std.to_string)" : ""))
                 // Keep the edge: the input is connected, just wrongly, and
                 // later checks should not report it again as unconnected.
             }
-            let isBack = tn.isLoop && LoopNode.isBackInput(tp, carryCount: tn.carryCount)
+            let isBack = nodes[t]!.isLoop && LoopNode.isBackInput(tp, carryCount: nodes[t]!.carryCount)
             edges.append(GraphPlan.Edge(source: source, target: t, targetPort: tp, isBack: isBack))
-            edgePaths.append(e.path)
-            sourcesOfInput[t, default: [:]][tp, default: []].append(e.path)
+            let slot = slotBase[t] + tp
+            switch edgesInto[slot] {
+            case 0: firstEdges[slot].0 = Int32(e.index)
+            case 1: firstEdges[slot].1 = Int32(e.index)
+            default: break
+            }
+            edgesInto[slot] += 1
         }
+        func edgePath(_ index: Int32) -> String { "$.edges[\(index)]" }
 
         // 4. Inputs: one source each (unless join: any), required ones connected.
-        for (i, maybe) in nodes.enumerated() {
-            guard let n = maybe else { continue }
+        for i in 0..<count where nodes[i] != nil {
+            let n = nodes[i]!
             for (p, port) in n.spec.inputs.enumerated() {
-                let paths = sourcesOfInput[i]?[p] ?? []
+                let fed = Int(edgesInto[slotBase[i] + p])
+                let (first, second) = firstEdges[slotBase[i] + p]
                 let hasConstant = n.constants[p] != nil
-                if hasConstant && !paths.isEmpty {
-                    error(paths[0], node: n.id, "input '\(port.name)' of node '\(n.id)' is bound to a constant and also connected by an edge; keep one")
-                } else if paths.count > 1 && !(n.join == .any && !n.isLoop) {
-                    error(paths[1], node: n.id, "input '\(port.name)' of node '\(n.id)' has \(paths.count) incoming edges but takes one value; "
+                if hasConstant && fed > 0 {
+                    error(edgePath(first), node: n.id, "input '\(port.name)' of node '\(n.id)' is bound to a constant and also connected by an edge; keep one")
+                } else if fed > 1 && !(n.join == .any && !n.isLoop) {
+                    error(edgePath(second), node: n.id, "input '\(port.name)' of node '\(n.id)' has \(fed) incoming edges but takes one value; "
                             + "merge them in a node first, or set \"join\": \"any\" on '\(n.id)' to take whichever arrives first")
                 }
-                if paths.isEmpty && !hasConstant {
+                if fed == 0 && !hasConstant {
                     if n.isLoop {
                         error(n.path, node: n.id, "loop '\(n.id)': input '\(port.name)' is not connected"
                                 + (LoopNode.isBackInput(p, carryCount: n.carryCount)
@@ -146,9 +174,9 @@ private struct Validation {
         }
 
         // join: any takes the first value on one input port.
-        for (i, maybe) in nodes.enumerated() {
-            guard let n = maybe, n.join == .any, !n.isLoop else { continue }
-            let fed = (sourcesOfInput[i] ?? [:]).keys.sorted()
+        for i in 0..<count where nodes[i]?.join == .any && nodes[i]?.isLoop == false {
+            let n = nodes[i]!
+            let fed = (0..<n.spec.inputs.count).filter { edgesInto[slotBase[i] + $0] > 0 }
             if fed.count > 1 {
                 error(n.path + ".join", node: n.id, "node '\(n.id)' has \"join\": \"any\" but edges into \(fed.count) inputs "
                         + "(\(fed.map { n.spec.inputs[$0].name }.joined(separator: ", "))); join any runs on the first value "
@@ -157,16 +185,25 @@ private struct Validation {
         }
 
         // 5. Cycles: the graph without back edges must be acyclic.
-        let count = nodes.count
-        var forward = [[Int]](repeating: [], count: count)
+        var forwardCount = [Int32](repeating: 0, count: count + 1)
         var backEdgesInto = [Int: [Int]]()  // loop → source nodes of back edges (or -1 for graph inputs)
         for e in edges {
             guard case .node(let s, _) = e.source else {
                 if e.isBack { backEdgesInto[e.target, default: []].append(-1) }
                 continue
             }
-            if e.isBack { backEdgesInto[e.target, default: []].append(s) } else { forward[s].append(e.target) }
+            if e.isBack { backEdgesInto[e.target, default: []].append(s) } else { forwardCount[s + 1] += 1 }
         }
+        for i in 0..<count { forwardCount[i + 1] += forwardCount[i] }
+        var forwardItems = [Int32](repeating: 0, count: Int(forwardCount[count]))
+        var fill = forwardCount
+        for e in edges where !e.isBack {
+            if case .node(let s, _) = e.source {
+                forwardItems[Int(fill[s])] = Int32(e.target)
+                fill[s] += 1
+            }
+        }
+        let forward = Adjacency(start: forwardCount, items: forwardItems)
         if let cycle = Self.findCycle(forward) {
             let names = (cycle + [cycle[0]]).map { nodes[$0]?.id ?? "?" }.joined(separator: " → ")
             error("$.edges", node: nodes[cycle[0]]?.id, "cycle \(names) passes through no loop; "
@@ -176,10 +213,11 @@ private struct Validation {
         // 6. Loop bodies: what the loop's current-value outputs reach.
         var bodies: [Int: [Int]] = [:]
         var bodyOf: [Int: Set<Int>] = [:]
-        if !diagnostics.contains(where: { $0.severity == .error }) {
+        let hasLoops = nodes.contains { $0?.isLoop == true }
+        if hasLoops && !diagnostics.contains(where: { $0.severity == .error }) {
             var outgoingByPort: [Int: [(port: Int, target: Int)]] = [:]
             for e in edges where !e.isBack {
-                if case .node(let s, let p) = e.source { outgoingByPort[s, default: []].append((p, e.target)) }
+                if case .node(let s, let p) = e.source, nodes[s]?.isLoop == true { outgoingByPort[s, default: []].append((p, e.target)) }
             }
             for (l, maybe) in nodes.enumerated() {
                 guard let loop = maybe, loop.isLoop else { continue }
@@ -188,7 +226,7 @@ private struct Validation {
                 while let n = stack.popLast() {
                     if n == l || body.contains(n) { continue }
                     body.insert(n)
-                    stack += forward[n]
+                    forward.forEach(n) { stack.append($0) }
                 }
                 bodyOf[l] = body
                 bodies[l] = body.sorted()
@@ -218,7 +256,7 @@ private struct Validation {
         var outputs: [(name: String, node: Int, port: Int)] = []
         for o in doc.outputs {
             guard let n = indexOf[o.source.node] else {
-                error(o.path, "output '\(o.name)' names unknown node '\(o.source.node)'" + hint(o.source.node, among: ids, listing: "the nodes are"))
+                error(o.path, "output '\(o.name)' names unknown node '\(o.source.node)'" + hint(o.source.node, among: ids(), listing: "the nodes are"))
                 continue
             }
             guard let node = nodes[n] else { continue }
@@ -240,15 +278,15 @@ private struct Validation {
         }
 
         // 8. Warnings.
-        var touched = Set<Int>()
+        var touched = [Bool](repeating: false, count: count)
         for e in edges {
-            touched.insert(e.target)
-            if case .node(let s, _) = e.source { touched.insert(s) }
+            touched[e.target] = true
+            if case .node(let s, _) = e.source { touched[s] = true }
         }
-        for o in outputs { touched.insert(o.node) }
-        if nodes.count > 1 {
-            for (i, maybe) in nodes.enumerated() where !touched.contains(i) {
-                guard let n = maybe else { continue }
+        for o in outputs { touched[o.node] = true }
+        if count > 1 {
+            for i in 0..<count where !touched[i] {
+                guard let n = nodes[i] else { continue }
                 warning(n.path, node: n.id, "node '\(n.id)' is not connected to anything; it runs on its own")
             }
         }
@@ -257,14 +295,32 @@ private struct Validation {
         }
 
         guard !diagnostics.contains(where: { $0.severity == .error }) else { return nil }
-        var resolved = nodes.compactMap { $0 }
+        // Every node resolved (no errors): move them out without copies.
+        var resolved: [GraphPlan.Node] = []
+        resolved.reserveCapacity(count)
+        for i in 0..<count { resolved.append(nodes[i].take()!) }
         // Innermost enclosing loop: the smallest body containing the node.
-        for i in resolved.indices {
-            let containing = bodyOf.filter { $0.value.contains(i) }
-            resolved[i].enclosingLoop = containing.min { $0.value.count < $1.value.count }?.key
+        if !bodyOf.isEmpty {
+            for i in resolved.indices {
+                let containing = bodyOf.filter { $0.value.contains(i) }
+                resolved[i].enclosingLoop = containing.min { $0.value.count < $1.value.count }?.key
+            }
         }
         return GraphPlan(description: doc.description, nodes: resolved, edges: edges, inputs: doc.inputs,
                          outputs: outputs, loopBodies: bodies, warnings: diagnostics)
+    }
+
+    /// Successor lists of the forward graph, flattened: node `n`'s are
+    /// `items[start[n]..<start[n + 1]]`, in edge order.
+    struct Adjacency {
+        let start: [Int32]
+        let items: [Int32]
+        var count: Int { start.count - 1 }
+        func count(_ n: Int) -> Int { Int(start[n + 1] - start[n]) }
+        func item(_ n: Int, _ k: Int) -> Int { Int(items[Int(start[n]) + k]) }
+        func forEach(_ n: Int, _ body: (Int) -> Void) {
+            for i in Int(start[n])..<Int(start[n + 1]) { body(Int(items[i])) }
+        }
     }
 
     /// Whether an edge from a port of type `from` into a port of type `to`
@@ -276,17 +332,17 @@ private struct Validation {
     }
 
     /// A cycle in `adjacency` (node indices in order), or nil.
-    static func findCycle(_ adjacency: [[Int]]) -> [Int]? {
+    static func findCycle(_ adjacency: Adjacency) -> [Int]? {
         var state = [UInt8](repeating: 0, count: adjacency.count)  // 0 new, 1 on stack, 2 done
         var parent = [Int](repeating: -1, count: adjacency.count)
-        for start in adjacency.indices where state[start] == 0 {
+        for start in 0..<adjacency.count where state[start] == 0 {
             var stack: [(node: Int, next: Int)] = [(start, 0)]
             state[start] = 1
             while let top = stack.last {
                 let n = top.node
-                if top.next < adjacency[n].count {
+                if top.next < adjacency.count(n) {
                     stack[stack.count - 1].next += 1
-                    let m = adjacency[n][top.next]
+                    let m = adjacency.item(n, top.next)
                     if state[m] == 1 {
                         var cycle = [m]
                         var x = n
@@ -365,11 +421,11 @@ private struct Validation {
         var params: [String: WeftValue] = [:]
         for p in n.params where !isLoop {
             guard let port = spec.params.first(where: { $0.name == p.name }) else {
-                error(p.path, node: n.id, "node '\(n.id)' (\(n.type)) has no param '\(p.name)'" + hint(p.name, among: spec.params.map(\.name)))
+                error(n.path + ".params." + p.name, node: n.id, "node '\(n.id)' (\(n.type)) has no param '\(p.name)'" + hint(p.name, among: spec.params.map(\.name)))
                 continue
             }
             guard let c = port.type.coerce(p.value) else {
-                error(p.path, node: n.id, "param '\(p.name)' of node '\(n.id)' must be \(port.type), not \(p.value.kind) \(JSON.encode(p.value))")
+                error(n.path + ".params." + p.name, node: n.id, "param '\(p.name)' of node '\(n.id)' must be \(port.type), not \(p.value.kind) \(JSON.encode(p.value))")
                 continue
             }
             params[p.name] = c
@@ -392,15 +448,15 @@ private struct Validation {
         var constants: [Int: WeftValue] = [:]
         for c in n.constants {
             guard let p = spec.inputs.firstIndex(where: { $0.name == c.port }) else {
-                error(c.path, node: n.id, "node '\(n.id)' (\(n.type)) has no input '\(c.port)'" + hint(c.port, among: spec.inputs.map(\.name)))
+                error(n.path + ".inputs." + c.port, node: n.id, "node '\(n.id)' (\(n.type)) has no input '\(c.port)'" + hint(c.port, among: spec.inputs.map(\.name)))
                 continue
             }
             if isLoop && LoopNode.isBackInput(p, carryCount: n.carry.count) {
-                error(c.path, node: n.id, "loop input '\(c.port)' must come from the loop body, not a constant")
+                error(n.path + ".inputs." + c.port, node: n.id, "loop input '\(c.port)' must come from the loop body, not a constant")
                 continue
             }
             guard let v = spec.inputs[p].type.coerce(c.value) else {
-                error(c.path, node: n.id, "input '\(c.port)' of node '\(n.id)' takes \(spec.inputs[p].type), not \(c.value.kind) \(JSON.encode(c.value))")
+                error(n.path + ".inputs." + c.port, node: n.id, "input '\(c.port)' of node '\(n.id)' takes \(spec.inputs[p].type), not \(c.value.kind) \(JSON.encode(c.value))")
                 continue
             }
             constants[p] = v
