@@ -36,6 +36,23 @@ public enum JSON {
         }
     }
 
+    /// Parses a document whose top level is normally an object, handing the
+    /// items of the arrays under `streamed` keys to `item` (key, index,
+    /// value) one at a time instead of keeping them, so a caller that
+    /// converts each item never holds the whole tree. Those keys hold an
+    /// empty list in the returned value and are listed in `streamedKeys`.
+    /// Anything else (another top level, a streamed key whose value is not
+    /// an array) parses as `parse` would. Errors are `parse`'s, at the same
+    /// places; `item` may have been called before one is thrown.
+    public static func parse(bytes: [UInt8], streaming streamed: Set<String>,
+                             item: (String, Int, WeftValue) -> Void) throws(JSONSyntaxError)
+        -> (value: WeftValue, streamedKeys: Set<String>) {
+        try bytes.withUnsafeBufferPointer { buf throws(JSONSyntaxError) in
+            var p = Parser(bytes: buf)
+            return try p.streamingDocument(streamed: streamed, item: item)
+        }
+    }
+
     /// Encodes a value as JSON. `bytes` become `{"$bytes": "<base64>"}`;
     /// non-finite doubles become `null` (JSON has no NaN or infinity).
     public static func encode(_ value: WeftValue, pretty: Bool = false) -> String {
@@ -142,6 +159,32 @@ private struct Parser {
         return v
     }
 
+    /// `document()` with the top-level object's arrays under `streamed`
+    /// keys handed out item by item (see `JSON.parse(bytes:streaming:item:)`).
+    mutating func streamingDocument(streamed: Set<String>, item: (String, Int, WeftValue) -> Void) throws(JSONSyntaxError)
+        -> (value: WeftValue, streamedKeys: Set<String>) {
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { pos = 3 }
+        skipSpace()
+        if pos >= bytes.count { throw error("empty document: expected a JSON value") }
+        guard bytes[pos] == UInt8(ascii: "{") else { pos = 0; return (try document(), []) }
+        var keys: Set<String> = []
+        let v = try object { key, parser throws(JSONSyntaxError) -> WeftValue? in
+            guard streamed.contains(key), parser.pos < parser.bytes.count, parser.bytes[parser.pos] == UInt8(ascii: "[") else {
+                return nil
+            }
+            keys.insert(key)
+            var index = 0
+            try parser.array { value in
+                item(key, index, value)
+                index += 1
+            }
+            return .list([])
+        }
+        skipSpace()
+        if pos < bytes.count { throw error("unexpected \(describe(bytes[pos])) after the JSON value") }
+        return (v, keys)
+    }
+
     func error(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
         let end = min(offset ?? pos, bytes.count)
         var line = 1, col = 1
@@ -196,6 +239,12 @@ private struct Parser {
     }
 
     mutating func object() throws(JSONSyntaxError) -> WeftValue {
+        try object { _, _ throws(JSONSyntaxError) in nil }
+    }
+
+    /// An object; `special(key, &self)` may parse a member's value itself
+    /// (returning it), or return nil to have it parsed as usual.
+    mutating func object(special: (String, inout Parser) throws(JSONSyntaxError) -> WeftValue?) throws(JSONSyntaxError) -> WeftValue {
         try enter()
         pos += 1
         var m = OrderedDictionary<String, WeftValue>()
@@ -215,7 +264,8 @@ private struct Parser {
             }
             pos += 1
             skipSpace()
-            let v = try value()
+            let v: WeftValue
+            if let given = try special(key, &self) { v = given } else { v = try value() }
             if m.updateValue(v, forKey: key) != nil {
                 throw error("duplicate key \(JSON.quote(key)) in object", at: keyAt)
             }
@@ -230,14 +280,20 @@ private struct Parser {
     }
 
     mutating func array() throws(JSONSyntaxError) -> WeftValue {
+        var items: [WeftValue] = []
+        try array { items.append($0) }
+        return .list(items)
+    }
+
+    /// An array, each item handed to `each` as it is parsed.
+    mutating func array(_ each: (WeftValue) -> Void) throws(JSONSyntaxError) {
         try enter()
         pos += 1
-        var items: [WeftValue] = []
         skipSpace()
-        if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; depth -= 1; return .list(items) }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; depth -= 1; return }
         while true {
             skipSpace()
-            items.append(try value())
+            each(try value())
             skipSpace()
             guard pos < bytes.count else { throw error("unexpected end of input: expected ',' or ']'") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -245,7 +301,6 @@ private struct Parser {
             throw error("expected ',' or ']' in array, found \(describe(bytes[pos]))")
         }
         depth -= 1
-        return .list(items)
     }
 
     mutating func hex4() throws(JSONSyntaxError) -> UInt32 {

@@ -154,7 +154,7 @@ public final class CompiledGraph: @unchecked Sendable {
         slotBase = base
         slotCount = total
         slotRequired = required
-        constants = nodes.enumerated().flatMap { i, n in n.constants.map { (slot: base[i] + $0.key, value: $0.value) } }
+        constants = nodes.enumerated().flatMap { i, n in n.constants.map { (slot: base[i] + $0.port, value: $0.value) } }
 
         var outEdges = nodes.map { [[Int]](repeating: [], count: $0.spec.outputs.count) }
         var inputEdges = [[Int]](repeating: [], count: plan.inputs.count)

@@ -43,6 +43,17 @@ struct GraphLoading {
         return bytes
     }
 
+    /// The decoded file. Its bytes are gone when this returns: a big
+    /// graph's text is not held while it is validated.
+    func document() throws -> Result<GraphDocument, GraphError> {
+        let bytes = try bytes()
+        do {
+            return .success(try GraphDecoder.decode(bytes: bytes))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// Prints diagnostics as `file:path: severity: message`.
     func print(_ diagnostics: [Diagnostic]) {
         for d in diagnostics where !(quiet && d.severity == .warning) {
@@ -52,9 +63,9 @@ struct GraphLoading {
 
     /// Decodes and validates, or prints every problem and exits 2.
     func plan(registry: NodeRegistry, loadErrors: [PluginLoadError]) throws -> GraphPlan {
-        let bytes = try bytes()
+        let decoded = try document()
         do {
-            let plan = try GraphValidator.load(bytes: bytes, catalog: registry)
+            let plan = try GraphValidator.validate(try decoded.get(), catalog: registry)
             print(plan.warnings)
             return plan
         } catch {

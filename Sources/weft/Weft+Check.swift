@@ -23,11 +23,11 @@ extension Weft {
         func run() throws {
             let loading = GraphLoading(file: graph, plugins: plugins, quiet: false)
             let (registry, loadErrors) = loading.registry()
-            let bytes = try loading.bytes()
+            let decoded = try loading.document()
             var diagnostics: [Diagnostic]
             var ok = true
             do {
-                diagnostics = try GraphValidator.load(bytes: bytes, catalog: registry).warnings
+                diagnostics = try GraphValidator.validate(try decoded.get(), catalog: registry).warnings
             } catch {
                 diagnostics = error.diagnostics
                 ok = false

@@ -6,24 +6,35 @@ import OrderedCollections
 public enum GraphDecoder {
     /// Parses and decodes graph text. Throws `GraphError` with every problem.
     public static func decode(text: String) throws(GraphError) -> GraphDocument {
-        let value: WeftValue
-        do {
-            value = try JSON.parse(text)
-        } catch {
-            throw GraphError([Diagnostic(path: "$", "not valid JSON: \(error)")])
-        }
-        return try decode(value)
+        try decode(bytes: Array(text.utf8))
     }
 
-    /// Parses and decodes a graph file's bytes (UTF-8).
+    /// Parses and decodes a graph file's bytes (UTF-8). Nodes and edges are
+    /// decoded as the parser reaches them, so the JSON of the whole list is
+    /// never held: a graph of a million nodes needs memory for its nodes,
+    /// not also for their JSON objects. Diagnostics come out in the order
+    /// `decode(_:)` gives them.
     public static func decode(bytes: [UInt8]) throws(GraphError) -> GraphDocument {
-        let value: WeftValue
+        var nodes = Decoder(), edges = Decoder()
+        var decodedNodes: [GraphNode] = [], decodedEdges: [GraphEdge] = []
+        let parsed: (value: WeftValue, streamedKeys: Set<String>)
         do {
-            value = try JSON.parse(bytes: bytes)
+            parsed = try JSON.parse(bytes: bytes, streaming: ["nodes", "edges"]) { key, index, item in
+                if key == "nodes" {
+                    if let n = nodes.node(item, index: index) { decodedNodes.append(n) }
+                } else if let e = edges.edge(item, index: index) {
+                    decodedEdges.append(e)
+                }
+            }
         } catch {
             throw GraphError([Diagnostic(path: "$", "not valid JSON: \(error)")])
         }
-        return try decode(value)
+        var d = Decoder()
+        if parsed.streamedKeys.contains("nodes") { d.streamedNodes = (decodedNodes, nodes.diagnostics) }
+        if parsed.streamedKeys.contains("edges") { d.streamedEdges = (decodedEdges, edges.diagnostics) }
+        let doc = d.document(parsed.value)
+        if d.diagnostics.contains(where: { $0.severity == .error }) { throw GraphError(d.diagnostics) }
+        return doc
     }
 
     /// Decodes an already-parsed JSON value.
@@ -43,6 +54,10 @@ public enum GraphDecoder {
 
 private struct Decoder {
     var diagnostics: [Diagnostic] = []
+    /// Nodes and edges decoded while parsing (with their diagnostics), used
+    /// in place of the (then empty) lists under "nodes" and "edges".
+    var streamedNodes: (items: [GraphNode], diagnostics: [Diagnostic])?
+    var streamedEdges: (items: [GraphEdge], diagnostics: [Diagnostic])?
 
     mutating func error(_ path: String, node: String? = nil, _ message: String) {
         diagnostics.append(Diagnostic(.error, path: path, node: node, message))
@@ -74,19 +89,27 @@ private struct Decoder {
         }
         if let inputs = top["inputs"] { doc.inputs = graphInputs(inputs) }
         if let nodes = top["nodes"] {
-            guard case .list(let items) = nodes else {
-                error("$.nodes", "\"nodes\" must be a list of node objects")
-                return doc
-            }
-            doc.nodes.reserveCapacity(items.count)
-            for (i, item) in items.enumerated() {
-                if let n = node(item, index: i) { doc.nodes.append(n) }
+            if let streamed = streamedNodes.take() {
+                doc.nodes = streamed.items
+                diagnostics += streamed.diagnostics
+            } else {
+                guard case .list(let items) = nodes else {
+                    error("$.nodes", "\"nodes\" must be a list of node objects")
+                    return doc
+                }
+                doc.nodes.reserveCapacity(items.count)
+                for (i, item) in items.enumerated() {
+                    if let n = node(item, index: i) { doc.nodes.append(n) }
+                }
             }
         } else {
             error("$", "missing \"nodes\": a graph needs a list of nodes")
         }
         if let edges = top["edges"] {
-            if case .list(let items) = edges {
+            if let streamed = streamedEdges.take() {
+                doc.edges = streamed.items
+                diagnostics += streamed.diagnostics
+            } else if case .list(let items) = edges {
                 doc.edges.reserveCapacity(items.count)
                 for (i, item) in items.enumerated() {
                     if let e = edge(item, index: i) { doc.edges.append(e) }

@@ -45,8 +45,10 @@ public struct GraphPlan: Sendable {
         /// Params by name (only those given in the file; defaults are the
         /// node type's business).
         public var params: [String: WeftValue]
-        /// Input port index → constant bound in the file.
-        public var constants: [Int: WeftValue]
+        /// Constants bound in the file, by input port index (ports in file
+        /// order, each at most once). A list, not a dictionary: most nodes
+        /// have none or one, and a graph may have a million nodes.
+        public var constants: [(port: Int, value: WeftValue)]
         public var strategy: StrategyKind
         public var join: JoinPolicy
         /// Loop nodes: the iteration limit.
@@ -56,8 +58,15 @@ public struct GraphPlan: Sendable {
         public var carryCount: Int
         /// The innermost loop whose body holds this node, if any.
         public var enclosingLoop: Int?
-        /// JSON path of the node in the file.
-        public var path: String
+        /// The node's position in the file's "nodes" list.
+        public var index: Int
+        /// JSON path of the node in the file (`$.nodes[i]`).
+        public var path: String { "$.nodes[\(index)]" }
+        /// The constant bound to input port `p`, if any.
+        public func constant(_ p: Int) -> WeftValue? {
+            for c in constants where c.port == p { return c.value }
+            return nil
+        }
         /// Run in a child process (`"isolate": true`, or implied by
         /// `timeout_ms`).
         public var isolate: Bool = false

@@ -58,16 +58,29 @@ private struct Validation {
         // 1. Node ids and types.
         var indexOf: [String: Int] = [:]
         indexOf.reserveCapacity(doc.nodes.count)
-        var nodes: [GraphPlan.Node?] = []
+        // A node that does not resolve keeps its place with a stand-in
+        // (failed[i]), so the table needs no optionals and becomes the
+        // plan's without a second copy.
+        var nodes: [GraphPlan.Node] = []
+        var failed: [Bool] = []
         nodes.reserveCapacity(doc.nodes.count)
+        failed.reserveCapacity(doc.nodes.count)
         for n in doc.nodes {
             if indexOf[n.id] != nil {
                 error(n.path + ".id", node: n.id, "duplicate node id '\(n.id)'; node ids must be unique")
                 continue
             }
             indexOf[n.id] = nodes.count
-            nodes.append(resolveNode(n))
+            if let resolved = resolveNode(n) {
+                nodes.append(resolved)
+                failed.append(false)
+            } else {
+                nodes.append(Self.standIn(n))
+                failed.append(true)
+            }
         }
+        /// Node `i` if it resolved (a copy: for messages, not loops).
+        func node(_ i: Int) -> GraphPlan.Node? { failed[i] ? nil : nodes[i] }
         let document = doc
         let ids = { document.nodes.map(\.id) }
         let count = nodes.count
@@ -79,7 +92,7 @@ private struct Validation {
 
         // Input slots: node i's input port p is slot slotBase[i] + p.
         var slotBase = [Int](repeating: 0, count: count + 1)
-        for i in 0..<count { slotBase[i + 1] = slotBase[i] + (nodes[i]?.spec.inputs.count ?? 0) }
+        for i in 0..<count { slotBase[i + 1] = slotBase[i] + (failed[i] ? 0 : nodes[i].spec.inputs.count) }
         /// Per slot: edges into it, and the first two (their paths name
         /// the place of an error).
         var edgesInto = [Int32](repeating: 0, count: slotBase[count])
@@ -94,14 +107,14 @@ private struct Validation {
                 error(e.path + ".to", "edge goes to unknown node '\(e.to.node)'" + hint(e.to.node, among: ids(), listing: "the nodes are"))
                 continue
             }
-            guard nodes[t] != nil else { continue }
-            guard let tp = nodes[t]!.spec.inputs.firstIndex(where: { $0.name == e.to.port }) else {
-                let tn = nodes[t]!
+            guard !failed[t] else { continue }
+            guard let tp = nodes[t].spec.inputs.firstIndex(where: { $0.name == e.to.port }) else {
+                let tn = nodes[t]
                 error(e.path + ".to", node: tn.id, "node '\(tn.id)' (\(tn.type)) has no input '\(e.to.port)'"
                         + hint(e.to.port, among: tn.spec.inputs.map(\.name)))
                 continue
             }
-            let targetType = nodes[t]!.spec.inputs[tp].type
+            let targetType = nodes[t].spec.inputs[tp].type
             // Source.
             let source: GraphPlan.Source
             let sourceType: ValueType
@@ -119,23 +132,23 @@ private struct Validation {
                     error(e.path + ".from", "edge comes from unknown node '\(e.from.node)'" + hint(e.from.node, among: ids(), listing: "the nodes are"))
                     continue
                 }
-                guard nodes[s] != nil else { continue }
-                guard let sp = nodes[s]!.spec.outputs.firstIndex(where: { $0.name == e.from.port }) else {
-                    let sn = nodes[s]!
+                guard !failed[s] else { continue }
+                guard let sp = nodes[s].spec.outputs.firstIndex(where: { $0.name == e.from.port }) else {
+                    let sn = nodes[s]
                     error(e.path + ".from", node: sn.id, "node '\(sn.id)' (\(sn.type)) has no output '\(e.from.port)'"
                             + hint(e.from.port, among: sn.spec.outputs.map(\.name)))
                     continue
                 }
                 source = .node(s, port: sp)
-                sourceType = nodes[s]!.spec.outputs[sp].type
+                sourceType = nodes[s].spec.outputs[sp].type
             }
             if !Self.compatible(sourceType, targetType) {
-                error(e.path, node: nodes[t]!.id, "type mismatch: \(e.from) is \(sourceType) but \(e.to) takes \(targetType)"
+                error(e.path, node: nodes[t].id, "type mismatch: \(e.from) is \(sourceType) but \(e.to) takes \(targetType)"
                         + (targetType == .string ? "; convert it first (e.g. std.to_string)" : ""))
                 // Keep the edge: the input is connected, just wrongly, and
                 // later checks should not report it again as unconnected.
             }
-            let isBack = nodes[t]!.isLoop && LoopNode.isBackInput(tp, carryCount: nodes[t]!.carryCount)
+            let isBack = nodes[t].isLoop && LoopNode.isBackInput(tp, carryCount: nodes[t].carryCount)
             edges.append(GraphPlan.Edge(source: source, target: t, targetPort: tp, isBack: isBack))
             let slot = slotBase[t] + tp
             switch edgesInto[slot] {
@@ -148,20 +161,22 @@ private struct Validation {
         func edgePath(_ index: Int32) -> String { "$.edges[\(index)]" }
 
         // 4. Inputs: one source each (unless join: any), required ones connected.
-        for i in 0..<count where nodes[i] != nil {
-            let n = nodes[i]!
-            for (p, port) in n.spec.inputs.enumerated() {
+        for i in 0..<count where !failed[i] {
+            // Reads in place (a copy of the node would retain all its parts).
+            let inputs = nodes[i].spec.inputs
+            for (p, port) in inputs.enumerated() {
+                var n: GraphPlan.Node { nodes[i] }
                 let fed = Int(edgesInto[slotBase[i] + p])
                 let (first, second) = firstEdges[slotBase[i] + p]
-                let hasConstant = n.constants[p] != nil
+                let hasConstant = nodes[i].constants.isEmpty ? false : nodes[i].constant(p) != nil
                 if hasConstant && fed > 0 {
                     error(edgePath(first), node: n.id, "input '\(port.name)' of node '\(n.id)' is bound to a constant and also connected by an edge; keep one")
-                } else if fed > 1 && !(n.join == .any && !n.isLoop) {
+                } else if fed > 1 && !(nodes[i].join == .any && !nodes[i].isLoop) {
                     error(edgePath(second), node: n.id, "input '\(port.name)' of node '\(n.id)' has \(fed) incoming edges but takes one value; "
                             + "merge them in a node first, or set \"join\": \"any\" on '\(n.id)' to take whichever arrives first")
                 }
                 if fed == 0 && !hasConstant {
-                    if n.isLoop {
+                    if nodes[i].isLoop {
                         error(n.path, node: n.id, "loop '\(n.id)': input '\(port.name)' is not connected"
                                 + (LoopNode.isBackInput(p, carryCount: n.carryCount)
                                    ? " (connect it from the loop body: a back edge)" : " (give the initial value by an edge or under \"inputs\")"))
@@ -174,8 +189,8 @@ private struct Validation {
         }
 
         // join: any takes the first value on one input port.
-        for i in 0..<count where nodes[i]?.join == .any && nodes[i]?.isLoop == false {
-            let n = nodes[i]!
+        for i in 0..<count where !failed[i] && nodes[i].join == .any && !nodes[i].isLoop {
+            let n = nodes[i]
             let fed = (0..<n.spec.inputs.count).filter { edgesInto[slotBase[i] + $0] > 0 }
             if fed.count > 1 {
                 error(n.path + ".join", node: n.id, "node '\(n.id)' has \"join\": \"any\" but edges into \(fed.count) inputs "
@@ -205,22 +220,22 @@ private struct Validation {
         }
         let forward = Adjacency(start: forwardCount, items: forwardItems)
         if let cycle = Self.findCycle(forward) {
-            let names = (cycle + [cycle[0]]).map { nodes[$0]?.id ?? "?" }.joined(separator: " → ")
-            error("$.edges", node: nodes[cycle[0]]?.id, "cycle \(names) passes through no loop; "
+            let names = (cycle + [cycle[0]]).map { node($0)?.id ?? "?" }.joined(separator: " → ")
+            error("$.edges", node: node(cycle[0])?.id, "cycle \(names) passes through no loop; "
                     + "cycles are allowed only into a loop node's next_* and continue inputs")
         }
 
         // 6. Loop bodies: what the loop's current-value outputs reach.
         var bodies: [Int: [Int]] = [:]
         var bodyOf: [Int: Set<Int>] = [:]
-        let hasLoops = nodes.contains { $0?.isLoop == true }
+        let hasLoops = (0..<count).contains { !failed[$0] && nodes[$0].isLoop }
         if hasLoops && !diagnostics.contains(where: { $0.severity == .error }) {
             var outgoingByPort: [Int: [(port: Int, target: Int)]] = [:]
             for e in edges where !e.isBack {
-                if case .node(let s, let p) = e.source, nodes[s]?.isLoop == true { outgoingByPort[s, default: []].append((p, e.target)) }
+                if case .node(let s, let p) = e.source, !failed[s] && nodes[s].isLoop { outgoingByPort[s, default: []].append((p, e.target)) }
             }
-            for (l, maybe) in nodes.enumerated() {
-                guard let loop = maybe, loop.isLoop else { continue }
+            for l in 0..<count where !failed[l] && nodes[l].isLoop {
+                let loop = nodes[l]
                 var body = Set<Int>()
                 var stack = (outgoingByPort[l] ?? []).filter { $0.port < loop.carryCount }.map(\.target)
                 while let n = stack.popLast() {
@@ -231,7 +246,7 @@ private struct Validation {
                 bodyOf[l] = body
                 bodies[l] = body.sorted()
                 for s in backEdgesInto[l] ?? [] where s != l && !body.contains(s) {
-                    let sid = s >= 0 ? (nodes[s]?.id ?? "?") : "a graph input"
+                    let sid = s >= 0 ? (node(s)?.id ?? "?") : "a graph input"
                     error(loop.path, node: loop.id, "loop '\(loop.id)': back edge from \(sid), which is not in the loop's body "
                             + "(the nodes fed by the loop's current values \(loop.spec.outputs.prefix(loop.carryCount).map { "\(loop.id).\($0.name)" }.joined(separator: ", ")))")
                 }
@@ -245,8 +260,8 @@ private struct Validation {
                     if shared.isEmpty { continue }
                     let nested = (ba.contains(b) && bb.isSubset(of: ba)) || (bb.contains(a) && ba.isSubset(of: bb))
                     if !nested, let x = shared.min() {
-                        error(nodes[x]?.path ?? "$", node: nodes[x]?.id,
-                              "node '\(nodes[x]?.id ?? "?")' is in the bodies of loops '\(nodes[a]?.id ?? "?")' and '\(nodes[b]?.id ?? "?")', which are not nested")
+                        error(node(x)?.path ?? "$", node: node(x)?.id,
+                              "node '\(node(x)?.id ?? "?")' is in the bodies of loops '\(node(a)?.id ?? "?")' and '\(node(b)?.id ?? "?")', which are not nested")
                     }
                 }
             }
@@ -259,7 +274,9 @@ private struct Validation {
                 error(o.path, "output '\(o.name)' names unknown node '\(o.source.node)'" + hint(o.source.node, among: ids(), listing: "the nodes are"))
                 continue
             }
-            guard let node = nodes[n] else { continue }
+            guard let found = node(n) else { continue }
+            let loopName = { (l: Int) in node(l)?.id ?? "?" }
+            let node = found
             guard let p = node.spec.outputs.firstIndex(where: { $0.name == o.source.port }) else {
                 error(o.path, node: node.id, "output '\(o.name)': node '\(node.id)' (\(node.type)) has no output '\(o.source.port)'"
                         + hint(o.source.port, among: node.spec.outputs.map(\.name)))
@@ -271,7 +288,7 @@ private struct Validation {
                 continue
             }
             if let l = bodyOf.first(where: { $0.value.contains(n) })?.key {
-                error(o.path, node: node.id, "output '\(o.name)' reads '\(node.id)' inside loop '\(nodes[l]?.id ?? "?")'; read the loop's done_* output instead")
+                error(o.path, node: node.id, "output '\(o.name)' reads '\(node.id)' inside loop '\(loopName(l))'; read the loop's done_* output instead")
                 continue
             }
             outputs.append((o.name, n, p))
@@ -286,7 +303,7 @@ private struct Validation {
         for o in outputs { touched[o.node] = true }
         if count > 1 {
             for i in 0..<count where !touched[i] {
-                guard let n = nodes[i] else { continue }
+                guard let n = node(i) else { continue }
                 warning(n.path, node: n.id, "node '\(n.id)' is not connected to anything; it runs on its own")
             }
         }
@@ -296,9 +313,8 @@ private struct Validation {
 
         guard !diagnostics.contains(where: { $0.severity == .error }) else { return nil }
         // Every node resolved (no errors): move them out without copies.
-        var resolved: [GraphPlan.Node] = []
-        resolved.reserveCapacity(count)
-        for i in 0..<count { resolved.append(nodes[i].take()!) }
+        var resolved = nodes
+        nodes = []
         // Innermost enclosing loop: the smallest body containing the node.
         if !bodyOf.isEmpty {
             for i in resolved.indices {
@@ -308,6 +324,15 @@ private struct Validation {
         }
         return GraphPlan(description: doc.description, nodes: resolved, edges: edges, inputs: doc.inputs,
                          outputs: outputs, loopBodies: bodies, warnings: diagnostics)
+    }
+
+    /// Holds the place of a node that did not resolve (never in a plan:
+    /// its error stops validation).
+    static func standIn(_ n: GraphNode) -> GraphPlan.Node {
+        GraphPlan.Node(id: n.id, type: n.type, label: nil,
+                       spec: NodeSpec(namespace: "", name: "", summary: "", inputs: [], outputs: [], flags: []),
+                       params: [:], constants: [], strategy: .sequential, join: .all, maxIterations: 0,
+                       carryCount: 0, enclosingLoop: nil, index: n.index)
     }
 
     /// Successor lists of the forward graph, flattened: node `n`'s are
@@ -445,7 +470,7 @@ private struct Validation {
             }
         }
         // Constants.
-        var constants: [Int: WeftValue] = [:]
+        var constants: [(port: Int, value: WeftValue)] = []
         for c in n.constants {
             guard let p = spec.inputs.firstIndex(where: { $0.name == c.port }) else {
                 error(n.path + ".inputs." + c.port, node: n.id, "node '\(n.id)' (\(n.type)) has no input '\(c.port)'" + hint(c.port, among: spec.inputs.map(\.name)))
@@ -459,13 +484,13 @@ private struct Validation {
                 error(n.path + ".inputs." + c.port, node: n.id, "input '\(c.port)' of node '\(n.id)' takes \(spec.inputs[p].type), not \(c.value.kind) \(JSON.encode(c.value))")
                 continue
             }
-            constants[p] = v
+            constants.append((p, v))
         }
         return GraphPlan.Node(id: n.id, type: n.type, label: n.label, spec: spec, params: params, constants: constants,
                               strategy: isLoop ? .loop : (spec.flags.contains(.source) ? .event : (n.strategy ?? .sequential)),
                               join: n.join,
                               maxIterations: n.maxIterations ?? LoopNode.defaultMaxIterations,
-                              carryCount: n.carry.count, enclosingLoop: nil, path: n.path,
+                              carryCount: n.carry.count, enclosingLoop: nil, index: n.index,
                               isolate: n.isolate || n.timeoutMs != nil, timeoutMs: n.timeoutMs, maxEvents: n.maxEvents)
     }
 }

@@ -1,0 +1,82 @@
+import Testing
+@testable import WeftCore
+
+/// `GraphDecoder.decode(bytes:)` decodes nodes and edges while the parser
+/// reaches them instead of building the JSON tree first; it must give the
+/// same document and the same diagnostics, in the same order, as decoding
+/// the parsed tree (`decode(_:)`).
+@Suite("Graph decoder")
+struct GraphDecoderTests {
+    /// Both paths: (document or diagnostics) as text, for comparing.
+    func bothWays(_ text: String) throws -> (streamed: String, tree: String) {
+        func describe(_ r: Result<GraphDocument, GraphError>) -> String {
+            switch r {
+            case .success(let d):
+                return "ok nodes=\(d.nodes.map { "\($0.id):\($0.type):\($0.constants.map(\.port))@\($0.path)" }) "
+                    + "edges=\(d.edges.map { "\($0.from)->\($0.to)@\($0.path)" }) outputs=\(d.outputs.map(\.name))"
+            case .failure(let e):
+                return e.diagnostics.map { "\($0.path): \($0.message)" }.joined(separator: "\n")
+            }
+        }
+        let streamed = Result { () throws(GraphError) in try GraphDecoder.decode(bytes: Array(text.utf8)) }
+        let tree: Result<GraphDocument, GraphError>
+        do {
+            let value = try JSON.parse(text)
+            tree = Result { () throws(GraphError) in try GraphDecoder.decode(value) }
+        } catch {
+            tree = .failure(GraphError([Diagnostic(path: "$", "not valid JSON: \(error)")]))
+        }
+        return (describe(streamed), describe(tree))
+    }
+
+    @Test func aValidGraphDecodesTheSameBothWays() throws {
+        let text = #"""
+        {"edges": [{"from": "a.result", "to": "b.a"}], "weft": 1,
+         "nodes": [{"id": "a", "type": "std.add", "inputs": {"a": 1, "b": 2}}, {"id": "b", "type": "std.add", "inputs": {"b": 3}}],
+         "outputs": {"sum": "b.result"}}
+        """#
+        let (streamed, tree) = try bothWays(text)
+        #expect(streamed == tree)
+        #expect(streamed.hasPrefix("ok nodes=[\"a:std.add:[\\\"a\\\", \\\"b\\\"]@$.nodes[0]\""))
+        #expect(streamed.contains("a.result->b.a@$.edges[0]"))
+    }
+
+    @Test func diagnosticsComeInTheSameOrderWhereverTheListsAre() throws {
+        // Edges before nodes, an unknown top-level field after them, and
+        // problems in both lists: the order is the tree decoder's (fields,
+        // then nodes, then edges), not the file's.
+        let text = #"""
+        {"edges": [{"from": "a.result"}, 7, {"from": "a", "to": "b.x"}],
+         "nodes": [{"type": "std.add"}, {"id": "9bad", "type": "std.add"}, {"id": "ok", "type": 3}, "node"],
+         "weft": 1, "extra": true}
+        """#
+        let (streamed, tree) = try bothWays(text)
+        #expect(streamed == tree)
+        let lines = streamed.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("$.extra: unknown field 'extra'") == true, "\(lines)")
+        #expect(lines.firstIndex { $0.hasPrefix("$.nodes[0]") }! < lines.firstIndex { $0.hasPrefix("$.edges[0]") }!)
+        #expect(lines.contains("$.nodes[3]: a node must be an object with \"id\" and \"type\""))
+        #expect(lines.contains("$.edges[1]: an edge must be an object {\"from\": \"node.port\", \"to\": \"node.port\"}"))
+    }
+
+    @Test func listsOfTheWrongShapeAreReportedAsBefore() throws {
+        for text in [#"{"weft": 1, "nodes": {"a": 1}}"#, #"{"weft": 1, "nodes": [], "edges": "none"}"#,
+                     #"[{"id": "a"}]"#, #"{"weft": 1}"#, #"{"weft": 1, "nodes": [[]], "edges": [[]]}"#] {
+            let (streamed, tree) = try bothWays(text)
+            #expect(streamed == tree, "\(text)")
+            #expect(!streamed.hasPrefix("ok"), "\(text)")
+        }
+    }
+
+    @Test func aSyntaxErrorAfterSomeNodesGivesOnlyTheSyntaxError() throws {
+        let text = #"{"weft": 1, "nodes": [{"id": "a", "type": "std.add"}, {"id": 5}, {"id": "c", "type": }]}"#
+        let (streamed, tree) = try bothWays(text)
+        #expect(streamed == tree)
+        #expect(streamed.hasPrefix("$: not valid JSON: line 1, column"), "\(streamed)")
+        #expect(!streamed.contains("\n"), "no structural diagnostics beside the syntax error")
+        // A second "nodes" key is a duplicate, even though the first was streamed.
+        let dup = try bothWays(#"{"weft": 1, "nodes": [], "nodes": [{"id": "a", "type": "t.t"}]}"#)
+        #expect(dup.streamed == dup.tree)
+        #expect(dup.streamed.contains("duplicate key \"nodes\""), "\(dup.streamed)")
+    }
+}
