@@ -74,7 +74,19 @@ package enum FileSystem {
     package static func read(_ path: String) -> [UInt8]? {
         guard let f = fopen(path, "rb") else { return nil }
         defer { fclose(f) }
-        var out: [UInt8] = []
+        // A regular file is read into one buffer of its size; anything else
+        // (a pipe, /dev/stdin, a file that grows) in chunks after that.
+        var st = stat()
+        let expected = fstat(fileno(f), &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : 0
+        var out = [UInt8](repeating: 0, count: expected)
+        if expected > 0 {
+            let n = out.withUnsafeMutableBytes { fread($0.baseAddress, 1, expected, f) }
+            if n < expected {
+                if ferror(f) != 0 { return nil }
+                out.removeLast(expected - n)
+                return out
+            }
+        }
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = fread(&buf, 1, buf.count, f)

@@ -101,22 +101,37 @@ public final class CompiledGraph: @unchecked Sendable {
         self.plan = plan
         self.registry = registry
         let nodes = plan.nodes
+        // Per-node tables are filled by index, reading each plan node in
+        // place (a copy of a plan node retains all its parts), and lists
+        // go into flat arrays: a graph may have a million nodes.
+        let count = nodes.count
         var instances: [NodeInstance?] = []
-        for n in nodes {
-            if n.isLoop {
+        instances.reserveCapacity(count)
+        // The last plain type looked up (graphs repeat types).
+        var last: (name: String, type: NodeType)?
+        let noPolicyIsolation = registry.isolationPolicy.plugins.isEmpty
+        for i in 0..<count {
+            if nodes[i].isLoop {
                 instances.append(nil)
                 continue
             }
+            if let last, last.name == nodes[i].type, nodes[i].params.isEmpty, !nodes[i].isolate, nodes[i].timeoutMs == nil,
+               noPolicyIsolation {
+                instances.append(try NodeInstance(type: last.type, nodeId: nodes[i].id, params: [:]))
+                continue
+            }
+            let n = nodes[i]
             switch registry.nodeType(n.type, params: n.params) {
             case .success(let found):
                 let type = try Self.isolating(found, node: n, policy: registry.isolationPolicy)
                 instances.append(try NodeInstance(type: type, nodeId: n.id, params: n.params))
+                if n.type != FFINodes.typeName { last = (n.type, found) }
             case .failure(let e): throw NodeError(nodeId: n.id, type: n.type, message: e.message)
             }
         }
         self.instances = instances
         unmanagedInstances = instances.map { $0.map { Unmanaged.passUnretained($0) } }
-        ids = nodes.map(\.id)
+        ids = nodes.map { $0.id }
         // Strategies hold no per-node state: one shared object per kind.
         let sequential = SequentialStrategy(), conditional = ConditionalStrategy(), loop = LoopStrategy()
         let parallel = ParallelStrategy(), event = EventStrategy()
@@ -130,11 +145,15 @@ public final class CompiledGraph: @unchecked Sendable {
             }
         }
         var typeIds: [ObjectIdentifier: Int] = [:]
+        var lastTypeId: (ObjectIdentifier, Int)?
         typeIndex = instances.map { inst in
             guard let t = inst?.type else { return -1 }
-            if let i = typeIds[ObjectIdentifier(t)] { return i }
-            typeIds[ObjectIdentifier(t)] = typeIds.count
-            return typeIds.count - 1
+            let id = ObjectIdentifier(t)
+            if let lastTypeId, lastTypeId.0 == id { return lastTypeId.1 }
+            let index: Int
+            if let i = typeIds[id] { index = i } else { index = typeIds.count; typeIds[id] = index }
+            lastTypeId = (id, index)
+            return index
         }
         typeCount = typeIds.count
         isPure = instances.map { $0?.type.spec.flags.contains(.pure) ?? false }
@@ -142,51 +161,62 @@ public final class CompiledGraph: @unchecked Sendable {
         let isSource = instances.map { $0?.type.isSource ?? false }
         self.isSource = isSource
         sources = isSource.indices.filter { isSource[$0] }
-        maxEvents = nodes.map(\.maxEvents)
+        maxEvents = nodes.map { $0.maxEvents }
         var base: [Int] = []
+        base.reserveCapacity(count)
         var required: [Bool] = []
         var total = 0
-        for n in nodes {
+        var constants: [(slot: Int, value: WeftValue)] = []
+        for i in 0..<count {
             base.append(total)
-            total += n.spec.inputs.count
-            required += n.spec.inputs.map { !$0.optional }
+            for port in nodes[i].spec.inputs { required.append(!port.optional) }
+            for c in nodes[i].constants { constants.append((total + c.port, c.value)) }
+            total += nodes[i].spec.inputs.count
         }
         slotBase = base
         slotCount = total
         slotRequired = required
-        constants = nodes.enumerated().flatMap { i, n in n.constants.map { (slot: base[i] + $0.port, value: $0.value) } }
+        self.constants = constants
 
-        var outEdges = nodes.map { [[Int]](repeating: [], count: $0.spec.outputs.count) }
+        var portBase: [Int32] = [0]
+        portBase.reserveCapacity(count + 1)
+        for i in 0..<count { portBase.append(portBase[portBase.count - 1] + Int32(nodes[i].spec.outputs.count)) }
+        outPortBase = portBase
+        let portCount = Int(portBase[count])
+
         var inputEdges = [[Int]](repeating: [], count: plan.inputs.count)
-        var inEdges = [[Int]](repeating: [], count: nodes.count)
         var edgeTarget: [Int] = [], edgeSlot: [Int] = [], edgeIsBack: [Bool] = []
+        edgeTarget.reserveCapacity(plan.edges.count)
+        edgeSlot.reserveCapacity(plan.edges.count)
+        edgeIsBack.reserveCapacity(plan.edges.count)
+        var outKeys: [Int32] = [], outItems: [Int32] = [], inKeys: [Int32] = [], inItems: [Int32] = []
         for (i, e) in plan.edges.enumerated() {
             edgeTarget.append(e.target)
             edgeSlot.append(base[e.target] + e.targetPort)
             edgeIsBack.append(e.isBack)
             switch e.source {
-            case .node(let s, let p): outEdges[s][p].append(i)
+            case .node(let s, let p):
+                outKeys.append(portBase[s] + Int32(p))
+                outItems.append(Int32(i))
             case .graphInput(let g): inputEdges[g].append(i)
             }
-            if !e.isBack { inEdges[e.target].append(i) }
+            if !e.isBack {
+                inKeys.append(Int32(e.target))
+                inItems.append(Int32(i))
+            }
         }
         self.edgeTarget = edgeTarget
         self.edgeSlot = edgeSlot
         self.edgeIsBack = edgeIsBack
-        var portBase: [Int32] = [0]
-        portBase.reserveCapacity(nodes.count + 1)
-        for n in nodes { portBase.append(portBase[portBase.count - 1] + Int32(n.spec.outputs.count)) }
-        outPortBase = portBase
-        self.outEdges = FlatLists(outEdges.lazy.flatMap { $0 })
+        self.outEdges = FlatLists(count: portCount, keys: outKeys, items: outItems)
         self.inputEdges = inputEdges
-        self.inEdges = FlatLists(inEdges)
-        join = nodes.map(\.join)
-        enclosingLoop = nodes.map(\.enclosingLoop)
-        isLoop = nodes.map(\.isLoop)
-        inputCount = nodes.map(\.spec.inputs.count)
-        var taps = nodes.map { [[Int]](repeating: [], count: $0.spec.outputs.count) }
-        for (o, out) in plan.outputs.enumerated() { taps[out.node][out.port].append(o) }
-        outputTaps = FlatLists(taps.lazy.flatMap { $0 })
+        self.inEdges = FlatLists(count: count, keys: inKeys, items: inItems)
+        join = nodes.map { $0.join }
+        enclosingLoop = nodes.map { $0.enclosingLoop }
+        isLoop = nodes.map { $0.isLoop }
+        inputCount = nodes.map { $0.spec.inputs.count }
+        outputTaps = FlatLists(count: portCount, keys: plan.outputs.map { portBase[$0.node] + Int32($0.port) },
+                               items: plan.outputs.indices.map { Int32($0) })
 
         var loops = [Loop?](repeating: nil, count: nodes.count)
         for (l, body) in plan.loopBodies {
@@ -251,6 +281,22 @@ final class RunningFlag: @unchecked Sendable {
 struct FlatLists: Sendable {
     private let start: [Int32]
     private let items: [Int32]
+
+    /// From (key, item) pairs in order: list `k` holds the items whose key
+    /// is `k`, in their order (a counting sort; no array per list).
+    init(count: Int, keys: [Int32], items: [Int32]) {
+        var start = [Int32](repeating: 0, count: count + 1)
+        for k in keys { start[Int(k) + 1] += 1 }
+        for i in 0..<count { start[i + 1] += start[i] }
+        var fill = start
+        var sorted = [Int32](repeating: 0, count: items.count)
+        for (k, item) in zip(keys, items) {
+            sorted[Int(fill[Int(k)])] = item
+            fill[Int(k)] += 1
+        }
+        self.start = start
+        self.items = sorted
+    }
 
     init<S: Sequence>(_ lists: S) where S.Element == [Int] {
         var start: [Int32] = [0]

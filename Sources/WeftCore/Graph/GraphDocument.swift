@@ -121,16 +121,21 @@ public struct PortRef: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `node.port` (split at the first dot) or `$input`.
     public init?(parsing text: String) {
-        if text.hasPrefix("$") {
-            let name = String(text.dropFirst())
+        // On the UTF-8 bytes: `$` and `.` are ASCII, so byte positions are
+        // character boundaries (and this runs for every edge of a file).
+        let utf8 = text.utf8
+        guard let first = utf8.first else { return nil }
+        if first == UInt8(ascii: "$") {
+            let name = String(decoding: utf8.dropFirst(), as: UTF8.self)
             guard !name.isEmpty else { return nil }
             self.init(graphInput: name)
             return
         }
-        guard let dot = text.firstIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex else {
+        guard let dot = utf8.firstIndex(of: UInt8(ascii: ".")), dot != utf8.startIndex, utf8.index(after: dot) != utf8.endIndex else {
             return nil
         }
-        self.init(node: String(text[..<dot]), port: String(text[text.index(after: dot)...]))
+        self.init(node: String(decoding: utf8[..<dot], as: UTF8.self),
+                  port: String(decoding: utf8[utf8.index(after: dot)...], as: UTF8.self))
     }
 
     public var description: String { isGraphInput ? "$\(port)" : "\(node).\(port)" }

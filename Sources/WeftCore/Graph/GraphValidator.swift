@@ -32,6 +32,8 @@ private struct Validation {
     let doc: GraphDocument
     let catalog: any NodeCatalog
     var diagnostics: [Diagnostic] = []
+    /// The catalog's answer for the last node type looked up.
+    var lastSpec: (type: String, spec: NodeSpec)?
 
     init(doc: GraphDocument, catalog: any NodeCatalog) {
         self.doc = doc
@@ -406,7 +408,16 @@ private struct Validation {
                 error(n.path + ".strategy", node: n.id, "a loop node's strategy is \"loop\"")
             }
         } else {
-            guard let s = catalog.spec(named: n.type) else {
+            // Graphs repeat types: the last lookup is kept (one string
+            // comparison instead of a catalog lookup per node).
+            let looked: NodeSpec?
+            if let last = lastSpec, last.type == n.type {
+                looked = last.spec
+            } else {
+                looked = catalog.spec(named: n.type)
+                if let looked { lastSpec = (n.type, looked) }
+            }
+            guard let s = looked else {
                 let near = catalog.suggestions(for: n.type)
                 error(n.path + ".type", node: n.id, "unknown node type '\(n.type)'"
                         + (near.isEmpty ? "; run `weft plugins` to list the node types, or load the plugin with --plugins DIR"
