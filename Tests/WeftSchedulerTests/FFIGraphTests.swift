@@ -25,6 +25,38 @@ struct FFIGraphTests {
         #expect(r[output: "len"] == .int(4))
     }
 
+    /// Number-only signatures are called from the run's number frame; a
+    /// signature or input that does not fit it takes the value path. Both
+    /// must give what the C functions return, in graphs that mix them.
+    @Test func numberSignaturesGiveTheSameResultsOnEitherPath() throws {
+        let graph = """
+            {"weft": 1, "inputs": {"n": "int"},
+             "nodes": [{"id": "abs", "type": "ffi", "params": {"library": "libc.so.6", "symbol": "llabs",
+                                                          "signature": "int64_t llabs(int64_t x)"}},
+                       {"id": "sq", "type": "ffi", "params": {"library": "libm.so.6", "symbol": "sqrt",
+                                                         "signature": "double sqrt(double x)"}},
+                       {"id": "ld", "type": "ffi", "params": {"library": "libm.so.6", "symbol": "ldexp",
+                                                         "signature": "double ldexp(double x, int e)"}, "inputs": {"e": 3}},
+                       {"id": "h", "type": "ffi", "params": {"library": "libm.so.6", "symbol": "hypot",
+                                                        "signature": "double hypot(double x, double y)"}, "inputs": {"y": 12}},
+                       {"id": "any", "type": "std.to_string"}],
+             "edges": [{"from": "$n", "to": "abs.x"}, {"from": "abs.result", "to": "sq.x"},
+                       {"from": "sq.result", "to": "ld.x"}, {"from": "abs.result", "to": "h.x"},
+                       {"from": "h.result", "to": "any.value"}],
+             "outputs": {"abs": "abs.result", "sq": "sq.result", "ld": "ld.result", "h": "h.result", "text": "any.result"}}
+            """
+        for n: Int64 in [-25, 25, -5] {
+            let r = try TestGraphs.run(graph, inputs: ["n": .int(n)])
+            #expect(r.outcome == .succeeded, "\(r.outcome)")
+            let a = Double(abs(n))
+            #expect(r[output: "abs"] == .int(abs(n)), "int64 in and out stays an int")
+            #expect(r[output: "sq"] == .double(a.squareRoot()), "an int input widened for a double parameter")
+            #expect(r[output: "ld"] == .double(a.squareRoot() * 8), "an int parameter takes the value path")
+            #expect(r[output: "h"] == .double((a * a + 144).squareRoot()), "a constant int widened")
+            #expect(r[output: "text"] == .string(JSON.encode(.double((a * a + 144).squareRoot()))))
+        }
+    }
+
     @Test func portsComeFromTheSignature() throws {
         let plan = try TestGraphs.plan(Self.hypot)
         #expect(plan.nodes[0].spec.inputs.map(\.name) == ["x", "y"])

@@ -1,4 +1,5 @@
 import CFFI
+import CWeftShims
 import WeftCore
 #if canImport(Glibc)
 import Glibc
@@ -335,6 +336,48 @@ public final class FFIFunction: @unchecked Sendable {
             case .int64: return .int(returned.load(as: Int64.self))
             default: return try read(returnType, at: returned, widened: true, what: "the result").get()
             }
+        }
+    }
+
+    /// The common case without `WeftValue`s at all: every argument a
+    /// double or int64 read from the run's number frame (the C fast path's
+    /// data), the double or int64 result written back into it. Returns
+    /// false, having done nothing, when the signature or an input does not
+    /// fit (the caller then takes `callScalars`).
+    func callNumbers(_ f: UnsafeMutablePointer<weft_shim_frame_t>) -> Bool {
+        guard let scalarArgs, returnType == .double || returnType == .int64 || returnType == .void else { return false }
+        let count = scalarArgs.count
+        guard count <= 8, Int(f.pointee.input_count) == count else { return false }
+        if returnType != .void {
+            guard f.pointee.output_count >= 1, f.pointee.outputs[0].taken == 0 else { return false }
+            let accept = f.pointee.accept[0]
+            let ok = returnType == .double ? accept & UInt8(WEFT_SHIM_ACCEPT_DOUBLE) != 0 : accept & UInt8(WEFT_SHIM_ACCEPT_INT) != 0
+            guard ok else { return false }
+        }
+        return withUnsafeTemporaryAllocation(byteCount: (2 * 8 + 2) * 8, alignment: 16) { buffer -> Bool in
+            let base = buffer.baseAddress!
+            let values = base.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: 8)
+            let slots = base + 8 * 8
+            let returned = slots + 8 * 8
+            returned.storeBytes(of: 0, as: UInt64.self)
+            (returned + 8).storeBytes(of: 0, as: UInt64.self)
+            for a in 0..<count {
+                let n = f.pointee.inputs[a]
+                let slot = slots + a * 8
+                switch (scalarArgs[a], n.kind) {
+                case (.double, Int32(WEFT_SHIM_DOUBLE)), (.int64, Int32(WEFT_SHIM_INT)): slot.storeBytes(of: n.bits, as: Int64.self)
+                case (.double, Int32(WEFT_SHIM_INT)): slot.storeBytes(of: Double(n.bits), as: Double.self)
+                default: return false
+                }
+                values[a] = slot
+            }
+            ffi_call(cif, function, returned, values)
+            if returnType != .void {
+                f.pointee.outputs[0] = weft_shim_number_t(
+                    bits: returned.load(as: Int64.self),
+                    kind: returnType == .double ? Int32(WEFT_SHIM_DOUBLE) : Int32(WEFT_SHIM_INT), taken: 1)
+            }
+            return true
         }
     }
 

@@ -182,6 +182,12 @@ let ffiRun: weft_run_fn = { ctx, state in
     guard let state, let callPointer = weft_shim_current_call(),
           let ctx, UnsafeMutableRawPointer(ctx) == weft_shim_current_ctx() else { return WEFT_ERR_HANDLE }
     let binding = Unmanaged<FFIBinding>.fromOpaque(state).takeUnretainedValue()
+    // Numbers in, a number (or nothing) out, straight from and into the
+    // run's number frame: no values at all.
+    if let frame = weft_shim_current_frame(), frame.pointee.ctx == UnsafeMutableRawPointer(ctx),
+       binding.function.callNumbers(frame) {
+        return WEFT_OK
+    }
     let call = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(callPointer)).takeUnretainedValue()
     // Numbers in, a number (or nothing) out: no arrays.
     do {
