@@ -69,8 +69,13 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: strict,
-                          linkerSettings: [.unsafeFlags(["-static-stdlib"]),
-                                           .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims")]),
+                          // Release: the Swift runtime linked in, so the binary runs
+                          // without the toolchain and starts faster (Docs/architecture.md).
+                          // Debug builds (the tests, the sanitizer runs) stay dynamic: a
+                          // sanitizer's runtime must stay visible to the plugins it loads.
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
+                                           .linkedLibrary("_FoundationCollections", .when(configuration: .release)),
+                                           .linkedLibrary("_FoundationCShims", .when(configuration: .release))]),
         // Tests. They find the built plugins and the `weft` binary beside the
         // test runner; no test target depends on a plugin target.
         .target(name: "WeftTestSupport", path: "Tests/WeftTestSupport", swiftSettings: strict),
