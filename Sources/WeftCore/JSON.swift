@@ -31,7 +31,7 @@ public enum JSON {
     /// Parses JSON from raw bytes (which must be UTF-8).
     public static func parse(bytes: [UInt8]) throws(JSONSyntaxError) -> WeftValue {
         try bytes.withUnsafeBufferPointer { buf throws(JSONSyntaxError) in
-            var p = Parser(bytes: buf)
+            var p = JSONParser(bytes: buf)
             return try p.document()
         }
     }
@@ -44,11 +44,11 @@ public enum JSON {
     /// Anything else (another top level, a streamed key whose value is not
     /// an array) parses as `parse` would. Errors are `parse`'s, at the same
     /// places; `item` may have been called before one is thrown.
-    public static func parse(bytes: [UInt8], streaming streamed: Set<String>,
-                             item: (String, Int, WeftValue) -> Void) throws(JSONSyntaxError)
+    static func parse(bytes: [UInt8], streaming streamed: Set<String>,
+                      item: (String, Int, inout JSONParser) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError)
         -> (value: WeftValue, streamedKeys: Set<String>) {
         try bytes.withUnsafeBufferPointer { buf throws(JSONSyntaxError) in
-            var p = Parser(bytes: buf)
+            var p = JSONParser(bytes: buf)
             return try p.streamingDocument(streamed: streamed, item: item)
         }
     }
@@ -141,7 +141,9 @@ public enum JSON {
     }
 }
 
-private struct Parser {
+/// The JSON reader. Internal so the graph decoder can read the items of a
+/// big list itself (see `JSON.parse(bytes:streaming:item:)`).
+struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var pos = 0
     var depth = 0
@@ -161,7 +163,8 @@ private struct Parser {
 
     /// `document()` with the top-level object's arrays under `streamed`
     /// keys handed out item by item (see `JSON.parse(bytes:streaming:item:)`).
-    mutating func streamingDocument(streamed: Set<String>, item: (String, Int, WeftValue) -> Void) throws(JSONSyntaxError)
+    mutating func streamingDocument(streamed: Set<String>,
+                                    item: (String, Int, inout JSONParser) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError)
         -> (value: WeftValue, streamedKeys: Set<String>) {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { pos = 3 }
         skipSpace()
@@ -174,8 +177,8 @@ private struct Parser {
             }
             keys.insert(key)
             var index = 0
-            try parser.array { value in
-                item(key, index, value)
+            try parser.arrayItems { p throws(JSONSyntaxError) in
+                try item(key, index, &p)
                 index += 1
             }
             return .list([])
@@ -200,6 +203,9 @@ private struct Parser {
         if b >= 0x20 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
         return "byte 0x\(String(b, radix: 16))"
     }
+
+    /// The byte at the current position, or 0 at the end.
+    var peek: UInt8 { pos < bytes.count ? bytes[pos] : 0 }
 
     mutating func skipSpace() {
         while pos < bytes.count {
@@ -244,7 +250,7 @@ private struct Parser {
 
     /// An object; `special(key, &self)` may parse a member's value itself
     /// (returning it), or return nil to have it parsed as usual.
-    mutating func object(special: (String, inout Parser) throws(JSONSyntaxError) -> WeftValue?) throws(JSONSyntaxError) -> WeftValue {
+    mutating func object(special: (String, inout JSONParser) throws(JSONSyntaxError) -> WeftValue?) throws(JSONSyntaxError) -> WeftValue {
         try enter()
         pos += 1
         var m = OrderedDictionary<String, WeftValue>()
@@ -287,13 +293,19 @@ private struct Parser {
 
     /// An array, each item handed to `each` as it is parsed.
     mutating func array(_ each: (WeftValue) -> Void) throws(JSONSyntaxError) {
+        try arrayItems { p throws(JSONSyntaxError) in each(try p.value()) }
+    }
+
+    /// An array whose items `each` reads: it must read exactly one value
+    /// (with `value()` or on its own), leaving the parser after it.
+    mutating func arrayItems(_ each: (inout JSONParser) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
         try enter()
         pos += 1
         skipSpace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; depth -= 1; return }
         while true {
             skipSpace()
-            each(try value())
+            try each(&self)
             skipSpace()
             guard pos < bytes.count else { throw error("unexpected end of input: expected ',' or ']'") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }

@@ -59,6 +59,28 @@ struct GraphDecoderTests {
         #expect(lines.contains("$.edges[1]: an edge must be an object {\"from\": \"node.port\", \"to\": \"node.port\"}"))
     }
 
+    /// Nodes and edges of the plain shapes are read without a JSON tree;
+    /// near misses must fall back and come out exactly as the tree decoder
+    /// gives them.
+    @Test func plainShapesAndNearMissesDecodeTheSameBothWays() throws {
+        let cases = [
+            #"{"weft": 1, "nodes": [{"id": "a", "type": "t.t", "label": "A", "params": {"p": [1, {"q": null}]}, "inputs": {"x": {"deep": [1, 2.5]}}}]}"#,
+            #"{"weft": 1, "nodes": [{"type": "t.t", "id": "a"}, {"id": "b", "type": "t.t", "inputs": {}}], "edges": [{"to": "b.x", "from": "a.y"}, {"from": "$in", "to": "b.y"}]}"#,
+            #"{"weft": 1, "nodes": [{"id": "a", "type": "t.t", "inputs": {"x": 1, "x": 2}}]}"#,
+            #"{"weft": 1, "nodes": [{"id": "a", "type": "t.t", "label": 5}]}"#,
+            #"{"weft": 1, "nodes": [{"id": "a", "type": "t.t", "strategy": "parallel", "join": "any"}]}"#,
+            #"{"weft": 1, "nodes": [{"id": "a", "type": "t.t", "id": "b"}]}"#,
+            #"{"weft": 1, "nodes": [{"id": "a.b", "type": "t.t"}, {"id": "c", "type": "t.t", "inputs": [1]}]}"#,
+            #"{"weft": 1, "nodes": [], "edges": [{"from": "a.b", "to": "$x"}, {"from": "a", "to": "b.c"}, {"from": "a.b", "to": "c.d", "via": 1}]}"#,
+            #"{"weft": 1, "nodes": [], "edges": [{"from": "a.b", "to": "c.d", "to": "e.f"}]}"#,
+            #"{"weft": 1, "nodes": [{"id": "a", "type": "t.t", "inputs": {"x": tru}}]}"#,
+        ]
+        for text in cases {
+            let (streamed, tree) = try bothWays(text)
+            #expect(streamed == tree, "\(text)")
+        }
+    }
+
     @Test func listsOfTheWrongShapeAreReportedAsBefore() throws {
         for text in [#"{"weft": 1, "nodes": {"a": 1}}"#, #"{"weft": 1, "nodes": [], "edges": "none"}"#,
                      #"[{"id": "a"}]"#, #"{"weft": 1}"#, #"{"weft": 1, "nodes": [[]], "edges": [[]]}"#] {

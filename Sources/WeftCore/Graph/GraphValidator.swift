@@ -34,6 +34,8 @@ private struct Validation {
     var diagnostics: [Diagnostic] = []
     /// The catalog's answer for the last node type looked up.
     var lastSpec: (type: String, spec: NodeSpec)?
+    /// The last node type whose `parameterizedSpec` was nil.
+    var lastPlainType: String?
 
     init(doc: GraphDocument, catalog: any NodeCatalog) {
         self.doc = doc
@@ -471,13 +473,19 @@ private struct Validation {
             error(n.path + ".params", node: n.id, "node '\(n.id)' (\(n.type)) needs param '\(port.name)' (\(port.type))")
             missingParam = true
         }
-        // Types whose ports come from their params (ffi).
-        if !isLoop, !missingParam, let resolved = catalog.parameterizedSpec(type: n.type, params: params) {
-            switch resolved {
-            case .success(let s): spec = s
-            case .failure(let e):
-                error(e.param.map { "\(n.path).params.\($0)" } ?? n.path, node: n.id, "node '\(n.id)' (\(n.type)): \(e.message)")
-                return nil
+        // Types whose ports come from their params (ffi). A type the catalog
+        // said has none keeps saying so (the answer depends on the type
+        // alone), so a run of nodes of one type asks once.
+        if !isLoop, !missingParam, lastPlainType != n.type {
+            if let resolved = catalog.parameterizedSpec(type: n.type, params: params) {
+                switch resolved {
+                case .success(let s): spec = s
+                case .failure(let e):
+                    error(e.param.map { "\(n.path).params.\($0)" } ?? n.path, node: n.id, "node '\(n.id)' (\(n.type)): \(e.message)")
+                    return nil
+                }
+            } else {
+                lastPlainType = n.type
             }
         }
         // Constants.
