@@ -17,6 +17,9 @@ public final class CompiledGraph: @unchecked Sendable {
     /// The same, unretained, for the run loop (`instances` keeps them alive).
     let unmanagedInstances: [Unmanaged<NodeInstance>?]
     let strategies: [any ExecutionStrategy]
+    /// Per node: its strategy is `SequentialStrategy` (the run loop calls
+    /// that one's code directly).
+    let isSequential: [Bool]
     let ids: [String]
 
     // Slots: one per node input port.
@@ -144,6 +147,7 @@ public final class CompiledGraph: @unchecked Sendable {
             case .event: event
             }
         }
+        isSequential = nodes.map { $0.strategy == .sequential }
         var typeIds: [ObjectIdentifier: Int] = [:]
         var lastTypeId: (ObjectIdentifier, Int)?
         typeIndex = instances.map { inst in

@@ -137,6 +137,8 @@ final class RunState: @unchecked Sendable {
     let started: UnsafeMutableBufferPointer<Bool>
     /// No observers: the run emits no events (checked per node).
     let quiet: Bool
+    /// `options.mode == .parallel`.
+    let parallel: Bool
     /// Per node: the state of a running loop (nil otherwise).
     var loopState: [LoopRun?]
     var outputs: [WeftValue?]
@@ -173,6 +175,7 @@ final class RunState: @unchecked Sendable {
         started = .allocate(capacity: graph.count)
         started.initialize(repeating: false)
         quiet = events.isEmpty
+        parallel = options.mode == .parallel
         outputs = Array(repeating: nil, count: graph.plan.outputs.count)
         loopState = Array(repeating: nil, count: graph.count)
         typeCost = Array(repeating: 0, count: graph.typeCount)
@@ -319,6 +322,12 @@ final class RunState: @unchecked Sendable {
             skip(n)
             return
         }
+        // The common case without a dynamic call: what
+        // `SequentialStrategy.start` does in a sequential run.
+        if graph.isSequential[n] && !parallel {
+            execute(n, onPool: false)
+            return
+        }
         graph.strategies[n].start(n, self)
     }
 
@@ -380,7 +389,13 @@ final class RunState: @unchecked Sendable {
                     let now = events.now()
                     events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: lane, duration: now - t))
                 }
-                graph.strategies[n].finish(n, context.outputs, self)
+                if graph.isSequential[n] {
+                    // `ExecutionStrategy.finish`'s default, without the dynamic call.
+                    deliver(outputs: context.outputs, of: n)
+                    completed(n)
+                } else {
+                    graph.strategies[n].finish(n, context.outputs, self)
+                }
             }
             return
         }
