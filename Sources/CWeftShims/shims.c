@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <malloc.h>
 #include "CWeftShims.h"
 #include <pthread.h>
 #include <stdlib.h>
@@ -33,4 +34,9 @@ const char *weft_shim_own_path(void) {
     Dl_info info;
     if (dladdr((void *)&weft_shim_own_path, &info) == 0) return NULL;
     return info.dli_fname;
+}
+
+void weft_shim_keep_freed_memory(long mmap_max, long trim) {
+    mallopt(M_MMAP_THRESHOLD, (int)mmap_max);
+    mallopt(M_TRIM_THRESHOLD, (int)trim);
 }

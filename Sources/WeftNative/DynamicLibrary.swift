@@ -1,3 +1,4 @@
+import CWeftShims
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -178,5 +179,14 @@ package enum FileSystem {
     package static func environment(_ name: String) -> String? {
         guard let v = getenv(name) else { return nil }
         return String(cString: v)
+    }
+}
+
+/// How the process's allocator treats freed memory (see `Weft.keepFreedMemory`).
+package enum ProcessMemory {
+    /// Blocks up to `mappingsAbove` bytes come from the heap; up to
+    /// `keepUpTo` freed bytes stay with the process.
+    package static func keepFreed(mappingsAbove: Int, keepUpTo: Int) {
+        weft_shim_keep_freed_memory(mappingsAbove, keepUpTo)
     }
 }

@@ -68,6 +68,10 @@ void weft_shim_set_current_registry(void *reg);
  * a malloc'd copy per thread, freed when the thread exits or is replaced. */
 void weft_shim_set_last_error(const char *message);
 const char *weft_shim_last_error(void);
+/* For batch processes (the CLI): keep freed memory instead of returning it
+ * to the kernel (mallopt M_TRIM_THRESHOLD) and serve blocks up to
+ * mmap_max bytes from the heap (M_MMAP_THRESHOLD). */
+void weft_shim_keep_freed_memory(long mmap_max, long trim);
 /* The path of the file this code is linked into (dladdr), or NULL. */
 const char *weft_shim_own_path(void);
 #endif

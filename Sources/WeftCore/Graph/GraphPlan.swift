@@ -41,7 +41,14 @@ public struct GraphPlan: Sendable {
         public var id: String
         public var type: String
         public var label: String?
-        public var spec: NodeSpec
+        /// The node type's spec (for `ffi`, the one its params give).
+        public var spec: NodeSpec {
+            get { specBox.spec }
+            set { specBox = SpecBox(newValue) }
+        }
+        /// Shared by the nodes of one type (a spec is 80 bytes with six
+        /// references; a big graph has one box per run of a type).
+        var specBox: SpecBox
         /// Params by name (only those given in the file; defaults are the
         /// node type's business).
         public var params: [String: WeftValue]
@@ -131,4 +138,10 @@ public enum LoopNode {
     /// Whether input port `port` of a loop with `carryCount` variables is a
     /// back-edge input (`next_*` or `continue`).
     public static func isBackInput(_ port: Int, carryCount: Int) -> Bool { port >= carryCount }
+}
+
+/// A `NodeSpec` shared between plan nodes.
+final class SpecBox: Sendable {
+    let spec: NodeSpec
+    init(_ spec: NodeSpec) { self.spec = spec }
 }

@@ -33,7 +33,7 @@ private struct Validation {
     let catalog: any NodeCatalog
     var diagnostics: [Diagnostic] = []
     /// The catalog's answer for the last node type looked up.
-    var lastSpec: (type: String, spec: NodeSpec)?
+    var lastSpec: (type: String, box: SpecBox)?
     /// The last node type whose `parameterizedSpec` was nil.
     var lastPlainType: String?
 
@@ -333,11 +333,11 @@ private struct Validation {
     /// Holds the place of a node that did not resolve (never in a plan:
     /// its error stops validation).
     static func standIn(_ n: GraphNode) -> GraphPlan.Node {
-        GraphPlan.Node(id: n.id, type: n.type, label: nil,
-                       spec: NodeSpec(namespace: "", name: "", summary: "", inputs: [], outputs: [], flags: []),
+        GraphPlan.Node(id: n.id, type: n.type, label: nil, specBox: emptySpec,
                        params: [:], constants: [], strategy: .sequential, join: .all, maxIterations: 0,
-                       carryCount: 0, enclosingLoop: nil, index: n.index)
+                       carryCount: 0, enclosingLoop: nil, index: n.index, isolate: false, timeoutMs: nil, maxEvents: nil)
     }
+    static let emptySpec = SpecBox(NodeSpec(namespace: "", name: "", summary: "", inputs: [], outputs: [], flags: []))
 
     /// Successor lists of the forward graph, flattened: node `n`'s are
     /// `items[start[n]..<start[n + 1]]`, in edge order.
@@ -395,6 +395,9 @@ private struct Validation {
     /// Resolves a node's type, params, constants and strategy.
     mutating func resolveNode(_ n: GraphNode) -> GraphPlan.Node? {
         var spec: NodeSpec
+        // The catalog's box for `spec`, shared with the other nodes of the
+        // type (nil once `spec` is replaced).
+        var sharedBox: SpecBox?
         let isLoop = n.type == LoopNode.typeName
         if isLoop {
             guard !n.carry.isEmpty else {
@@ -412,21 +415,22 @@ private struct Validation {
         } else {
             // Graphs repeat types: the last lookup is kept (one string
             // comparison instead of a catalog lookup per node).
-            let looked: NodeSpec?
+            let looked: SpecBox?
             if let last = lastSpec, last.type == n.type {
-                looked = last.spec
+                looked = last.box
             } else {
-                looked = catalog.spec(named: n.type)
+                looked = catalog.spec(named: n.type).map(SpecBox.init)
                 if let looked { lastSpec = (n.type, looked) }
             }
-            guard let s = looked else {
+            guard let looked else {
                 let near = catalog.suggestions(for: n.type)
                 error(n.path + ".type", node: n.id, "unknown node type '\(n.type)'"
                         + (near.isEmpty ? "; run `weft plugins` to list the node types, or load the plugin with --plugins DIR"
                            : "; did you mean \(near.map { "'\($0)'" }.joined(separator: " or "))?"))
                 return nil
             }
-            spec = s
+            spec = looked.spec
+            sharedBox = looked
             if !n.carry.isEmpty { error(n.path + ".carry", node: n.id, "\"carry\" is for loop nodes only") }
             if n.maxIterations != nil { error(n.path + ".max_iterations", node: n.id, "\"max_iterations\" is for loop nodes only") }
             let isSource = spec.flags.contains(.source)
@@ -479,7 +483,7 @@ private struct Validation {
         if !isLoop, !missingParam, lastPlainType != n.type {
             if let resolved = catalog.parameterizedSpec(type: n.type, params: params) {
                 switch resolved {
-                case .success(let s): spec = s
+                case .success(let s): spec = s; sharedBox = nil
                 case .failure(let e):
                     error(e.param.map { "\(n.path).params.\($0)" } ?? n.path, node: n.id, "node '\(n.id)' (\(n.type)): \(e.message)")
                     return nil
@@ -505,7 +509,8 @@ private struct Validation {
             }
             constants.append((p, v))
         }
-        return GraphPlan.Node(id: n.id, type: n.type, label: n.label, spec: spec, params: params, constants: constants,
+        return GraphPlan.Node(id: n.id, type: n.type, label: n.label, specBox: sharedBox ?? SpecBox(spec), params: params,
+                              constants: constants,
                               strategy: isLoop ? .loop : (spec.flags.contains(.source) ? .event : (n.strategy ?? .sequential)),
                               join: n.join,
                               maxIterations: n.maxIterations ?? LoopNode.defaultMaxIterations,
