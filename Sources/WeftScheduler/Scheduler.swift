@@ -323,9 +323,9 @@ final class RunState: @unchecked Sendable {
             return
         }
         // The common case without a dynamic call: what
-        // `SequentialStrategy.start` does in a sequential run.
-        if graph.isSequential[n] && !parallel {
-            execute(n, onPool: false)
+        // `SequentialStrategy.start` does.
+        if graph.isSequential[n] {
+            execute(n, onPool: parallel && !runsInline(n))
             return
         }
         graph.strategies[n].start(n, self)
