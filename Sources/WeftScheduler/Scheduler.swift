@@ -109,6 +109,8 @@ final class RunState: @unchecked Sendable {
     static let costWindow = 8
     /// Parallel mode: calls measured per node type.
     var typeSamples: [Int]
+    /// Parallel mode: node types that run on the scheduler thread now.
+    var typeInline: [Bool]
 
     /// One wave of an event run: the event that starts it.
     struct Wave {
@@ -181,6 +183,10 @@ final class RunState: @unchecked Sendable {
         typeCost = Array(repeating: 0, count: graph.typeCount)
         typeSamples = Array(repeating: 0, count: graph.typeCount)
         typeWindow = Array(repeating: .max, count: graph.typeCount * Self.costWindow)
+        typeInline = Array(repeating: false, count: graph.typeCount)
+        for n in 0..<graph.count where graph.typeIndex[n] >= 0 {
+            typeInline[graph.typeIndex[n]] = !graph.isBlocking[n] && graph.isPure[n]
+        }
     }
 
     deinit {
@@ -197,7 +203,13 @@ final class RunState: @unchecked Sendable {
     /// cost decides.
     func runsInline(_ n: Int) -> Bool {
         let t = graph.typeIndex[n]
-        guard t >= 0, !graph.isBlocking[n] else { return false }
+        return t >= 0 && typeInline[t]
+    }
+
+    /// `runsInline`'s answer for a node `n` of type `t`, kept in
+    /// `typeInline` and updated when the type is measured.
+    private func decideInline(_ n: Int, _ t: Int) -> Bool {
+        guard !graph.isBlocking[n] else { return false }
         if typeSamples[t] < 3 && graph.isPure[n] { return true }
         return typeSamples[t] > 0 && typeCost[t] < Self.inlineBelowNs
     }
@@ -211,6 +223,7 @@ final class RunState: @unchecked Sendable {
         var smallest = UInt64.max
         for i in base..<(base + Self.costWindow) where typeWindow[i] < smallest { smallest = typeWindow[i] }
         typeCost[t] = smallest
+        typeInline[t] = decideInline(n, t)
     }
 
     // MARK: the run loop
@@ -369,9 +382,9 @@ final class RunState: @unchecked Sendable {
             let t = quiet ? 0 : events.now()
             if !quiet { events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane)) }
             // In parallel mode, time the call while the type is new, then one
-            // call in 16 (two clock reads cost about what a tiny node does).
-            let measure = options.mode == .parallel
-                && (graph.typeIndex[n] < 0 || typeSamples[graph.typeIndex[n]] < Self.costWindow || steps & 15 == 0)
+            // call in 64 (two clock reads cost about a third of a tiny node).
+            let measure = parallel
+                && (steps & 63 == 0 || graph.typeIndex[n] < 0 || typeSamples[graph.typeIndex[n]] < Self.costWindow)
             let t0 = measure ? MonotonicClock.now() : 0
             // The graph owns its instances for longer than any run: no
             // retain/release per call.
