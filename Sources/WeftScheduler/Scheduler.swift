@@ -290,7 +290,8 @@ final class RunState: @unchecked Sendable {
                 continue
             }
             if let l = loopsToCheck.popLast() {
-                graph.strategies[l].bodyFinished(l, self)
+                // Only loop nodes are checked: their strategy's code, called directly.
+                LoopStrategy.bodyFinished(l, self)
                 continue
             }
             if readyHead < ready.count {
@@ -570,30 +571,36 @@ final class RunState: @unchecked Sendable {
         if !events.isEmpty {
             events.emit(.loopIteration(time: events.now(), node: l, id: graph.ids[l], iteration: iteration))
         }
-        // Re-arm the body.
-        for e in info.resetEdges {
-            delivered[e] = false
-            slots[graph.edgeSlot[e]] = .empty
+        // Re-arm the body. (The body's lists are read through buffer
+        // pointers: this runs every iteration, and iterating the arrays
+        // retained them each time.)
+        info.resetEdges.withUnsafeBufferPointer { reset in
+            for e in reset {
+                delivered[e] = false
+                slots[graph.edgeSlot[e]] = .empty
+            }
         }
-        for n in info.body {
-            var waiting = 0
-            graph.inEdges.forEach(n) { if !delivered[$0] { waiting += 1 } }
-            pending[n] = waiting
-            started[n] = false
-            if loopState[n] != nil { loopState[n] = nil }
-        }
-        loopState[l]!.outstanding = info.directMembers
-        // Body nodes whose inputs all come from outside the loop are ready now.
-        for n in info.body where pending[n] == 0 && !graph.inEdges.isEmpty(n) {
-            if graph.join[n] == .any {
-                started[n] = true
-                if graph.inEdges.contains(n, where: { if case .value = slots[graph.edgeSlot[$0]] { true } else { false } }) {
-                    enqueue(n)
+        info.body.withUnsafeBufferPointer { body in
+            for n in body {
+                var waiting = 0
+                graph.inEdges.forEach(n) { if !delivered[$0] { waiting += 1 } }
+                pending[n] = waiting
+                started[n] = false
+                if loopState[n] != nil { loopState[n] = nil }
+            }
+            loopState[l]!.outstanding = info.directMembers
+            // Body nodes whose inputs all come from outside the loop are ready now.
+            for n in body where pending[n] == 0 && !graph.inEdges.isEmpty(n) {
+                if graph.join[n] == .any {
+                    started[n] = true
+                    if graph.inEdges.contains(n, where: { if case .value = slots[graph.edgeSlot[$0]] { true } else { false } }) {
+                        enqueue(n)
+                    } else {
+                        skip(n)
+                    }
                 } else {
-                    skip(n)
+                    enqueue(n)
                 }
-            } else {
-                enqueue(n)
             }
         }
         // Current values into the body.

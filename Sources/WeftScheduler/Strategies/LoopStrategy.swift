@@ -27,7 +27,11 @@ final class LoopStrategy: ExecutionStrategy {
     func finish(_ node: Int, _ outputs: [WeftValue?], _ run: RunState) {}
 
     /// Every node of the body finished this iteration.
-    func bodyFinished(_ node: Int, _ run: RunState) {
+    func bodyFinished(_ node: Int, _ run: RunState) { Self.bodyFinished(node, run) }
+
+    /// Every node of the body finished this iteration: go round again or
+    /// finish. (Static, so the run loop calls it without a dynamic call.)
+    static func bodyFinished(_ node: Int, _ run: RunState) {
         guard let info = run.graph.loops[node], run.loopState[node] != nil else { return }
         let base = run.graph.slotBase[node]
         if case .value(.bool(true)) = run.slots[base + 2 * info.carry] {
