@@ -130,12 +130,6 @@ package enum FileSystem {
         return String(cString: p)
     }
 
-    /// Names in a directory (not `.`/`..`), sorted by their bytes, or the
-    /// `errno` text.
-    static func list(_ dir: String) -> Result<[String], DynamicLoaderError> {
-        list(entries: dir).map { $0.map(\.name) }
-    }
-
     /// What `readdir` says of an entry without a `stat`: a regular file, a
     /// folder, something else, or unknown (a symlink, or a file system that
     /// does not say) — then `stat` it.

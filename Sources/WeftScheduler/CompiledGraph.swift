@@ -302,17 +302,6 @@ struct FlatLists: Sendable {
         self.items = sorted
     }
 
-    init<S: Sequence>(_ lists: S) where S.Element == [Int] {
-        var start: [Int32] = [0]
-        var items: [Int32] = []
-        for list in lists {
-            for i in list { items.append(Int32(i)) }
-            start.append(Int32(items.count))
-        }
-        self.start = start
-        self.items = items
-    }
-
     /// Number of lists.
     var count: Int { start.count - 1 }
     /// Length of list `k`.
