@@ -36,11 +36,13 @@ public final class CallContext {
     /// The instance being created or run. Not retained: whoever starts a
     /// call holds the instance until it ends, and `end` clears this.
     unowned(unsafe) var instance: NodeInstance?
-    /// The input values of the current (or last) `run`; read only in the
-    /// run phase. Kept after the call so the next one writes in place.
-    var inputs: [WeftValue?] = []
-    /// The outputs of the last `run` (nil = not fired).
-    package var outputs: [WeftValue?] = []
+    /// Inputs of the current (or last) `run` that are not numbers, beside
+    /// `frame.inputs` (kind `WEFT_SHIM_BOXED` there): the run's own slots
+    /// when the scheduler lends them, else `ownBoxedInputs`.
+    private var boxedInputs: UnsafeMutablePointer<WeftValue>
+    /// Outputs written in this call that are not numbers, beside
+    /// `frame.outputs` (kind `WEFT_SHIM_BOXED` there).
+    package private(set) var boxedOutputs: UnsafeMutablePointer<WeftValue>
     /// Values behind the call's handles; handle = generation << 32 | (index + 1).
     var arena: [WeftValue] = []
     /// C strings handed to the plugin during this call; freed when it ends.
@@ -63,8 +65,19 @@ public final class CallContext {
     /// The run's numbers for the C fast path of input_int, input_double,
     /// output_int and output_double (CWeftShims/fastcalls.c): filled
     /// before a run, merged into `outputs` when it ends.
-    let frame = UnsafeMutablePointer<weft_shim_frame_t>.allocate(capacity: 1)
-    private var frameCapacity = (inputs: 0, outputs: 0)
+    ///
+    /// Inputs: `frame.inputs` is either this context's own buffer
+    /// (`ownInputs`, filled by `setInput`) or, for a scheduler's run, the
+    /// run's input slots of the node, lent for the call (`lendInputs`): a
+    /// number travels from one node's output to the next node's input
+    /// without ever becoming a `WeftValue`.
+    /// Outputs: written by either path into `frame.outputs` (`taken` = written;
+    /// kind int, double or boxed with the value in `boxedOutputs`).
+    package let frame = UnsafeMutablePointer<weft_shim_frame_t>.allocate(capacity: 1)
+    private var ownInputs: UnsafeMutablePointer<weft_shim_number_t>
+    private var ownBoxedInputs: UnsafeMutablePointer<WeftValue>
+    private var inputCapacity = 8
+    private var outputCapacity = 8
 
     /// Addresses handed out as `weft_ctx_t *`: one per call, cycling through
     /// this reserved block, so a ctx kept from an earlier call on the same
@@ -77,58 +90,146 @@ public final class CallContext {
     public init() {
         pointer = OpaquePointer(tokens)
         frame.initialize(to: weft_shim_frame_t())
+        ownInputs = .allocate(capacity: inputCapacity)
+        ownInputs.initialize(repeating: weft_shim_number_t(), count: inputCapacity)
+        ownBoxedInputs = .allocate(capacity: inputCapacity)
+        ownBoxedInputs.initialize(repeating: .null, count: inputCapacity)
+        boxedInputs = ownBoxedInputs
+        frame.pointee.inputs = ownInputs
+        frame.pointee.outputs = .allocate(capacity: outputCapacity)
+        frame.pointee.outputs.initialize(repeating: weft_shim_number_t(), count: outputCapacity)
+        boxedOutputs = .allocate(capacity: outputCapacity)
+        boxedOutputs.initialize(repeating: .null, count: outputCapacity)
     }
 
     deinit {
         releaseBorrowed()
         tokens.deallocate()
-        frame.pointee.inputs?.deallocate()
-        frame.pointee.outputs?.deallocate()
+        ownInputs.deallocate()
+        ownBoxedInputs.deinitialize(count: inputCapacity).deallocate()
+        frame.pointee.outputs.deallocate()
+        boxedOutputs.deinitialize(count: outputCapacity).deallocate()
         frame.deallocate()
     }
 
-    /// Readies the frame for a run with these port counts: no inputs known,
-    /// no outputs written. `accept` (one entry per output) must outlive
-    /// the run.
-    func prepareFrame(inputs: Int, outputs: Int, accept: UnsafePointer<UInt8>) {
-        if inputs > frameCapacity.inputs {
-            frame.pointee.inputs?.deallocate()
-            frameCapacity.inputs = max(inputs, 8)
-            frame.pointee.inputs = .allocate(capacity: frameCapacity.inputs)
+    // MARK: inputs
+
+    /// Inputs of the coming run in this context's own buffers: `count`
+    /// ports, none set yet. Then `setInput` each.
+    func useOwnInputs(_ count: Int) {
+        if count > inputCapacity {
+            ownInputs.deallocate()
+            ownBoxedInputs.deinitialize(count: inputCapacity).deallocate()
+            inputCapacity = max(count, 2 * inputCapacity)
+            ownInputs = .allocate(capacity: inputCapacity)
+            ownInputs.initialize(repeating: weft_shim_number_t(), count: inputCapacity)
+            ownBoxedInputs = .allocate(capacity: inputCapacity)
+            ownBoxedInputs.initialize(repeating: .null, count: inputCapacity)
         }
-        if outputs > frameCapacity.outputs {
-            frame.pointee.outputs?.deallocate()
-            frameCapacity.outputs = max(outputs, 8)
-            frame.pointee.outputs = .allocate(capacity: frameCapacity.outputs)
-        }
-        frame.pointee.input_count = Int32(inputs)
-        frame.pointee.output_count = Int32(outputs)
-        frame.pointee.accept = accept
-        for i in 0..<outputs { frame.pointee.outputs[i] = weft_shim_number_t() }
+        frame.pointee.inputs = ownInputs
+        frame.pointee.input_count = Int32(count)
+        boxedInputs = ownBoxedInputs
     }
 
-    /// Input `index` of the coming run, for the fast path (numbers only).
-    @inline(__always)
-    func setFrameInput(_ index: Int, _ value: WeftValue?) {
+    /// Input `index` of the coming run (own buffers; nil = no value).
+    func setInput(_ index: Int, _ value: WeftValue?) {
         var n = weft_shim_number_t()
         switch value {
         case .int(let i)?: n.bits = i; n.kind = Int32(WEFT_SHIM_INT)
         case .double(let d)?: n.bits = Int64(bitPattern: d.bitPattern); n.kind = Int32(WEFT_SHIM_DOUBLE)
-        default: break
+        case let v?: n.kind = Int32(WEFT_SHIM_BOXED); ownBoxedInputs[index] = v
+        case nil: if ownInputs[index].kind == Int32(WEFT_SHIM_BOXED) { ownBoxedInputs[index] = .null }
         }
-        frame.pointee.inputs[index] = n
+        ownInputs[index] = n
     }
+
+    /// The coming run reads its `count` inputs straight from the caller's
+    /// slots (numbers and kinds) and `boxed` (the values of boxed slots),
+    /// which must stay unchanged until the call ends. Slots must hold only
+    /// int, double, boxed (never a boxed number), none or dead.
+    @inline(__always)
+    func lendInputs(_ count: Int, _ slots: UnsafeMutablePointer<weft_shim_number_t>, _ boxed: UnsafeMutablePointer<WeftValue>) {
+        frame.pointee.inputs = slots
+        frame.pointee.input_count = Int32(count)
+        boxedInputs = boxed
+    }
+
+    /// The number of input ports of the current (or last) run.
+    var inputCount: Int { Int(frame.pointee.input_count) }
+
+    /// Input `index` of the current (or last) run; nil = no value.
+    func input(_ index: Int) -> WeftValue? {
+        let n = frame.pointee.inputs[index]
+        switch n.kind {
+        case Int32(WEFT_SHIM_INT): return .int(n.bits)
+        case Int32(WEFT_SHIM_DOUBLE): return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
+        case Int32(WEFT_SHIM_BOXED): return boxedInputs[index]
+        default: return nil
+        }
+    }
+
+    /// The inputs of the current (or last) run, one per port.
+    var inputs: [WeftValue?] { (0..<inputCount).map { input($0) } }
+
+    // MARK: outputs
+
+    /// Readies the outputs for a call with `count` output ports: none
+    /// written. `accept` (one entry per output, what the fast path may
+    /// write) must outlive the call.
+    func prepareOutputs(_ count: Int, accept: UnsafePointer<UInt8>) {
+        if count > outputCapacity {
+            frame.pointee.outputs.deallocate()
+            boxedOutputs.deinitialize(count: outputCapacity).deallocate()
+            outputCapacity = max(count, 2 * outputCapacity)
+            frame.pointee.outputs = .allocate(capacity: outputCapacity)
+            frame.pointee.outputs.initialize(repeating: weft_shim_number_t(), count: outputCapacity)
+            boxedOutputs = .allocate(capacity: outputCapacity)
+            boxedOutputs.initialize(repeating: .null, count: outputCapacity)
+        }
+        let outs = frame.pointee.outputs!
+        for i in 0..<count {
+            // The last call's value is let go now, not kept until overwritten.
+            if outs[i].kind == Int32(WEFT_SHIM_BOXED) { boxedOutputs[i] = .null }
+            outs[i] = weft_shim_number_t()
+        }
+        frame.pointee.output_count = Int32(count)
+        frame.pointee.accept = accept
+    }
+
+    /// The number of output ports of the current (or last) call.
+    package var outputCount: Int { Int(frame.pointee.output_count) }
 
     /// Whether output `index` was written in this call, by either path.
     func outputWritten(_ index: Int) -> Bool {
-        if outputs[index] != nil { return true }
-        return phase == .run && index < Int(frame.pointee.output_count) && frame.pointee.outputs[index].taken != 0
+        index >= 0 && index < outputCount && frame.pointee.outputs[index].taken != 0
     }
 
-    /// The slow path wrote output `index`: the fast path must not write it again.
-    func markOutputWritten(_ index: Int) {
-        if phase == .run && index < Int(frame.pointee.output_count) { frame.pointee.outputs[index].taken = 1 }
+    /// Stores output `index` (checked by the caller: in range, type fits).
+    func storeOutput(_ index: Int, _ value: WeftValue) {
+        var n = weft_shim_number_t()
+        n.taken = 1
+        switch value {
+        case .int(let i): n.bits = i; n.kind = Int32(WEFT_SHIM_INT)
+        case .double(let d): n.bits = Int64(bitPattern: d.bitPattern); n.kind = Int32(WEFT_SHIM_DOUBLE)
+        default: n.kind = Int32(WEFT_SHIM_BOXED); boxedOutputs[index] = value
+        }
+        frame.pointee.outputs[index] = n
     }
+
+    /// Output `index` of the last call; nil = not written.
+    package func output(_ index: Int) -> WeftValue? {
+        let n = frame.pointee.outputs[index]
+        guard n.taken != 0 else { return nil }
+        switch n.kind {
+        case Int32(WEFT_SHIM_INT): return .int(n.bits)
+        case Int32(WEFT_SHIM_DOUBLE): return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
+        case Int32(WEFT_SHIM_BOXED): return boxedOutputs[index]
+        default: return .null
+        }
+    }
+
+    /// The outputs of the last call, one per port (nil = not fired).
+    package var outputs: [WeftValue?] { (0..<outputCount).map { output($0) } }
 
     /// Starts a call: the ctx becomes this thread's current one.
     /// Returns the previously current ctx, to restore in `end`.
@@ -165,19 +266,7 @@ public final class CallContext {
         weft_shim_set_current_ctx(previous.ctx)
         weft_shim_set_current_call(previous.call)
         weft_shim_set_current_frame(previous.frame)
-        if phase == .run {
-            // Numbers the fast path wrote become ordinary outputs.
-            frame.pointee.ctx = nil
-            let f = frame.pointee
-            for i in 0..<min(Int(f.output_count), outputs.count) {
-                let n = f.outputs[i]
-                if n.kind == Int32(WEFT_SHIM_INT) {
-                    outputs[i] = .int(n.bits)
-                } else if n.kind == Int32(WEFT_SHIM_DOUBLE) {
-                    outputs[i] = .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
-                }
-            }
-        }
+        frame.pointee.ctx = nil
         phase = .idle
         instance = nil
         if !arena.isEmpty { arena.removeAll(keepingCapacity: true) }

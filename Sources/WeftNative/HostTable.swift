@@ -65,11 +65,11 @@ enum HostTable {
         h.input = { ctx, index in
             guard let c = HostFunctions.call(ctx, "input") else { return 0 }
             guard c.phase == .run else { _ = c.error(WEFT_ERR_STATE, "input: inputs exist only in run"); return 0 }
-            guard index >= 0, Int(index) < c.inputs.count else {
-                _ = c.error(WEFT_ERR_NOT_FOUND, "input: no input port \(index) (this node has \(c.inputs.count))")
+            guard index >= 0, Int(index) < c.inputCount else {
+                _ = c.error(WEFT_ERR_NOT_FOUND, "input: no input port \(index) (this node has \(c.inputCount))")
                 return 0
             }
-            guard let v = c.inputs[Int(index)] else { return 0 }
+            guard let v = c.input(Int(index)) else { return 0 }
             return c.handle(for: v)
         }
         h.param = { ctx, index in
@@ -89,12 +89,11 @@ enum HostTable {
         h.fire = { ctx, index in
             guard let c = HostFunctions.call(ctx, "fire") else { return WEFT_ERR_HANDLE }
             guard c.phase.writesOutputs else { return c.error(WEFT_ERR_STATE, "fire: outputs exist only in run") }
-            guard index >= 0, Int(index) < c.outputs.count else {
-                return c.error(WEFT_ERR_NOT_FOUND, "fire: no output port \(index) (this node has \(c.outputs.count))")
+            guard index >= 0, Int(index) < c.outputCount else {
+                return c.error(WEFT_ERR_NOT_FOUND, "fire: no output port \(index) (this node has \(c.outputCount))")
             }
             if !c.outputWritten(Int(index)) {
-                c.outputs[Int(index)] = .null
-                c.markOutputWritten(Int(index))
+                c.storeOutput(Int(index), .null)
             }
             return WEFT_OK
         }
@@ -422,12 +421,12 @@ enum HostFunctions {
     }
 
     static func inputValue(_ c: CallContext, _ index: Int32, _ function: String) -> Result<WeftValue, StatusError> {
-        if c.phase == .run, index >= 0, Int(index) < c.inputs.count, let v = c.inputs[Int(index)] { return .success(v) }
+        if c.phase == .run, index >= 0, Int(index) < c.inputCount, let v = c.input(Int(index)) { return .success(v) }
         guard c.phase == .run else { return .failure(StatusError(status: c.error(WEFT_ERR_STATE, "\(function): inputs exist only in run"))) }
-        guard index >= 0, Int(index) < c.inputs.count else {
-            return .failure(StatusError(status: c.error(WEFT_ERR_NOT_FOUND, "\(function): no input port \(index) (this node has \(c.inputs.count))")))
+        guard index >= 0, Int(index) < c.inputCount else {
+            return .failure(StatusError(status: c.error(WEFT_ERR_NOT_FOUND, "\(function): no input port \(index) (this node has \(c.inputCount))")))
         }
-        guard let v = c.inputs[Int(index)] else {
+        guard let v = c.input(Int(index)) else {
             return .failure(StatusError(status: c.error(WEFT_ERR_NOT_FOUND, "\(function): input \(index) has no value")))
         }
         return .success(v)
@@ -438,11 +437,10 @@ enum HostFunctions {
         // The common case without copying the port's spec: a port of the
         // value's own type (or any), not yet written.
         let i = Int(index)
-        if i >= 0, i < c.outputs.count, i < inst.ports.outputTypes.count, !c.outputWritten(i) {
+        if i >= 0, i < c.outputCount, i < inst.ports.outputTypes.count, !c.outputWritten(i) {
             let t = inst.ports.outputTypes[i]
             if t == .any || t == value.kind {
-                c.outputs[i] = value
-                c.markOutputWritten(i)
+                c.storeOutput(i, value)
                 return WEFT_OK
             }
         }
@@ -457,8 +455,7 @@ enum HostFunctions {
         guard let v = port.type.coerce(value) else {
             return c.error(WEFT_ERR_TYPE, "\(function): output '\(port.name)' is \(port.type), not \(value.kind)")
         }
-        c.outputs[Int(index)] = v
-        c.markOutputWritten(Int(index))
+        c.storeOutput(Int(index), v)
         return WEFT_OK
     }
 }

@@ -133,18 +133,12 @@ public final class NodeInstance: @unchecked Sendable {
         return .success(NodeOutputs(values: ctx.outputs))
     }
 
-    /// The hot path: inputs come from `input(port)`, outputs are left in
-    /// `ctx.outputs` (valid until the context's next call). Allocates
-    /// nothing once the context's buffers have grown.
+    /// Runs the node with inputs from `input(port)`, checked and converted
+    /// into the context's own buffers. Outputs are left in the context
+    /// (`output(_:)`, valid until its next call).
     package func run(context ctx: CallContext, input: (Int) -> WeftValue?) -> NodeError? {
         let count = ports.inputTypes.count
-        // Written in place, resized only when the last call had another count.
-        if ctx.inputs.count > count {
-            ctx.inputs.removeLast(ctx.inputs.count - count)
-        } else if ctx.inputs.count < count {
-            ctx.inputs.append(contentsOf: repeatElement(nil, count: count - ctx.inputs.count))
-        }
-        ctx.prepareFrame(inputs: count, outputs: ports.outputCount, accept: ports.outputAccept)
+        ctx.useOwnInputs(count)
         for p in 0..<count {
             let v: WeftValue?
             if let value = input(p) {
@@ -163,16 +157,54 @@ public final class NodeInstance: @unchecked Sendable {
             } else {
                 return fail("required input '\(type.spec.inputs[p].name)' has no value")
             }
-            ctx.inputs[p] = v
-            ctx.setFrameInput(p, v)
+            ctx.setInput(p, v)
         }
-        if ctx.outputs.count == ports.outputCount {
-            for i in 0..<ports.outputCount where ctx.outputs[i] != nil { ctx.outputs[i] = nil }
-        } else {
-            ctx.outputs.removeAll(keepingCapacity: true)
-            ctx.outputs.append(contentsOf: repeatElement(nil, count: ports.outputCount))
-        }
+        return call(ctx)
+    }
 
+    /// The scheduler's hot path: the inputs are the caller's slots for this
+    /// node (`slots[p]`: kind and number; `boxed[p]`: the value of a boxed
+    /// slot), lent to the plugin without copying when every one already
+    /// fits its port. An int on a double port is widened in its slot; a
+    /// slot that needs more (a default, a conversion, an error message)
+    /// sends the call through `run(context:input:)`. Allocates nothing.
+    package func run(context ctx: CallContext, slots: UnsafeMutablePointer<weft_shim_number_t>,
+                     boxed: UnsafeMutablePointer<WeftValue>) -> NodeError? {
+        let count = ports.inputCount
+        let accept = ports.inputAccept
+        var direct = true
+        for p in 0..<count {
+            let kind = slots[p].kind
+            if accept[p] & (1 << UInt8(truncatingIfNeeded: kind)) != 0 { continue }
+            let t = ports.inputTypes[p]
+            if kind == Int32(WEFT_SHIM_INT) && t == .double {
+                let d = Double(slots[p].bits)
+                slots[p].bits = Int64(bitPattern: d.bitPattern)
+                slots[p].kind = Int32(WEFT_SHIM_DOUBLE)
+                continue
+            }
+            if kind == Int32(WEFT_SHIM_BOXED) && boxed[p].kind == t { continue }
+            direct = false
+            break
+        }
+        guard direct else {
+            return run(context: ctx) { p in
+                switch slots[p].kind {
+                case Int32(WEFT_SHIM_INT): .int(slots[p].bits)
+                case Int32(WEFT_SHIM_DOUBLE): .double(Double(bitPattern: UInt64(bitPattern: slots[p].bits)))
+                case Int32(WEFT_SHIM_BOXED): boxed[p]
+                default: nil
+                }
+            }
+        }
+        ctx.lendInputs(count, slots, boxed)
+        return call(ctx)
+    }
+
+    /// Calls the plugin's `run` with the inputs in place; checks that
+    /// every required output was written.
+    private func call(_ ctx: CallContext) -> NodeError? {
+        ctx.prepareOutputs(ports.outputCount, accept: ports.outputAccept)
         let previous = ctx.begin(.run, instance: self)
         let status = type.run(ctx.pointer, state)
         ctx.end(restoring: previous)
@@ -180,7 +212,8 @@ public final class NodeInstance: @unchecked Sendable {
         if status != WEFT_OK {
             return fail(Self.describeFailure(status: status, failure: ctx.failure, lastError: ctx.lastError))
         }
-        for i in ports.requiredOutputs where ctx.outputs[i] == nil {
+        let outs = ctx.frame.pointee.outputs!
+        for i in ports.requiredOutputs where outs[i].taken == 0 {
             return fail("did not write its required output '\(type.spec.outputs[i].name)' (a plugin bug: "
                             + "write every non-optional output, or flag the port WEFT_PORT_OPTIONAL)")
         }
@@ -233,6 +266,11 @@ func strdupOrDie(_ s: String) -> UnsafeMutablePointer<CChar> {
 /// lines instead of arrays per node.
 final class PortTable: @unchecked Sendable {
     let inputTypes: [ValueType]
+    let inputCount: Int
+    /// Per input port, the slot kinds (bit `1 << WEFT_SHIM_*`) a call can
+    /// read as they are: numbers the port takes, any boxed value for an
+    /// `any` port, no value for an optional port without default.
+    let inputAccept: UnsafeMutablePointer<UInt8>
     let inputDefaults: [WeftValue?]
     let inputOptional: [Bool]
     let outputCount: Int
@@ -244,6 +282,21 @@ final class PortTable: @unchecked Sendable {
 
     init(_ spec: NodeSpec) {
         inputTypes = spec.inputs.map(\.type)
+        inputCount = spec.inputs.count
+        inputAccept = .allocate(capacity: max(inputCount, 1))
+        inputAccept.initialize(repeating: 0, count: max(inputCount, 1))
+        for (i, port) in spec.inputs.enumerated() {
+            var bits: Int32 = 0
+            switch port.type {
+            case .int: bits = 1 << WEFT_SHIM_INT
+            case .double: bits = 1 << WEFT_SHIM_DOUBLE
+            case .number: bits = 1 << WEFT_SHIM_INT | 1 << WEFT_SHIM_DOUBLE
+            case .any: bits = 1 << WEFT_SHIM_INT | 1 << WEFT_SHIM_DOUBLE | 1 << WEFT_SHIM_BOXED
+            default: break
+            }
+            if port.optional && port.defaultValue == nil { bits |= 1 << WEFT_SHIM_NONE | 1 << WEFT_SHIM_DEAD }
+            inputAccept[i] = UInt8(bits)
+        }
         inputDefaults = spec.inputs.map(\.defaultValue)
         inputOptional = spec.inputs.map(\.optional)
         outputCount = spec.outputs.count
@@ -261,5 +314,8 @@ final class PortTable: @unchecked Sendable {
         }
     }
 
-    deinit { outputAccept.deallocate() }
+    deinit {
+        outputAccept.deallocate()
+        inputAccept.deallocate()
+    }
 }

@@ -1,3 +1,4 @@
+import CWeftShims
 import WeftCore
 import WeftNative
 
@@ -132,7 +133,15 @@ final class RunState: @unchecked Sendable {
     // Per-run tables, in buffers owned by this state (freed in deinit):
     // the run loop touches them per node, and array copy-on-write checks
     // were a measurable share of a trivial node's cost.
-    let slots: UnsafeMutableBufferPointer<Slot>
+    //
+    // Input slots are typed: `nums[s]` holds the kind (`WEFT_SHIM_*`: none =
+    // empty, int, double, boxed, dead) and an int's or double's bits; a
+    // boxed slot's value is `boxed[s]`. A node's slots are lent to its call
+    // as they are (`NodeInstance.run(context:slots:boxed:)`), and a number
+    // output is copied into the next node's slot as 16 bytes: numbers never
+    // become `WeftValue`s between number nodes.
+    let nums: UnsafeMutablePointer<weft_shim_number_t>
+    let boxed: UnsafeMutablePointer<WeftValue>
     let delivered: UnsafeMutableBufferPointer<Bool>
     let pending: UnsafeMutableBufferPointer<Int>
     /// Join-any nodes: already started this activation.
@@ -168,8 +177,10 @@ final class RunState: @unchecked Sendable {
         self.wave = wave
         self.lane = lane
         events = hub ?? EventHub(observers: options.observers, start: MonotonicClock.now())
-        slots = .allocate(capacity: graph.slotCount)
-        slots.initialize(repeating: .empty)
+        nums = .allocate(capacity: max(graph.slotCount, 1))
+        nums.initialize(repeating: weft_shim_number_t(), count: max(graph.slotCount, 1))
+        boxed = .allocate(capacity: max(graph.slotCount, 1))
+        boxed.initialize(repeating: .null, count: max(graph.slotCount, 1))
         delivered = .allocate(capacity: graph.edgeTarget.count)
         delivered.initialize(repeating: false)
         pending = .allocate(capacity: graph.count)
@@ -190,7 +201,8 @@ final class RunState: @unchecked Sendable {
     }
 
     deinit {
-        slots.deinitialize().deallocate()
+        nums.deallocate()
+        boxed.deinitialize(count: max(graph.slotCount, 1)).deallocate()
         delivered.deallocate()
         pending.deallocate()
         started.deallocate()
@@ -237,7 +249,7 @@ final class RunState: @unchecked Sendable {
                                     workers: options.mode == .parallel ? options.workers : 1))
         }
         cancellation.whenCancelled { [completionLock] in completionLock.withLock { completionLock.broadcast() } }
-        for c in graph.constants { slots[c.slot] = .value(c.value) }
+        for c in graph.constants { setSlot(c.slot, .value(c.value)) }
         for (g, edges) in graph.inputEdges.enumerated() {
             for e in edges { deliver(edge: e, .value(inputs[g])) }
         }
@@ -353,15 +365,17 @@ final class RunState: @unchecked Sendable {
         var anyEdgeValue = false
         var anyEdge = false
         for p in 0..<count {
-            switch slots[base + p] {
-            case .dead: if graph.slotRequired[base + p] { return true }
-            case .value: anyEdgeValue = true
-            case .empty: break
+            let kind = nums[base + p].kind
+            if kind == Self.dead {
+                if graph.slotRequired[base + p] { return true }
+            } else if kind != Self.none {
+                anyEdgeValue = true
             }
         }
+        if anyEdgeValue { return false }
         graph.inEdges.forEach(n) { e in
             anyEdge = true
-            if case .value = slots[graph.edgeSlot[e]] { anyEdgeValue = true }
+            if holdsValue(graph.edgeSlot[e]) { anyEdgeValue = true }
         }
         return anyEdge && !anyEdgeValue
     }
@@ -390,9 +404,7 @@ final class RunState: @unchecked Sendable {
             // The graph owns its instances for longer than any run: no
             // retain/release per call.
             let error = unmanaged._withUnsafeGuaranteedRef { instance in
-                instance.run(context: context) { p in
-                    if case .value(let v) = slots[base + p] { v } else { nil }
-                }
+                instance.run(context: context, slots: nums + base, boxed: boxed + base)
             }
             if measure { measured(n, MonotonicClock.now() - t0) }
             if let error {
@@ -404,8 +416,9 @@ final class RunState: @unchecked Sendable {
                     events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: lane, duration: now - t))
                 }
                 if graph.isSequential[n] {
-                    // `ExecutionStrategy.finish`'s default, without the dynamic call.
-                    deliver(outputs: context.outputs, of: n)
+                    // `ExecutionStrategy.finish`'s default, without the dynamic
+                    // call, and the outputs straight from the call's frame.
+                    deliverCallOutputs(of: n)
                     completed(n)
                 } else {
                     graph.strategies[n].finish(n, context.outputs, self)
@@ -416,9 +429,7 @@ final class RunState: @unchecked Sendable {
         let instance = unmanaged.takeUnretainedValue()
         var inputs: [WeftValue?] = []
         inputs.reserveCapacity(graph.inputCount[n])
-        for p in 0..<graph.inputCount[n] {
-            if case .value(let v) = slots[base + p] { inputs.append(v) } else { inputs.append(nil) }
-        }
+        for p in 0..<graph.inputCount[n] { inputs.append(value(base + p)) }
         inflight += 1
         let pool = self.pool ?? {
             let p = WorkerPool(computeThreads: options.workers, maxBlockingThreads: options.maxBlockingThreads)
@@ -501,24 +512,56 @@ final class RunState: @unchecked Sendable {
         }
     }
 
+    /// The outputs of the call that just ended on `context` (node `n`),
+    /// read from its frame: numbers go to the next slots as they are.
+    private func deliverCallOutputs(of n: Int) {
+        let outs = context.frame.pointee.outputs!
+        let boxes = context.boxedOutputs
+        let base = Int(graph.outPortBase[n])
+        for p in 0..<graph.outputCount(n) {
+            let o = outs[p]
+            if o.taken != 0 {
+                graph.outEdges.forEach(base + p) { deliver(edge: $0, o, boxes + p) }
+                graph.outputTaps.forEach(base + p) { outputs[$0] = context.output(p) }
+            } else {
+                graph.outEdges.forEach(base + p) { deliver(edge: $0, Self.deadNumber, nil) }
+            }
+        }
+    }
+
     func deliver(edge e: Int, _ value: Slot) {
+        switch value {
+        case .empty: deliver(edge: e, weft_shim_number_t(), nil)
+        case .dead: deliver(edge: e, Self.deadNumber, nil)
+        case .value(.int(let i)): deliver(edge: e, weft_shim_number_t(bits: i, kind: Self.int, taken: 0), nil)
+        case .value(.double(let d)):
+            deliver(edge: e, weft_shim_number_t(bits: Int64(bitPattern: d.bitPattern), kind: Self.double, taken: 0), nil)
+        case .value(var v):
+            withUnsafeMutablePointer(to: &v) { deliver(edge: e, weft_shim_number_t(bits: 0, kind: Self.boxedKind, taken: 0), $0) }
+        }
+    }
+
+    /// Delivers `n` (its kind and bits; for a boxed kind the value at
+    /// `box`) along edge `e`.
+    @inline(__always)
+    private func deliver(edge e: Int, _ n: weft_shim_number_t, _ box: UnsafeMutablePointer<WeftValue>?) {
         let t = graph.edgeTarget[e]
         let s = graph.edgeSlot[e]
         delivered[e] = true
         if graph.edgeIsBack[e] {
-            slots[s] = value
+            put(s, n, box)
             return
         }
         if graph.join[t] == .any {
             pending[t] -= 1
-            if case .value = value {
+            if Self.isValueKind(n.kind) {
                 if !started[t] {
-                    slots[s] = value
+                    put(s, n, box)
                     started[t] = true
                     enqueue(t)
                 }
-            } else if case .empty = slots[s] {
-                slots[s] = .dead
+            } else if nums[s].kind == Self.none {
+                nums[s].kind = Self.dead
             }
             if pending[t] == 0 && !started[t] {
                 started[t] = true
@@ -526,9 +569,65 @@ final class RunState: @unchecked Sendable {
             }
             return
         }
-        slots[s] = value
+        put(s, n, box)
         pending[t] -= 1
         if pending[t] == 0 { enqueue(t) }
+    }
+
+    // MARK: slots
+
+    static let none = Int32(WEFT_SHIM_NONE)
+    static let int = Int32(WEFT_SHIM_INT)
+    static let double = Int32(WEFT_SHIM_DOUBLE)
+    static let boxedKind = Int32(WEFT_SHIM_BOXED)
+    static let dead = Int32(WEFT_SHIM_DEAD)
+    static let deadNumber = weft_shim_number_t(bits: 0, kind: dead, taken: 0)
+
+    @inline(__always)
+    static func isValueKind(_ kind: Int32) -> Bool { kind >= int && kind <= boxedKind }
+
+    /// Slot `s` holds a value (not empty, not dead).
+    @inline(__always)
+    func holdsValue(_ s: Int) -> Bool { Self.isValueKind(nums[s].kind) }
+
+    @inline(__always)
+    private func put(_ s: Int, _ n: weft_shim_number_t, _ box: UnsafeMutablePointer<WeftValue>?) {
+        if n.kind == Self.boxedKind {
+            boxed[s] = box!.pointee
+        } else if nums[s].kind == Self.boxedKind {
+            boxed[s] = .null
+        }
+        nums[s] = n
+    }
+
+    /// The value in slot `s`, or nil (empty or dead).
+    func value(_ s: Int) -> WeftValue? {
+        let n = nums[s]
+        switch n.kind {
+        case Self.int: return .int(n.bits)
+        case Self.double: return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
+        case Self.boxedKind: return boxed[s]
+        default: return nil
+        }
+    }
+
+    /// Slot `s` as a `Slot`.
+    func slot(_ s: Int) -> Slot {
+        switch nums[s].kind {
+        case Self.dead: .dead
+        case Self.none: .empty
+        default: value(s).map { .value($0) } ?? .empty
+        }
+    }
+
+    func setSlot(_ s: Int, _ v: Slot) {
+        switch v {
+        case .empty: put(s, weft_shim_number_t(), nil)
+        case .dead: put(s, Self.deadNumber, nil)
+        case .value(.int(let i)): put(s, weft_shim_number_t(bits: i, kind: Self.int, taken: 0), nil)
+        case .value(.double(let d)): put(s, weft_shim_number_t(bits: Int64(bitPattern: d.bitPattern), kind: Self.double, taken: 0), nil)
+        case .value(var x): withUnsafeMutablePointer(to: &x) { put(s, weft_shim_number_t(bits: 0, kind: Self.boxedKind, taken: 0), $0) }
+        }
     }
 
     /// Node `n` is on a dead path: it does not run; its outputs are dead.
@@ -577,7 +676,7 @@ final class RunState: @unchecked Sendable {
         info.resetEdges.withUnsafeBufferPointer { reset in
             for e in reset {
                 delivered[e] = false
-                slots[graph.edgeSlot[e]] = .empty
+                put(graph.edgeSlot[e], weft_shim_number_t(), nil)
             }
         }
         info.body.withUnsafeBufferPointer { body in
@@ -593,7 +692,7 @@ final class RunState: @unchecked Sendable {
             for n in body where pending[n] == 0 && !graph.inEdges.isEmpty(n) {
                 if graph.join[n] == .any {
                     started[n] = true
-                    if graph.inEdges.contains(n, where: { if case .value = slots[graph.edgeSlot[$0]] { true } else { false } }) {
+                    if graph.inEdges.contains(n, where: { holdsValue(graph.edgeSlot[$0]) }) {
                         enqueue(n)
                     } else {
                         skip(n)

@@ -26,6 +26,11 @@ enum {
     WEFT_SHIM_NONE = 0,    /* no number here: ask the slow path */
     WEFT_SHIM_INT = 1,
     WEFT_SHIM_DOUBLE = 2,
+    /* Host-side kinds the fast path never answers (it asks the slow path):
+     * a value of another kind, kept beside the number by the host, and an
+     * input slot whose edge delivered "dead". */
+    WEFT_SHIM_BOXED = 3,
+    WEFT_SHIM_DEAD = 4,
 };
 /* Per output port, what the fast path may write (bits). */
 enum {

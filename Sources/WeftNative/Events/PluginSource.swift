@@ -87,7 +87,7 @@ final class PluginSource: EventSource, @unchecked Sendable {
             return nil
         }
         let c = CallContext()
-        c.outputs = Array(repeating: nil, count: source.instance.ports.outputCount)
+        c.prepareOutputs(source.instance.ports.outputCount, accept: source.instance.ports.outputAccept)
         c.savedPrevious = c.begin(.emit, instance: source.instance)
         c.emitter = emitter
         // The thread-local holds the context unretained: keep it alive until emit_end.

@@ -189,10 +189,10 @@ let ffiRun: weft_run_fn = { ctx, state in
         return WEFT_OK
     }
     let call = Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(callPointer)).takeUnretainedValue()
-    // Numbers in, a number (or nothing) out: no arrays.
+    let inputs = call.inputs
     do {
-        if let result = try binding.function.callScalars(call.inputs) {
-            if binding.function.returnType != .void && !call.outputs.isEmpty { call.outputs[0] = result }
+        if let result = try binding.function.callScalars(inputs) {
+            if binding.function.returnType != .void && call.outputCount > 0 { call.storeOutput(0, result) }
             return WEFT_OK
         }
     } catch {
@@ -200,20 +200,20 @@ let ffiRun: weft_run_fn = { ctx, state in
         return WEFT_ERR_FAILED
     }
     var args: [WeftValue] = []
-    args.reserveCapacity(call.inputs.count)
-    for v in call.inputs {
+    args.reserveCapacity(inputs.count)
+    for v in inputs {
         guard let v else { call.failure = "an input has no value"; return WEFT_ERR_FAILED }
         args.append(v)
     }
     do {
         let (result, outs) = try binding.function.call(args)
         var i = 0
-        if let result, !call.outputs.isEmpty {
-            call.outputs[0] = result
+        if let result, call.outputCount > 0 {
+            call.storeOutput(0, result)
             i = 1
         }
-        for o in outs where i < call.outputs.count {
-            call.outputs[i] = o
+        for o in outs where i < call.outputCount {
+            call.storeOutput(i, o)
             i += 1
         }
         return WEFT_OK

@@ -231,7 +231,7 @@ let isolatedRun: weft_run_fn = { ctx, state in
         call.failure = e.message
         return WEFT_ERR_FAILED
     case .success(let outputs):
-        for (i, v) in outputs.enumerated() where i < call.outputs.count { call.outputs[i] = v }
+        for (i, v) in outputs.enumerated() where i < call.outputCount { if let v { call.storeOutput(i, v) } }
         return WEFT_OK
     }
 }

@@ -13,7 +13,7 @@ final class LoopStrategy: ExecutionStrategy {
         guard let info = run.graph.loops[node] else { return }
         var current: [WeftValue] = []
         for v in 0..<info.carry {
-            guard case .value(let x) = run.slots[run.graph.slotBase[node] + v] else {
+            guard let x = run.value(run.graph.slotBase[node] + v) else {
                 run.skip(node)
                 return
             }
@@ -34,10 +34,10 @@ final class LoopStrategy: ExecutionStrategy {
     static func bodyFinished(_ node: Int, _ run: RunState) {
         guard let info = run.graph.loops[node], run.loopState[node] != nil else { return }
         let base = run.graph.slotBase[node]
-        if case .value(.bool(true)) = run.slots[base + 2 * info.carry] {
+        if case .bool(true)? = run.value(base + 2 * info.carry) {
             // The next values replace the current ones in place.
             for v in 0..<info.carry {
-                guard case .value(let x) = run.slots[base + info.carry + v] else {
+                guard let x = run.value(base + info.carry + v) else {
                     let name = run.graph.plan.nodes[node].spec.inputs[info.carry + v].name
                     run.fail(node: node, "loop '\(run.graph.ids[node])': continue is true but '\(name)' got no value "
                                  + "this iteration (its path was dead); connect it on every path that continues")
