@@ -11,14 +11,19 @@ static weft_shim_input_int_fn slow_input_int;
 static weft_shim_input_double_fn slow_input_double;
 static weft_shim_output_int_fn slow_output_int;
 static weft_shim_output_double_fn slow_output_double;
+static weft_shim_input_bool_fn slow_input_bool;
+static weft_shim_output_bool_fn slow_output_bool;
 
 void weft_shim_set_slow_paths(weft_shim_input_int_fn input_int, weft_shim_input_double_fn input_double,
-                              weft_shim_output_int_fn output_int, weft_shim_output_double_fn output_double)
+                              weft_shim_output_int_fn output_int, weft_shim_output_double_fn output_double,
+                              weft_shim_input_bool_fn input_bool, weft_shim_output_bool_fn output_bool)
 {
     slow_input_int = input_int;
     slow_input_double = input_double;
     slow_output_int = output_int;
     slow_output_double = output_double;
+    slow_input_bool = input_bool;
+    slow_output_bool = output_bool;
 }
 
 /* The frame of the live run `ctx` belongs to, or NULL (not a run, another
@@ -92,4 +97,29 @@ int32_t weft_shim_output_double(struct weft_ctx *ctx, int32_t index, double v)
         return 0;
     }
     return slow_output_double(ctx, index, v);
+}
+
+int32_t weft_shim_input_bool(struct weft_ctx *ctx, int32_t index, int32_t *out)
+{
+    weft_shim_frame_t *f = frame_of(ctx);
+    if (f != NULL && out != NULL && index >= 0 && index < f->input_count
+        && f->inputs[index].kind == WEFT_SHIM_BOOL) {
+        *out = f->inputs[index].bits != 0;
+        return 0;
+    }
+    return slow_input_bool(ctx, index, out);
+}
+
+int32_t weft_shim_output_bool(struct weft_ctx *ctx, int32_t index, int32_t v)
+{
+    weft_shim_frame_t *f = frame_of(ctx);
+    if (f != NULL && index >= 0 && index < f->output_count && !f->outputs[index].taken
+        && (f->accept[index] & WEFT_SHIM_ACCEPT_BOOL)) {
+        weft_shim_number_t *n = &f->outputs[index];
+        n->bits = v != 0;
+        n->kind = WEFT_SHIM_BOOL;
+        n->taken = 1;
+        return 0;
+    }
+    return slow_output_bool(ctx, index, v);
 }

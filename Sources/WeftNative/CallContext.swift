@@ -137,6 +137,7 @@ public final class CallContext {
         switch value {
         case .int(let i)?: n.bits = i; n.kind = Int32(WEFT_SHIM_INT)
         case .double(let d)?: n.bits = Int64(bitPattern: d.bitPattern); n.kind = Int32(WEFT_SHIM_DOUBLE)
+        case .bool(let b)?: n.bits = b ? 1 : 0; n.kind = Int32(WEFT_SHIM_BOOL)
         case let v?: n.kind = Int32(WEFT_SHIM_BOXED); ownBoxedInputs[index] = v
         case nil: if ownInputs[index].kind == Int32(WEFT_SHIM_BOXED) { ownBoxedInputs[index] = .null }
         }
@@ -146,7 +147,8 @@ public final class CallContext {
     /// The coming run reads its `count` inputs straight from the caller's
     /// slots (numbers and kinds) and `boxed` (the values of boxed slots),
     /// which must stay unchanged until the call ends. Slots must hold only
-    /// int, double, boxed (never a boxed number), none or dead.
+    /// int, double, bool, boxed (never a boxed int, double or bool), none
+    /// or dead.
     @inline(__always)
     func lendInputs(_ count: Int, _ slots: UnsafeMutablePointer<weft_shim_number_t>, _ boxed: UnsafeMutablePointer<WeftValue>) {
         frame.pointee.inputs = slots
@@ -163,6 +165,7 @@ public final class CallContext {
         switch n.kind {
         case Int32(WEFT_SHIM_INT): return .int(n.bits)
         case Int32(WEFT_SHIM_DOUBLE): return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
+        case Int32(WEFT_SHIM_BOOL): return .bool(n.bits != 0)
         case Int32(WEFT_SHIM_BOXED): return boxedInputs[index]
         default: return nil
         }
@@ -211,6 +214,7 @@ public final class CallContext {
         switch value {
         case .int(let i): n.bits = i; n.kind = Int32(WEFT_SHIM_INT)
         case .double(let d): n.bits = Int64(bitPattern: d.bitPattern); n.kind = Int32(WEFT_SHIM_DOUBLE)
+        case .bool(let b): n.bits = b ? 1 : 0; n.kind = Int32(WEFT_SHIM_BOOL)
         default: n.kind = Int32(WEFT_SHIM_BOXED); boxedOutputs[index] = value
         }
         frame.pointee.outputs[index] = n
@@ -223,6 +227,7 @@ public final class CallContext {
         switch n.kind {
         case Int32(WEFT_SHIM_INT): return .int(n.bits)
         case Int32(WEFT_SHIM_DOUBLE): return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
+        case Int32(WEFT_SHIM_BOOL): return .bool(n.bits != 0)
         case Int32(WEFT_SHIM_BOXED): return boxedOutputs[index]
         default: return .null
         }

@@ -274,15 +274,29 @@ enum HostTable {
             guard let c = HostFunctions.call(ctx, "output_double") else { return WEFT_ERR_HANDLE }
             return HostFunctions.setOutput(c, index, .double(v), "output_double")
         }
+        h.input_bool = { ctx, index, out in
+            guard let c = HostFunctions.call(ctx, "input_bool") else { return WEFT_ERR_HANDLE }
+            switch HostFunctions.inputValue(c, index, "input_bool") {
+            case .failure(let e): return e.status
+            case .success(.bool(let b)): out?.pointee = b ? 1 : 0; return WEFT_OK
+            case .success(let v): return c.error(WEFT_ERR_TYPE, "input_bool: input \(index) is \(v.kind), not bool")
+            }
+        }
+        h.output_bool = { ctx, index, v in
+            guard let c = HostFunctions.call(ctx, "output_bool") else { return WEFT_ERR_HANDLE }
+            return HostFunctions.setOutput(c, index, .bool(v != 0), "output_bool")
+        }
 
         // The number shortcuts are served in C from the run's frame; the
         // Swift closures above stay as their slow path (other kinds,
         // conversions, misuse and its messages).
-        weft_shim_set_slow_paths(h.input_int, h.input_double, h.output_int, h.output_double)
+        weft_shim_set_slow_paths(h.input_int, h.input_double, h.output_int, h.output_double, h.input_bool, h.output_bool)
         h.input_int = weft_shim_input_int
         h.input_double = weft_shim_input_double
         h.output_int = weft_shim_output_int
         h.output_double = weft_shim_output_double
+        h.input_bool = weft_shim_input_bool
+        h.output_bool = weft_shim_output_bool
 
         // ABI v2.
         h.register_function = { reg, desc in HostFunctions.registerFunction(reg, desc) }

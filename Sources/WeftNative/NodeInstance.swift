@@ -192,6 +192,7 @@ public final class NodeInstance: @unchecked Sendable {
                 switch slots[p].kind {
                 case Int32(WEFT_SHIM_INT): .int(slots[p].bits)
                 case Int32(WEFT_SHIM_DOUBLE): .double(Double(bitPattern: UInt64(bitPattern: slots[p].bits)))
+                case Int32(WEFT_SHIM_BOOL): .bool(slots[p].bits != 0)
                 case Int32(WEFT_SHIM_BOXED): boxed[p]
                 default: nil
                 }
@@ -291,7 +292,8 @@ final class PortTable: @unchecked Sendable {
             case .int: bits = 1 << WEFT_SHIM_INT
             case .double: bits = 1 << WEFT_SHIM_DOUBLE
             case .number: bits = 1 << WEFT_SHIM_INT | 1 << WEFT_SHIM_DOUBLE
-            case .any: bits = 1 << WEFT_SHIM_INT | 1 << WEFT_SHIM_DOUBLE | 1 << WEFT_SHIM_BOXED
+            case .bool: bits = 1 << WEFT_SHIM_BOOL
+            case .any: bits = 1 << WEFT_SHIM_INT | 1 << WEFT_SHIM_DOUBLE | 1 << WEFT_SHIM_BOOL | 1 << WEFT_SHIM_BOXED
             default: break
             }
             if port.optional && port.defaultValue == nil { bits |= 1 << WEFT_SHIM_NONE | 1 << WEFT_SHIM_DEAD }
@@ -308,7 +310,9 @@ final class PortTable: @unchecked Sendable {
             switch t {
             case .int: outputAccept[i] = UInt8(WEFT_SHIM_ACCEPT_INT)
             case .double: outputAccept[i] = UInt8(WEFT_SHIM_ACCEPT_DOUBLE | WEFT_SHIM_WIDEN_INT)
-            case .number, .any: outputAccept[i] = UInt8(WEFT_SHIM_ACCEPT_INT | WEFT_SHIM_ACCEPT_DOUBLE)
+            case .number: outputAccept[i] = UInt8(WEFT_SHIM_ACCEPT_INT | WEFT_SHIM_ACCEPT_DOUBLE)
+            case .bool: outputAccept[i] = UInt8(WEFT_SHIM_ACCEPT_BOOL)
+            case .any: outputAccept[i] = UInt8(WEFT_SHIM_ACCEPT_INT | WEFT_SHIM_ACCEPT_DOUBLE | WEFT_SHIM_ACCEPT_BOOL)
             default: break
             }
         }

@@ -81,14 +81,6 @@ final class RunState: @unchecked Sendable {
         case dead
     }
 
-    struct LoopRun {
-        var iteration: Int
-        var current: [WeftValue]
-        /// Direct members of the body not yet finished this iteration.
-        var outstanding: Int
-        var started: UInt64
-    }
-
     struct Completion {
         var node: Int
         var result: Result<NodeOutputs, NodeError>
@@ -135,7 +127,7 @@ final class RunState: @unchecked Sendable {
     // were a measurable share of a trivial node's cost.
     //
     // Input slots are typed: `nums[s]` holds the kind (`WEFT_SHIM_*`: none =
-    // empty, int, double, boxed, dead) and an int's or double's bits; a
+    // empty, int, double, bool, boxed, dead) and a number's or bool's bits; a
     // boxed slot's value is `boxed[s]`. A node's slots are lent to its call
     // as they are (`NodeInstance.run(context:slots:boxed:)`), and a number
     // output is copied into the next node's slot as 16 bytes: numbers never
@@ -150,8 +142,19 @@ final class RunState: @unchecked Sendable {
     let quiet: Bool
     /// `options.mode == .parallel`.
     let parallel: Bool
-    /// Per node: the state of a running loop (nil otherwise).
-    var loopState: [LoopRun?]
+    // Per node, the state of a loop (meaningful for loop nodes while
+    // `loopActive`): its iteration, the direct members of its body not yet
+    // finished this iteration, when it started. Its current carry values
+    // are typed slots of their own: loop `l`'s value `v` is entry
+    // `carryBase[l] + v` of `carryNums` / `carryBoxed`.
+    let loopActive: UnsafeMutablePointer<Bool>
+    let loopIteration: UnsafeMutablePointer<Int>
+    let loopOutstanding: UnsafeMutablePointer<Int>
+    let loopStarted: UnsafeMutablePointer<UInt64>
+    let carryBase: [Int]
+    let carryNums: UnsafeMutablePointer<weft_shim_number_t>
+    let carryBoxed: UnsafeMutablePointer<WeftValue>
+    let carryCount: Int
     var outputs: [WeftValue?]
 
     private var ready: [Int] = []
@@ -190,7 +193,26 @@ final class RunState: @unchecked Sendable {
         quiet = events.isEmpty
         parallel = options.mode == .parallel
         outputs = Array(repeating: nil, count: graph.plan.outputs.count)
-        loopState = Array(repeating: nil, count: graph.count)
+        loopActive = .allocate(capacity: graph.count)
+        loopActive.initialize(repeating: false, count: graph.count)
+        loopIteration = .allocate(capacity: graph.count)
+        loopIteration.initialize(repeating: 0, count: graph.count)
+        loopOutstanding = .allocate(capacity: graph.count)
+        loopOutstanding.initialize(repeating: 0, count: graph.count)
+        loopStarted = .allocate(capacity: graph.count)
+        loopStarted.initialize(repeating: 0, count: graph.count)
+        var carryBase = [Int](repeating: 0, count: graph.count)
+        var carries = 0
+        for l in 0..<graph.count where graph.isLoop[l] {
+            carryBase[l] = carries
+            carries += graph.loops[l]?.carry ?? 0
+        }
+        self.carryBase = carryBase
+        carryCount = max(carries, 1)
+        carryNums = .allocate(capacity: carryCount)
+        carryNums.initialize(repeating: weft_shim_number_t(), count: carryCount)
+        carryBoxed = .allocate(capacity: carryCount)
+        carryBoxed.initialize(repeating: .null, count: carryCount)
         typeCost = Array(repeating: 0, count: graph.typeCount)
         typeSamples = Array(repeating: 0, count: graph.typeCount)
         typeWindow = Array(repeating: .max, count: graph.typeCount * Self.costWindow)
@@ -206,6 +228,12 @@ final class RunState: @unchecked Sendable {
         delivered.deallocate()
         pending.deallocate()
         started.deallocate()
+        loopActive.deallocate()
+        loopIteration.deallocate()
+        loopOutstanding.deallocate()
+        loopStarted.deallocate()
+        carryNums.deallocate()
+        carryBoxed.deinitialize(count: carryCount).deallocate()
     }
 
     /// Parallel mode: whether node `n` is cheap enough to run on the
@@ -536,6 +564,7 @@ final class RunState: @unchecked Sendable {
         case .value(.int(let i)): deliver(edge: e, weft_shim_number_t(bits: i, kind: Self.int, taken: 0), nil)
         case .value(.double(let d)):
             deliver(edge: e, weft_shim_number_t(bits: Int64(bitPattern: d.bitPattern), kind: Self.double, taken: 0), nil)
+        case .value(.bool(let b)): deliver(edge: e, weft_shim_number_t(bits: b ? 1 : 0, kind: Self.bool, taken: 0), nil)
         case .value(var v):
             withUnsafeMutablePointer(to: &v) { deliver(edge: e, weft_shim_number_t(bits: 0, kind: Self.boxedKind, taken: 0), $0) }
         }
@@ -579,6 +608,7 @@ final class RunState: @unchecked Sendable {
     static let none = Int32(WEFT_SHIM_NONE)
     static let int = Int32(WEFT_SHIM_INT)
     static let double = Int32(WEFT_SHIM_DOUBLE)
+    static let bool = Int32(WEFT_SHIM_BOOL)
     static let boxedKind = Int32(WEFT_SHIM_BOXED)
     static let dead = Int32(WEFT_SHIM_DEAD)
     static let deadNumber = weft_shim_number_t(bits: 0, kind: dead, taken: 0)
@@ -606,6 +636,7 @@ final class RunState: @unchecked Sendable {
         switch n.kind {
         case Self.int: return .int(n.bits)
         case Self.double: return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
+        case Self.bool: return .bool(n.bits != 0)
         case Self.boxedKind: return boxed[s]
         default: return nil
         }
@@ -626,6 +657,7 @@ final class RunState: @unchecked Sendable {
         case .dead: put(s, Self.deadNumber, nil)
         case .value(.int(let i)): put(s, weft_shim_number_t(bits: i, kind: Self.int, taken: 0), nil)
         case .value(.double(let d)): put(s, weft_shim_number_t(bits: Int64(bitPattern: d.bitPattern), kind: Self.double, taken: 0), nil)
+        case .value(.bool(let b)): put(s, weft_shim_number_t(bits: b ? 1 : 0, kind: Self.bool, taken: 0), nil)
         case .value(var x): withUnsafeMutablePointer(to: &x) { put(s, weft_shim_number_t(bits: 0, kind: Self.boxedKind, taken: 0), $0) }
         }
     }
@@ -647,19 +679,75 @@ final class RunState: @unchecked Sendable {
     }
 
     /// Node `n` finished its activation (ran or skipped).
+    @inline(__always)
     func completed(_ n: Int) {
-        guard let l = graph.enclosingLoop[n], loopState[l] != nil else { return }
-        loopState[l]?.outstanding -= 1
-        if loopState[l]?.outstanding == 0 { loopsToCheck.append(l) }
+        guard let l = graph.enclosingLoop[n], loopActive[l] else { return }
+        loopOutstanding[l] -= 1
+        if loopOutstanding[l] == 0 { loopsToCheck.append(l) }
     }
 
     // MARK: loops
 
-    /// Starts iteration `loopState[l].iteration` of loop `l`.
+    /// Loop `l`'s initial values have arrived: start its first iteration,
+    /// or skip it when one of them is dead.
+    func startLoop(_ l: Int) {
+        guard let info = graph.loops[l] else { return }
+        let base = graph.slotBase[l]
+        let cb = carryBase[l]
+        for v in 0..<info.carry {
+            guard holdsValue(base + v) else {
+                skip(l)
+                return
+            }
+            copySlot(base + v, toCarry: cb + v)
+        }
+        loopActive[l] = true
+        loopIteration[l] = 0
+        loopOutstanding[l] = 0
+        loopStarted[l] = events.now()
+        beginIteration(l)
+    }
+
+    /// Every direct member of loop `l`'s body finished this iteration: go
+    /// round again (`continue` true: the `next_*` values become current) or
+    /// finish.
+    func loopBodyFinished(_ l: Int) {
+        guard let info = graph.loops[l], loopActive[l] else { return }
+        let base = graph.slotBase[l]
+        let go = nums[base + 2 * info.carry]
+        guard go.kind == Self.bool && go.bits != 0 else {
+            finishLoop(l)
+            return
+        }
+        let cb = carryBase[l]
+        for v in 0..<info.carry {
+            guard holdsValue(base + info.carry + v) else {
+                let name = graph.plan.nodes[l].spec.inputs[info.carry + v].name
+                fail(node: l, "loop '\(graph.ids[l])': continue is true but '\(name)' got no value "
+                         + "this iteration (its path was dead); connect it on every path that continues")
+                return
+            }
+            copySlot(base + info.carry + v, toCarry: cb + v)
+        }
+        loopIteration[l] += 1
+        beginIteration(l)
+    }
+
+    @inline(__always)
+    private func copySlot(_ s: Int, toCarry c: Int) {
+        let n = nums[s]
+        if n.kind == Self.boxedKind {
+            carryBoxed[c] = boxed[s]
+        } else if carryNums[c].kind == Self.boxedKind {
+            carryBoxed[c] = .null
+        }
+        carryNums[c] = n
+    }
+
+    /// Starts iteration `loopIteration[l]` of loop `l`.
     func beginIteration(_ l: Int) {
-        // The loop's state is changed in place (`loopState[l]!`): copying it
-        // out and back would copy its values array every iteration.
-        guard let info = graph.loops[l], let iteration = loopState[l]?.iteration else { return }
+        guard let info = graph.loops[l], loopActive[l] else { return }
+        let iteration = loopIteration[l]
         // max_iterations bounds how often the loop goes round (continue was
         // true); the first pass is iteration 0.
         if iteration > info.maxIterations {
@@ -685,9 +773,9 @@ final class RunState: @unchecked Sendable {
                 graph.inEdges.forEach(n) { if !delivered[$0] { waiting += 1 } }
                 pending[n] = waiting
                 started[n] = false
-                if loopState[n] != nil { loopState[n] = nil }
+                loopActive[n] = false
             }
-            loopState[l]!.outstanding = info.directMembers
+            loopOutstanding[l] = info.directMembers
             // Body nodes whose inputs all come from outside the loop are ready now.
             for n in body where pending[n] == 0 && !graph.inEdges.isEmpty(n) {
                 if graph.join[n] == .any {
@@ -702,29 +790,48 @@ final class RunState: @unchecked Sendable {
                 }
             }
         }
-        // Current values into the body.
+        // Current values into the body, as they are.
+        let cb = carryBase[l]
         for v in 0..<info.carry {
-            let value = loopState[l]!.current[v]
-            graph.outEdges.forEach(graph.outPort(l, v)) { deliver(edge: $0, .value(value)) }
+            let n = carryNums[cb + v]
+            graph.outEdges.forEach(graph.outPort(l, v)) { deliver(edge: $0, n, carryBoxed + cb + v) }
         }
         if info.directMembers == 0 { loopsToCheck.append(l) }
     }
 
-    /// Loop `l` is done: its current values leave through `done_*`.
+    /// Loop `l` is done: its current values leave through `done_*`, and
+    /// `done` fires.
     func finishLoop(_ l: Int) {
-        guard let info = graph.loops[l], let state = loopState[l] else { return }
-        var values = [WeftValue?](repeating: nil, count: graph.outputCount(l))
-        for v in 0..<info.carry { values[info.carry + v] = state.current[v] }
-        values[2 * info.carry] = .null
-        for p in info.carry..<values.count {
-            let slot: Slot = values[p].map { .value($0) } ?? .dead
-            graph.outEdges.forEach(graph.outPort(l, p)) { deliver(edge: $0, slot) }
-            if let v = values[p] { graph.outputTaps.forEach(graph.outPort(l, p)) { outputs[$0] = v } }
+        guard let info = graph.loops[l], loopActive[l] else { return }
+        let cb = carryBase[l]
+        for p in info.carry..<graph.outputCount(l) {
+            let key = graph.outPort(l, p)
+            if p < 2 * info.carry {
+                let c = cb + p - info.carry
+                let n = carryNums[c]
+                graph.outEdges.forEach(key) { deliver(edge: $0, n, carryBoxed + c) }
+                graph.outputTaps.forEach(key) { outputs[$0] = carryValue(c) }
+            } else if p == 2 * info.carry {
+                graph.outEdges.forEach(key) { deliver(edge: $0, .value(.null)) }
+                graph.outputTaps.forEach(key) { outputs[$0] = .null }
+            } else {
+                graph.outEdges.forEach(key) { deliver(edge: $0, .dead) }
+            }
         }
         if !events.isEmpty {
             let now = events.now()
-            events.emit(.nodeFinished(time: now, node: l, id: graph.ids[l], thread: lane, duration: now - state.started))
+            events.emit(.nodeFinished(time: now, node: l, id: graph.ids[l], thread: lane, duration: now - loopStarted[l]))
         }
         completed(l)
+    }
+
+    private func carryValue(_ c: Int) -> WeftValue {
+        let n = carryNums[c]
+        switch n.kind {
+        case Self.int: return .int(n.bits)
+        case Self.double: return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
+        case Self.bool: return .bool(n.bits != 0)
+        default: return carryBoxed[c]
+        }
     }
 }

@@ -442,6 +442,17 @@ typedef struct weft_host {
      *  later calls are ignored. OWNER: `error` is copied. */
     void (*source_done)(weft_emitter_t *emitter, const char *error);
 
+    /* --- Appended to ABI v3: bool shortcuts. Check
+     *  `struct_size >= WEFT_HOST_HAS(output_bool)` (a v3 host built before
+     *  them has a shorter table; use `input` + `get_bool` / `bool_new` +
+     *  `output` there). Same rules as input_int / output_int. */
+
+    /** Reads input `index` as a bool: `*out` = 0 or 1. WEFT_ERR_TYPE for
+     *  any other kind (no conversion). */
+    weft_status_t (*input_bool)(weft_ctx_t *ctx, int32_t index, int32_t *out);
+    /** Writes output `index` as a BOOL value (`v` non-zero = true). */
+    weft_status_t (*output_bool)(weft_ctx_t *ctx, int32_t index, int32_t v);
+
     /* Later versions append function pointers below. */
 } weft_host_t;
 

@@ -203,7 +203,12 @@ weft_status_t std_in_bool(weft_ctx_t *ctx, const char *node, int32_t index,
                           const char *port, int32_t *out)
 {
     weft_value_t v = WEFT_NO_VALUE;
-    weft_status_t st = std_in_value(ctx, node, index, port, &v);
+    weft_status_t st;
+    /* A bool in one host call where the host has the shortcut; anything
+     * else goes the long way for its exact message. */
+    if (H->struct_size >= WEFT_HOST_HAS(input_bool) && H->input_bool(ctx, index, out) == WEFT_OK)
+        return WEFT_OK;
+    st = std_in_value(ctx, node, index, port, &v);
     if (st != WEFT_OK) return st;
     if (H->get_bool(ctx, v, out) != WEFT_OK)
         return wrong_kind(ctx, node, port, "a bool", v);

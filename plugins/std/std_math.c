@@ -245,6 +245,13 @@ static weft_status_t run_abs(weft_ctx_t *c, void *s) { (void)s; return unary(c, 
 
 static weft_status_t out_bool(weft_ctx_t *ctx, const char *node, int b)
 {
+    /* Without a value handle where the host has the shortcut. */
+    if (H->struct_size >= WEFT_HOST_HAS(output_bool)) {
+        if (H->output_bool(ctx, 0, b ? 1 : 0) != WEFT_OK)
+            return std_failf(ctx, "std.%s: cannot write output 'result': %s",
+                             node, std_host_reason(ctx));
+        return WEFT_OK;
+    }
     return std_out(ctx, node, 0, "result", H->bool_new(ctx, b ? 1 : 0));
 }
 

@@ -15,8 +15,8 @@ static inline void *weft_shim_current_call(void) { return weft_shim_tls_call; }
 static inline void weft_shim_set_current_call(void *call) { weft_shim_tls_call = call; }
 
 /* ---- The scalar fast path of the host functions -------------------------
- * input_int, input_double, output_int and output_double are the calls a
- * numeric node makes on every run. The host serves them here, in C, from a
+ * input_int, input_double, output_int, output_double, input_bool and
+ * output_bool are the calls a numeric node makes on every run. The host serves them here, in C, from a
  * "frame" the Swift side fills before each run: the call's number inputs
  * and room for number outputs. Anything else — another kind, a port that
  * needs a conversion this does not do, a misuse — goes to the Swift
@@ -29,14 +29,16 @@ enum {
     /* Host-side kinds the fast path never answers (it asks the slow path):
      * a value of another kind, kept beside the number by the host, and an
      * input slot whose edge delivered "dead". */
-    WEFT_SHIM_BOXED = 3,
-    WEFT_SHIM_DEAD = 4,
+    WEFT_SHIM_BOOL = 3,    /* bits 0 or 1 */
+    WEFT_SHIM_BOXED = 4,
+    WEFT_SHIM_DEAD = 5,
 };
 /* Per output port, what the fast path may write (bits). */
 enum {
     WEFT_SHIM_ACCEPT_INT = 1,        /* an int is stored as an int */
     WEFT_SHIM_ACCEPT_DOUBLE = 2,     /* a double is stored as a double */
     WEFT_SHIM_WIDEN_INT = 4,         /* an int is stored as a double (double port) */
+    WEFT_SHIM_ACCEPT_BOOL = 8,       /* a bool is stored as a bool */
 };
 typedef struct weft_shim_number {
     int64_t bits;      /* the int, or the double's bit pattern */
@@ -59,13 +61,18 @@ typedef int32_t (*weft_shim_input_int_fn)(struct weft_ctx *, int32_t, int64_t *)
 typedef int32_t (*weft_shim_input_double_fn)(struct weft_ctx *, int32_t, double *);
 typedef int32_t (*weft_shim_output_int_fn)(struct weft_ctx *, int32_t, int64_t);
 typedef int32_t (*weft_shim_output_double_fn)(struct weft_ctx *, int32_t, double);
+typedef int32_t (*weft_shim_input_bool_fn)(struct weft_ctx *, int32_t, int32_t *);
+typedef int32_t (*weft_shim_output_bool_fn)(struct weft_ctx *, int32_t, int32_t);
 /* The Swift implementations, set once when the host table is built. */
 void weft_shim_set_slow_paths(weft_shim_input_int_fn input_int, weft_shim_input_double_fn input_double,
-                              weft_shim_output_int_fn output_int, weft_shim_output_double_fn output_double);
+                              weft_shim_output_int_fn output_int, weft_shim_output_double_fn output_double,
+                              weft_shim_input_bool_fn input_bool, weft_shim_output_bool_fn output_bool);
 int32_t weft_shim_input_int(struct weft_ctx *ctx, int32_t index, int64_t *out);
 int32_t weft_shim_input_double(struct weft_ctx *ctx, int32_t index, double *out);
 int32_t weft_shim_output_int(struct weft_ctx *ctx, int32_t index, int64_t v);
 int32_t weft_shim_output_double(struct weft_ctx *ctx, int32_t index, double v);
+int32_t weft_shim_input_bool(struct weft_ctx *ctx, int32_t index, int32_t *out);
+int32_t weft_shim_output_bool(struct weft_ctx *ctx, int32_t index, int32_t v);
 
 void *weft_shim_current_registry(void);
 void weft_shim_set_current_registry(void *reg);
