@@ -49,6 +49,8 @@ public final class CallContext {
     var borrowed: [UnsafeMutablePointer<CChar>] = []
     /// Set by `fail`.
     var failure: String?
+    /// Why the last `NodeInstance` call through this context failed.
+    package var nodeError: NodeError?
     /// The message of the last host function that failed (see `error_message`).
     var lastError: String = ""
     /// During an emit: the source's emitter and the thread's previous call.

@@ -159,7 +159,7 @@ public final class NodeInstance: @unchecked Sendable {
             }
             ctx.setInput(p, v)
         }
-        return call(ctx)
+        return call(ctx) ? nil : ctx.nodeError
     }
 
     /// The scheduler's hot path: the inputs are the caller's slots for this
@@ -168,8 +168,9 @@ public final class NodeInstance: @unchecked Sendable {
     /// fits its port. An int on a double port is widened in its slot; a
     /// slot that needs more (a default, a conversion, an error message)
     /// sends the call through `run(context:input:)`. Allocates nothing.
+    /// Returns false when the node failed (the error is `ctx.nodeError`).
     package func run(context ctx: CallContext, slots: UnsafeMutablePointer<weft_shim_number_t>,
-                     boxed: UnsafeMutablePointer<WeftValue>) -> NodeError? {
+                     boxed: UnsafeMutablePointer<WeftValue>) -> Bool {
         let count = ports.inputCount
         let accept = ports.inputAccept
         var direct = true
@@ -188,7 +189,7 @@ public final class NodeInstance: @unchecked Sendable {
             break
         }
         guard direct else {
-            return run(context: ctx) { p in
+            return nil == run(context: ctx) { p in
                 switch slots[p].kind {
                 case Int32(WEFT_SHIM_INT): .int(slots[p].bits)
                 case Int32(WEFT_SHIM_DOUBLE): .double(Double(bitPattern: UInt64(bitPattern: slots[p].bits)))
@@ -203,22 +204,26 @@ public final class NodeInstance: @unchecked Sendable {
     }
 
     /// Calls the plugin's `run` with the inputs in place; checks that
-    /// every required output was written.
-    private func call(_ ctx: CallContext) -> NodeError? {
+    /// every required output was written. On failure sets `ctx.nodeError`
+    /// and returns false.
+    @inline(__always)
+    private func call(_ ctx: CallContext) -> Bool {
         ctx.prepareOutputs(ports.outputCount, accept: ports.outputAccept)
         let previous = ctx.begin(.run, instance: self)
         let status = type.run(ctx.pointer, state)
         ctx.end(restoring: previous)
 
         if status != WEFT_OK {
-            return fail(Self.describeFailure(status: status, failure: ctx.failure, lastError: ctx.lastError))
+            ctx.nodeError = fail(Self.describeFailure(status: status, failure: ctx.failure, lastError: ctx.lastError))
+            return false
         }
         let outs = ctx.frame.pointee.outputs!
         for i in ports.requiredOutputs where outs[i].taken == 0 {
-            return fail("did not write its required output '\(type.spec.outputs[i].name)' (a plugin bug: "
-                            + "write every non-optional output, or flag the port WEFT_PORT_OPTIONAL)")
+            ctx.nodeError = fail("did not write its required output '\(type.spec.outputs[i].name)' (a plugin bug: "
+                                     + "write every non-optional output, or flag the port WEFT_PORT_OPTIONAL)")
+            return false
         }
-        return nil
+        return true
     }
 
     private func fail(_ message: String) -> NodeError {

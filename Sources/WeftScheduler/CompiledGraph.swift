@@ -54,28 +54,18 @@ public final class CompiledGraph: @unchecked Sendable {
     /// Per output port key: graph output indices fed by it.
     let outputTaps: FlatLists
 
-    /// Per loop node.
-    final class Loop: Sendable {
-        let carry: Int
-        let maxIterations: Int
-        /// Every node in the body, nested bodies included.
-        let body: [Int]
-        /// Nodes whose innermost loop is this one.
-        let directMembers: Int
-        /// Edges re-armed at each iteration: into the body from inside it
-        /// (or from the loop), plus the loop's own back edges.
-        let resetEdges: [Int]
-
-        init(carry: Int, maxIterations: Int, body: [Int], directMembers: Int, resetEdges: [Int]) {
-            self.carry = carry
-            self.maxIterations = maxIterations
-            self.body = body
-            self.directMembers = directMembers
-            self.resetEdges = resetEdges
-        }
-    }
-    /// Per node: its loop facts (nil for other nodes).
-    let loops: [Loop?]
+    // Per node: its loop facts (0 or empty for other nodes), in flat
+    // tables the run loop reads every iteration without reference counting.
+    /// Number of carried values.
+    let loopCarry: [Int]
+    let loopMaxIterations: [Int]
+    /// Nodes whose innermost loop is this one.
+    let loopDirectMembers: [Int]
+    /// Every node in the body, nested bodies included.
+    let loopBody: FlatLists
+    /// Edges re-armed at each iteration: into the body from inside it (or
+    /// from the loop), plus the loop's own back edges.
+    let loopReset: FlatLists
 
     /// Per node: the index of its node type among the graph's distinct
     /// types (-1 for loop nodes), for per-type call statistics.
@@ -222,7 +212,13 @@ public final class CompiledGraph: @unchecked Sendable {
         outputTaps = FlatLists(count: portCount, keys: plan.outputs.map { portBase[$0.node] + Int32($0.port) },
                                items: plan.outputs.indices.map { Int32($0) })
 
-        var loops = [Loop?](repeating: nil, count: nodes.count)
+        var loopCarry = [Int](repeating: 0, count: count)
+        var loopMaxIterations = [Int](repeating: 0, count: count)
+        var loopDirectMembers = [Int](repeating: 0, count: count)
+        var bodyKeys: [Int32] = [], bodyItems: [Int32] = [], resetKeys: [Int32] = [], resetItems: [Int32] = []
+        for l in 0..<count {
+            if let e = nodes[l].enclosingLoop { loopDirectMembers[e] += 1 }
+        }
         for (l, body) in plan.loopBodies {
             let inBody = Set(body)
             var reset: [Int] = []
@@ -234,10 +230,24 @@ public final class CompiledGraph: @unchecked Sendable {
                 }
                 if (inBody.contains(e.target) && sourceInside) || (e.target == l && e.isBack) { reset.append(i) }
             }
-            loops[l] = Loop(carry: nodes[l].carryCount, maxIterations: nodes[l].maxIterations, body: body,
-                            directMembers: nodes.filter { $0.enclosingLoop == l }.count, resetEdges: reset)
+            loopCarry[l] = nodes[l].carryCount
+            loopMaxIterations[l] = nodes[l].maxIterations
+            for n in body { bodyKeys.append(Int32(l)); bodyItems.append(Int32(n)) }
+            for e in reset { resetKeys.append(Int32(l)); resetItems.append(Int32(e)) }
         }
-        self.loops = loops
+        self.loopCarry = loopCarry
+        self.loopMaxIterations = loopMaxIterations
+        self.loopDirectMembers = loopDirectMembers
+        loopBody = FlatLists(count: count, keys: bodyKeys, items: bodyItems)
+        loopReset = FlatLists(count: count, keys: resetKeys, items: resetItems)
+    }
+
+    deinit {
+        outEdges.deallocate()
+        inEdges.deallocate()
+        outputTaps.deallocate()
+        loopBody.deallocate()
+        loopReset.deallocate()
     }
 
     /// Node count.
@@ -279,31 +289,40 @@ final class RunningFlag: @unchecked Sendable {
     func release() { lock.withLock { busy = false } }
 }
 
-/// Lists of indices, one list per key, in two flat arrays (no array per
-/// list): list `k` is `items[start[k]..<start[k + 1]]`. Built once; the run
-/// loop reads it without reference counting per list.
-struct FlatLists: Sendable {
-    private let start: [Int32]
-    private let items: [Int32]
+/// Lists of indices, one list per key, in two flat buffers (no array per
+/// list): list `k` is `items[start[k]..<start[k + 1]]`. Built once; a plain
+/// pair of pointers, so the run loop reads it without reference counting.
+/// The owner calls `deallocate()` once (`CompiledGraph.deinit`).
+struct FlatLists: @unchecked Sendable {
+    private let start: UnsafeMutablePointer<Int32>
+    private let items: UnsafeMutablePointer<Int32>
+    /// Number of lists.
+    let count: Int
 
     /// From (key, item) pairs in order: list `k` holds the items whose key
     /// is `k`, in their order (a counting sort; no array per list).
     init(count: Int, keys: [Int32], items: [Int32]) {
-        var start = [Int32](repeating: 0, count: count + 1)
+        let start = UnsafeMutablePointer<Int32>.allocate(capacity: count + 1)
+        start.initialize(repeating: 0, count: count + 1)
         for k in keys { start[Int(k) + 1] += 1 }
         for i in 0..<count { start[i + 1] += start[i] }
-        var fill = start
-        var sorted = [Int32](repeating: 0, count: items.count)
+        var fill = [Int32](UnsafeBufferPointer(start: start, count: count))
+        let sorted = UnsafeMutablePointer<Int32>.allocate(capacity: max(items.count, 1))
+        sorted.initialize(repeating: 0, count: max(items.count, 1))
         for (k, item) in zip(keys, items) {
             sorted[Int(fill[Int(k)])] = item
             fill[Int(k)] += 1
         }
         self.start = start
         self.items = sorted
+        self.count = count
     }
 
-    /// Number of lists.
-    var count: Int { start.count - 1 }
+    func deallocate() {
+        start.deallocate()
+        items.deallocate()
+    }
+
     /// Length of list `k`.
     @inline(__always) func count(_ k: Int) -> Int { Int(start[k + 1] - start[k]) }
     @inline(__always) func isEmpty(_ k: Int) -> Bool { start[k + 1] == start[k] }

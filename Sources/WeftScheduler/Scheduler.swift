@@ -205,7 +205,7 @@ final class RunState: @unchecked Sendable {
         var carries = 0
         for l in 0..<graph.count where graph.isLoop[l] {
             carryBase[l] = carries
-            carries += graph.loops[l]?.carry ?? 0
+            carries += graph.loopCarry[l]
         }
         self.carryBase = carryBase
         carryCount = max(carries, 1)
@@ -431,9 +431,10 @@ final class RunState: @unchecked Sendable {
             let t0 = measure ? MonotonicClock.now() : 0
             // The graph owns its instances for longer than any run: no
             // retain/release per call.
-            let error = unmanaged._withUnsafeGuaranteedRef { instance in
+            let ok = unmanaged._withUnsafeGuaranteedRef { instance in
                 instance.run(context: context, slots: nums + base, boxed: boxed + base)
             }
+            let error = ok ? nil : context.nodeError
             if measure { measured(n, MonotonicClock.now() - t0) }
             if let error {
                 report(n, .failure(error), start: t, thread: lane)
@@ -665,9 +666,9 @@ final class RunState: @unchecked Sendable {
     /// Node `n` is on a dead path: it does not run; its outputs are dead.
     func skip(_ n: Int) {
         if !events.isEmpty { events.emit(.nodeSkipped(time: events.now(), node: n, id: graph.ids[n])) }
-        if let loop = graph.loops[n] {
+        if graph.isLoop[n] {
             // A skipped loop never runs its body: only its done ports go dead.
-            for p in loop.carry..<graph.outputCount(n) {
+            for p in graph.loopCarry[n]..<graph.outputCount(n) {
                 graph.outEdges.forEach(graph.outPort(n, p)) { deliver(edge: $0, .dead) }
             }
         } else {
@@ -691,10 +692,10 @@ final class RunState: @unchecked Sendable {
     /// Loop `l`'s initial values have arrived: start its first iteration,
     /// or skip it when one of them is dead.
     func startLoop(_ l: Int) {
-        guard let info = graph.loops[l] else { return }
+        guard graph.isLoop[l] else { return }
         let base = graph.slotBase[l]
         let cb = carryBase[l]
-        for v in 0..<info.carry {
+        for v in 0..<graph.loopCarry[l] {
             guard holdsValue(base + v) else {
                 skip(l)
                 return
@@ -712,22 +713,23 @@ final class RunState: @unchecked Sendable {
     /// round again (`continue` true: the `next_*` values become current) or
     /// finish.
     func loopBodyFinished(_ l: Int) {
-        guard let info = graph.loops[l], loopActive[l] else { return }
+        guard loopActive[l] else { return }
+        let carry = graph.loopCarry[l]
         let base = graph.slotBase[l]
-        let go = nums[base + 2 * info.carry]
+        let go = nums[base + 2 * carry]
         guard go.kind == Self.bool && go.bits != 0 else {
             finishLoop(l)
             return
         }
         let cb = carryBase[l]
-        for v in 0..<info.carry {
-            guard holdsValue(base + info.carry + v) else {
-                let name = graph.plan.nodes[l].spec.inputs[info.carry + v].name
+        for v in 0..<carry {
+            guard holdsValue(base + carry + v) else {
+                let name = graph.plan.nodes[l].spec.inputs[carry + v].name
                 fail(node: l, "loop '\(graph.ids[l])': continue is true but '\(name)' got no value "
                          + "this iteration (its path was dead); connect it on every path that continues")
                 return
             }
-            copySlot(base + info.carry + v, toCarry: cb + v)
+            copySlot(base + carry + v, toCarry: cb + v)
         }
         loopIteration[l] += 1
         beginIteration(l)
@@ -746,72 +748,70 @@ final class RunState: @unchecked Sendable {
 
     /// Starts iteration `loopIteration[l]` of loop `l`.
     func beginIteration(_ l: Int) {
-        guard let info = graph.loops[l], loopActive[l] else { return }
+        guard loopActive[l] else { return }
         let iteration = loopIteration[l]
         // max_iterations bounds how often the loop goes round (continue was
         // true); the first pass is iteration 0.
-        if iteration > info.maxIterations {
-            fail(node: l, "loop '\(graph.ids[l])' reached max_iterations (\(info.maxIterations)) and was still continuing; "
+        let maxIterations = graph.loopMaxIterations[l]
+        if iteration > maxIterations {
+            fail(node: l, "loop '\(graph.ids[l])' reached max_iterations (\(maxIterations)) and was still continuing; "
                      + "raise \"max_iterations\" on the node, or check its continue condition")
             return
         }
         if !events.isEmpty {
             events.emit(.loopIteration(time: events.now(), node: l, id: graph.ids[l], iteration: iteration))
         }
-        // Re-arm the body. (The body's lists are read through buffer
-        // pointers: this runs every iteration, and iterating the arrays
-        // retained them each time.)
-        info.resetEdges.withUnsafeBufferPointer { reset in
-            for e in reset {
-                delivered[e] = false
-                put(graph.edgeSlot[e], weft_shim_number_t(), nil)
-            }
+        // Re-arm the body.
+        graph.loopReset.forEach(l) { e in
+            delivered[e] = false
+            put(graph.edgeSlot[e], weft_shim_number_t(), nil)
         }
-        info.body.withUnsafeBufferPointer { body in
-            for n in body {
-                var waiting = 0
-                graph.inEdges.forEach(n) { if !delivered[$0] { waiting += 1 } }
-                pending[n] = waiting
-                started[n] = false
-                loopActive[n] = false
-            }
-            loopOutstanding[l] = info.directMembers
-            // Body nodes whose inputs all come from outside the loop are ready now.
-            for n in body where pending[n] == 0 && !graph.inEdges.isEmpty(n) {
-                if graph.join[n] == .any {
-                    started[n] = true
-                    if graph.inEdges.contains(n, where: { holdsValue(graph.edgeSlot[$0]) }) {
-                        enqueue(n)
-                    } else {
-                        skip(n)
-                    }
-                } else {
+        graph.loopBody.forEach(l) { n in
+            var waiting = 0
+            graph.inEdges.forEach(n) { if !delivered[$0] { waiting += 1 } }
+            pending[n] = waiting
+            started[n] = false
+            loopActive[n] = false
+        }
+        let direct = graph.loopDirectMembers[l]
+        loopOutstanding[l] = direct
+        // Body nodes whose inputs all come from outside the loop are ready now.
+        graph.loopBody.forEach(l) { n in
+            guard pending[n] == 0 && !graph.inEdges.isEmpty(n) else { return }
+            if graph.join[n] == .any {
+                started[n] = true
+                if graph.inEdges.contains(n, where: { holdsValue(graph.edgeSlot[$0]) }) {
                     enqueue(n)
+                } else {
+                    skip(n)
                 }
+            } else {
+                enqueue(n)
             }
         }
         // Current values into the body, as they are.
         let cb = carryBase[l]
-        for v in 0..<info.carry {
+        for v in 0..<graph.loopCarry[l] {
             let n = carryNums[cb + v]
             graph.outEdges.forEach(graph.outPort(l, v)) { deliver(edge: $0, n, carryBoxed + cb + v) }
         }
-        if info.directMembers == 0 { loopsToCheck.append(l) }
+        if direct == 0 { loopsToCheck.append(l) }
     }
 
     /// Loop `l` is done: its current values leave through `done_*`, and
     /// `done` fires.
     func finishLoop(_ l: Int) {
-        guard let info = graph.loops[l], loopActive[l] else { return }
+        guard loopActive[l] else { return }
+        let carry = graph.loopCarry[l]
         let cb = carryBase[l]
-        for p in info.carry..<graph.outputCount(l) {
+        for p in carry..<graph.outputCount(l) {
             let key = graph.outPort(l, p)
-            if p < 2 * info.carry {
-                let c = cb + p - info.carry
+            if p < 2 * carry {
+                let c = cb + p - carry
                 let n = carryNums[c]
                 graph.outEdges.forEach(key) { deliver(edge: $0, n, carryBoxed + c) }
                 graph.outputTaps.forEach(key) { outputs[$0] = carryValue(c) }
-            } else if p == 2 * info.carry {
+            } else if p == 2 * carry {
                 graph.outEdges.forEach(key) { deliver(edge: $0, .value(.null)) }
                 graph.outputTaps.forEach(key) { outputs[$0] = .null }
             } else {
