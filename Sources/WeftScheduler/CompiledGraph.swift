@@ -54,6 +54,11 @@ public final class CompiledGraph: @unchecked Sendable {
     /// Per output port key: graph output indices fed by it.
     let outputTaps: FlatLists
 
+    /// The run loop's view of each node, one 32-byte row (`count` rows).
+    let rows: UnsafeMutablePointer<NodeRow>
+    /// The run loop's view of each edge (`edgeTarget.count` rows).
+    let edgeRows: UnsafeMutablePointer<EdgeRow>
+
     // Per node: its loop facts (0 or empty for other nodes), in flat
     // tables the run loop reads every iteration without reference counting.
     /// Number of carried values.
@@ -66,6 +71,10 @@ public final class CompiledGraph: @unchecked Sendable {
     /// Edges re-armed at each iteration: into the body from inside it (or
     /// from the loop), plus the loop's own back edges.
     let loopReset: FlatLists
+    /// Per node: where a loop's current carry values start in a run's
+    /// carry table (loop nodes only); `carryCount` entries in all.
+    let carryBase: [Int]
+    let carryCount: Int
 
     /// Per node: the index of its node type among the graph's distinct
     /// types (-1 for loop nodes), for per-type call statistics.
@@ -74,6 +83,9 @@ public final class CompiledGraph: @unchecked Sendable {
     /// Per node: its type is flagged pure / blocking.
     let isPure: [Bool]
     let isBlocking: [Bool]
+    /// Per node type: whether a parallel run starts out calling it on the
+    /// scheduler thread (pure and not blocking; measuring decides later).
+    let typeStartsInline: [Bool]
 
     /// Event source nodes, in node order (empty for an ordinary graph).
     public let sources: [Int]
@@ -152,6 +164,9 @@ public final class CompiledGraph: @unchecked Sendable {
         typeCount = typeIds.count
         isPure = instances.map { $0?.type.spec.flags.contains(.pure) ?? false }
         isBlocking = instances.map { $0?.type.spec.flags.contains(.blocking) ?? false }
+        var startsInline = [Bool](repeating: false, count: typeCount)
+        for n in 0..<count where typeIndex[n] >= 0 { startsInline[typeIndex[n]] = !isBlocking[n] && isPure[n] }
+        typeStartsInline = startsInline
         let isSource = instances.map { $0?.type.isSource ?? false }
         self.isSource = isSource
         sources = isSource.indices.filter { isSource[$0] }
@@ -238,11 +253,35 @@ public final class CompiledGraph: @unchecked Sendable {
         self.loopCarry = loopCarry
         self.loopMaxIterations = loopMaxIterations
         self.loopDirectMembers = loopDirectMembers
+        rows = .allocate(capacity: max(count, 1))
+        for n in 0..<count {
+            let plain = !nodes[n].isLoop && nodes[n].strategy == .sequential && nodes[n].join == .all && instances[n] != nil
+            (rows + n).initialize(to: NodeRow(
+                instance: unmanagedInstances[n], slotBase: Int32(base[n]), inputCount: Int32(nodes[n].spec.inputs.count),
+                outPortBase: portBase[n], outputCount: portBase[n + 1] - portBase[n],
+                enclosingLoop: nodes[n].enclosingLoop.map { Int32($0) } ?? -1, flags: plain ? NodeRow.plain : 0))
+        }
+        let edgeCount = edgeTarget.count
+        edgeRows = .allocate(capacity: max(edgeCount, 1))
+        for e in 0..<edgeCount {
+            (edgeRows + e).initialize(to: EdgeRow(target: Int32(edgeTarget[e]), slot: Int32(edgeSlot[e]),
+                                                  isBack: edgeIsBack[e], targetJoinsAny: nodes[edgeTarget[e]].join == .any))
+        }
+        var carryBase = [Int](repeating: 0, count: count)
+        var carries = 0
+        for l in 0..<count where loopCarry[l] > 0 {
+            carryBase[l] = carries
+            carries += loopCarry[l]
+        }
+        self.carryBase = carryBase
+        carryCount = carries
         loopBody = FlatLists(count: count, keys: bodyKeys, items: bodyItems)
         loopReset = FlatLists(count: count, keys: resetKeys, items: resetItems)
     }
 
     deinit {
+        rows.deallocate()
+        edgeRows.deallocate()
         outEdges.deallocate()
         inEdges.deallocate()
         outputTaps.deallocate()
@@ -278,6 +317,33 @@ public final class CompiledGraph: @unchecked Sendable {
         for instance in instances { instance?.close() }
         running.release()
     }
+}
+
+/// What the run loop reads of a node, in one row: one cache line holds two.
+struct NodeRow {
+    /// Its instance (nil for loop nodes), unretained: the graph keeps it.
+    var instance: Unmanaged<NodeInstance>?
+    var slotBase: Int32
+    var inputCount: Int32
+    /// Its first output port key in `outEdges` / `outputTaps`.
+    var outPortBase: Int32
+    var outputCount: Int32
+    /// Its innermost loop, or -1.
+    var enclosingLoop: Int32
+    var flags: UInt32
+
+    /// A sequential, join-all node with an instance: the run loop calls
+    /// it directly when nothing observes the run.
+    static let plain: UInt32 = 1
+}
+
+/// What the run loop reads of an edge.
+struct EdgeRow {
+    var target: Int32
+    var slot: Int32
+    var isBack: Bool
+    /// The target node joins any (starts with its first live input).
+    var targetJoinsAny: Bool
 }
 
 /// Guards against two concurrent runs of one compiled graph.

@@ -1,4 +1,7 @@
 import CWeftShims
+#if canImport(Glibc)
+import Glibc
+#endif
 import WeftCore
 import WeftNative
 
@@ -72,6 +75,14 @@ public enum Scheduler {
     }
 }
 
+/// `count` zeroed elements from calloc (free them with `free`). For types
+/// whose all-zero bit pattern is a valid value.
+@inline(__always)
+func zeroed<T>(_ count: Int) -> UnsafeMutablePointer<T> {
+    guard let p = calloc(max(count, 1), MemoryLayout<T>.stride) else { fatalError("out of memory") }
+    return p.bindMemory(to: T.self, capacity: max(count, 1))
+}
+
 /// The state of one run. Touched only by the scheduler thread; workers hand
 /// results back through `completions`.
 final class RunState: @unchecked Sendable {
@@ -133,11 +144,13 @@ final class RunState: @unchecked Sendable {
     // output is copied into the next node's slot as 16 bytes: numbers never
     // become `WeftValue`s between number nodes.
     let nums: UnsafeMutablePointer<weft_shim_number_t>
+    /// Initialized only where `nums` says boxed (`boxedLive` entries).
     let boxed: UnsafeMutablePointer<WeftValue>
-    let delivered: UnsafeMutableBufferPointer<Bool>
-    let pending: UnsafeMutableBufferPointer<Int>
+    private var boxedLive = 0
+    let delivered: UnsafeMutablePointer<Bool>
+    let pending: UnsafeMutablePointer<Int>
     /// Join-any nodes: already started this activation.
-    let started: UnsafeMutableBufferPointer<Bool>
+    let started: UnsafeMutablePointer<Bool>
     /// No observers: the run emits no events (checked per node).
     let quiet: Bool
     /// `options.mode == .parallel`.
@@ -146,19 +159,26 @@ final class RunState: @unchecked Sendable {
     // `loopActive`): its iteration, the direct members of its body not yet
     // finished this iteration, when it started. Its current carry values
     // are typed slots of their own: loop `l`'s value `v` is entry
-    // `carryBase[l] + v` of `carryNums` / `carryBoxed`.
+    // `graph.carryBase[l] + v` of `carryNums` / `carryBoxed`.
     let loopActive: UnsafeMutablePointer<Bool>
     let loopIteration: UnsafeMutablePointer<Int>
     let loopOutstanding: UnsafeMutablePointer<Int>
     let loopStarted: UnsafeMutablePointer<UInt64>
-    let carryBase: [Int]
     let carryNums: UnsafeMutablePointer<weft_shim_number_t>
     let carryBoxed: UnsafeMutablePointer<WeftValue>
     let carryCount: Int
     var outputs: [WeftValue?]
 
-    private var ready: [Int] = []
+    /// The ready queue: a ring of node indices (`readyMask + 1` entries, a
+    /// power of two; grows when full). `readyHead` and `readyTail` only
+    /// increase; entry `i` is `ready[i & readyMask]`.
+    private var ready: UnsafeMutablePointer<Int32>
+    private var readyMask: Int
     private var readyHead = 0
+    private var readyTail = 0
+    /// Nothing observes the run and it is sequential: plain nodes are
+    /// called straight from the run loop (`runPlain`).
+    private let direct: Bool
     private var loopsToCheck: [Int] = []
     var steps = 0
     /// The run failed because it reached `options.maxSteps`.
@@ -180,59 +200,56 @@ final class RunState: @unchecked Sendable {
         self.wave = wave
         self.lane = lane
         events = hub ?? EventHub(observers: options.observers, start: MonotonicClock.now())
-        nums = .allocate(capacity: max(graph.slotCount, 1))
-        nums.initialize(repeating: weft_shim_number_t(), count: max(graph.slotCount, 1))
+        // Tables whose start is all zeros come from calloc: the kernel's
+        // zero pages, so a big graph's run pays only for what it touches.
+        nums = zeroed(graph.slotCount)
+        // Touched now, in one pass: faulting its pages in one by one from
+        // the run loop was measurably slower (chain +5 ns/node).
+        memset(nums, 0, max(graph.slotCount, 1) * MemoryLayout<weft_shim_number_t>.stride)
         boxed = .allocate(capacity: max(graph.slotCount, 1))
-        boxed.initialize(repeating: .null, count: max(graph.slotCount, 1))
-        delivered = .allocate(capacity: graph.edgeTarget.count)
-        delivered.initialize(repeating: false)
-        pending = .allocate(capacity: graph.count)
-        for n in 0..<graph.count { pending.initializeElement(at: n, to: graph.inEdges.count(n)) }
-        started = .allocate(capacity: graph.count)
-        started.initialize(repeating: false)
+        delivered = zeroed(graph.edgeTarget.count)
+        pending = .allocate(capacity: max(graph.count, 1))
+        for n in 0..<graph.count { (pending + n).initialize(to: graph.inEdges.count(n)) }
+        started = zeroed(graph.count)
         quiet = events.isEmpty
         parallel = options.mode == .parallel
+        direct = quiet && !parallel
+        // Each node is in the queue at most once at a time, so count + 1
+        // entries never grow; smaller graphs still start with 64.
+        var capacity = 64
+        while capacity < graph.count + 1 { capacity <<= 1 }
+        ready = .allocate(capacity: capacity)
+        readyMask = capacity - 1
         outputs = Array(repeating: nil, count: graph.plan.outputs.count)
-        loopActive = .allocate(capacity: graph.count)
-        loopActive.initialize(repeating: false, count: graph.count)
-        loopIteration = .allocate(capacity: graph.count)
-        loopIteration.initialize(repeating: 0, count: graph.count)
-        loopOutstanding = .allocate(capacity: graph.count)
-        loopOutstanding.initialize(repeating: 0, count: graph.count)
-        loopStarted = .allocate(capacity: graph.count)
-        loopStarted.initialize(repeating: 0, count: graph.count)
-        var carryBase = [Int](repeating: 0, count: graph.count)
-        var carries = 0
-        for l in 0..<graph.count where graph.isLoop[l] {
-            carryBase[l] = carries
-            carries += graph.loopCarry[l]
-        }
-        self.carryBase = carryBase
-        carryCount = max(carries, 1)
-        carryNums = .allocate(capacity: carryCount)
-        carryNums.initialize(repeating: weft_shim_number_t(), count: carryCount)
+        loopActive = zeroed(graph.count)
+        loopIteration = zeroed(graph.count)
+        loopOutstanding = zeroed(graph.count)
+        loopStarted = zeroed(graph.count)
+        carryCount = max(graph.carryCount, 1)
+        carryNums = zeroed(carryCount)
         carryBoxed = .allocate(capacity: carryCount)
         carryBoxed.initialize(repeating: .null, count: carryCount)
         typeCost = Array(repeating: 0, count: graph.typeCount)
         typeSamples = Array(repeating: 0, count: graph.typeCount)
         typeWindow = Array(repeating: .max, count: graph.typeCount * Self.costWindow)
-        typeInline = Array(repeating: false, count: graph.typeCount)
-        for n in 0..<graph.count where graph.typeIndex[n] >= 0 {
-            typeInline[graph.typeIndex[n]] = !graph.isBlocking[n] && graph.isPure[n]
-        }
+        typeInline = graph.typeStartsInline
     }
 
     deinit {
-        nums.deallocate()
-        boxed.deinitialize(count: max(graph.slotCount, 1)).deallocate()
-        delivered.deallocate()
+        if boxedLive > 0 {
+            for s in 0..<graph.slotCount where nums[s].kind == Self.boxedKind { (boxed + s).deinitialize(count: 1) }
+        }
+        free(nums)
+        ready.deallocate()
+        boxed.deallocate()
+        free(delivered)
         pending.deallocate()
-        started.deallocate()
-        loopActive.deallocate()
-        loopIteration.deallocate()
-        loopOutstanding.deallocate()
-        loopStarted.deallocate()
-        carryNums.deallocate()
+        free(started)
+        free(loopActive)
+        free(loopIteration)
+        free(loopOutstanding)
+        free(loopStarted)
+        free(carryNums)
         carryBoxed.deinitialize(count: carryCount).deallocate()
     }
 
@@ -334,11 +351,15 @@ final class RunState: @unchecked Sendable {
                 LoopStrategy.bodyFinished(l, self)
                 continue
             }
-            if readyHead < ready.count {
-                let n = ready[readyHead]
+            if readyHead < readyTail {
+                let n = Int(ready[readyHead & readyMask])
                 readyHead += 1
-                if readyHead == ready.count { ready.removeAll(keepingCapacity: true); readyHead = 0 }
-                process(n)
+                let row = graph.rows[n]
+                if direct && row.flags & NodeRow.plain != 0 {
+                    runPlain(n, row)
+                } else {
+                    process(n)
+                }
                 continue
             }
             if inflight > 0 {
@@ -364,7 +385,51 @@ final class RunState: @unchecked Sendable {
         }
     }
 
-    private func enqueue(_ n: Int) { ready.append(n) }
+    @inline(__always)
+    private func enqueue(_ n: Int) {
+        if readyTail - readyHead > readyMask { growReady() }
+        ready[readyTail & readyMask] = Int32(truncatingIfNeeded: n)
+        readyTail += 1
+    }
+
+    private func growReady() {
+        let capacity = 2 * (readyMask + 1)
+        let bigger = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        for i in readyHead..<readyTail { bigger[i - readyHead] = ready[i & readyMask] }
+        ready.deallocate()
+        ready = bigger
+        readyMask = capacity - 1
+        readyTail -= readyHead
+        readyHead = 0
+    }
+
+    /// The common node, called straight from the run loop: sequential,
+    /// join all, in a run nobody observes (`direct`). What `process` and
+    /// `execute` would do, without their checks for other kinds of node;
+    /// a node with a dead input, or one that would pass `max_steps`, goes
+    /// the general way.
+    @inline(__always)
+    private func runPlain(_ n: Int, _ row: NodeRow) {
+        let base = Int(row.slotBase)
+        for p in 0..<Int(row.inputCount) where nums[base + p].kind == Self.dead {
+            process(n)
+            return
+        }
+        guard steps < options.maxSteps, let unmanaged = row.instance else {
+            process(n)
+            return
+        }
+        steps += 1
+        let ok = unmanaged._withUnsafeGuaranteedRef { instance in
+            instance.run(context: context, slots: nums + base, boxed: boxed + base)
+        }
+        guard ok else {
+            nodeFailed(n, context.nodeError ?? NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type, message: "failed"))
+            return
+        }
+        deliverCallOutputs(of: n, portBase: Int(row.outPortBase), count: Int(row.outputCount))
+        if row.enclosingLoop >= 0 { completed(n) }
+    }
 
     /// A node whose inputs are complete: skip it, or hand it to its strategy.
     private func process(_ n: Int) {
@@ -447,7 +512,7 @@ final class RunState: @unchecked Sendable {
                 if graph.isSequential[n] {
                     // `ExecutionStrategy.finish`'s default, without the dynamic
                     // call, and the outputs straight from the call's frame.
-                    deliverCallOutputs(of: n)
+                    deliverCallOutputs(of: n, portBase: Int(graph.outPortBase[n]), count: graph.outputCount(n))
                     completed(n)
                 } else {
                     graph.strategies[n].finish(n, context.outputs, self)
@@ -543,11 +608,11 @@ final class RunState: @unchecked Sendable {
 
     /// The outputs of the call that just ended on `context` (node `n`),
     /// read from its frame: numbers go to the next slots as they are.
-    private func deliverCallOutputs(of n: Int) {
+    @inline(__always)
+    private func deliverCallOutputs(of n: Int, portBase base: Int, count: Int) {
         let outs = context.frame.pointee.outputs!
         let boxes = context.boxedOutputs
-        let base = Int(graph.outPortBase[n])
-        for p in 0..<graph.outputCount(n) {
+        for p in 0..<count {
             let o = outs[p]
             if o.taken != 0 {
                 graph.outEdges.forEach(base + p) { deliver(edge: $0, o, boxes + p) }
@@ -575,14 +640,15 @@ final class RunState: @unchecked Sendable {
     /// `box`) along edge `e`.
     @inline(__always)
     private func deliver(edge e: Int, _ n: weft_shim_number_t, _ box: UnsafeMutablePointer<WeftValue>?) {
-        let t = graph.edgeTarget[e]
-        let s = graph.edgeSlot[e]
+        let edge = graph.edgeRows[e]
+        let t = Int(edge.target)
+        let s = Int(edge.slot)
         delivered[e] = true
-        if graph.edgeIsBack[e] {
+        if edge.isBack {
             put(s, n, box)
             return
         }
-        if graph.join[t] == .any {
+        if edge.targetJoinsAny {
             pending[t] -= 1
             if Self.isValueKind(n.kind) {
                 if !started[t] {
@@ -591,7 +657,7 @@ final class RunState: @unchecked Sendable {
                     enqueue(t)
                 }
             } else if nums[s].kind == Self.none {
-                nums[s].kind = Self.dead
+                nums[s].kind = Self.dead  // (none is never boxed)
             }
             if pending[t] == 0 && !started[t] {
                 started[t] = true
@@ -623,10 +689,17 @@ final class RunState: @unchecked Sendable {
 
     @inline(__always)
     private func put(_ s: Int, _ n: weft_shim_number_t, _ box: UnsafeMutablePointer<WeftValue>?) {
+        let old = nums[s].kind
         if n.kind == Self.boxedKind {
-            boxed[s] = box!.pointee
-        } else if nums[s].kind == Self.boxedKind {
-            boxed[s] = .null
+            if old == Self.boxedKind {
+                boxed[s] = box!.pointee
+            } else {
+                (boxed + s).initialize(to: box!.pointee)
+                boxedLive += 1
+            }
+        } else if old == Self.boxedKind {
+            (boxed + s).deinitialize(count: 1)
+            boxedLive -= 1
         }
         nums[s] = n
     }
@@ -694,7 +767,7 @@ final class RunState: @unchecked Sendable {
     func startLoop(_ l: Int) {
         guard graph.isLoop[l] else { return }
         let base = graph.slotBase[l]
-        let cb = carryBase[l]
+        let cb = graph.carryBase[l]
         for v in 0..<graph.loopCarry[l] {
             guard holdsValue(base + v) else {
                 skip(l)
@@ -721,7 +794,7 @@ final class RunState: @unchecked Sendable {
             finishLoop(l)
             return
         }
-        let cb = carryBase[l]
+        let cb = graph.carryBase[l]
         for v in 0..<carry {
             guard holdsValue(base + carry + v) else {
                 let name = graph.plan.nodes[l].spec.inputs[carry + v].name
@@ -790,7 +863,7 @@ final class RunState: @unchecked Sendable {
             }
         }
         // Current values into the body, as they are.
-        let cb = carryBase[l]
+        let cb = graph.carryBase[l]
         for v in 0..<graph.loopCarry[l] {
             let n = carryNums[cb + v]
             graph.outEdges.forEach(graph.outPort(l, v)) { deliver(edge: $0, n, carryBoxed + cb + v) }
@@ -803,7 +876,7 @@ final class RunState: @unchecked Sendable {
     func finishLoop(_ l: Int) {
         guard loopActive[l] else { return }
         let carry = graph.loopCarry[l]
-        let cb = carryBase[l]
+        let cb = graph.carryBase[l]
         for p in carry..<graph.outputCount(l) {
             let key = graph.outPort(l, p)
             if p < 2 * carry {
