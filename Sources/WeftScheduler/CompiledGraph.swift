@@ -1,3 +1,4 @@
+import CWeftShims
 import WeftCore
 import WeftNative
 
@@ -27,8 +28,12 @@ public final class CompiledGraph: @unchecked Sendable {
     let slotCount: Int
     /// Per slot: the port is required (no default, not optional).
     let slotRequired: [Bool]
-    /// Slots holding constants from the file (never cleared).
-    let constants: [(slot: Int, value: WeftValue)]
+    /// Slots holding constants from the file (never cleared): numbers and
+    /// bools as slot contents (`numberConstantSlots[i]` gets
+    /// `numberConstants[i]`), other values as they are.
+    let numberConstantSlots: [Int32]
+    let numberConstants: [weft_shim_number_t]
+    let boxedConstants: [(slot: Int, value: WeftValue)]
 
     // Edges, flattened.
     let edgeTarget: [Int]
@@ -175,17 +180,34 @@ public final class CompiledGraph: @unchecked Sendable {
         base.reserveCapacity(count)
         var required: [Bool] = []
         var total = 0
-        var constants: [(slot: Int, value: WeftValue)] = []
+        var numberSlots: [Int32] = [], numbers: [weft_shim_number_t] = []
+        var boxedConstants: [(slot: Int, value: WeftValue)] = []
         for i in 0..<count {
             base.append(total)
             for port in nodes[i].spec.inputs { required.append(!port.optional) }
-            for c in nodes[i].constants { constants.append((total + c.port, c.value)) }
+            for c in nodes[i].constants {
+                switch c.value {
+                case .int(let v):
+                    numberSlots.append(Int32(total + c.port))
+                    numbers.append(weft_shim_number_t(bits: v, kind: Int32(WEFT_SHIM_INT), taken: 0))
+                case .double(let d):
+                    numberSlots.append(Int32(total + c.port))
+                    numbers.append(weft_shim_number_t(bits: Int64(bitPattern: d.bitPattern), kind: Int32(WEFT_SHIM_DOUBLE), taken: 0))
+                case .bool(let b):
+                    numberSlots.append(Int32(total + c.port))
+                    numbers.append(weft_shim_number_t(bits: b ? 1 : 0, kind: Int32(WEFT_SHIM_BOOL), taken: 0))
+                default:
+                    boxedConstants.append((total + c.port, c.value))
+                }
+            }
             total += nodes[i].spec.inputs.count
         }
         slotBase = base
         slotCount = total
         slotRequired = required
-        self.constants = constants
+        numberConstantSlots = numberSlots
+        numberConstants = numbers
+        self.boxedConstants = boxedConstants
 
         var portBase: [Int32] = [0]
         portBase.reserveCapacity(count + 1)

@@ -148,7 +148,9 @@ final class RunState: @unchecked Sendable {
     let boxed: UnsafeMutablePointer<WeftValue>
     private var boxedLive = 0
     let delivered: UnsafeMutablePointer<Bool>
-    let pending: UnsafeMutablePointer<Int>
+    let pending: UnsafeMutablePointer<Int32>
+    /// The graph has loops: `delivered` is kept (loops re-arm by it).
+    private let tracksDelivery: Bool
     /// Join-any nodes: already started this activation.
     let started: UnsafeMutablePointer<Bool>
     /// No observers: the run emits no events (checked per node).
@@ -209,7 +211,8 @@ final class RunState: @unchecked Sendable {
         boxed = .allocate(capacity: max(graph.slotCount, 1))
         delivered = zeroed(graph.edgeTarget.count)
         pending = .allocate(capacity: max(graph.count, 1))
-        for n in 0..<graph.count { (pending + n).initialize(to: graph.inEdges.count(n)) }
+        for n in 0..<graph.count { (pending + n).initialize(to: Int32(graph.inEdges.count(n))) }
+        tracksDelivery = graph.carryCount > 0 || graph.isLoop.contains(true)
         started = zeroed(graph.count)
         quiet = events.isEmpty
         parallel = options.mode == .parallel
@@ -294,7 +297,12 @@ final class RunState: @unchecked Sendable {
                                     workers: options.mode == .parallel ? options.workers : 1))
         }
         cancellation.whenCancelled { [completionLock] in completionLock.withLock { completionLock.broadcast() } }
-        for c in graph.constants { setSlot(c.slot, .value(c.value)) }
+        graph.numberConstantSlots.withUnsafeBufferPointer { slots in
+            graph.numberConstants.withUnsafeBufferPointer { values in
+                for i in 0..<slots.count { nums[Int(slots[i])] = values[i] }
+            }
+        }
+        for c in graph.boxedConstants { setSlot(c.slot, .value(c.value)) }
         for (g, edges) in graph.inputEdges.enumerated() {
             for e in edges { deliver(edge: e, .value(inputs[g])) }
         }
@@ -643,7 +651,7 @@ final class RunState: @unchecked Sendable {
         let edge = graph.edgeRows[e]
         let t = Int(edge.target)
         let s = Int(edge.slot)
-        delivered[e] = true
+        if tracksDelivery { delivered[e] = true }
         if edge.isBack {
             put(s, n, box)
             return
@@ -842,7 +850,7 @@ final class RunState: @unchecked Sendable {
         graph.loopBody.forEach(l) { n in
             var waiting = 0
             graph.inEdges.forEach(n) { if !delivered[$0] { waiting += 1 } }
-            pending[n] = waiting
+            pending[n] = Int32(waiting)
             started[n] = false
             loopActive[n] = false
         }
