@@ -277,11 +277,14 @@ public final class CompiledGraph: @unchecked Sendable {
         self.loopDirectMembers = loopDirectMembers
         rows = .allocate(capacity: max(count, 1))
         for n in 0..<count {
+            let inputs = nodes[n].spec.inputs.count, outputs = Int(portBase[n + 1] - portBase[n])
             let plain = !nodes[n].isLoop && nodes[n].strategy == .sequential && nodes[n].join == .all && instances[n] != nil
+                && inputs <= Int(UInt16.max) && outputs <= Int(UInt16.max)
             (rows + n).initialize(to: NodeRow(
-                instance: unmanagedInstances[n], slotBase: Int32(base[n]), inputCount: Int32(nodes[n].spec.inputs.count),
-                outPortBase: portBase[n], outputCount: portBase[n + 1] - portBase[n],
-                enclosingLoop: nodes[n].enclosingLoop.map { Int32($0) } ?? -1, flags: plain ? NodeRow.plain : 0))
+                instance: unmanagedInstances[n], slotBase: Int32(base[n]), outPortBase: portBase[n],
+                enclosingLoop: nodes[n].enclosingLoop.map { Int32($0) } ?? -1, typeIndex: Int32(typeIndex[n]),
+                inputCount: UInt16(truncatingIfNeeded: inputs), outputCount: UInt16(truncatingIfNeeded: outputs),
+                flags: plain ? NodeRow.plain : 0))
         }
         let edgeCount = edgeTarget.count
         edgeRows = .allocate(capacity: max(edgeCount, 1))
@@ -346,17 +349,20 @@ struct NodeRow {
     /// Its instance (nil for loop nodes), unretained: the graph keeps it.
     var instance: Unmanaged<NodeInstance>?
     var slotBase: Int32
-    var inputCount: Int32
     /// Its first output port key in `outEdges` / `outputTaps`.
     var outPortBase: Int32
-    var outputCount: Int32
     /// Its innermost loop, or -1.
     var enclosingLoop: Int32
-    var flags: UInt32
+    /// `CompiledGraph.typeIndex`.
+    var typeIndex: Int32
+    var inputCount: UInt16
+    var outputCount: UInt16
+    var flags: UInt8
 
-    /// A sequential, join-all node with an instance: the run loop calls
-    /// it directly when nothing observes the run.
-    static let plain: UInt32 = 1
+    /// A sequential, join-all node with an instance (and fewer than 65,536
+    /// ports each way): the run loop calls it directly when nothing
+    /// observes the run.
+    static let plain: UInt8 = 1
 }
 
 /// What the run loop reads of an edge.

@@ -111,6 +111,10 @@ final class RunState: @unchecked Sendable {
     /// The last `costWindow` call times per type (ring buffers, flattened).
     var typeWindow: [UInt64]
     static let costWindow = 8
+    /// Parallel mode: once a type's window is full, the calls timed are
+    /// those whose step number is a multiple of `sampleMask + 1` (two
+    /// clock reads cost about half a trivial node).
+    static let sampleMask = 255
     /// Parallel mode: calls measured per node type.
     var typeSamples: [Int]
     /// Parallel mode: node types that run on the scheduler thread now.
@@ -178,7 +182,7 @@ final class RunState: @unchecked Sendable {
     private var readyMask: Int
     private var readyHead = 0
     private var readyTail = 0
-    /// Nothing observes the run and it is sequential: plain nodes are
+    /// Nothing observes the run: plain nodes that run on this thread are
     /// called straight from the run loop (`runPlain`).
     private let direct: Bool
     private var loopsToCheck: [Int] = []
@@ -216,7 +220,7 @@ final class RunState: @unchecked Sendable {
         started = zeroed(graph.count)
         quiet = events.isEmpty
         parallel = options.mode == .parallel
-        direct = quiet && !parallel
+        direct = quiet
         // Each node is in the queue at most once at a time, so count + 1
         // entries never grow; smaller graphs still start with 64.
         var capacity = 64
@@ -363,7 +367,7 @@ final class RunState: @unchecked Sendable {
                 let n = Int(ready[readyHead & readyMask])
                 readyHead += 1
                 let row = graph.rows[n]
-                if direct && row.flags & NodeRow.plain != 0 {
+                if direct && row.flags & NodeRow.plain != 0 && (!parallel || (row.typeIndex >= 0 && typeInline[Int(row.typeIndex)])) {
                     runPlain(n, row)
                 } else {
                     process(n)
@@ -412,10 +416,11 @@ final class RunState: @unchecked Sendable {
     }
 
     /// The common node, called straight from the run loop: sequential,
-    /// join all, in a run nobody observes (`direct`). What `process` and
-    /// `execute` would do, without their checks for other kinds of node;
-    /// a node with a dead input, or one that would pass `max_steps`, goes
-    /// the general way.
+    /// join all, in a run nobody observes (`direct`), on this thread (in
+    /// parallel mode: a type cheap enough to run inline, timed like
+    /// `execute` times it). What `process` and `execute` would do, without
+    /// their checks for other kinds of node; a node with a dead input, or
+    /// one that would pass `max_steps`, goes the general way.
     @inline(__always)
     private func runPlain(_ n: Int, _ row: NodeRow) {
         let base = Int(row.slotBase)
@@ -428,9 +433,12 @@ final class RunState: @unchecked Sendable {
             return
         }
         steps += 1
+        let measure = parallel && (steps & Self.sampleMask == 0 || typeSamples[Int(row.typeIndex)] < Self.costWindow)
+        let t0 = measure ? MonotonicClock.now() : 0
         let ok = unmanaged._withUnsafeGuaranteedRef { instance in
             instance.run(context: context, slots: nums + base, boxed: boxed + base)
         }
+        if measure { measured(n, MonotonicClock.now() - t0) }
         guard ok else {
             nodeFailed(n, context.nodeError ?? NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type, message: "failed"))
             return
@@ -498,9 +506,9 @@ final class RunState: @unchecked Sendable {
             let t = quiet ? 0 : events.now()
             if !quiet { events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane)) }
             // In parallel mode, time the call while the type is new, then one
-            // call in 64 (two clock reads cost about a third of a tiny node).
+            // call in `sampleMask + 1`.
             let measure = parallel
-                && (steps & 63 == 0 || graph.typeIndex[n] < 0 || typeSamples[graph.typeIndex[n]] < Self.costWindow)
+                && (steps & Self.sampleMask == 0 || graph.typeIndex[n] < 0 || typeSamples[graph.typeIndex[n]] < Self.costWindow)
             let t0 = measure ? MonotonicClock.now() : 0
             // The graph owns its instances for longer than any run: no
             // retain/release per call.
