@@ -46,7 +46,9 @@ struct GraphLoading {
     /// The decoded file. Its bytes are gone when this returns: a big
     /// graph's text is not held while it is validated.
     func document() throws -> Result<GraphDocument, GraphError> {
+        debugMem("start")
         let bytes = try bytes()
+        debugMem("read")
         do {
             return .success(try GraphDecoder.decode(bytes: bytes))
         } catch {
@@ -64,8 +66,10 @@ struct GraphLoading {
     /// Decodes and validates, or prints every problem and exits 2.
     func plan(registry: NodeRegistry, loadErrors: [PluginLoadError]) throws -> GraphPlan {
         let decoded = try document()
+        debugMem("decoded")
         do {
             let plan = try GraphValidator.validate(try decoded.get(), catalog: registry)
+            debugMem("validated")
             print(plan.warnings)
             return plan
         } catch {
@@ -76,4 +80,13 @@ struct GraphLoading {
             throw ExitCode(2)
         }
     }
+}
+
+func debugMem(_ what: String) {
+    guard getenv("WEFT_DEBUG_MEM") != nil else { return }
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    Stderr.write("mem \(what): peak \(u.ru_maxrss / 1024) MB at \(ts.tv_sec % 1000).\(ts.tv_nsec / 1_000_000)")
 }

@@ -64,29 +64,119 @@ public enum StrategyKind: String, Sendable, Equatable, CaseIterable {
 }
 
 /// One node of the graph.
+///
+/// Stored compactly (a graph may have a million nodes): the fields most
+/// nodes leave unset live in one shared box, made when one of them is set
+/// and copied on write, so a plain node is 56 bytes.
 public struct GraphNode: Sendable, Equatable {
     public var id: String
     /// `plugin.node`, or a built-in type (`loop`).
     public var type: String
-    public var label: String?
-    /// Params in file order (the path of one is `path + ".params." + name`).
-    public var params: [(name: String, value: WeftValue)]
     /// Input ports bound to constants (`path + ".inputs." + port`).
     public var constants: [(port: String, value: WeftValue)]
-    public var strategy: StrategyKind?
+    private var rare: Rare?
+    private var position: Int32
     public var join: JoinPolicy
+
+    public init(id: String, type: String, label: String? = nil, params: [(name: String, value: WeftValue)] = [],
+                constants: [(port: String, value: WeftValue)] = [], strategy: StrategyKind? = nil, join: JoinPolicy = .all,
+                maxIterations: Int? = nil, carry: [(name: String, type: ValueType)] = [], isolate: Bool = false,
+                timeoutMs: Int? = nil, maxEvents: Int? = nil, index: Int) {
+        self.id = id
+        self.type = type
+        self.constants = constants
+        self.join = join
+        position = Int32(clamping: index)
+        if label != nil || !params.isEmpty || strategy != nil || maxIterations != nil || !carry.isEmpty || isolate
+            || timeoutMs != nil || maxEvents != nil {
+            rare = Rare(label: label, params: params, strategy: strategy, maxIterations: maxIterations, carry: carry,
+                        isolate: isolate, timeoutMs: timeoutMs, maxEvents: maxEvents)
+        }
+    }
+
+    /// The fields most nodes leave unset. Immutable once shared: writers
+    /// copy it first (`rareForWriting`).
+    private final class Rare: @unchecked Sendable {
+        var label: String?
+        var params: [(name: String, value: WeftValue)]
+        var strategy: StrategyKind?
+        var maxIterations: Int?
+        var carry: [(name: String, type: ValueType)]
+        var isolate: Bool
+        var timeoutMs: Int?
+        var maxEvents: Int?
+
+        init(label: String? = nil, params: [(name: String, value: WeftValue)] = [], strategy: StrategyKind? = nil,
+             maxIterations: Int? = nil, carry: [(name: String, type: ValueType)] = [], isolate: Bool = false,
+             timeoutMs: Int? = nil, maxEvents: Int? = nil) {
+            self.label = label
+            self.params = params
+            self.strategy = strategy
+            self.maxIterations = maxIterations
+            self.carry = carry
+            self.isolate = isolate
+            self.timeoutMs = timeoutMs
+            self.maxEvents = maxEvents
+        }
+
+        func copy() -> Rare {
+            Rare(label: label, params: params, strategy: strategy, maxIterations: maxIterations, carry: carry,
+                 isolate: isolate, timeoutMs: timeoutMs, maxEvents: maxEvents)
+        }
+    }
+
+    private mutating func rareForWriting() -> Rare {
+        if rare == nil {
+            rare = Rare()
+        } else if !isKnownUniquelyReferenced(&rare) {
+            rare = rare!.copy()
+        }
+        return rare!
+    }
+
+    public var label: String? {
+        get { rare?.label }
+        set { if newValue != nil || rare != nil { rareForWriting().label = newValue } }
+    }
+    /// Params in file order (the path of one is `path + ".params." + name`).
+    public var params: [(name: String, value: WeftValue)] {
+        get { rare?.params ?? [] }
+        set { if !newValue.isEmpty || rare != nil { rareForWriting().params = newValue } }
+    }
+    public var strategy: StrategyKind? {
+        get { rare?.strategy }
+        set { if newValue != nil || rare != nil { rareForWriting().strategy = newValue } }
+    }
     /// For loop nodes: the most iterations before the run fails.
-    public var maxIterations: Int?
+    public var maxIterations: Int? {
+        get { rare?.maxIterations }
+        set { if newValue != nil || rare != nil { rareForWriting().maxIterations = newValue } }
+    }
     /// For loop nodes: the carried variables and their types, in order.
-    public var carry: [(name: String, type: ValueType)]
+    public var carry: [(name: String, type: ValueType)] {
+        get { rare?.carry ?? [] }
+        set { if !newValue.isEmpty || rare != nil { rareForWriting().carry = newValue } }
+    }
     /// Run the node in a child process (crash and hang isolation).
-    public var isolate: Bool = false
+    public var isolate: Bool {
+        get { rare?.isolate ?? false }
+        set { if newValue || rare != nil { rareForWriting().isolate = newValue } }
+    }
     /// Fail the node if one call takes longer; implies `isolate`.
-    public var timeoutMs: Int?
+    public var timeoutMs: Int? {
+        get { rare?.timeoutMs }
+        set { if newValue != nil || rare != nil { rareForWriting().timeoutMs = newValue } }
+    }
     /// Event sources: the most events the run takes from this source.
-    public var maxEvents: Int?
+    public var maxEvents: Int? {
+        get { rare?.maxEvents }
+        set { if newValue != nil || rare != nil { rareForWriting().maxEvents = newValue } }
+    }
     /// The node's position in the file's "nodes" list.
-    public var index: Int
+    public var index: Int {
+        get { Int(position) }
+        set { position = Int32(clamping: newValue) }
+    }
     /// `$.nodes[i]`: made when a message needs it, not stored per node.
     public var path: String { "$.nodes[\(index)]" }
 

@@ -37,36 +37,118 @@ public struct ParameterizedSpecError: Error, Sendable, Equatable {
 /// knows its body. Built by `GraphValidator`; turned into a runnable graph by
 /// the scheduler.
 public struct GraphPlan: Sendable {
+    /// One node of the plan. Stored compactly (a graph may have a million
+    /// nodes): fields most nodes leave at their default live in one shared
+    /// box, made when one of them is set and copied on write.
     public struct Node: Sendable {
         public var id: String
         public var type: String
-        public var label: String?
+        /// Shared by the nodes of one type (a spec is 80 bytes with six
+        /// references; a big graph has one box per run of a type).
+        var specBox: SpecBox
+        /// Constants bound in the file, by input port index (ports in file
+        /// order, each at most once). A list, not a dictionary: most nodes
+        /// have none or one, and a graph may have a million nodes.
+        public var constants: [(port: Int, value: WeftValue)]
+        private var rare: Rare?
+        private var position: Int32
+        private var enclosing: Int32
+        public var strategy: StrategyKind
+        public var join: JoinPolicy
+        /// Run in a child process (`"isolate": true`, or implied by
+        /// `timeout_ms`).
+        public var isolate: Bool
+
+        init(id: String, type: String, label: String?, specBox: SpecBox, params: [String: WeftValue],
+             constants: [(port: Int, value: WeftValue)], strategy: StrategyKind, join: JoinPolicy, maxIterations: Int,
+             carryCount: Int, enclosingLoop: Int?, index: Int, isolate: Bool, timeoutMs: Int?, maxEvents: Int?) {
+            self.id = id
+            self.type = type
+            self.specBox = specBox
+            self.constants = constants
+            self.strategy = strategy
+            self.join = join
+            self.isolate = isolate
+            position = Int32(clamping: index)
+            enclosing = enclosingLoop.map { Int32(clamping: $0) } ?? -1
+            if label != nil || !params.isEmpty || maxIterations != LoopNode.defaultMaxIterations || carryCount != 0
+                || timeoutMs != nil || maxEvents != nil {
+                rare = Rare(label: label, params: params, maxIterations: maxIterations, carryCount: carryCount,
+                            timeoutMs: timeoutMs, maxEvents: maxEvents)
+            }
+        }
+
+        /// The fields most nodes leave at their defaults. Immutable once
+        /// shared: writers copy it first.
+        private final class Rare: @unchecked Sendable {
+            var label: String?
+            var params: [String: WeftValue]
+            var maxIterations: Int
+            var carryCount: Int
+            var timeoutMs: Int?
+            var maxEvents: Int?
+
+            init(label: String? = nil, params: [String: WeftValue] = [:], maxIterations: Int = LoopNode.defaultMaxIterations,
+                 carryCount: Int = 0, timeoutMs: Int? = nil, maxEvents: Int? = nil) {
+                self.label = label
+                self.params = params
+                self.maxIterations = maxIterations
+                self.carryCount = carryCount
+                self.timeoutMs = timeoutMs
+                self.maxEvents = maxEvents
+            }
+
+            func copy() -> Rare {
+                Rare(label: label, params: params, maxIterations: maxIterations, carryCount: carryCount,
+                     timeoutMs: timeoutMs, maxEvents: maxEvents)
+            }
+        }
+
+        private mutating func rareForWriting() -> Rare {
+            if rare == nil {
+                rare = Rare()
+            } else if !isKnownUniquelyReferenced(&rare) {
+                rare = rare!.copy()
+            }
+            return rare!
+        }
+
+        public var label: String? {
+            get { rare?.label }
+            set { if newValue != nil || rare != nil { rareForWriting().label = newValue } }
+        }
         /// The node type's spec (for `ffi`, the one its params give).
         public var spec: NodeSpec {
             get { specBox.spec }
             set { specBox = SpecBox(newValue) }
         }
-        /// Shared by the nodes of one type (a spec is 80 bytes with six
-        /// references; a big graph has one box per run of a type).
-        var specBox: SpecBox
         /// Params by name (only those given in the file; defaults are the
         /// node type's business).
-        public var params: [String: WeftValue]
-        /// Constants bound in the file, by input port index (ports in file
-        /// order, each at most once). A list, not a dictionary: most nodes
-        /// have none or one, and a graph may have a million nodes.
-        public var constants: [(port: Int, value: WeftValue)]
-        public var strategy: StrategyKind
-        public var join: JoinPolicy
+        public var params: [String: WeftValue] {
+            get { rare?.params ?? [:] }
+            set { if !newValue.isEmpty || rare != nil { rareForWriting().params = newValue } }
+        }
         /// Loop nodes: the iteration limit.
-        public var maxIterations: Int
+        public var maxIterations: Int {
+            get { rare?.maxIterations ?? LoopNode.defaultMaxIterations }
+            set { if newValue != LoopNode.defaultMaxIterations || rare != nil { rareForWriting().maxIterations = newValue } }
+        }
         public var isLoop: Bool { strategy == .loop }
         /// Loop nodes: number of carried variables.
-        public var carryCount: Int
+        public var carryCount: Int {
+            get { rare?.carryCount ?? 0 }
+            set { if newValue != 0 || rare != nil { rareForWriting().carryCount = newValue } }
+        }
         /// The innermost loop whose body holds this node, if any.
-        public var enclosingLoop: Int?
+        public var enclosingLoop: Int? {
+            get { enclosing < 0 ? nil : Int(enclosing) }
+            set { enclosing = newValue.map { Int32(clamping: $0) } ?? -1 }
+        }
         /// The node's position in the file's "nodes" list.
-        public var index: Int
+        public var index: Int {
+            get { Int(position) }
+            set { position = Int32(clamping: newValue) }
+        }
         /// JSON path of the node in the file (`$.nodes[i]`).
         public var path: String { "$.nodes[\(index)]" }
         /// The constant bound to input port `p`, if any.
@@ -74,14 +156,17 @@ public struct GraphPlan: Sendable {
             for c in constants where c.port == p { return c.value }
             return nil
         }
-        /// Run in a child process (`"isolate": true`, or implied by
-        /// `timeout_ms`).
-        public var isolate: Bool = false
         /// The most milliseconds one call may take (isolated nodes only).
-        public var timeoutMs: Int?
+        public var timeoutMs: Int? {
+            get { rare?.timeoutMs }
+            set { if newValue != nil || rare != nil { rareForWriting().timeoutMs = newValue } }
+        }
         /// Event sources: the most events the run takes from this source
         /// (nil = no limit).
-        public var maxEvents: Int?
+        public var maxEvents: Int? {
+            get { rare?.maxEvents }
+            set { if newValue != nil || rare != nil { rareForWriting().maxEvents = newValue } }
+        }
     }
 
     /// Where an edge's value comes from.

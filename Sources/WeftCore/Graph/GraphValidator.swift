@@ -105,9 +105,20 @@ private struct Validation {
         // 3. Edges.
         var edges: [GraphPlan.Edge] = []
         edges.reserveCapacity(doc.edges.count)
+        /// The index of node `id`. Files usually list edges in node order
+        /// (a node's edges near the last one's), so the node just after the
+        /// last edge's target, or that target itself, is tried before the
+        /// dictionary: a string comparison instead of a hash lookup into a
+        /// table that, for a big graph, misses the cache every time.
+        var near = 0
+        func index(of id: String) -> Int? {
+            if near + 1 < count && nodes[near + 1].id == id { return near + 1 }
+            if near < count && nodes[near].id == id { return near }
+            return indexOf[id]
+        }
         for e in doc.edges {
             // Target.
-            guard let t = indexOf[e.to.node] else {
+            guard let t = index(of: e.to.node) else {
                 error(e.path + ".to", "edge goes to unknown node '\(e.to.node)'" + hint(e.to.node, among: ids(), listing: "the nodes are"))
                 continue
             }
@@ -132,7 +143,7 @@ private struct Validation {
                 source = .graphInput(gi)
                 sourceType = doc.inputs[gi].type
             } else {
-                guard let s = indexOf[e.from.node] else {
+                guard let s = index(of: e.from.node) else {
                     error(e.path + ".from", "edge comes from unknown node '\(e.from.node)'" + hint(e.from.node, among: ids(), listing: "the nodes are"))
                     continue
                 }
@@ -152,6 +163,7 @@ private struct Validation {
                 // Keep the edge: the input is connected, just wrongly, and
                 // later checks should not report it again as unconnected.
             }
+            near = t
             let isBack = nodes[t].isLoop && LoopNode.isBackInput(tp, carryCount: nodes[t].carryCount)
             edges.append(GraphPlan.Edge(source: source, target: t, targetPort: tp, isBack: isBack))
             let slot = slotBase[t] + tp
