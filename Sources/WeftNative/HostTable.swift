@@ -116,7 +116,9 @@ enum HostTable {
         }
         h.node_id = { ctx in
             guard let c = HostFunctions.call(ctx, "node_id"), let inst = c.instance else { return nil }
-            return UnsafePointer(inst.nodeIdC)
+            // A copy for this call (borrowed until it returns): instances do
+            // not keep a C copy of their id, a big graph has a million.
+            return c.borrow(inst.nodeId)
         }
         h.error_message = { ctx in
             guard let c = HostFunctions.call(ctx, "error_message") else { return HostTable.emptyString }

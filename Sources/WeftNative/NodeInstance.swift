@@ -41,8 +41,6 @@ public final class NodeInstance: @unchecked Sendable {
 
     /// The port facts `run` needs (shared with every instance of the type).
     let ports: PortTable
-    /// `nodeId` as a C string for `host->node_id`, owned by the instance.
-    let nodeIdC: UnsafeMutablePointer<CChar>
     private var created = false
 
     /// Checks `params` against the spec and calls the plugin's `create`.
@@ -53,9 +51,8 @@ public final class NodeInstance: @unchecked Sendable {
         self.ports = type.ports
         self.type = type
         self.nodeId = nodeId
-        self.nodeIdC = strdupOrDie(nodeId)
         // From here on the object is fully initialised: if create fails,
-        // deinit runs and frees nodeIdC (but calls no destroy).
+        // deinit runs (but calls no destroy).
         guard let create = type.create else {
             state = type.userData
             created = true
@@ -107,7 +104,6 @@ public final class NodeInstance: @unchecked Sendable {
 
     deinit {
         close()
-        free(nodeIdC)
     }
 
     /// Calls the plugin's `destroy` now rather than at deinit (once; later

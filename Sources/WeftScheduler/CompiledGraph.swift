@@ -13,18 +13,21 @@ import WeftNative
 public final class CompiledGraph: @unchecked Sendable {
     public let plan: GraphPlan
 
-    /// Per node: its instance (nil for loop nodes).
+    // Tables per node and per edge are kept small: a graph may have a
+    // million nodes. What the run loop reads of a node is one 32-byte row;
+    // names come from the plan when a message needs them.
+
+    /// Per node: its instance (nil for loop nodes). Keeps them alive; the
+    /// rows hold them unretained.
     let instances: [NodeInstance?]
-    /// The same, unretained, for the run loop (`instances` keeps them alive).
-    let unmanagedInstances: [Unmanaged<NodeInstance>?]
-    let strategies: [any ExecutionStrategy]
-    /// Per node: its strategy is `SequentialStrategy` (the run loop calls
-    /// that one's code directly).
-    let isSequential: [Bool]
-    let ids: [String]
+    /// The run loop's view of each node (`count` rows).
+    let rows: UnsafeMutablePointer<NodeRow>
+    /// The run loop's view of each edge (`edgeCount` rows).
+    let edgeRows: UnsafeMutablePointer<EdgeRow>
+    public let count: Int
+    let edgeCount: Int
 
     // Slots: one per node input port.
-    let slotBase: [Int]
     let slotCount: Int
     /// Per slot: the port is required (no default, not optional).
     let slotRequired: [Bool]
@@ -35,74 +38,63 @@ public final class CompiledGraph: @unchecked Sendable {
     let numberConstants: [weft_shim_number_t]
     let boxedConstants: [(slot: Int, value: WeftValue)]
 
-    // Edges, flattened.
-    let edgeTarget: [Int]
-    let edgeSlot: [Int]
-    let edgeIsBack: [Bool]
-    /// Per node: the key of its first output port in `outEdges` and
-    /// `outputTaps` (output port `p` of node `n` is `outPortBase[n] + p`;
-    /// one more entry at the end).
-    let outPortBase: [Int32]
-    /// Per output port key: the edges leaving it.
+    /// Per output port key (output port `p` of node `n` is
+    /// `rows[n].outPortBase + p`): the edges leaving it.
     let outEdges: FlatLists
     /// Per graph input: the edges leaving it.
     let inputEdges: [[Int]]
     /// Per node: non-back edges coming in.
     let inEdges: FlatLists
-    /// Per node: whether edges fill every one of its input slots it waits on
-    /// with a single edge (join all) — used to tell "all dead".
-    let join: [JoinPolicy]
-    let enclosingLoop: [Int?]
-    let isLoop: [Bool]
-    /// Per node: number of input ports.
-    let inputCount: [Int]
     /// Per output port key: graph output indices fed by it.
     let outputTaps: FlatLists
 
-    /// The run loop's view of each node, one 32-byte row (`count` rows).
-    let rows: UnsafeMutablePointer<NodeRow>
-    /// The run loop's view of each edge (`edgeTarget.count` rows).
-    let edgeRows: UnsafeMutablePointer<EdgeRow>
-
-    // Per node: its loop facts (0 or empty for other nodes), in flat
-    // tables the run loop reads every iteration without reference counting.
-    /// Number of carried values.
+    // Loops, in tables the run loop reads every iteration without reference
+    // counting. Per node, but empty when the graph has no loops.
+    /// Number of carried values (loop nodes).
     let loopCarry: [Int]
     let loopMaxIterations: [Int]
     /// Nodes whose innermost loop is this one.
     let loopDirectMembers: [Int]
-    /// Every node in the body, nested bodies included.
+    /// Where a loop's current carry values start in a run's carry table
+    /// (loop nodes only); `carryCount` entries in all.
+    let carryBase: [Int]
+    let carryCount: Int
+    /// Every node in a loop's body, nested bodies included.
     let loopBody: FlatLists
     /// Edges re-armed at each iteration: into the body from inside it (or
     /// from the loop), plus the loop's own back edges.
     let loopReset: FlatLists
-    /// Per node: where a loop's current carry values start in a run's
-    /// carry table (loop nodes only); `carryCount` entries in all.
-    let carryBase: [Int]
-    let carryCount: Int
+    let hasLoops: Bool
 
-    /// Per node: the index of its node type among the graph's distinct
-    /// types (-1 for loop nodes), for per-type call statistics.
-    let typeIndex: [Int]
+    /// The number of distinct node types (`NodeRow.typeIndex`).
     let typeCount: Int
-    /// Per node: its type is flagged pure / blocking.
-    let isPure: [Bool]
-    let isBlocking: [Bool]
     /// Per node type: whether a parallel run starts out calling it on the
     /// scheduler thread (pure and not blocking; measuring decides later).
     let typeStartsInline: [Bool]
 
     /// Event source nodes, in node order (empty for an ordinary graph).
     public let sources: [Int]
-    let isSource: [Bool]
-    /// Per node: `max_events` (sources only).
-    let maxEvents: [Int?]
     /// Where the node types came from (to compile copies for concurrent waves).
     let registry: NodeRegistry
 
     let running = RunningFlag()
     /// Set by `close`: the instances are gone.
     var closed = false
+
+    /// Strategies hold no per-node state: one shared object per kind
+    /// (`NodeRow.strategy` indexes this).
+    static let strategyObjects: [any ExecutionStrategy] = [
+        SequentialStrategy(), ConditionalStrategy(), LoopStrategy(), ParallelStrategy(), EventStrategy(),
+    ]
+    static func strategyCode(_ kind: StrategyKind) -> UInt8 {
+        switch kind {
+        case .sequential: 0
+        case .conditional: 1
+        case .loop: 2
+        case .parallel: 3
+        case .event: 4
+        }
+    }
 
     /// Binds `plan` to the node types in `registry` and creates every node
     /// instance. - Throws: `NodeError` if a node type is missing or a
@@ -113,7 +105,7 @@ public final class CompiledGraph: @unchecked Sendable {
         let nodes = plan.nodes
         // Per-node tables are filled by index, reading each plan node in
         // place (a copy of a plan node retains all its parts), and lists
-        // go into flat arrays: a graph may have a million nodes.
+        // go into flat arrays.
         let count = nodes.count
         var instances: [NodeInstance?] = []
         instances.reserveCapacity(count)
@@ -121,6 +113,10 @@ public final class CompiledGraph: @unchecked Sendable {
         var last: (name: String, type: NodeType)?
         let noPolicyIsolation = registry.isolationPolicy.plugins.isEmpty
         for i in 0..<count {
+            if nodes[i].spec.inputs.count > Int(UInt16.max) || nodes[i].spec.outputs.count > Int(UInt16.max) {
+                throw NodeError(nodeId: nodes[i].id, type: nodes[i].type,
+                                message: "has more than 65,535 input or output ports, more than a graph node can have")
+            }
             if nodes[i].isLoop {
                 instances.append(nil)
                 continue
@@ -140,50 +136,46 @@ public final class CompiledGraph: @unchecked Sendable {
             }
         }
         self.instances = instances
-        unmanagedInstances = instances.map { $0.map { Unmanaged.passUnretained($0) } }
-        ids = nodes.map { $0.id }
-        // Strategies hold no per-node state: one shared object per kind.
-        let sequential = SequentialStrategy(), conditional = ConditionalStrategy(), loop = LoopStrategy()
-        let parallel = ParallelStrategy(), event = EventStrategy()
-        strategies = nodes.map { n -> any ExecutionStrategy in
-            switch n.strategy {
-            case .sequential: sequential
-            case .conditional: conditional
-            case .loop: loop
-            case .parallel: parallel
-            case .event: event
-            }
-        }
-        isSequential = nodes.map { $0.strategy == .sequential }
+        self.count = count
+
+        // Node types, numbered in order of first use.
         var typeIds: [ObjectIdentifier: Int] = [:]
         var lastTypeId: (ObjectIdentifier, Int)?
-        typeIndex = instances.map { inst in
-            guard let t = inst?.type else { return -1 }
+        var typeIndex = [Int32](repeating: -1, count: count)
+        var startsInline: [Bool] = []
+        var sources: [Int] = []
+        for n in 0..<count {
+            guard let t = instances[n]?.type else { continue }
             let id = ObjectIdentifier(t)
-            if let lastTypeId, lastTypeId.0 == id { return lastTypeId.1 }
-            let index: Int
-            if let i = typeIds[id] { index = i } else { index = typeIds.count; typeIds[id] = index }
-            lastTypeId = (id, index)
-            return index
+            if let lastTypeId, lastTypeId.0 == id {
+                typeIndex[n] = Int32(lastTypeId.1)
+            } else {
+                let index: Int
+                if let i = typeIds[id] {
+                    index = i
+                } else {
+                    index = typeIds.count
+                    typeIds[id] = index
+                    let flags = t.spec.flags
+                    startsInline.append(!flags.contains(.blocking) && flags.contains(.pure))
+                }
+                lastTypeId = (id, index)
+                typeIndex[n] = Int32(index)
+            }
+            if t.isSource { sources.append(n) }
         }
         typeCount = typeIds.count
-        isPure = instances.map { $0?.type.spec.flags.contains(.pure) ?? false }
-        isBlocking = instances.map { $0?.type.spec.flags.contains(.blocking) ?? false }
-        var startsInline = [Bool](repeating: false, count: typeCount)
-        for n in 0..<count where typeIndex[n] >= 0 { startsInline[typeIndex[n]] = !isBlocking[n] && isPure[n] }
         typeStartsInline = startsInline
-        let isSource = instances.map { $0?.type.isSource ?? false }
-        self.isSource = isSource
-        sources = isSource.indices.filter { isSource[$0] }
-        maxEvents = nodes.map { $0.maxEvents }
-        var base: [Int] = []
-        base.reserveCapacity(count)
+        self.sources = sources
+
+        // Slots and constants.
+        var base = [Int32](repeating: 0, count: count)
         var required: [Bool] = []
         var total = 0
         var numberSlots: [Int32] = [], numbers: [weft_shim_number_t] = []
         var boxedConstants: [(slot: Int, value: WeftValue)] = []
         for i in 0..<count {
-            base.append(total)
+            base[i] = Int32(total)
             for port in nodes[i].spec.inputs { required.append(!port.optional) }
             for c in nodes[i].constants {
                 switch c.value {
@@ -202,29 +194,51 @@ public final class CompiledGraph: @unchecked Sendable {
             }
             total += nodes[i].spec.inputs.count
         }
-        slotBase = base
         slotCount = total
         slotRequired = required
         numberConstantSlots = numberSlots
         numberConstants = numbers
         self.boxedConstants = boxedConstants
 
-        var portBase: [Int32] = [0]
-        portBase.reserveCapacity(count + 1)
-        for i in 0..<count { portBase.append(portBase[portBase.count - 1] + Int32(nodes[i].spec.outputs.count)) }
-        outPortBase = portBase
+        var portBase = [Int32](repeating: 0, count: count + 1)
+        for i in 0..<count { portBase[i + 1] = portBase[i] + Int32(nodes[i].spec.outputs.count) }
         let portCount = Int(portBase[count])
 
+        // Rows.
+        rows = .allocate(capacity: max(count, 1))
+        for n in 0..<count {
+            let node = nodes[n]
+            var flags: UInt8 = 0
+            if node.isLoop { flags |= NodeRow.loop }
+            if node.join == .any { flags |= NodeRow.joinAny }
+            if node.strategy == .sequential { flags |= NodeRow.sequential }
+            if let flagsOfType = instances[n]?.type.spec.flags {
+                if flagsOfType.contains(.pure) { flags |= NodeRow.pure }
+                if flagsOfType.contains(.blocking) { flags |= NodeRow.blocking }
+                if node.strategy == .sequential && node.join == .all { flags |= NodeRow.plain }
+            }
+            if instances[n]?.type.isSource == true { flags |= NodeRow.source }
+            (rows + n).initialize(to: NodeRow(
+                instance: instances[n].map { Unmanaged.passUnretained($0) }, slotBase: base[n], outPortBase: portBase[n],
+                enclosingLoop: node.enclosingLoop.map { Int32($0) } ?? -1, typeIndex: typeIndex[n],
+                inputCount: UInt16(node.spec.inputs.count), outputCount: UInt16(portBase[n + 1] - portBase[n]),
+                flags: flags, strategy: Self.strategyCode(node.strategy)))
+        }
+
+        // Edges.
+        let edgeCount = plan.edges.count
+        self.edgeCount = edgeCount
+        edgeRows = .allocate(capacity: max(edgeCount, 1))
         var inputEdges = [[Int]](repeating: [], count: plan.inputs.count)
-        var edgeTarget: [Int] = [], edgeSlot: [Int] = [], edgeIsBack: [Bool] = []
-        edgeTarget.reserveCapacity(plan.edges.count)
-        edgeSlot.reserveCapacity(plan.edges.count)
-        edgeIsBack.reserveCapacity(plan.edges.count)
         var outKeys: [Int32] = [], outItems: [Int32] = [], inKeys: [Int32] = [], inItems: [Int32] = []
-        for (i, e) in plan.edges.enumerated() {
-            edgeTarget.append(e.target)
-            edgeSlot.append(base[e.target] + e.targetPort)
-            edgeIsBack.append(e.isBack)
+        outKeys.reserveCapacity(edgeCount)
+        outItems.reserveCapacity(edgeCount)
+        inKeys.reserveCapacity(edgeCount)
+        inItems.reserveCapacity(edgeCount)
+        for i in 0..<edgeCount {
+            let e = plan.edges[i]
+            (edgeRows + i).initialize(to: EdgeRow(target: Int32(e.target), slot: base[e.target] + Int32(e.targetPort),
+                                                  isBack: e.isBack, targetJoinsAny: nodes[e.target].join == .any))
             switch e.source {
             case .node(let s, let p):
                 outKeys.append(portBase[s] + Int32(p))
@@ -236,27 +250,27 @@ public final class CompiledGraph: @unchecked Sendable {
                 inItems.append(Int32(i))
             }
         }
-        self.edgeTarget = edgeTarget
-        self.edgeSlot = edgeSlot
-        self.edgeIsBack = edgeIsBack
         self.outEdges = FlatLists(count: portCount, keys: outKeys, items: outItems)
         self.inputEdges = inputEdges
         self.inEdges = FlatLists(count: count, keys: inKeys, items: inItems)
-        join = nodes.map { $0.join }
-        enclosingLoop = nodes.map { $0.enclosingLoop }
-        isLoop = nodes.map { $0.isLoop }
-        inputCount = nodes.map { $0.spec.inputs.count }
         outputTaps = FlatLists(count: portCount, keys: plan.outputs.map { portBase[$0.node] + Int32($0.port) },
                                items: plan.outputs.indices.map { Int32($0) })
 
-        var loopCarry = [Int](repeating: 0, count: count)
-        var loopMaxIterations = [Int](repeating: 0, count: count)
-        var loopDirectMembers = [Int](repeating: 0, count: count)
+        // Loops.
+        hasLoops = !plan.loopBodies.isEmpty
+        let loopTable = hasLoops ? count : 0
+        var loopCarry = [Int](repeating: 0, count: loopTable)
+        var loopMaxIterations = [Int](repeating: 0, count: loopTable)
+        var loopDirectMembers = [Int](repeating: 0, count: loopTable)
+        var carryBase = [Int](repeating: 0, count: loopTable)
         var bodyKeys: [Int32] = [], bodyItems: [Int32] = [], resetKeys: [Int32] = [], resetItems: [Int32] = []
-        for l in 0..<count {
-            if let e = nodes[l].enclosingLoop { loopDirectMembers[e] += 1 }
+        if hasLoops {
+            for l in 0..<count {
+                if let e = nodes[l].enclosingLoop { loopDirectMembers[e] += 1 }
+            }
         }
-        for (l, body) in plan.loopBodies {
+        var carries = 0
+        for (l, body) in plan.loopBodies.sorted(by: { $0.key < $1.key }) {
             let inBody = Set(body)
             var reset: [Int] = []
             for (i, e) in plan.edges.enumerated() {
@@ -269,39 +283,18 @@ public final class CompiledGraph: @unchecked Sendable {
             }
             loopCarry[l] = nodes[l].carryCount
             loopMaxIterations[l] = nodes[l].maxIterations
+            carryBase[l] = carries
+            carries += nodes[l].carryCount
             for n in body { bodyKeys.append(Int32(l)); bodyItems.append(Int32(n)) }
             for e in reset { resetKeys.append(Int32(l)); resetItems.append(Int32(e)) }
         }
         self.loopCarry = loopCarry
         self.loopMaxIterations = loopMaxIterations
         self.loopDirectMembers = loopDirectMembers
-        rows = .allocate(capacity: max(count, 1))
-        for n in 0..<count {
-            let inputs = nodes[n].spec.inputs.count, outputs = Int(portBase[n + 1] - portBase[n])
-            let plain = !nodes[n].isLoop && nodes[n].strategy == .sequential && nodes[n].join == .all && instances[n] != nil
-                && inputs <= Int(UInt16.max) && outputs <= Int(UInt16.max)
-            (rows + n).initialize(to: NodeRow(
-                instance: unmanagedInstances[n], slotBase: Int32(base[n]), outPortBase: portBase[n],
-                enclosingLoop: nodes[n].enclosingLoop.map { Int32($0) } ?? -1, typeIndex: Int32(typeIndex[n]),
-                inputCount: UInt16(truncatingIfNeeded: inputs), outputCount: UInt16(truncatingIfNeeded: outputs),
-                flags: plain ? NodeRow.plain : 0))
-        }
-        let edgeCount = edgeTarget.count
-        edgeRows = .allocate(capacity: max(edgeCount, 1))
-        for e in 0..<edgeCount {
-            (edgeRows + e).initialize(to: EdgeRow(target: Int32(edgeTarget[e]), slot: Int32(edgeSlot[e]),
-                                                  isBack: edgeIsBack[e], targetJoinsAny: nodes[edgeTarget[e]].join == .any))
-        }
-        var carryBase = [Int](repeating: 0, count: count)
-        var carries = 0
-        for l in 0..<count where loopCarry[l] > 0 {
-            carryBase[l] = carries
-            carries += loopCarry[l]
-        }
         self.carryBase = carryBase
         carryCount = carries
-        loopBody = FlatLists(count: count, keys: bodyKeys, items: bodyItems)
-        loopReset = FlatLists(count: count, keys: resetKeys, items: resetItems)
+        loopBody = FlatLists(count: loopTable, keys: bodyKeys, items: bodyItems)
+        loopReset = FlatLists(count: loopTable, keys: resetKeys, items: resetItems)
     }
 
     deinit {
@@ -314,13 +307,33 @@ public final class CompiledGraph: @unchecked Sendable {
         loopReset.deallocate()
     }
 
-    /// Node count.
-    public var count: Int { ids.count }
-
     /// Node `n`'s number of output ports.
-    @inline(__always) func outputCount(_ n: Int) -> Int { Int(outPortBase[n + 1] - outPortBase[n]) }
+    @inline(__always) func outputCount(_ n: Int) -> Int { Int(rows[n].outputCount) }
     /// The key of node `n`'s output port `p` in `outEdges` / `outputTaps`.
-    @inline(__always) func outPort(_ n: Int, _ p: Int) -> Int { Int(outPortBase[n]) + p }
+    @inline(__always) func outPort(_ n: Int, _ p: Int) -> Int { Int(rows[n].outPortBase) + p }
+    /// Node `n`'s first input slot.
+    @inline(__always) func slotBase(_ n: Int) -> Int { Int(rows[n].slotBase) }
+    /// Node `n`'s number of input ports.
+    @inline(__always) func inputCount(_ n: Int) -> Int { Int(rows[n].inputCount) }
+    /// The slot edge `e` fills.
+    @inline(__always) func edgeSlot(_ e: Int) -> Int { Int(edgeRows[e].slot) }
+    @inline(__always) func isLoop(_ n: Int) -> Bool { rows[n].flags & NodeRow.loop != 0 }
+    @inline(__always) func joinsAny(_ n: Int) -> Bool { rows[n].flags & NodeRow.joinAny != 0 }
+    @inline(__always) func isSequential(_ n: Int) -> Bool { rows[n].flags & NodeRow.sequential != 0 }
+    /// Node `n`'s innermost loop, if any.
+    @inline(__always) func enclosingLoop(_ n: Int) -> Int? {
+        let l = rows[n].enclosingLoop
+        return l < 0 ? nil : Int(l)
+    }
+    /// Node `n`'s strategy (a shared object).
+    @inline(__always) func strategy(_ n: Int) -> any ExecutionStrategy { Self.strategyObjects[Int(rows[n].strategy)] }
+    /// Node ids, read from the plan (messages and events only).
+    var ids: NodeIDs { NodeIDs(nodes: plan.nodes) }
+
+    struct NodeIDs {
+        let nodes: [GraphPlan.Node]
+        subscript(_ n: Int) -> String { nodes[n].id }
+    }
 
     /// `type` wrapped to run in worker processes if the node asks for it
     /// (`isolate`, `timeout_ms`) or the engine isolates its plugin.
@@ -354,15 +367,26 @@ struct NodeRow {
     /// Its innermost loop, or -1.
     var enclosingLoop: Int32
     /// `CompiledGraph.typeIndex`.
+    /// The index of its node type among the graph's distinct types (-1
+    /// for loop nodes), for per-type call statistics.
     var typeIndex: Int32
     var inputCount: UInt16
     var outputCount: UInt16
     var flags: UInt8
+    /// Its strategy: an index into `CompiledGraph.strategyObjects`.
+    var strategy: UInt8
 
-    /// A sequential, join-all node with an instance (and fewer than 65,536
-    /// ports each way): the run loop calls it directly when nothing
-    /// observes the run.
+    /// A sequential, join-all node with an instance: the run loop calls it
+    /// directly when nothing observes the run.
     static let plain: UInt8 = 1
+    static let loop: UInt8 = 2
+    static let joinAny: UInt8 = 4
+    static let sequential: UInt8 = 8
+    /// Its node type is flagged pure / blocking.
+    static let pure: UInt8 = 16
+    static let blocking: UInt8 = 32
+    /// An event source.
+    static let source: UInt8 = 64
 }
 
 /// What the run loop reads of an edge.

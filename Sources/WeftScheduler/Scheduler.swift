@@ -213,10 +213,10 @@ final class RunState: @unchecked Sendable {
         // the run loop was measurably slower (chain +5 ns/node).
         memset(nums, 0, max(graph.slotCount, 1) * MemoryLayout<weft_shim_number_t>.stride)
         boxed = .allocate(capacity: max(graph.slotCount, 1))
-        delivered = zeroed(graph.edgeTarget.count)
+        delivered = zeroed(graph.edgeCount)
         pending = .allocate(capacity: max(graph.count, 1))
         for n in 0..<graph.count { (pending + n).initialize(to: Int32(graph.inEdges.count(n))) }
-        tracksDelivery = graph.carryCount > 0 || graph.isLoop.contains(true)
+        tracksDelivery = graph.hasLoops
         started = zeroed(graph.count)
         quiet = events.isEmpty
         parallel = options.mode == .parallel
@@ -266,20 +266,20 @@ final class RunState: @unchecked Sendable {
     /// measured; other types are measured on the pool. Then the measured
     /// cost decides.
     func runsInline(_ n: Int) -> Bool {
-        let t = graph.typeIndex[n]
+        let t = Int(graph.rows[n].typeIndex)
         return t >= 0 && typeInline[t]
     }
 
     /// `runsInline`'s answer for a node `n` of type `t`, kept in
     /// `typeInline` and updated when the type is measured.
     private func decideInline(_ n: Int, _ t: Int) -> Bool {
-        guard !graph.isBlocking[n] else { return false }
-        if typeSamples[t] < 3 && graph.isPure[n] { return true }
+        guard !(graph.rows[n].flags & NodeRow.blocking != 0) else { return false }
+        if typeSamples[t] < 3 && (graph.rows[n].flags & NodeRow.pure != 0) { return true }
         return typeSamples[t] > 0 && typeCost[t] < Self.inlineBelowNs
     }
 
     private func measured(_ n: Int, _ duration: UInt64) {
-        let t = graph.typeIndex[n]
+        let t = Int(graph.rows[n].typeIndex)
         guard t >= 0 else { return }
         let base = t * Self.costWindow
         typeWindow[base + typeSamples[t] % Self.costWindow] = max(duration, 1)
@@ -317,7 +317,7 @@ final class RunState: @unchecked Sendable {
             deliver(outputs: payload ?? Array(repeating: nil, count: graph.outputCount(s)), of: s)
         }
         // Nodes with nothing to wait for, outside every loop body.
-        for n in 0..<graph.count where graph.inEdges.isEmpty(n) && graph.enclosingLoop[n] == nil && !graph.isSource[n] {
+        for n in 0..<graph.count where graph.inEdges.isEmpty(n) && graph.enclosingLoop(n) == nil && !(graph.rows[n].flags & NodeRow.source != 0) {
             enqueue(n)
         }
         loop()
@@ -449,28 +449,28 @@ final class RunState: @unchecked Sendable {
 
     /// A node whose inputs are complete: skip it, or hand it to its strategy.
     private func process(_ n: Int) {
-        if graph.isLoop[n] {
-            graph.strategies[n].start(n, self)
+        if graph.isLoop(n) {
+            graph.strategy(n).start(n, self)
             return
         }
-        if graph.join[n] == .all && onDeadPath(n) {
+        if !graph.joinsAny(n) && onDeadPath(n) {
             skip(n)
             return
         }
         // The common case without a dynamic call: what
         // `SequentialStrategy.start` does.
-        if graph.isSequential[n] {
+        if graph.isSequential(n) {
             execute(n, onPool: parallel && !runsInline(n))
             return
         }
-        graph.strategies[n].start(n, self)
+        graph.strategy(n).start(n, self)
     }
 
     /// Join-all nodes: a required input is dead, or every input that edges
     /// fill is dead.
     private func onDeadPath(_ n: Int) -> Bool {
-        let base = graph.slotBase[n]
-        let count = graph.inputCount[n]
+        let base = graph.slotBase(n)
+        let count = graph.inputCount(n)
         var anyEdgeValue = false
         var anyEdge = false
         for p in 0..<count {
@@ -484,7 +484,7 @@ final class RunState: @unchecked Sendable {
         if anyEdgeValue { return false }
         graph.inEdges.forEach(n) { e in
             anyEdge = true
-            if holdsValue(graph.edgeSlot[e]) { anyEdgeValue = true }
+            if holdsValue(graph.edgeSlot(e)) { anyEdgeValue = true }
         }
         return anyEdge && !anyEdgeValue
     }
@@ -493,7 +493,7 @@ final class RunState: @unchecked Sendable {
 
     /// Runs node `n` now on this thread, or submits it to the pool.
     func execute(_ n: Int, onPool: Bool) {
-        guard let unmanaged = graph.unmanagedInstances[n] else { return }
+        guard let unmanaged = graph.rows[n].instance else { return }
         steps += 1
         if steps > options.maxSteps {
             reachedMaxSteps = true
@@ -501,14 +501,14 @@ final class RunState: @unchecked Sendable {
                      + "\(options.maxStepsHint), or check for a loop that never ends")
             return
         }
-        let base = graph.slotBase[n]
+        let base = graph.slotBase(n)
         if !onPool {
             let t = quiet ? 0 : events.now()
             if !quiet { events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane)) }
             // In parallel mode, time the call while the type is new, then one
             // call in `sampleMask + 1`.
             let measure = parallel
-                && (steps & Self.sampleMask == 0 || graph.typeIndex[n] < 0 || typeSamples[graph.typeIndex[n]] < Self.costWindow)
+                && (steps & Self.sampleMask == 0 || Int(graph.rows[n].typeIndex) < 0 || typeSamples[Int(graph.rows[n].typeIndex)] < Self.costWindow)
             let t0 = measure ? MonotonicClock.now() : 0
             // The graph owns its instances for longer than any run: no
             // retain/release per call.
@@ -525,21 +525,21 @@ final class RunState: @unchecked Sendable {
                     let now = events.now()
                     events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: lane, duration: now - t))
                 }
-                if graph.isSequential[n] {
+                if graph.isSequential(n) {
                     // `ExecutionStrategy.finish`'s default, without the dynamic
                     // call, and the outputs straight from the call's frame.
-                    deliverCallOutputs(of: n, portBase: Int(graph.outPortBase[n]), count: graph.outputCount(n))
+                    deliverCallOutputs(of: n, portBase: Int(graph.rows[n].outPortBase), count: graph.outputCount(n))
                     completed(n)
                 } else {
-                    graph.strategies[n].finish(n, context.outputs, self)
+                    graph.strategy(n).finish(n, context.outputs, self)
                 }
             }
             return
         }
         let instance = unmanaged.takeUnretainedValue()
         var inputs: [WeftValue?] = []
-        inputs.reserveCapacity(graph.inputCount[n])
-        for p in 0..<graph.inputCount[n] { inputs.append(value(base + p)) }
+        inputs.reserveCapacity(graph.inputCount(n))
+        for p in 0..<graph.inputCount(n) { inputs.append(value(base + p)) }
         inflight += 1
         let pool = self.pool ?? {
             let p = WorkerPool(computeThreads: options.workers, maxBlockingThreads: options.maxBlockingThreads)
@@ -575,7 +575,7 @@ final class RunState: @unchecked Sendable {
 
     private func handle(_ n: Int, _ result: Result<NodeOutputs, NodeError>) {
         switch result {
-        case .success(let out): graph.strategies[n].finish(n, out.values, self)
+        case .success(let out): graph.strategy(n).finish(n, out.values, self)
         case .failure(let e): nodeFailed(n, e)
         }
     }
@@ -611,7 +611,7 @@ final class RunState: @unchecked Sendable {
     /// Delivers a node's outputs: fired ports carry their value, the others
     /// are dead. Graph outputs are recorded.
     func deliver(outputs values: [WeftValue?], of n: Int) {
-        let base = Int(graph.outPortBase[n])
+        let base = Int(graph.rows[n].outPortBase)
         for p in 0..<graph.outputCount(n) {
             if let v = values[p] {
                 graph.outEdges.forEach(base + p) { deliver(edge: $0, .value(v)) }
@@ -755,7 +755,7 @@ final class RunState: @unchecked Sendable {
     /// Node `n` is on a dead path: it does not run; its outputs are dead.
     func skip(_ n: Int) {
         if !events.isEmpty { events.emit(.nodeSkipped(time: events.now(), node: n, id: graph.ids[n])) }
-        if graph.isLoop[n] {
+        if graph.isLoop(n) {
             // A skipped loop never runs its body: only its done ports go dead.
             for p in graph.loopCarry[n]..<graph.outputCount(n) {
                 graph.outEdges.forEach(graph.outPort(n, p)) { deliver(edge: $0, .dead) }
@@ -771,7 +771,7 @@ final class RunState: @unchecked Sendable {
     /// Node `n` finished its activation (ran or skipped).
     @inline(__always)
     func completed(_ n: Int) {
-        guard let l = graph.enclosingLoop[n], loopActive[l] else { return }
+        guard let l = graph.enclosingLoop(n), loopActive[l] else { return }
         loopOutstanding[l] -= 1
         if loopOutstanding[l] == 0 { loopsToCheck.append(l) }
     }
@@ -781,8 +781,8 @@ final class RunState: @unchecked Sendable {
     /// Loop `l`'s initial values have arrived: start its first iteration,
     /// or skip it when one of them is dead.
     func startLoop(_ l: Int) {
-        guard graph.isLoop[l] else { return }
-        let base = graph.slotBase[l]
+        guard graph.isLoop(l) else { return }
+        let base = graph.slotBase(l)
         let cb = graph.carryBase[l]
         for v in 0..<graph.loopCarry[l] {
             guard holdsValue(base + v) else {
@@ -804,7 +804,7 @@ final class RunState: @unchecked Sendable {
     func loopBodyFinished(_ l: Int) {
         guard loopActive[l] else { return }
         let carry = graph.loopCarry[l]
-        let base = graph.slotBase[l]
+        let base = graph.slotBase(l)
         let go = nums[base + 2 * carry]
         guard go.kind == Self.bool && go.bits != 0 else {
             finishLoop(l)
@@ -853,7 +853,7 @@ final class RunState: @unchecked Sendable {
         // Re-arm the body.
         graph.loopReset.forEach(l) { e in
             delivered[e] = false
-            put(graph.edgeSlot[e], weft_shim_number_t(), nil)
+            put(graph.edgeSlot(e), weft_shim_number_t(), nil)
         }
         graph.loopBody.forEach(l) { n in
             var waiting = 0
@@ -867,9 +867,9 @@ final class RunState: @unchecked Sendable {
         // Body nodes whose inputs all come from outside the loop are ready now.
         graph.loopBody.forEach(l) { n in
             guard pending[n] == 0 && !graph.inEdges.isEmpty(n) else { return }
-            if graph.join[n] == .any {
+            if graph.joinsAny(n) {
                 started[n] = true
-                if graph.inEdges.contains(n, where: { holdsValue(graph.edgeSlot[$0]) }) {
+                if graph.inEdges.contains(n, where: { holdsValue(graph.edgeSlot($0)) }) {
                     enqueue(n)
                 } else {
                     skip(n)

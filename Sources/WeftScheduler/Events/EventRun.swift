@@ -270,7 +270,7 @@ final class EventRun: @unchecked Sendable {
         let n = accepted[s, default: 0] + 1
         accepted[s] = n
         summary.events += 1
-        if let limit = graph.maxEvents[s], n >= limit {
+        if let limit = graph.plan.nodes[s].maxEvents, n >= limit {
             finished.insert(s)
             toStop.append(s)
             emitted.append(.sourceFinished(time: hub.now(), source: graph.ids[s], message: nil))
