@@ -177,19 +177,19 @@ public final class CompiledGraph: @unchecked Sendable {
         for i in 0..<count {
             base[i] = Int32(total)
             for port in nodes[i].spec.inputs { required.append(!port.optional) }
-            for c in nodes[i].constants {
-                switch c.value {
+            nodes[i].forEachConstant { port, value in
+                switch value {
                 case .int(let v):
-                    numberSlots.append(Int32(total + c.port))
+                    numberSlots.append(Int32(total + port))
                     numbers.append(weft_shim_number_t(bits: v, kind: Int32(WEFT_SHIM_INT), taken: 0))
                 case .double(let d):
-                    numberSlots.append(Int32(total + c.port))
+                    numberSlots.append(Int32(total + port))
                     numbers.append(weft_shim_number_t(bits: Int64(bitPattern: d.bitPattern), kind: Int32(WEFT_SHIM_DOUBLE), taken: 0))
                 case .bool(let b):
-                    numberSlots.append(Int32(total + c.port))
+                    numberSlots.append(Int32(total + port))
                     numbers.append(weft_shim_number_t(bits: b ? 1 : 0, kind: Int32(WEFT_SHIM_BOOL), taken: 0))
                 default:
-                    boxedConstants.append((total + c.port, c.value))
+                    boxedConstants.append((total + port, value))
                 }
             }
             total += nodes[i].spec.inputs.count

@@ -50,7 +50,9 @@ struct GraphLoading {
         let bytes = try bytes()
         debugMem("read")
         do {
-            return .success(try GraphDecoder.decode(bytes: bytes))
+            let doc = try GraphDecoder.decode(bytes: bytes)
+            debugMem("decoded")
+            return .success(doc)
         } catch {
             return .failure(error)
         }
@@ -65,14 +67,14 @@ struct GraphLoading {
 
     /// Decodes and validates, or prints every problem and exits 2.
     func plan(registry: NodeRegistry, loadErrors: [PluginLoadError]) throws -> GraphPlan {
-        let decoded = try document()
-        debugMem("decoded")
         do {
-            let plan = try GraphValidator.validate(try decoded.get(), catalog: registry)
+            // The document goes to the validator as a temporary: nothing
+            // else holds it, so it is freed as the plan is built.
+            let plan = try GraphValidator.validate(try document().get(), catalog: registry)
             debugMem("validated")
             print(plan.warnings)
             return plan
-        } catch {
+        } catch let error as GraphError {
             print(error.diagnostics)
             if !loadErrors.isEmpty {
                 for e in loadErrors { Stderr.write("note: a plugin failed to load: \(e.message)") }

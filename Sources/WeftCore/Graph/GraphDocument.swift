@@ -67,13 +67,19 @@ public enum StrategyKind: String, Sendable, Equatable, CaseIterable {
 ///
 /// Stored compactly (a graph may have a million nodes): the fields most
 /// nodes leave unset live in one shared box, made when one of them is set
-/// and copied on write, so a plain node is 56 bytes.
+/// and copied on write, and one constant is kept inline: a plain node with
+/// one constant is 96 bytes and nothing else.
 public struct GraphNode: Sendable, Equatable {
     public var id: String
     /// `plugin.node`, or a built-in type (`loop`).
     public var type: String
     /// Input ports bound to constants (`path + ".inputs." + port`).
-    public var constants: [(port: String, value: WeftValue)]
+    public var constants: [(port: String, value: WeftValue)] {
+        get { constantList.array }
+        set { constantList = SmallList(newValue) }
+    }
+    /// `constants`, one of them inline.
+    var constantList: SmallList<(port: String, value: WeftValue)>
     private var rare: Rare?
     private var position: Int32
     public var join: JoinPolicy
@@ -84,7 +90,7 @@ public struct GraphNode: Sendable, Equatable {
                 timeoutMs: Int? = nil, maxEvents: Int? = nil, index: Int) {
         self.id = id
         self.type = type
-        self.constants = constants
+        constantList = SmallList(constants)
         self.join = join
         position = Int32(clamping: index)
         if label != nil || !params.isEmpty || strategy != nil || maxIterations != nil || !carry.isEmpty || isolate

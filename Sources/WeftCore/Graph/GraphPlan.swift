@@ -49,7 +49,12 @@ public struct GraphPlan: Sendable {
         /// Constants bound in the file, by input port index (ports in file
         /// order, each at most once). A list, not a dictionary: most nodes
         /// have none or one, and a graph may have a million nodes.
-        public var constants: [(port: Int, value: WeftValue)]
+        public var constants: [(port: Int, value: WeftValue)] {
+            get { constantList.array }
+            set { constantList = SmallList(newValue) }
+        }
+        /// `constants`, one of them inline.
+        var constantList: SmallList<(port: Int, value: WeftValue)>
         private var rare: Rare?
         private var position: Int32
         private var enclosing: Int32
@@ -65,7 +70,7 @@ public struct GraphPlan: Sendable {
             self.id = id
             self.type = type
             self.specBox = specBox
-            self.constants = constants
+            constantList = SmallList(constants)
             self.strategy = strategy
             self.join = join
             self.isolate = isolate
@@ -153,8 +158,15 @@ public struct GraphPlan: Sendable {
         public var path: String { "$.nodes[\(index)]" }
         /// The constant bound to input port `p`, if any.
         public func constant(_ p: Int) -> WeftValue? {
-            for c in constants where c.port == p { return c.value }
-            return nil
+            switch constantList {
+            case .none: return nil
+            case .one(let c): return c.port == p ? c.value : nil
+            case .many(let all): return all.first { $0.port == p }?.value
+            }
+        }
+        /// Calls `body` with each constant, in order, without making an array.
+        public func forEachConstant(_ body: (_ port: Int, _ value: WeftValue) -> Void) {
+            constantList.forEach { body($0.port, $0.value) }
         }
         /// The most milliseconds one call may take (isolated nodes only).
         public var timeoutMs: Int? {

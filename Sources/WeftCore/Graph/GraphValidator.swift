@@ -7,7 +7,10 @@
 /// let plan = try GraphValidator.validate(doc, catalog: registry)
 /// ```
 public enum GraphValidator {
-    public static func validate(_ doc: GraphDocument, catalog: any NodeCatalog) throws(GraphError) -> GraphPlan {
+    /// Validates `doc`. Given a document no one else holds (a temporary,
+    /// or `consume doc`), it lets go of the document's nodes and edges as
+    /// soon as the plan has its own: a big graph does not hold both.
+    public static func validate(_ doc: consuming GraphDocument, catalog: any NodeCatalog) throws(GraphError) -> GraphPlan {
         var v = Validation(doc: doc, catalog: catalog)
         let plan = v.run()
         guard let plan, !v.diagnostics.contains(where: { $0.severity == .error }) else {
@@ -29,7 +32,7 @@ public enum GraphValidator {
 }
 
 private struct Validation {
-    let doc: GraphDocument
+    var doc: GraphDocument
     let catalog: any NodeCatalog
     var diagnostics: [Diagnostic] = []
     /// The catalog's answer for the last node type looked up.
@@ -37,7 +40,7 @@ private struct Validation {
     /// The last node type whose `parameterizedSpec` was nil.
     var lastPlainType: String?
 
-    init(doc: GraphDocument, catalog: any NodeCatalog) {
+    init(doc: consuming GraphDocument, catalog: any NodeCatalog) {
         self.doc = doc
         self.catalog = catalog
     }
@@ -83,10 +86,12 @@ private struct Validation {
                 failed.append(true)
             }
         }
+        // The plan nodes have what the rest needs of the file's nodes.
+        doc.nodes = []
         /// Node `i` if it resolved (a copy: for messages, not loops).
         func node(_ i: Int) -> GraphPlan.Node? { failed[i] ? nil : nodes[i] }
-        let document = doc
-        let ids = { document.nodes.map(\.id) }
+        /// Node ids, for hints in messages.
+        func ids() -> [String] { nodes.map(\.id) }
         let count = nodes.count
 
         // 2. Graph inputs.
@@ -174,6 +179,7 @@ private struct Validation {
             }
             edgesInto[slot] += 1
         }
+        doc.edges = []
         func edgePath(_ index: Int32) -> String { "$.edges[\(index)]" }
 
         // 4. Inputs: one source each (unless join: any), required ones connected.
@@ -184,7 +190,7 @@ private struct Validation {
                 var n: GraphPlan.Node { nodes[i] }
                 let fed = Int(edgesInto[slotBase[i] + p])
                 let (first, second) = firstEdges[slotBase[i] + p]
-                let hasConstant = nodes[i].constants.isEmpty ? false : nodes[i].constant(p) != nil
+                let hasConstant = nodes[i].constant(p) != nil
                 if hasConstant && fed > 0 {
                     error(edgePath(first), node: n.id, "input '\(port.name)' of node '\(n.id)' is bound to a constant and also connected by an edge; keep one")
                 } else if fed > 1 && !(nodes[i].join == .any && !nodes[i].isLoop) {
@@ -509,18 +515,18 @@ private struct Validation {
         }
         // Constants.
         var constants: [(port: Int, value: WeftValue)] = []
-        for c in n.constants {
+        n.constantList.forEach { c in
             guard let p = spec.inputs.firstIndex(where: { $0.name == c.port }) else {
                 error(n.path + ".inputs." + c.port, node: n.id, "node '\(n.id)' (\(n.type)) has no input '\(c.port)'" + hint(c.port, among: spec.inputs.map(\.name)))
-                continue
+                return
             }
             if isLoop && LoopNode.isBackInput(p, carryCount: n.carry.count) {
                 error(n.path + ".inputs." + c.port, node: n.id, "loop input '\(c.port)' must come from the loop body, not a constant")
-                continue
+                return
             }
             guard let v = spec.inputs[p].type.coerce(c.value) else {
                 error(n.path + ".inputs." + c.port, node: n.id, "input '\(c.port)' of node '\(n.id)' takes \(spec.inputs[p].type), not \(c.value.kind) \(JSON.encode(c.value))")
-                continue
+                return
             }
             constants.append((p, v))
         }
