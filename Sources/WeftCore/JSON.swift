@@ -48,9 +48,16 @@ public enum JSON {
                       item: (String, Int, inout JSONParser) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError)
         -> (value: WeftValue, streamedKeys: Set<String>) {
         try bytes.withUnsafeBufferPointer { buf throws(JSONSyntaxError) in
-            var p = JSONParser(bytes: buf)
-            return try p.streamingDocument(streamed: streamed, item: item)
+            try parse(buffer: buf, streaming: streamed, item: item)
         }
+    }
+
+    /// `parse(bytes:streaming:item:)` over bytes the caller holds.
+    static func parse(buffer: UnsafeBufferPointer<UInt8>, streaming streamed: Set<String>,
+                      item: (String, Int, inout JSONParser) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError)
+        -> (value: WeftValue, streamedKeys: Set<String>) {
+        var p = JSONParser(bytes: buffer)
+        return try p.streamingDocument(streamed: streamed, item: item)
     }
 
     /// Encodes a value as JSON. `bytes` become `{"$bytes": "<base64>"}`;

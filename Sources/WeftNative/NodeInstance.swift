@@ -37,25 +37,28 @@ public final class NodeInstance: @unchecked Sendable {
     /// nil for an optional param without default).
     public let params: [WeftValue?]
 
-    var state: UnsafeMutableRawPointer?
+    /// The plugin's state from `create`; `noState` until `create` succeeded
+    /// and after `close` (no flag beside it: a big graph has a million
+    /// instances, and one more byte takes each to the next heap size).
+    var state: UnsafeMutableRawPointer? = NodeInstance.noState
+    /// An address no plugin hands out as its state.
+    nonisolated(unsafe) private static let noState = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
 
-    /// The port facts `run` needs (shared with every instance of the type).
-    let ports: PortTable
-    private var created = false
+    /// The port facts `run` needs (the type's, shared with every instance:
+    /// not stored per instance, a big graph has a million).
+    var ports: PortTable { type.ports }
 
     /// Checks `params` against the spec and calls the plugin's `create`.
     /// - Throws: `NodeError` for unknown, missing or mistyped params, or
     ///   when `create` fails.
     public init(type: NodeType, nodeId: String, params: [String: WeftValue] = [:]) throws(NodeError) {
         self.params = try Self.resolve(params: params, spec: type.spec, nodeId: nodeId)
-        self.ports = type.ports
         self.type = type
         self.nodeId = nodeId
         // From here on the object is fully initialised: if create fails,
         // deinit runs (but calls no destroy).
         guard let create = type.create else {
             state = type.userData
-            created = true
             return
         }
         let ctx = CallContext()
@@ -70,7 +73,6 @@ public final class NodeInstance: @unchecked Sendable {
                             message: "create failed: " + Self.describeFailure(status: status, failure: failure, lastError: lastError))
         }
         state = out
-        created = true
     }
 
     /// Params in spec order, defaults applied; unknown, missing and
@@ -112,9 +114,10 @@ public final class NodeInstance: @unchecked Sendable {
     /// Must not overlap a `run` of this instance; `run` after `close` is an
     /// error the caller must avoid.
     public func close() {
-        guard created else { return }
-        created = false
-        type.destroy?(state)
+        guard state != Self.noState else { return }
+        let s = state
+        state = Self.noState
+        type.destroy?(s)
     }
 
     /// Runs the node once with `inputs` (one slot per input port, nil =

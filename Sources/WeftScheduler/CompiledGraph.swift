@@ -230,29 +230,22 @@ public final class CompiledGraph: @unchecked Sendable {
         self.edgeCount = edgeCount
         edgeRows = .allocate(capacity: max(edgeCount, 1))
         var inputEdges = [[Int]](repeating: [], count: plan.inputs.count)
-        var outKeys: [Int32] = [], outItems: [Int32] = [], inKeys: [Int32] = [], inItems: [Int32] = []
-        outKeys.reserveCapacity(edgeCount)
-        outItems.reserveCapacity(edgeCount)
-        inKeys.reserveCapacity(edgeCount)
-        inItems.reserveCapacity(edgeCount)
+        let edges = plan.edges
         for i in 0..<edgeCount {
-            let e = plan.edges[i]
+            let e = edges[i]
             (edgeRows + i).initialize(to: EdgeRow(target: Int32(e.target), slot: base[e.target] + Int32(e.targetPort),
                                                   isBack: e.isBack, targetJoinsAny: nodes[e.target].join == .any))
-            switch e.source {
-            case .node(let s, let p):
-                outKeys.append(portBase[s] + Int32(p))
-                outItems.append(Int32(i))
-            case .graphInput(let g): inputEdges[g].append(i)
-            }
-            if !e.isBack {
-                inKeys.append(Int32(e.target))
-                inItems.append(Int32(i))
+            if case .graphInput(let g) = e.source { inputEdges[g].append(i) }
+        }
+        self.outEdges = FlatLists(count: portCount) { pair in
+            for i in 0..<edgeCount {
+                if case .node(let s, let p) = edges[i].source { pair(portBase[s] + Int32(p), Int32(i)) }
             }
         }
-        self.outEdges = FlatLists(count: portCount, keys: outKeys, items: outItems)
         self.inputEdges = inputEdges
-        self.inEdges = FlatLists(count: count, keys: inKeys, items: inItems)
+        self.inEdges = FlatLists(count: count) { pair in
+            for i in 0..<edgeCount where !edges[i].isBack { pair(Int32(edges[i].target), Int32(i)) }
+        }
         outputTaps = FlatLists(count: portCount, keys: plan.outputs.map { portBase[$0.node] + Int32($0.port) },
                                items: plan.outputs.indices.map { Int32($0) })
 
@@ -416,6 +409,29 @@ struct FlatLists: @unchecked Sendable {
     private let items: UnsafeMutablePointer<Int32>
     /// Number of lists.
     let count: Int
+
+    /// From the (key, item) pairs `pairs` hands to its argument, in
+    /// order; `pairs` is called twice (to count, then to fill), so no list
+    /// of pairs is made.
+    init(count: Int, pairs: ((_ key: Int32, _ item: Int32) -> Void) -> Void) {
+        let start = UnsafeMutablePointer<Int32>.allocate(capacity: count + 1)
+        start.initialize(repeating: 0, count: count + 1)
+        var total = 0
+        pairs { key, _ in start[Int(key) + 1] += 1; total += 1 }
+        for i in 0..<count { start[i + 1] += start[i] }
+        let fill = UnsafeMutablePointer<Int32>.allocate(capacity: max(count, 1))
+        fill.initialize(from: start, count: count)
+        let sorted = UnsafeMutablePointer<Int32>.allocate(capacity: max(total, 1))
+        sorted.initialize(repeating: 0, count: max(total, 1))
+        pairs { key, item in
+            sorted[Int(fill[Int(key)])] = item
+            fill[Int(key)] += 1
+        }
+        fill.deallocate()
+        self.start = start
+        self.items = sorted
+        self.count = count
+    }
 
     /// From (key, item) pairs in order: list `k` holds the items whose key
     /// is `k`, in their order (a counting sort; no array per list).

@@ -43,14 +43,28 @@ struct GraphLoading {
         return bytes
     }
 
-    /// The decoded file. Its bytes are gone when this returns: a big
-    /// graph's text is not held while it is validated.
+    /// The decoded file. A regular file is mapped and its pages let go of
+    /// as the decoder passes them (a big graph's text is never held whole
+    /// next to its nodes); anything else (a pipe) is read first. Its bytes
+    /// are gone when this returns.
     func document() throws -> Result<GraphDocument, GraphError> {
         debugMem("start")
-        let bytes = try bytes()
-        debugMem("read")
+        guard let mapped = MappedFile(path: file) else {
+            let bytes = try bytes()
+            do {
+                let doc = try GraphDecoder.decode(bytes: bytes)
+                debugMem("decoded")
+                return .success(doc)
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard mapped.isUTF8() else {
+            Stderr.write("error: \(file): the graph file is not valid UTF-8")
+            throw ExitCode(2)
+        }
         do {
-            let doc = try GraphDecoder.decode(bytes: bytes)
+            let doc = try GraphDecoder.decode(buffer: mapped.buffer, progress: { mapped.release(upTo: $0) })
             debugMem("decoded")
             return .success(doc)
         } catch {
@@ -91,4 +105,69 @@ func debugMem(_ what: String) {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     Stderr.write("mem \(what): peak \(u.ru_maxrss / 1024) MB at \(ts.tv_sec % 1000).\(ts.tv_nsec / 1_000_000)")
+}
+
+/// A regular file mapped read-only (`mmap`). `release(upTo:)` lets go of
+/// the pages before an offset (`madvise(MADV_DONTNEED)`: they leave the
+/// process and stay in the page cache; read again, they come back from the
+/// file).
+final class MappedFile {
+    let buffer: UnsafeBufferPointer<UInt8>
+    private let base: UnsafeMutableRawPointer?
+    private let length: Int
+    private var released = 0
+    /// Pages are let go of in steps of this many bytes.
+    private static let step = 8 << 20
+
+    /// nil when `path` is not a regular file that can be mapped (the
+    /// caller reads it instead, and reports what is wrong).
+    init?(path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        length = Int(st.st_size)
+        if length == 0 {
+            base = nil
+            buffer = UnsafeBufferPointer(start: nil, count: 0)
+            return
+        }
+        let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let p, p != MAP_FAILED else { return nil }
+        base = p
+        buffer = UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: length)
+    }
+
+    deinit {
+        if let base { munmap(base, length) }
+    }
+
+    /// Lets go of the pages wholly before `offset`, in steps of 8 MiB.
+    func release(upTo offset: Int) {
+        guard let base else { return }
+        let end = offset / Self.step * Self.step
+        guard end > released else { return }
+        madvise(base + released, end - released, MADV_DONTNEED)
+        released = end
+    }
+
+    /// Whether the file is UTF-8. An ASCII file is; others are checked in
+    /// full. Pages are let go of as the check passes them.
+    func isUTF8() -> Bool {
+        var start = 0
+        while start < buffer.count {
+            let end = min(start + Self.step, buffer.count)
+            if !UnsafeBufferPointer(rebasing: buffer[start..<end]).allSatisfy({ $0 < 0x80 }) {
+                let valid = String(validating: buffer, as: UTF8.self) != nil
+                release(upTo: buffer.count)
+                released = 0
+                return valid
+            }
+            release(upTo: end)
+            start = end
+        }
+        released = 0
+        return true
+    }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import OrderedCollections
 
 /// Reads a graph file's JSON into a `GraphDocument`, collecting every
@@ -15,11 +18,21 @@ public enum GraphDecoder {
     /// not also for their JSON objects. Diagnostics come out in the order
     /// `decode(_:)` gives them.
     public static func decode(bytes: [UInt8]) throws(GraphError) -> GraphDocument {
+        try bytes.withUnsafeBufferPointer { buffer throws(GraphError) in try decode(buffer: buffer) }
+    }
+
+    /// `decode(bytes:)` over bytes the caller holds (a mapped file, say).
+    /// `progress(offset)` is called before each node and edge: the bytes
+    /// before `offset` will not be read again, so the caller may let go of
+    /// them (a big file need not be held whole while it is decoded).
+    public static func decode(buffer: UnsafeBufferPointer<UInt8>, progress: ((Int) -> Void)? = nil) throws(GraphError)
+        -> GraphDocument {
         var nodes = Decoder(), edges = Decoder()
-        var decodedNodes: [GraphNode] = [], decodedEdges: [GraphEdge] = []
+        var decodedNodes = ChunkedList<GraphNode>(), decodedEdges = ChunkedList<GraphEdge>()
         let parsed: (value: WeftValue, streamedKeys: Set<String>)
         do {
-            parsed = try JSON.parse(bytes: bytes, streaming: ["nodes", "edges"]) { key, index, p throws(JSONSyntaxError) in
+            parsed = try JSON.parse(buffer: buffer, streaming: ["nodes", "edges"]) { key, index, p throws(JSONSyntaxError) in
+                progress?(p.pos)
                 // The plain shapes are read straight from the bytes; anything
                 // else (or anything wrong) is parsed into a value and decoded
                 // the general way, which gives every message.
@@ -36,11 +49,13 @@ public enum GraphDecoder {
                 }
             }
         } catch {
+            decodedNodes.discard()
+            decodedEdges.discard()
             throw GraphError([Diagnostic(path: "$", "not valid JSON: \(error)")])
         }
         var d = Decoder()
-        if parsed.streamedKeys.contains("nodes") { d.streamedNodes = (decodedNodes, nodes.diagnostics) }
-        if parsed.streamedKeys.contains("edges") { d.streamedEdges = (decodedEdges, edges.diagnostics) }
+        if parsed.streamedKeys.contains("nodes") { d.streamedNodes = (decodedNodes.take(), nodes.diagnostics) }
+        if parsed.streamedKeys.contains("edges") { d.streamedEdges = (decodedEdges.take(), edges.diagnostics) }
         let doc = d.document(parsed.value)
         if d.diagnostics.contains(where: { $0.severity == .error }) { throw GraphError(d.diagnostics) }
         return doc
@@ -439,5 +454,63 @@ enum PlainShapes {
             return true
         }
         return ok && !duplicate ? out : nil
+    }
+}
+
+/// A list built one element at a time whose final array has exactly its
+/// length. Elements gather in chunks mapped straight from the kernel, and
+/// `take` moves them into one array of the right capacity, unmapping each
+/// chunk once moved: the memory goes back at once (memory freed to malloc
+/// may stay with the process). An array grown by doubling ends with up to
+/// twice the room it needs and briefly holds its old and new buffers
+/// together; for a million nodes that is hundreds of megabytes.
+struct ChunkedList<Element> {
+    private var chunks: [UnsafeMutablePointer<Element>] = []
+    /// Elements in the last chunk.
+    private var filled = 0
+    private(set) var count = 0
+    private static var chunkSize: Int { 16_384 }
+    private static var chunkBytes: Int { chunkSize * MemoryLayout<Element>.stride }
+
+    mutating func append(_ element: Element) {
+        if chunks.isEmpty || filled == Self.chunkSize {
+            guard let p = mmap(nil, Self.chunkBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                  p != MAP_FAILED else { fatalError("out of memory") }
+            chunks.append(p.bindMemory(to: Element.self, capacity: Self.chunkSize))
+            filled = 0
+        }
+        (chunks[chunks.count - 1] + filled).initialize(to: element)
+        filled += 1
+        count += 1
+    }
+
+    /// All elements, in order, in one array; the list is empty afterwards.
+    mutating func take() -> [Element] {
+        let total = count
+        let all = chunks
+        let lastFilled = filled
+        chunks = []
+        filled = 0
+        count = 0
+        return [Element](unsafeUninitializedCapacity: total) { buffer, initialized in
+            initialized = 0
+            for (i, chunk) in all.enumerated() {
+                let n = i == all.count - 1 ? lastFilled : Self.chunkSize
+                (buffer.baseAddress! + initialized).moveInitialize(from: chunk, count: n)
+                initialized += n
+                munmap(chunk, Self.chunkBytes)
+            }
+        }
+    }
+
+    /// Drops whatever was not taken.
+    mutating func discard() {
+        for (i, chunk) in chunks.enumerated() {
+            chunk.deinitialize(count: i == chunks.count - 1 ? filled : Self.chunkSize)
+            munmap(chunk, Self.chunkBytes)
+        }
+        chunks = []
+        filled = 0
+        count = 0
     }
 }

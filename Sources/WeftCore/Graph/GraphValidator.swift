@@ -1,3 +1,49 @@
+/// Node ids to node indices, for the validator: an open-addressing table of
+/// 32-bit indices into the plan's nodes (whose ids it compares), hashed with
+/// the standard library's seeded hasher. A `[String: Int]` of a million ids
+/// is about 50 MB; this is 8.
+struct IdIndex {
+    private var slots: [Int32]
+    private var mask: Int
+
+    init(capacity: Int) {
+        var size = 16
+        while size < 2 * capacity { size <<= 1 }
+        slots = [Int32](repeating: -1, count: size)
+        mask = size - 1
+    }
+
+    private static func hash(_ id: String) -> Int {
+        var copy = id
+        return copy.withUTF8 { bytes in
+            var h = Hasher()
+            h.combine(bytes: UnsafeRawBufferPointer(bytes))
+            return h.finalize()
+        }
+    }
+
+    /// The index of the node whose id is `id`, if one was inserted.
+    func find(_ id: String, in nodes: [GraphPlan.Node]) -> Int? {
+        var i = Self.hash(id) & mask
+        while true {
+            let n = slots[i]
+            if n < 0 { return nil }
+            if nodes[Int(n)].id == id { return Int(n) }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Adds node `index` (whose id is `id`, not yet present). At most the
+    /// `capacity` given to `init` nodes are added (the table stays at most
+    /// half full).
+    mutating func insert(_ id: String, index: Int) {
+        precondition(2 * (index + 1) <= slots.count, "IdIndex holds at most the capacity it was made for")
+        var i = Self.hash(id) & mask
+        while slots[i] >= 0 { i = (i + 1) & mask }
+        slots[i] = Int32(index)
+    }
+}
+
 /// Checks a `GraphDocument` against the node types of a catalog and builds a
 /// `GraphPlan`. Reports every problem at once, each with its JSON path, the
 /// node, and a fix.
@@ -63,8 +109,7 @@ private struct Validation {
         // Per-node facts live in flat arrays indexed by node (no dictionary
         // or array per node): a graph may have a million nodes.
         // 1. Node ids and types.
-        var indexOf: [String: Int] = [:]
-        indexOf.reserveCapacity(doc.nodes.count)
+        var indexOf = IdIndex(capacity: doc.nodes.count)
         // A node that does not resolve keeps its place with a stand-in
         // (failed[i]), so the table needs no optionals and becomes the
         // plan's without a second copy.
@@ -73,11 +118,11 @@ private struct Validation {
         nodes.reserveCapacity(doc.nodes.count)
         failed.reserveCapacity(doc.nodes.count)
         for n in doc.nodes {
-            if indexOf[n.id] != nil {
+            if indexOf.find(n.id, in: nodes) != nil {
                 error(n.path + ".id", node: n.id, "duplicate node id '\(n.id)'; node ids must be unique")
                 continue
             }
-            indexOf[n.id] = nodes.count
+            indexOf.insert(n.id, index: nodes.count)
             if let resolved = resolveNode(n) {
                 nodes.append(resolved)
                 failed.append(false)
@@ -119,7 +164,7 @@ private struct Validation {
         func index(of id: String) -> Int? {
             if near + 1 < count && nodes[near + 1].id == id { return near + 1 }
             if near < count && nodes[near].id == id { return near }
-            return indexOf[id]
+            return indexOf.find(id, in: nodes)
         }
         for e in doc.edges {
             // Target.
@@ -292,7 +337,7 @@ private struct Validation {
         // 7. Graph outputs.
         var outputs: [(name: String, node: Int, port: Int)] = []
         for o in doc.outputs {
-            guard let n = indexOf[o.source.node] else {
+            guard let n = indexOf.find(o.source.node, in: nodes) else {
                 error(o.path, "output '\(o.name)' names unknown node '\(o.source.node)'" + hint(o.source.node, among: ids(), listing: "the nodes are"))
                 continue
             }
