@@ -113,7 +113,7 @@ public final class CompiledGraph: @unchecked Sendable {
         var last: (name: String, type: NodeType)?
         let noPolicyIsolation = registry.isolationPolicy.plugins.isEmpty
         for i in 0..<count {
-            if nodes[i].spec.inputs.count > Int(UInt16.max) || nodes[i].spec.outputs.count > Int(UInt16.max) {
+            if nodes[i].inputCount > Int(UInt16.max) || nodes[i].outputCount > Int(UInt16.max) {
                 throw NodeError(nodeId: nodes[i].id, type: nodes[i].type,
                                 message: "has more than 65,535 input or output ports, more than a graph node can have")
             }
@@ -176,7 +176,7 @@ public final class CompiledGraph: @unchecked Sendable {
         var boxedConstants: [(slot: Int, value: WeftValue)] = []
         for i in 0..<count {
             base[i] = Int32(total)
-            for port in nodes[i].spec.inputs { required.append(!port.optional) }
+            for port in nodes[i].inputPorts { required.append(!port.optional) }
             nodes[i].forEachConstant { port, value in
                 switch value {
                 case .int(let v):
@@ -192,7 +192,7 @@ public final class CompiledGraph: @unchecked Sendable {
                     boxedConstants.append((total + port, value))
                 }
             }
-            total += nodes[i].spec.inputs.count
+            total += nodes[i].inputCount
         }
         slotCount = total
         slotRequired = required
@@ -201,28 +201,30 @@ public final class CompiledGraph: @unchecked Sendable {
         self.boxedConstants = boxedConstants
 
         var portBase = [Int32](repeating: 0, count: count + 1)
-        for i in 0..<count { portBase[i + 1] = portBase[i] + Int32(nodes[i].spec.outputs.count) }
+        for i in 0..<count { portBase[i + 1] = portBase[i] + Int32(nodes[i].outputCount) }
         let portCount = Int(portBase[count])
 
         // Rows.
         rows = .allocate(capacity: max(count, 1))
         for n in 0..<count {
-            let node = nodes[n]
+            // Fields read in place: a copy of a plan node retains its parts.
+            let strategy = nodes[n].strategy, join = nodes[n].join
             var flags: UInt8 = 0
-            if node.isLoop { flags |= NodeRow.loop }
-            if node.join == .any { flags |= NodeRow.joinAny }
-            if node.strategy == .sequential { flags |= NodeRow.sequential }
-            if let flagsOfType = instances[n]?.type.spec.flags {
+            if strategy == .loop { flags |= NodeRow.loop }
+            if join == .any { flags |= NodeRow.joinAny }
+            if strategy == .sequential { flags |= NodeRow.sequential }
+            if let type = instances[n]?.type {
+                let flagsOfType = type.spec.flags
                 if flagsOfType.contains(.pure) { flags |= NodeRow.pure }
                 if flagsOfType.contains(.blocking) { flags |= NodeRow.blocking }
-                if node.strategy == .sequential && node.join == .all { flags |= NodeRow.plain }
+                if strategy == .sequential && join == .all { flags |= NodeRow.plain }
+                if type.isSource { flags |= NodeRow.source }
             }
-            if instances[n]?.type.isSource == true { flags |= NodeRow.source }
             (rows + n).initialize(to: NodeRow(
                 instance: instances[n].map { Unmanaged.passUnretained($0) }, slotBase: base[n], outPortBase: portBase[n],
-                enclosingLoop: node.enclosingLoop.map { Int32($0) } ?? -1, typeIndex: typeIndex[n],
-                inputCount: UInt16(node.spec.inputs.count), outputCount: UInt16(portBase[n + 1] - portBase[n]),
-                flags: flags, strategy: Self.strategyCode(node.strategy)))
+                enclosingLoop: nodes[n].enclosingLoop.map { Int32($0) } ?? -1, typeIndex: typeIndex[n],
+                inputCount: UInt16(nodes[n].inputCount), outputCount: UInt16(portBase[n + 1] - portBase[n]),
+                flags: flags, strategy: Self.strategyCode(strategy)))
         }
 
         // Edges.

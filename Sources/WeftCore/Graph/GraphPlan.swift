@@ -127,6 +127,11 @@ public struct GraphPlan: Sendable {
             get { specBox.spec }
             set { specBox = SpecBox(newValue) }
         }
+        /// `spec.inputs.count` / `spec.outputs.count`, without copying the spec.
+        public var inputCount: Int { specBox.spec.inputs.count }
+        public var outputCount: Int { specBox.spec.outputs.count }
+        /// `spec.inputs`, without copying the rest of the spec.
+        public var inputPorts: [PortSpec] { specBox.spec.inputs }
         /// Params by name (only those given in the file; defaults are the
         /// node type's business).
         public var params: [String: WeftValue] {

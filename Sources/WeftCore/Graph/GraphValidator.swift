@@ -1,15 +1,16 @@
 /// Node ids to node indices, for the validator: an open-addressing table of
-/// 32-bit indices into the plan's nodes (whose ids it compares), hashed with
-/// the standard library's seeded hasher. A `[String: Int]` of a million ids
-/// is about 50 MB; this is 8.
+/// indices into the plan's nodes (whose ids it compares when 31 bits of the
+/// hash match), hashed with the standard library's seeded hasher. A
+/// `[String: Int]` of a million ids is about 50 MB; this is 16.
 struct IdIndex {
-    private var slots: [Int32]
+    /// -1 = empty; else the high 32 bits of the id's hash, then the index.
+    private var slots: [Int64]
     private var mask: Int
 
     init(capacity: Int) {
         var size = 16
         while size < 2 * capacity { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
+        slots = [Int64](repeating: -1, count: size)
         mask = size - 1
     }
 
@@ -22,13 +23,19 @@ struct IdIndex {
         }
     }
 
-    /// The index of the node whose id is `id`, if one was inserted.
+    @inline(__always)
+    private static func tag(_ h: Int) -> Int64 { Int64(UInt64(UInt(bitPattern: h)) >> 33) << 32 }
+
+    /// The index of the node whose id is `id`, if one was inserted. Ids
+    /// are compared only when the stored hash bits match.
     func find(_ id: String, in nodes: [GraphPlan.Node]) -> Int? {
-        var i = Self.hash(id) & mask
+        let h = Self.hash(id)
+        let tag = Self.tag(h)
+        var i = h & mask
         while true {
-            let n = slots[i]
-            if n < 0 { return nil }
-            if nodes[Int(n)].id == id { return Int(n) }
+            let s = slots[i]
+            if s < 0 { return nil }
+            if s & ~0xFFFF_FFFF == tag, nodes[Int(s & 0xFFFF_FFFF)].id == id { return Int(s & 0xFFFF_FFFF) }
             i = (i + 1) & mask
         }
     }
@@ -38,9 +45,10 @@ struct IdIndex {
     /// half full).
     mutating func insert(_ id: String, index: Int) {
         precondition(2 * (index + 1) <= slots.count, "IdIndex holds at most the capacity it was made for")
-        var i = Self.hash(id) & mask
+        let h = Self.hash(id)
+        var i = h & mask
         while slots[i] >= 0 { i = (i + 1) & mask }
-        slots[i] = Int32(index)
+        slots[i] = Self.tag(h) | Int64(index)
     }
 }
 
@@ -146,7 +154,7 @@ private struct Validation {
 
         // Input slots: node i's input port p is slot slotBase[i] + p.
         var slotBase = [Int](repeating: 0, count: count + 1)
-        for i in 0..<count { slotBase[i + 1] = slotBase[i] + (failed[i] ? 0 : nodes[i].spec.inputs.count) }
+        for i in 0..<count { slotBase[i + 1] = slotBase[i] + (failed[i] ? 0 : nodes[i].specBox.spec.inputs.count) }
         /// Per slot: edges into it, and the first two (their paths name
         /// the place of an error).
         var edgesInto = [Int32](repeating: 0, count: slotBase[count])
@@ -173,13 +181,13 @@ private struct Validation {
                 continue
             }
             guard !failed[t] else { continue }
-            guard let tp = nodes[t].spec.inputs.firstIndex(where: { $0.name == e.to.port }) else {
+            guard let tp = nodes[t].specBox.spec.inputs.firstIndex(where: { $0.name == e.to.port }) else {
                 let tn = nodes[t]
                 error(e.path + ".to", node: tn.id, "node '\(tn.id)' (\(tn.type)) has no input '\(e.to.port)'"
                         + hint(e.to.port, among: tn.spec.inputs.map(\.name)))
                 continue
             }
-            let targetType = nodes[t].spec.inputs[tp].type
+            let targetType = nodes[t].specBox.spec.inputs[tp].type
             // Source.
             let source: GraphPlan.Source
             let sourceType: ValueType
@@ -198,14 +206,14 @@ private struct Validation {
                     continue
                 }
                 guard !failed[s] else { continue }
-                guard let sp = nodes[s].spec.outputs.firstIndex(where: { $0.name == e.from.port }) else {
+                guard let sp = nodes[s].specBox.spec.outputs.firstIndex(where: { $0.name == e.from.port }) else {
                     let sn = nodes[s]
                     error(e.path + ".from", node: sn.id, "node '\(sn.id)' (\(sn.type)) has no output '\(e.from.port)'"
                             + hint(e.from.port, among: sn.spec.outputs.map(\.name)))
                     continue
                 }
                 source = .node(s, port: sp)
-                sourceType = nodes[s].spec.outputs[sp].type
+                sourceType = nodes[s].specBox.spec.outputs[sp].type
             }
             if !Self.compatible(sourceType, targetType) {
                 error(e.path, node: nodes[t].id, "type mismatch: \(e.from) is \(sourceType) but \(e.to) takes \(targetType)"
@@ -214,7 +222,7 @@ private struct Validation {
                 // later checks should not report it again as unconnected.
             }
             near = t
-            let isBack = nodes[t].isLoop && LoopNode.isBackInput(tp, carryCount: nodes[t].carryCount)
+            let isBack = (nodes[t].strategy == .loop) && LoopNode.isBackInput(tp, carryCount: nodes[t].carryCount)
             edges.append(GraphPlan.Edge(source: source, target: t, targetPort: tp, isBack: isBack))
             let slot = slotBase[t] + tp
             switch edgesInto[slot] {
@@ -230,7 +238,7 @@ private struct Validation {
         // 4. Inputs: one source each (unless join: any), required ones connected.
         for i in 0..<count where !failed[i] {
             // Reads in place (a copy of the node would retain all its parts).
-            let inputs = nodes[i].spec.inputs
+            let inputs = nodes[i].specBox.spec.inputs
             for (p, port) in inputs.enumerated() {
                 var n: GraphPlan.Node { nodes[i] }
                 let fed = Int(edgesInto[slotBase[i] + p])
@@ -238,12 +246,12 @@ private struct Validation {
                 let hasConstant = nodes[i].constant(p) != nil
                 if hasConstant && fed > 0 {
                     error(edgePath(first), node: n.id, "input '\(port.name)' of node '\(n.id)' is bound to a constant and also connected by an edge; keep one")
-                } else if fed > 1 && !(nodes[i].join == .any && !nodes[i].isLoop) {
+                } else if fed > 1 && !(nodes[i].join == .any && !(nodes[i].strategy == .loop)) {
                     error(edgePath(second), node: n.id, "input '\(port.name)' of node '\(n.id)' has \(fed) incoming edges but takes one value; "
                             + "merge them in a node first, or set \"join\": \"any\" on '\(n.id)' to take whichever arrives first")
                 }
                 if fed == 0 && !hasConstant {
-                    if nodes[i].isLoop {
+                    if (nodes[i].strategy == .loop) {
                         error(n.path, node: n.id, "loop '\(n.id)': input '\(port.name)' is not connected"
                                 + (LoopNode.isBackInput(p, carryCount: n.carryCount)
                                    ? " (connect it from the loop body: a back edge)" : " (give the initial value by an edge or under \"inputs\")"))
@@ -256,7 +264,7 @@ private struct Validation {
         }
 
         // join: any takes the first value on one input port.
-        for i in 0..<count where !failed[i] && nodes[i].join == .any && !nodes[i].isLoop {
+        for i in 0..<count where !failed[i] && nodes[i].join == .any && !(nodes[i].strategy == .loop) {
             let n = nodes[i]
             let fed = (0..<n.spec.inputs.count).filter { edgesInto[slotBase[i] + $0] > 0 }
             if fed.count > 1 {
@@ -295,13 +303,13 @@ private struct Validation {
         // 6. Loop bodies: what the loop's current-value outputs reach.
         var bodies: [Int: [Int]] = [:]
         var bodyOf: [Int: Set<Int>] = [:]
-        let hasLoops = (0..<count).contains { !failed[$0] && nodes[$0].isLoop }
+        let hasLoops = (0..<count).contains { !failed[$0] && (nodes[$0].strategy == .loop) }
         if hasLoops && !diagnostics.contains(where: { $0.severity == .error }) {
             var outgoingByPort: [Int: [(port: Int, target: Int)]] = [:]
             for e in edges where !e.isBack {
-                if case .node(let s, let p) = e.source, !failed[s] && nodes[s].isLoop { outgoingByPort[s, default: []].append((p, e.target)) }
+                if case .node(let s, let p) = e.source, !failed[s] && (nodes[s].strategy == .loop) { outgoingByPort[s, default: []].append((p, e.target)) }
             }
-            for l in 0..<count where !failed[l] && nodes[l].isLoop {
+            for l in 0..<count where !failed[l] && (nodes[l].strategy == .loop) {
                 let loop = nodes[l]
                 var body = Set<Int>()
                 var stack = (outgoingByPort[l] ?? []).filter { $0.port < loop.carryCount }.map(\.target)
