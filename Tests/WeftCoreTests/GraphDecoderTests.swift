@@ -101,4 +101,65 @@ struct GraphDecoderTests {
         #expect(dup.streamed == dup.tree)
         #expect(dup.streamed.contains("duplicate key \"nodes\""), "\(dup.streamed)")
     }
+
+    /// A chain of `n` nodes, the edges listed in `order`.
+    static func chain(_ n: Int, edgeOrder order: [Int]? = nil) -> String {
+        let nodes = (0..<n).map { #"{"id": "n\#($0)", "type": "std.add", "inputs": {"b": 1}}"# }
+        let edges = (order ?? Array(1..<n)).map { #"{"from": "n\#($0 - 1).result", "to": "n\#($0).a"}"# }
+        return #"{"weft": 1, "nodes": ["# + nodes.joined(separator: ", ") + #"], "edges": ["# + edges.joined(separator: ", ") + "]}"
+    }
+
+    /// More nodes and edges than one chunk of the decoder's lists (16,384):
+    /// every node and edge arrives, in file order, exactly as the tree
+    /// decoder gives them.
+    @Test func aGraphLargerThanOneChunkKeepsEveryNodeInOrder() throws {
+        let n = 40_000
+        let text = Self.chain(n)
+        let doc = try GraphDecoder.decode(bytes: Array(text.utf8))
+        #expect(doc.nodes.count == n)
+        #expect(doc.edges.count == n - 1)
+        #expect(doc.nodes.enumerated().allSatisfy { $0.element.id == "n\($0.offset)" && $0.element.index == $0.offset })
+        #expect(doc.edges.enumerated().allSatisfy { $0.element.to.node == "n\($0.offset + 1)" && $0.element.index == $0.offset })
+        #expect(doc.nodes[n - 1].constants.map(\.port) == ["b"])
+        let (streamed, tree) = try bothWays(text)
+        #expect(streamed == tree)
+    }
+
+    /// `decode(buffer:progress:)` reports offsets that only grow and stay
+    /// inside the buffer, once per node and edge.
+    @Test func progressOffsetsOnlyGrow() throws {
+        let bytes = Array(Self.chain(500).utf8)
+        var offsets: [Int] = []
+        let doc = try bytes.withUnsafeBufferPointer { buffer throws(GraphError) in
+            try GraphDecoder.decode(buffer: buffer) { offsets.append($0) }
+        }
+        #expect(doc.nodes.count == 500)
+        #expect(offsets.count == 500 + 499)
+        #expect(offsets == offsets.sorted())
+        #expect(offsets.allSatisfy { $0 > 0 && $0 < bytes.count })
+    }
+
+    /// Nodes keep rarely set fields in a shared box: changing a copy must
+    /// not change the original, and the fields read back as written.
+    @Test func changingACopyOfANodeLeavesTheOriginal() throws {
+        var a = GraphNode(id: "a", type: "std.add", label: "first", params: [("p", .int(1))],
+                          constants: [("b", .int(2))], index: 3)
+        let original = a
+        var b = a
+        b.label = "second"
+        b.params = []
+        b.timeoutMs = 50
+        b.constants = [("a", .int(1)), ("b", .int(2))]
+        #expect(a == original)
+        #expect(a.label == "first" && a.params.map(\.name) == ["p"] && a.timeoutMs == nil && a.constants.count == 1)
+        #expect(b.label == "second" && b.params.isEmpty && b.timeoutMs == 50 && b.constants.map(\.port) == ["a", "b"])
+        #expect(b.index == 3 && b.path == "$.nodes[3]")
+        a.isolate = true
+        #expect(a.isolate && !original.isolate && !b.isolate)
+        // A node with nothing rare set reads the defaults.
+        let plain = GraphNode(id: "p", type: "std.add", index: 0)
+        #expect(plain.label == nil && plain.params.isEmpty && plain.strategy == nil && plain.maxIterations == nil
+                    && plain.carry.isEmpty && !plain.isolate && plain.timeoutMs == nil && plain.maxEvents == nil)
+    }
 }
+

@@ -65,6 +65,22 @@ struct HostFunctionTests {
         }
     }
 
+    /// input_bool / output_bool: a bool comes back as written, type errors
+    /// and double writes are refused whichever path wrote first, and a
+    /// non-zero int written as a bool is `true`.
+    @Test func boolShortcutsAgreeWithTheValueAPI() throws {
+        #expect(try run("bools", [true, 1]).get().values == [.bool(false), .bool(false), .int(3)])
+        #expect(try run("bools", [false, 1]).get().values == [.bool(true), .bool(false), .int(3)])
+        // A reused context: nothing carries over from the last run.
+        let node = try instance("bools")
+        let ctx = CallContext()
+        for flag in [true, false, true] {
+            #expect(try node.run(inputs: [.bool(flag), 1], context: ctx).get().values == [.bool(!flag), .bool(false), .int(3)])
+        }
+        // A bool where an int is expected is refused before the plugin runs.
+        #expect(try failure("bools", [true, true])?.contains("input 'i' must be int, got bool") == true)
+    }
+
     @Test func writingAnOutputTwiceIsRefused() throws {
         #expect(try failure("twice") == "output: output 'n' was already written in this run"
                     || (try failure("twice"))?.contains("already written") == true)

@@ -96,4 +96,42 @@ struct SequentialTests {
         #expect(try Scheduler.run(graph)[output: "n"] == .int(1))
         #expect(try Scheduler.run(graph)[output: "n"] == .int(2))
     }
+
+    /// Slots hold numbers and bools as they are and every other value
+    /// beside them: each kind must come out of a chain of nodes unchanged,
+    /// sequentially and in parallel mode, and a loop must carry a string.
+    @Test func everyKindOfValueFlowsThroughSlots() throws {
+        let values: [(String, WeftValue)] = [
+            ("null", .null), ("t", .bool(true)), ("f", .bool(false)), ("i", .int(-7)), ("d", .double(2.5)),
+            ("s", .string("héllo")), ("l", .list([.int(1), .string("x"), .list([])])),
+            ("m", .object([("k", .double(1)), ("j", .null)])), ("b", .bytes([0, 255])),
+        ]
+        let inputs = values.map { #""\#($0.0)": "any""# }.joined(separator: ", ")
+        let nodes = values.flatMap { [#"{"id": "\#($0.0)1", "type": "std.identity"}"#, #"{"id": "\#($0.0)2", "type": "std.identity"}"#] }
+        let edges = values.flatMap { [#"{"from": "$\#($0.0)", "to": "\#($0.0)1.value"}"#, #"{"from": "\#($0.0)1.value", "to": "\#($0.0)2.value"}"#] }
+        let outputs = values.map { #""\#($0.0)": "\#($0.0)2.value""# }.joined(separator: ", ")
+        let graph = #"{"weft": 1, "inputs": {\#(inputs)}, "nodes": [\#(nodes.joined(separator: ", "))], "#
+            + #""edges": [\#(edges.joined(separator: ", "))], "outputs": {\#(outputs)}}"#
+        for mode in [RunMode.sequential, .parallel] {
+            let r = try TestGraphs.run(graph, inputs: Dictionary(uniqueKeysWithValues: values), options: RunOptions(mode: mode))
+            #expect(r.outcome == .succeeded, "\(r.outcome)")
+            for (name, value) in values { #expect(r[output: name] == value, "\(name) in \(mode)") }
+        }
+        let loop = """
+            {"weft": 1, "nodes": [
+              {"id": "loop", "type": "loop", "carry": {"s": "string", "i": "int"}, "inputs": {"s": "", "i": 0}},
+              {"id": "more", "type": "std.lt", "inputs": {"b": 3}},
+              {"id": "inc", "type": "std.add", "inputs": {"b": 1}},
+              {"id": "grow", "type": "std.concat", "inputs": {"b": "x"}}],
+             "edges": [{"from": "loop.i", "to": "more.a"}, {"from": "more.result", "to": "loop.continue"},
+                       {"from": "loop.i", "to": "inc.a"}, {"from": "inc.result", "to": "loop.next_i"},
+                       {"from": "loop.s", "to": "grow.a"}, {"from": "grow.result", "to": "loop.next_s"}],
+             "outputs": {"s": "loop.done_s", "i": "loop.done_i"}}
+            """
+        let r = try TestGraphs.run(loop)
+        #expect(r.outcome == .succeeded, "\(r.outcome)")
+        #expect(r[output: "s"] == .string("xxx"))
+        #expect(r[output: "i"] == .int(3))
+    }
 }
+

@@ -195,4 +195,35 @@ struct ValidatorTests {
         #expect(d.count >= 4, "\(d)")
         #expect(Set(d.map(\.path)).isSuperset(of: ["$.nodes[0].type", "$.nodes[2].id", "$.edges[0].to", "$.outputs.o"]))
     }
+
+    /// Big graphs: node ids are found whatever order the edges come in (the
+    /// validator tries the node after the last edge's target before its id
+    /// table), and a duplicate id far down a long list is still caught.
+    @Test func edgesResolveInAnyOrderAndLateDuplicatesAreCaught() throws {
+        let n = 3_000
+        func graph(edgeOrder: [Int], extraNode: String = "") -> String {
+            let nodes = (0..<n).map { #"{"id": "n\#($0)", "type": "std.add", "inputs": {"b": 1}}"# }
+            let edges = edgeOrder.map { #"{"from": "n\#($0 - 1).result", "to": "n\#($0).a"}"# }
+            return #"{"weft": 1, "nodes": [{"id": "start", "type": "std.const", "params": {"value": 0}}, "#
+                + nodes.joined(separator: ", ") + extraNode
+                + #"], "edges": [{"from": "start.value", "to": "n0.a"}, "# + edges.joined(separator: ", ")
+                + #"], "outputs": {"last": "n\#(n - 1).result"}}"#
+        }
+        var shuffled = Array(1..<n)
+        var rng = SystemRandomNumberGenerator()
+        shuffled.shuffle(using: &rng)
+        for order in [Array(1..<n), Array((1..<n).reversed()), shuffled] {
+            let r = try TestGraphs.run(graph(edgeOrder: order))
+            #expect(r.outcome == .succeeded, "\(r.outcome)")
+            #expect(r[output: "last"] == .int(Int64(n)))
+        }
+        let d = TestGraphs.diagnostics(graph(edgeOrder: Array(1..<n), extraNode: #", {"id": "n17", "type": "std.add"}"#))
+            .filter { $0.severity == .error }
+        #expect(d.map(\.path) == ["$.nodes[\(n + 1)].id"])
+        #expect(d.first?.message == "duplicate node id 'n17'; node ids must be unique")
+        let unknown = TestGraphs.diagnostics(graph(edgeOrder: [5, n + 7].map { $0 }))
+            .filter { $0.severity == .error }
+        #expect(unknown.contains { $0.message.hasPrefix("edge goes to unknown node 'n\(n + 7)'") })
+    }
 }
+

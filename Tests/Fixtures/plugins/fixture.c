@@ -268,6 +268,33 @@ static weft_status_t numbers_run(weft_ctx_t *c, void *s) {
     return WEFT_OK;
 }
 
+/* The bool shortcuts (appended to ABI v3; served by the host's C fast
+ * path) mixed with the value API on the same ports. */
+static const weft_port_t bools_in[] = {
+    {"b", WEFT_TYPE_BOOL, 0, NULL, NULL}, {"i", WEFT_TYPE_INT, 0, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t bools_out[] = {
+    {"flag", WEFT_TYPE_BOOL, 0, NULL, NULL}, {"any", WEFT_TYPE_ANY, 0, NULL, NULL},
+    {"n", WEFT_TYPE_INT, 0, NULL, NULL}, WEFT_PORTS_END};
+static weft_status_t bools_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int32_t b = -1, via_value = -1;
+    EXPECT(H->struct_size >= WEFT_HOST_HAS(output_bool), "the host has no bool shortcuts");
+    EXPECT(H->input_bool(c, 0, &b) == WEFT_OK && (b == 0 || b == 1), "input_bool of a bool input");
+    EXPECT(H->get_bool(c, H->input(c, 0), &via_value) == WEFT_OK && via_value == b,
+           "input_bool and the value API disagree");
+    EXPECT(H->input_bool(c, 1, &b) == WEFT_ERR_TYPE, "input_bool of an int input is not a type error");
+    EXPECT(strstr(H->error_message(c), "not bool") != NULL, "input_bool's type error has no message");
+    EXPECT(H->input_bool(c, 4, &b) == WEFT_ERR_NOT_FOUND, "input_bool of a port that does not exist");
+    EXPECT(H->input_bool(c, 0, NULL) == WEFT_OK, "input_bool with a NULL out pointer");
+    EXPECT(H->output_bool(c, 2, 1) == WEFT_ERR_TYPE, "output_bool into an int port is not a type error");
+    EXPECT(H->output_bool(c, 0, via_value ? 0 : 5) == WEFT_OK, "output_bool into a bool port");
+    EXPECT(H->output(c, 0, H->bool_new(c, 1)) == WEFT_ERR_STATE, "output after output_bool on the same port");
+    EXPECT(H->output(c, 1, H->bool_new(c, 0)) == WEFT_OK, "output of a bool into an any port");
+    EXPECT(H->output_bool(c, 1, 1) == WEFT_ERR_STATE, "output_bool after output on the same port");
+    EXPECT(H->output_bool(c, 9, 1) == WEFT_ERR_NOT_FOUND, "output_bool into a port that does not exist");
+    return H->output_int(c, 2, 3);
+}
+
 #define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
     do { \
         weft_node_desc_t d; \
@@ -300,6 +327,7 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("foreign_handle", "Outputs a handle the host never made.", NULL, int_out, NULL, 0, NULL, foreign_handle_run, NULL);
     NODE("leak", "Makes 100,000 values and drops them.", NULL, int_out, NULL, 0, NULL, leak_run, NULL);
     NODE("numbers", "Mixes the number shortcuts with the value API.", numbers_in, numbers_out, NULL, 0, NULL, numbers_run, NULL);
+    NODE("bools", "Mixes the bool shortcuts with the value API.", bools_in, bools_out, NULL, 0, NULL, bools_run, NULL);
     NODE("freed_string", "Outputs a string whose buffer it freed.", NULL, string_out, NULL, 0, NULL, freed_string_run, NULL);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
     return WEFT_OK;
