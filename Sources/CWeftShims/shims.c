@@ -9,6 +9,9 @@ _Thread_local void *weft_shim_tls_ctx;
 _Thread_local void *weft_shim_tls_call;
 static __attribute__((tls_model("initial-exec"))) _Thread_local void *weft_current_registry;
 void *weft_shim_current_registry(void) { return weft_current_registry; }
+
+static char weft_no_state_marker;
+void *weft_shim_no_state(void) { return &weft_no_state_marker; }
 void weft_shim_set_current_registry(void *reg) { weft_current_registry = reg; }
 
 static pthread_key_t weft_last_error_key;

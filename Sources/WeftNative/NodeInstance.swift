@@ -42,7 +42,7 @@ public final class NodeInstance: @unchecked Sendable {
     /// instances, and one more byte takes each to the next heap size).
     var state: UnsafeMutableRawPointer? = NodeInstance.noState
     /// An address no plugin hands out as its state.
-    nonisolated(unsafe) private static let noState = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+    private static var noState: UnsafeMutableRawPointer { weft_shim_no_state() }
 
     /// The port facts `run` needs (the type's, shared with every instance:
     /// not stored per instance, a big graph has a million).

@@ -81,9 +81,9 @@ public final class CompiledGraph: @unchecked Sendable {
     /// Set by `close`: the instances are gone.
     var closed = false
 
-    /// Strategies hold no per-node state: one shared object per kind
-    /// (`NodeRow.strategy` indexes this).
-    static let strategyObjects: [any ExecutionStrategy] = [
+    /// Strategies hold no per-node state: one shared object per kind and
+    /// graph (`NodeRow.strategy` indexes this).
+    let strategyObjects: [any ExecutionStrategy] = [
         SequentialStrategy(), ConditionalStrategy(), LoopStrategy(), ParallelStrategy(), EventStrategy(),
     ]
     static func strategyCode(_ kind: StrategyKind) -> UInt8 {
@@ -321,7 +321,7 @@ public final class CompiledGraph: @unchecked Sendable {
         return l < 0 ? nil : Int(l)
     }
     /// Node `n`'s strategy (a shared object).
-    @inline(__always) func strategy(_ n: Int) -> any ExecutionStrategy { Self.strategyObjects[Int(rows[n].strategy)] }
+    @inline(__always) func strategy(_ n: Int) -> any ExecutionStrategy { strategyObjects[Int(rows[n].strategy)] }
     /// Node ids, read from the plan (messages and events only).
     var ids: NodeIDs { NodeIDs(nodes: plan.nodes) }
 

@@ -688,13 +688,16 @@ final class RunState: @unchecked Sendable {
 
     // MARK: slots
 
-    static let none = Int32(WEFT_SHIM_NONE)
-    static let int = Int32(WEFT_SHIM_INT)
-    static let double = Int32(WEFT_SHIM_DOUBLE)
-    static let bool = Int32(WEFT_SHIM_BOOL)
-    static let boxedKind = Int32(WEFT_SHIM_BOXED)
-    static let dead = Int32(WEFT_SHIM_DEAD)
-    static let deadNumber = weft_shim_number_t(bits: 0, kind: dead, taken: 0)
+    // Constants as computed properties: a `static let` of a run-time value
+    // is made behind a once-guard that the thread sanitizer cannot see.
+
+    @inline(__always) static var none: Int32 { Int32(WEFT_SHIM_NONE) }
+    @inline(__always) static var int: Int32 { Int32(WEFT_SHIM_INT) }
+    @inline(__always) static var double: Int32 { Int32(WEFT_SHIM_DOUBLE) }
+    @inline(__always) static var bool: Int32 { Int32(WEFT_SHIM_BOOL) }
+    @inline(__always) static var boxedKind: Int32 { Int32(WEFT_SHIM_BOXED) }
+    @inline(__always) static var dead: Int32 { Int32(WEFT_SHIM_DEAD) }
+    @inline(__always) static var deadNumber: weft_shim_number_t { weft_shim_number_t(bits: 0, kind: dead, taken: 0) }
 
     @inline(__always)
     static func isValueKind(_ kind: Int32) -> Bool { kind >= int && kind <= boxedKind }

@@ -75,6 +75,10 @@ int32_t weft_shim_input_bool(struct weft_ctx *ctx, int32_t index, int32_t *out);
 int32_t weft_shim_output_bool(struct weft_ctx *ctx, int32_t index, int32_t v);
 
 void *weft_shim_current_registry(void);
+/* An address no plugin hands out: a node instance's state before create
+ * and after close (a constant, not a lazily made Swift global: those are
+ * initialised behind a once-guard the thread sanitizer cannot see). */
+void *weft_shim_no_state(void);
 void weft_shim_set_current_registry(void *reg);
 /* The embedding API's per-thread last-error message (weft_last_error):
  * a malloc'd copy per thread, freed when the thread exits or is replaced. */

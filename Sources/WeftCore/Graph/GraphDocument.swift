@@ -67,7 +67,7 @@ public enum StrategyKind: String, Sendable, Equatable, CaseIterable {
 ///
 /// Stored compactly (a graph may have a million nodes): the fields most
 /// nodes leave unset live in one shared box, made when one of them is set
-/// and copied on write, and one constant is kept inline: a plain node with
+/// (`Rarely`) and copied on write, and one constant is kept inline: a plain node with
 /// one constant is 96 bytes and nothing else.
 public struct GraphNode: Sendable, Equatable {
     public var id: String
@@ -80,7 +80,7 @@ public struct GraphNode: Sendable, Equatable {
     }
     /// `constants`, one of them inline.
     var constantList: SmallList<(port: String, value: WeftValue)>
-    private var rare: Rare?
+    private var rare: Rarely<RareFields>
     private var position: Int32
     public var join: JoinPolicy
 
@@ -93,90 +93,61 @@ public struct GraphNode: Sendable, Equatable {
         constantList = SmallList(constants)
         self.join = join
         position = Int32(clamping: index)
-        if label != nil || !params.isEmpty || strategy != nil || maxIterations != nil || !carry.isEmpty || isolate
-            || timeoutMs != nil || maxEvents != nil {
-            rare = Rare(label: label, params: params, strategy: strategy, maxIterations: maxIterations, carry: carry,
-                        isolate: isolate, timeoutMs: timeoutMs, maxEvents: maxEvents)
-        }
+        rare = Rarely(RareFields(label: label, params: params, strategy: strategy, maxIterations: maxIterations, carry: carry,
+                                 isolate: isolate, timeoutMs: timeoutMs, maxEvents: maxEvents),
+                      isDefault: label == nil && params.isEmpty && strategy == nil && maxIterations == nil && carry.isEmpty
+                          && !isolate && timeoutMs == nil && maxEvents == nil)
     }
 
-    /// The fields most nodes leave unset. Immutable once shared: writers
-    /// copy it first (`rareForWriting`).
-    private final class Rare: @unchecked Sendable {
-        var label: String?
-        var params: [(name: String, value: WeftValue)]
-        var strategy: StrategyKind?
-        var maxIterations: Int?
-        var carry: [(name: String, type: ValueType)]
-        var isolate: Bool
-        var timeoutMs: Int?
-        var maxEvents: Int?
-
-        init(label: String? = nil, params: [(name: String, value: WeftValue)] = [], strategy: StrategyKind? = nil,
-             maxIterations: Int? = nil, carry: [(name: String, type: ValueType)] = [], isolate: Bool = false,
-             timeoutMs: Int? = nil, maxEvents: Int? = nil) {
-            self.label = label
-            self.params = params
-            self.strategy = strategy
-            self.maxIterations = maxIterations
-            self.carry = carry
-            self.isolate = isolate
-            self.timeoutMs = timeoutMs
-            self.maxEvents = maxEvents
-        }
-
-        func copy() -> Rare {
-            Rare(label: label, params: params, strategy: strategy, maxIterations: maxIterations, carry: carry,
-                 isolate: isolate, timeoutMs: timeoutMs, maxEvents: maxEvents)
-        }
-    }
-
-    private mutating func rareForWriting() -> Rare {
-        if rare == nil {
-            rare = Rare()
-        } else if !isKnownUniquelyReferenced(&rare) {
-            rare = rare!.copy()
-        }
-        return rare!
+    /// The fields most nodes leave unset.
+    struct RareFields: Sendable {
+        var label: String? = nil
+        var params: [(name: String, value: WeftValue)] = []
+        var strategy: StrategyKind? = nil
+        var maxIterations: Int? = nil
+        var carry: [(name: String, type: ValueType)] = []
+        var isolate = false
+        var timeoutMs: Int? = nil
+        var maxEvents: Int? = nil
     }
 
     public var label: String? {
-        get { rare?.label }
-        set { if newValue != nil || rare != nil { rareForWriting().label = newValue } }
+        get { rare[\.label] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.label = newValue } }
     }
     /// Params in file order (the path of one is `path + ".params." + name`).
     public var params: [(name: String, value: WeftValue)] {
-        get { rare?.params ?? [] }
-        set { if !newValue.isEmpty || rare != nil { rareForWriting().params = newValue } }
+        get { rare[\.params] ?? [] }
+        set { rare.update(isDefault: newValue.isEmpty, defaults: { RareFields() }) { $0.params = newValue } }
     }
     public var strategy: StrategyKind? {
-        get { rare?.strategy }
-        set { if newValue != nil || rare != nil { rareForWriting().strategy = newValue } }
+        get { rare[\.strategy] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.strategy = newValue } }
     }
     /// For loop nodes: the most iterations before the run fails.
     public var maxIterations: Int? {
-        get { rare?.maxIterations }
-        set { if newValue != nil || rare != nil { rareForWriting().maxIterations = newValue } }
+        get { rare[\.maxIterations] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.maxIterations = newValue } }
     }
     /// For loop nodes: the carried variables and their types, in order.
     public var carry: [(name: String, type: ValueType)] {
-        get { rare?.carry ?? [] }
-        set { if !newValue.isEmpty || rare != nil { rareForWriting().carry = newValue } }
+        get { rare[\.carry] ?? [] }
+        set { rare.update(isDefault: newValue.isEmpty, defaults: { RareFields() }) { $0.carry = newValue } }
     }
     /// Run the node in a child process (crash and hang isolation).
     public var isolate: Bool {
-        get { rare?.isolate ?? false }
-        set { if newValue || rare != nil { rareForWriting().isolate = newValue } }
+        get { rare[\.isolate] ?? false }
+        set { rare.update(isDefault: !newValue, defaults: { RareFields() }) { $0.isolate = newValue } }
     }
     /// Fail the node if one call takes longer; implies `isolate`.
     public var timeoutMs: Int? {
-        get { rare?.timeoutMs }
-        set { if newValue != nil || rare != nil { rareForWriting().timeoutMs = newValue } }
+        get { rare[\.timeoutMs] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.timeoutMs = newValue } }
     }
     /// Event sources: the most events the run takes from this source.
     public var maxEvents: Int? {
-        get { rare?.maxEvents }
-        set { if newValue != nil || rare != nil { rareForWriting().maxEvents = newValue } }
+        get { rare[\.maxEvents] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.maxEvents = newValue } }
     }
     /// The node's position in the file's "nodes" list.
     public var index: Int {

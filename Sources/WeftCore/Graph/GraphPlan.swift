@@ -55,7 +55,7 @@ public struct GraphPlan: Sendable {
         }
         /// `constants`, one of them inline.
         var constantList: SmallList<(port: Int, value: WeftValue)>
-        private var rare: Rare?
+        private var rare: Rarely<RareFields>
         private var position: Int32
         private var enclosing: Int32
         public var strategy: StrategyKind
@@ -76,51 +76,25 @@ public struct GraphPlan: Sendable {
             self.isolate = isolate
             position = Int32(clamping: index)
             enclosing = enclosingLoop.map { Int32(clamping: $0) } ?? -1
-            if label != nil || !params.isEmpty || maxIterations != LoopNode.defaultMaxIterations || carryCount != 0
-                || timeoutMs != nil || maxEvents != nil {
-                rare = Rare(label: label, params: params, maxIterations: maxIterations, carryCount: carryCount,
-                            timeoutMs: timeoutMs, maxEvents: maxEvents)
-            }
+            rare = Rarely(RareFields(label: label, params: params, maxIterations: maxIterations, carryCount: carryCount,
+                                     timeoutMs: timeoutMs, maxEvents: maxEvents),
+                          isDefault: label == nil && params.isEmpty && maxIterations == LoopNode.defaultMaxIterations
+                              && carryCount == 0 && timeoutMs == nil && maxEvents == nil)
         }
 
-        /// The fields most nodes leave at their defaults. Immutable once
-        /// shared: writers copy it first.
-        private final class Rare: @unchecked Sendable {
-            var label: String?
-            var params: [String: WeftValue]
-            var maxIterations: Int
-            var carryCount: Int
-            var timeoutMs: Int?
-            var maxEvents: Int?
-
-            init(label: String? = nil, params: [String: WeftValue] = [:], maxIterations: Int = LoopNode.defaultMaxIterations,
-                 carryCount: Int = 0, timeoutMs: Int? = nil, maxEvents: Int? = nil) {
-                self.label = label
-                self.params = params
-                self.maxIterations = maxIterations
-                self.carryCount = carryCount
-                self.timeoutMs = timeoutMs
-                self.maxEvents = maxEvents
-            }
-
-            func copy() -> Rare {
-                Rare(label: label, params: params, maxIterations: maxIterations, carryCount: carryCount,
-                     timeoutMs: timeoutMs, maxEvents: maxEvents)
-            }
-        }
-
-        private mutating func rareForWriting() -> Rare {
-            if rare == nil {
-                rare = Rare()
-            } else if !isKnownUniquelyReferenced(&rare) {
-                rare = rare!.copy()
-            }
-            return rare!
+        /// The fields most nodes leave at their defaults.
+        struct RareFields: Sendable {
+            var label: String? = nil
+            var params: [String: WeftValue] = [:]
+            var maxIterations = LoopNode.defaultMaxIterations
+            var carryCount = 0
+            var timeoutMs: Int? = nil
+            var maxEvents: Int? = nil
         }
 
         public var label: String? {
-            get { rare?.label }
-            set { if newValue != nil || rare != nil { rareForWriting().label = newValue } }
+            get { rare[\.label] ?? nil }
+            set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.label = newValue } }
         }
         /// The node type's spec (for `ffi`, the one its params give).
         public var spec: NodeSpec {
@@ -135,19 +109,19 @@ public struct GraphPlan: Sendable {
         /// Params by name (only those given in the file; defaults are the
         /// node type's business).
         public var params: [String: WeftValue] {
-            get { rare?.params ?? [:] }
-            set { if !newValue.isEmpty || rare != nil { rareForWriting().params = newValue } }
+            get { rare[\.params] ?? [:] }
+            set { rare.update(isDefault: newValue.isEmpty, defaults: { RareFields() }) { $0.params = newValue } }
         }
         /// Loop nodes: the iteration limit.
         public var maxIterations: Int {
-            get { rare?.maxIterations ?? LoopNode.defaultMaxIterations }
-            set { if newValue != LoopNode.defaultMaxIterations || rare != nil { rareForWriting().maxIterations = newValue } }
+            get { rare[\.maxIterations] ?? LoopNode.defaultMaxIterations }
+            set { rare.update(isDefault: newValue == LoopNode.defaultMaxIterations, defaults: { RareFields() }) { $0.maxIterations = newValue } }
         }
         public var isLoop: Bool { strategy == .loop }
         /// Loop nodes: number of carried variables.
         public var carryCount: Int {
-            get { rare?.carryCount ?? 0 }
-            set { if newValue != 0 || rare != nil { rareForWriting().carryCount = newValue } }
+            get { rare[\.carryCount] ?? 0 }
+            set { rare.update(isDefault: newValue == 0, defaults: { RareFields() }) { $0.carryCount = newValue } }
         }
         /// The innermost loop whose body holds this node, if any.
         public var enclosingLoop: Int? {
@@ -175,14 +149,14 @@ public struct GraphPlan: Sendable {
         }
         /// The most milliseconds one call may take (isolated nodes only).
         public var timeoutMs: Int? {
-            get { rare?.timeoutMs }
-            set { if newValue != nil || rare != nil { rareForWriting().timeoutMs = newValue } }
+            get { rare[\.timeoutMs] ?? nil }
+            set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.timeoutMs = newValue } }
         }
         /// Event sources: the most events the run takes from this source
         /// (nil = no limit).
         public var maxEvents: Int? {
-            get { rare?.maxEvents }
-            set { if newValue != nil || rare != nil { rareForWriting().maxEvents = newValue } }
+            get { rare[\.maxEvents] ?? nil }
+            set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.maxEvents = newValue } }
         }
     }
 
