@@ -48,12 +48,12 @@ struct GraphLoading {
     /// next to its nodes); anything else (a pipe) is read first. Its bytes
     /// are gone when this returns.
     func document() throws -> Result<GraphDocument, GraphError> {
-        debugMem("start")
+        debugMem("before reading")
         guard let mapped = MappedFile(path: file) else {
             let bytes = try bytes()
             do {
                 let doc = try GraphDecoder.decode(bytes: bytes)
-                debugMem("decoded")
+                debugMem("after decoding")
                 return .success(doc)
             } catch {
                 return .failure(error)
@@ -65,7 +65,7 @@ struct GraphLoading {
         }
         do {
             let doc = try GraphDecoder.decode(buffer: mapped.buffer, progress: { mapped.release(upTo: $0) })
-            debugMem("decoded")
+            debugMem("after decoding")
             return .success(doc)
         } catch {
             return .failure(error)
@@ -85,7 +85,7 @@ struct GraphLoading {
             // The document goes to the validator as a temporary: nothing
             // else holds it, so it is freed as the plan is built.
             let plan = try GraphValidator.validate(try document().get(), catalog: registry)
-            debugMem("validated")
+            debugMem("after validating")
             print(plan.warnings)
             return plan
         } catch let error as GraphError {
@@ -98,13 +98,13 @@ struct GraphLoading {
     }
 }
 
-func debugMem(_ what: String) {
+/// With `WEFT_DEBUG_MEM` set: the process's peak memory (max RSS) so far,
+/// after a loading stage, on stderr (`memory after decoding: peak 194 MiB`).
+func debugMem(_ stage: String) {
     guard getenv("WEFT_DEBUG_MEM") != nil else { return }
     var u = rusage()
     getrusage(RUSAGE_SELF.rawValue, &u)
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    Stderr.write("mem \(what): peak \(u.ru_maxrss / 1024) MB at \(ts.tv_sec % 1000).\(ts.tv_nsec / 1_000_000)")
+    Stderr.write("memory \(stage): peak \(u.ru_maxrss / 1024) MiB")
 }
 
 /// A regular file mapped read-only (`mmap`). `release(upTo:)` lets go of

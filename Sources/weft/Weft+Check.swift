@@ -23,12 +23,14 @@ extension Weft {
         func run() throws {
             let loading = GraphLoading(file: graph, plugins: plugins, quiet: false)
             let (registry, loadErrors) = loading.registry()
-            let decoded = try loading.document()
             var diagnostics: [Diagnostic]
             var ok = true
             do {
-                diagnostics = try GraphValidator.validate(try decoded.get(), catalog: registry).warnings
-            } catch {
+                // The document goes to the validator as a temporary, so it is
+                // freed as the plan is built (see GraphLoading.plan).
+                diagnostics = try GraphValidator.validate(try loading.document().get(), catalog: registry).warnings
+                debugMem("after validating")
+            } catch let error as GraphError {
                 diagnostics = error.diagnostics
                 ok = false
             }

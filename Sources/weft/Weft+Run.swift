@@ -115,7 +115,7 @@ extension Weft {
             let compiled: CompiledGraph
             do {
                 compiled = try CompiledGraph(plan: plan, registry: registry)
-                debugMem("compiled")
+                debugMem("after compiling")
             } catch {
                 Stderr.write("error: \(graph): \(error)")
                 throw ExitCode(1)
