@@ -1,4 +1,5 @@
 import CWeftShims
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -94,10 +95,45 @@ final class RunState: @unchecked Sendable {
 
     struct Completion {
         var node: Int
-        var result: Result<NodeOutputs, NodeError>
+        /// The call's result (nil for a batch).
+        var result: Result<NodeOutputs, NodeError>?
         /// How long the call took on its worker, in ns.
         var duration: UInt64
+        /// A batch of cheap nodes run on a worker (then `node` is -1).
+        var batch: Batch? = nil
     }
+
+    /// Parallel mode: cheap plain nodes run together on a worker, their
+    /// outputs kept here (as slot contents) until the scheduler thread
+    /// delivers them. While a batch runs, the scheduler thread runs other
+    /// ready nodes itself: independent trivial nodes use both cores
+    /// instead of paying a hop to the pool per node.
+    final class Batch: @unchecked Sendable {
+        let nodes: [Int32]
+        /// Node `i`'s outputs start at `offsets[i]` in `outputs` / `boxes`.
+        let offsets: [Int32]
+        var outputs: [weft_shim_number_t]
+        var boxes: [WeftValue]
+        /// Nodes that failed: (index in `nodes`, why).
+        var errors: [(Int, NodeError)] = []
+
+        init(nodes: [Int32], offsets: [Int32], outputCount: Int) {
+            self.nodes = nodes
+            self.offsets = offsets
+            outputs = [weft_shim_number_t](repeating: weft_shim_number_t(), count: outputCount)
+            boxes = [WeftValue](repeating: .null, count: outputCount)
+        }
+    }
+
+    /// Parallel mode: a batch is formed when at least this many nodes are
+    /// ready; it takes half of them, at most `batchMax`.
+    static let batchMin = 64
+    static let batchMax = 16_384
+    private var batchInFlight = false
+    /// Set by the worker when its batch is in `completions`: the run loop
+    /// looks at it between nodes (a load, no lock) and takes the batch's
+    /// results as soon as they are there, so the next batch can start.
+    private let batchDone = Atomic<Bool>(false)
 
     /// Parallel mode: node types whose calls take less than this run on the
     /// scheduler thread — a hop to a worker and back costs more than they do.
@@ -363,11 +399,22 @@ final class RunState: @unchecked Sendable {
                 LoopStrategy.bodyFinished(l, self)
                 continue
             }
+            if batchInFlight && batchDone.load(ordering: .acquiring) {
+                // Take the finished batch, give the worker the next one,
+                // then deliver the finished one's outputs.
+                let done = takeCompletions(wait: false)
+                batchInFlight = false
+                batchDone.store(false, ordering: .relaxed)
+                if readyTail - readyHead >= Self.batchMin { startBatch() }
+                handle(done, process: true)
+                continue
+            }
             if readyHead < readyTail {
                 let n = Int(ready[readyHead & readyMask])
                 readyHead += 1
                 let row = graph.rows[n]
                 if direct && row.flags & NodeRow.plain != 0 && (!parallel || (row.typeIndex >= 0 && typeInline[Int(row.typeIndex)])) {
+                    if parallel && !batchInFlight && readyTail - readyHead >= Self.batchMin { startBatch() }
                     runPlain(n, row)
                 } else {
                     process(n)
@@ -385,15 +432,33 @@ final class RunState: @unchecked Sendable {
     /// Waits (briefly) for pool results and handles them. With `process`
     /// false (after a failure or cancel) results are only counted.
     private func drainCompletions(process: Bool) {
+        let done = takeCompletions(wait: true)
+        if done.contains(where: { $0.batch != nil }) {
+            batchInFlight = false
+            batchDone.store(false, ordering: .relaxed)
+        }
+        handle(done, process: process)
+    }
+
+    /// The completions so far; with `wait`, waits briefly for one first.
+    private func takeCompletions(wait: Bool) -> [Completion] {
         completionLock.lock()
-        if completions.isEmpty { completionLock.wait(nanoseconds: 50_000_000) }
+        if wait && completions.isEmpty { completionLock.wait(nanoseconds: 50_000_000) }
         let done = completions
         completions.removeAll(keepingCapacity: true)
         completionLock.unlock()
+        return done
+    }
+
+    private func handle(_ done: [Completion], process: Bool) {
         for c in done {
             inflight -= 1
+            if let batch = c.batch {
+                if process && failure == nil && !cancellation.isCancelled { finishBatch(batch) }
+                continue
+            }
             measured(c.node, c.duration)
-            if process && failure == nil && !cancellation.isCancelled { handle(c.node, c.result) }
+            if process && failure == nil && !cancellation.isCancelled, let result = c.result { handle(c.node, result) }
         }
     }
 
@@ -541,11 +606,7 @@ final class RunState: @unchecked Sendable {
         inputs.reserveCapacity(graph.inputCount(n))
         for p in 0..<graph.inputCount(n) { inputs.append(value(base + p)) }
         inflight += 1
-        let pool = self.pool ?? {
-            let p = WorkerPool(computeThreads: options.workers, maxBlockingThreads: options.maxBlockingThreads)
-            self.pool = p
-            return p
-        }()
+        let pool = workerPool()
         let blocking = instance.type.spec.flags.contains(.blocking)
         let frozen = inputs
         pool.submit(blocking: blocking) { [self] thread, ctx in
@@ -558,6 +619,105 @@ final class RunState: @unchecked Sendable {
             completionLock.withLock {
                 completions.append(Completion(node: n, result: result, duration: duration))
                 completionLock.signal()
+            }
+        }
+    }
+
+    private func workerPool() -> WorkerPool {
+        if let pool { return pool }
+        let p = WorkerPool(computeThreads: options.workers, maxBlockingThreads: options.maxBlockingThreads)
+        pool = p
+        return p
+    }
+
+    // MARK: batches (parallel mode)
+
+    /// Takes up to half of the ready nodes from the back of the queue —
+    /// while they are plain nodes of types cheap enough to run inline — and
+    /// runs them on a worker as one job.
+    private func startBatch() {
+        let want = min((readyTail - readyHead) / 2, Self.batchMax)
+        guard want >= Self.batchMin / 2, steps + want <= options.maxSteps else { return }
+        var picked: [Int32] = []
+        picked.reserveCapacity(want)
+        var offsets: [Int32] = []
+        offsets.reserveCapacity(want)
+        var outputCount = 0
+        while picked.count < want && readyTail > readyHead {
+            let n = ready[(readyTail - 1) & readyMask]
+            let row = graph.rows[Int(n)]
+            guard row.flags & NodeRow.plain != 0, row.typeIndex >= 0, typeInline[Int(row.typeIndex)],
+                  !(0..<Int(row.inputCount)).contains(where: { nums[Int(row.slotBase) + $0].kind == Self.dead })
+            else { break }
+            readyTail -= 1
+            picked.append(n)
+        }
+        guard !picked.isEmpty else { return }
+        picked.reverse()
+        for n in picked {
+            offsets.append(Int32(outputCount))
+            outputCount += Int(graph.rows[Int(n)].outputCount)
+        }
+        steps += picked.count
+        let batch = Batch(nodes: picked, offsets: offsets, outputCount: outputCount)
+        batchInFlight = true
+        inflight += 1
+        workerPool().submit(blocking: false) { [self] _, ctx in
+            runBatch(batch, ctx)
+            completionLock.withLock {
+                completions.append(Completion(node: -1, result: nil, duration: 0, batch: batch))
+                completionLock.signal()
+            }
+            batchDone.store(true, ordering: .releasing)
+        }
+    }
+
+    /// On a worker: runs the batch's nodes through `ctx`. Each node's slots
+    /// are its own while it waits in the batch (it is ready: nothing more
+    /// is delivered to it), so they are lent to its call as on the
+    /// scheduler thread.
+    private func runBatch(_ batch: Batch, _ ctx: CallContext) {
+        for (i, n) in batch.nodes.enumerated() {
+            let row = graph.rows[Int(n)]
+            let base = Int(row.slotBase)
+            guard let unmanaged = row.instance else { continue }
+            let ok = unmanaged._withUnsafeGuaranteedRef { instance in
+                instance.run(context: ctx, slots: nums + base, boxed: boxed + base)
+            }
+            guard ok else {
+                batch.errors.append((i, ctx.nodeError ?? NodeError(nodeId: graph.ids[Int(n)], type: "", message: "failed")))
+                continue
+            }
+            let outs = ctx.frame.pointee.outputs!
+            let start = Int(batch.offsets[i])
+            for p in 0..<Int(row.outputCount) {
+                batch.outputs[start + p] = outs[p]
+                if outs[p].kind == Self.boxedKind { batch.boxes[start + p] = ctx.boxedOutputs[p] }
+            }
+        }
+    }
+
+    /// On the scheduler thread: delivers a finished batch's outputs, in
+    /// its nodes' order, as if each had run here.
+    private func finishBatch(_ batch: Batch) {
+        var failed = batch.errors.makeIterator()
+        var nextFailure = failed.next()
+        batch.outputs.withUnsafeMutableBufferPointer { outs in
+            batch.boxes.withUnsafeMutableBufferPointer { boxes in
+                for (i, n32) in batch.nodes.enumerated() {
+                    let n = Int(n32)
+                    if let f = nextFailure, f.0 == i {
+                        nextFailure = failed.next()
+                        nodeFailed(n, f.1)
+                        if failure != nil { return }
+                        continue
+                    }
+                    let row = graph.rows[n]
+                    let start = Int(batch.offsets[i])
+                    deliverOutputs(portBase: Int(row.outPortBase), count: Int(row.outputCount),
+                                   outs.baseAddress! + start, boxes.baseAddress! + start)
+                    if row.enclosingLoop >= 0 { completed(n) }
+                }
             }
         }
     }
@@ -626,13 +786,20 @@ final class RunState: @unchecked Sendable {
     /// read from its frame: numbers go to the next slots as they are.
     @inline(__always)
     private func deliverCallOutputs(of n: Int, portBase base: Int, count: Int) {
-        let outs = context.frame.pointee.outputs!
-        let boxes = context.boxedOutputs
+        deliverOutputs(portBase: base, count: count, context.frame.pointee.outputs!, context.boxedOutputs)
+    }
+
+    /// Delivers `count` outputs (`outs[p]`, a boxed one's value at
+    /// `boxes + p`; `taken` = fired) of the node whose first output port is
+    /// `base`.
+    @inline(__always)
+    private func deliverOutputs(portBase base: Int, count: Int, _ outs: UnsafeMutablePointer<weft_shim_number_t>,
+                                _ boxes: UnsafeMutablePointer<WeftValue>) {
         for p in 0..<count {
             let o = outs[p]
             if o.taken != 0 {
                 graph.outEdges.forEach(base + p) { deliver(edge: $0, o, boxes + p) }
-                graph.outputTaps.forEach(base + p) { outputs[$0] = context.output(p) }
+                graph.outputTaps.forEach(base + p) { outputs[$0] = Self.value(of: o, boxes + p) }
             } else {
                 graph.outEdges.forEach(base + p) { deliver(edge: $0, Self.deadNumber, nil) }
             }
@@ -721,6 +888,17 @@ final class RunState: @unchecked Sendable {
             boxedLive -= 1
         }
         nums[s] = n
+    }
+
+    /// The value of a written output (or a slot holding a value).
+    static func value(of n: weft_shim_number_t, _ box: UnsafeMutablePointer<WeftValue>) -> WeftValue {
+        switch n.kind {
+        case int: return .int(n.bits)
+        case double: return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
+        case bool: return .bool(n.bits != 0)
+        case boxedKind: return box.pointee
+        default: return .null
+        }
     }
 
     /// The value in slot `s`, or nil (empty or dead).

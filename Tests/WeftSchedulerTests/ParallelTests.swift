@@ -126,6 +126,52 @@ struct ParallelTests {
         guard case .failed(let m, let node) = r.outcome else { Issue.record("\(r.outcome)"); return }
         #expect(node == "bad" && m.contains("division by zero"))
     }
+
+    /// Parallel mode runs cheap nodes in batches on a worker while the
+    /// scheduler thread runs others: results, steps and failures must be
+    /// the sequential run's, whichever thread ran a node.
+    @Test func batchesOfCheapNodesGiveTheSequentialResults() throws {
+        let n = 5_000
+        func graph(zeroAt bad: Int? = nil) -> String {
+            var nodes: [String] = [], edges: [String] = []
+            for i in 0..<n {
+                nodes.append(#"{"id": "d\#(i)", "type": "std.div", "inputs": {"a": \#(2 * i), "b": \#(i == bad ? 0 : 2)}}"#)
+                nodes.append(#"{"id": "m\#(i)", "type": "std.add", "inputs": {"b": 1}}"#)
+                edges.append(#"{"from": "d\#(i).result", "to": "m\#(i).a"}"#)
+            }
+            let outputs = [0, 10, 2_500, 4_000, n - 1].map { #""d\#($0)": "d\#($0).result", "m\#($0)": "m\#($0).result""# }
+            return #"{"weft": 1, "nodes": [\#(nodes.joined(separator: ", "))], "edges": [\#(edges.joined(separator: ", "))], "#
+                + #""outputs": {\#(outputs.joined(separator: ", "))}}"#
+        }
+        let compiled = try TestGraphs.compile(graph())
+        let sequential = try Scheduler.run(compiled)
+        #expect(sequential.outcome == .succeeded)
+        #expect(sequential[output: "m4000"] == .int(4001))
+        for _ in 0..<3 {
+            let parallel = try Scheduler.run(compiled, options: RunOptions(mode: .parallel, workers: 2))
+            #expect(parallel.outcome == .succeeded, "\(parallel.outcome)")
+            #expect(parallel.steps == 2 * n)
+            #expect(parallel.outputs.map(\.name) == sequential.outputs.map(\.name))
+            #expect(parallel.outputs.map(\.value) == sequential.outputs.map(\.value))
+        }
+        // A failure inside a batch fails the run with that node's message;
+        // with keep-going the rest still runs and its path goes dead.
+        let failing = try TestGraphs.compile(graph(zeroAt: 4_000))
+        let failed = try Scheduler.run(failing, options: RunOptions(mode: .parallel, workers: 2))
+        guard case .failed(let message, let node) = failed.outcome else {
+            Issue.record("a division by zero did not fail the run: \(failed.outcome)")
+            return
+        }
+        #expect(node == "d4000")
+        #expect(message.contains("division by zero"), "\(message)")
+        var keepGoing = RunOptions(mode: .parallel, workers: 2)
+        keepGoing.keepGoing = true
+        let kept = try Scheduler.run(failing, options: keepGoing)
+        #expect(kept[output: "m2500"] == .int(2501))
+        #expect(kept[output: "m4000"] == nil)
+        #expect(kept.missingOutputs.contains("m4000"))
+        #expect(kept.steps == 2 * n - 1, "every node but the skipped m4000 ran")
+    }
 }
 
 @Suite("Cancellation")
