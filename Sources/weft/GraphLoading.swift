@@ -49,6 +49,8 @@ struct GraphLoading {
     /// are gone when this returns.
     func document() throws -> Result<GraphDocument, GraphError> {
         debugMem("before reading")
+        Weft.mapLargeBlocks(true)
+        defer { Weft.mapLargeBlocks(false) }
         guard let mapped = MappedFile(path: file) else {
             let bytes = try bytes()
             do {

@@ -35,6 +35,16 @@ struct Weft: ParsableCommand {
         ProcessMemory.keepFreed(mappingsAbove: 1 << 30, keepUpTo: 1 << 30)
     }
 
+    /// While a graph file is decoded: blocks of 1 MiB and more get mappings
+    /// of their own again, so the decoder's chunks go back to the kernel as
+    /// soon as they are moved into the document (and the document's big
+    /// arrays as soon as the validator lets go of them), instead of staying
+    /// as heap that the next stages do not fit into. Freed memory is still
+    /// kept (`keepFreedMemory`).
+    static func mapLargeBlocks(_ on: Bool) {
+        ProcessMemory.keepFreed(mappingsAbove: on ? 1 << 20 : 1 << 30, keepUpTo: 1 << 30)
+    }
+
     /// Runs the command, mapping usage errors to exit code 2 (the documented
     /// code for usage and load errors) instead of argument-parser's 64.
     static func main() {

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import OrderedCollections
 
 /// Reads a graph file's JSON into a `GraphDocument`, collecting every
@@ -458,25 +455,24 @@ enum PlainShapes {
 }
 
 /// A list built one element at a time whose final array has exactly its
-/// length. Elements gather in chunks mapped straight from the kernel, and
-/// `take` moves them into one array of the right capacity, unmapping each
-/// chunk once moved: the memory goes back at once (memory freed to malloc
-/// may stay with the process). An array grown by doubling ends with up to
-/// twice the room it needs and briefly holds its old and new buffers
-/// together; for a million nodes that is hundreds of megabytes.
+/// length: elements gather in chunks (about 1.5 MB each for nodes), and
+/// `take` moves them into one array of the right capacity, freeing each
+/// chunk once moved. An array grown by doubling ends with up to twice the
+/// room it needs and briefly holds its old and new buffers together; for a
+/// million nodes that is hundreds of megabytes. (An allocator that maps
+/// blocks of a chunk's size on their own, as glibc does by default, gives
+/// each chunk back to the kernel as it is freed; the CLI asks for that
+/// while it decodes.)
 struct ChunkedList<Element> {
     private var chunks: [UnsafeMutablePointer<Element>] = []
     /// Elements in the last chunk.
     private var filled = 0
     private(set) var count = 0
     private static var chunkSize: Int { 16_384 }
-    private static var chunkBytes: Int { chunkSize * MemoryLayout<Element>.stride }
 
     mutating func append(_ element: Element) {
         if chunks.isEmpty || filled == Self.chunkSize {
-            guard let p = mmap(nil, Self.chunkBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-                  p != MAP_FAILED else { fatalError("out of memory") }
-            chunks.append(p.bindMemory(to: Element.self, capacity: Self.chunkSize))
+            chunks.append(.allocate(capacity: Self.chunkSize))
             filled = 0
         }
         (chunks[chunks.count - 1] + filled).initialize(to: element)
@@ -498,7 +494,7 @@ struct ChunkedList<Element> {
                 let n = i == all.count - 1 ? lastFilled : Self.chunkSize
                 (buffer.baseAddress! + initialized).moveInitialize(from: chunk, count: n)
                 initialized += n
-                munmap(chunk, Self.chunkBytes)
+                chunk.deallocate()
             }
         }
     }
@@ -507,7 +503,7 @@ struct ChunkedList<Element> {
     mutating func discard() {
         for (i, chunk) in chunks.enumerated() {
             chunk.deinitialize(count: i == chunks.count - 1 ? filled : Self.chunkSize)
-            munmap(chunk, Self.chunkBytes)
+            chunk.deallocate()
         }
         chunks = []
         filled = 0
