@@ -52,7 +52,9 @@ public final class NodeInstance: @unchecked Sendable {
     /// - Throws: `NodeError` for unknown, missing or mistyped params, or
     ///   when `create` fails.
     public init(type: NodeType, nodeId: String, params: [String: WeftValue] = [:]) throws(NodeError) {
-        self.params = try Self.resolve(params: params, spec: type.spec, nodeId: nodeId)
+        // Most node types take no params: no copy of the spec for them.
+        self.params = params.isEmpty && !type.ports.hasParams
+            ? [] : try Self.resolve(params: params, spec: type.spec, nodeId: nodeId)
         self.type = type
         self.nodeId = nodeId
         // From here on the object is fully initialised: if create fails,
@@ -272,6 +274,8 @@ func strdupOrDie(_ s: String) -> UnsafeMutablePointer<CChar> {
 final class PortTable: @unchecked Sendable {
     let inputTypes: [ValueType]
     let inputCount: Int
+    /// The type declares params.
+    let hasParams: Bool
     /// Per input port, the slot kinds (bit `1 << WEFT_SHIM_*`) a call can
     /// read as they are: numbers the port takes, any boxed value for an
     /// `any` port, no value for an optional port without default.
@@ -288,6 +292,7 @@ final class PortTable: @unchecked Sendable {
     init(_ spec: NodeSpec) {
         inputTypes = spec.inputs.map(\.type)
         inputCount = spec.inputs.count
+        hasParams = !spec.params.isEmpty
         inputAccept = .allocate(capacity: max(inputCount, 1))
         inputAccept.initialize(repeating: 0, count: max(inputCount, 1))
         for (i, port) in spec.inputs.enumerated() {

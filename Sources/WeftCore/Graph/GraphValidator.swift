@@ -468,17 +468,17 @@ private struct Validation {
 
     /// Resolves a node's type, params, constants and strategy.
     mutating func resolveNode(_ n: GraphNode) -> GraphPlan.Node? {
-        var spec: NodeSpec
-        // The catalog's box for `spec`, shared with the other nodes of the
-        // type (nil once `spec` is replaced).
-        var sharedBox: SpecBox?
+        // The node's spec, read through its box (a copy of a spec retains
+        // its six parts): the catalog's box, shared with the other nodes of
+        // the type, or a box of its own (loops, ffi).
+        var box: SpecBox
         let isLoop = n.type == LoopNode.typeName
         if isLoop {
             guard !n.carry.isEmpty else {
                 error(n.path, node: n.id, "loop '\(n.id)' needs \"carry\": the variables it carries, e.g. {\"i\": \"int\"}")
                 return nil
             }
-            spec = LoopNode.spec(carry: n.carry)
+            box = SpecBox(LoopNode.spec(carry: n.carry))
             if !n.params.isEmpty { error(n.path + ".params", node: n.id, "a loop node takes no params") }
             if n.join == .any {
                 error(n.path + ".join", node: n.id, "a loop node waits for all its initial values; remove \"join\": \"any\"")
@@ -503,11 +503,10 @@ private struct Validation {
                            : "; did you mean \(near.map { "'\($0)'" }.joined(separator: " or "))?"))
                 return nil
             }
-            spec = looked.spec
-            sharedBox = looked
+            box = looked
             if !n.carry.isEmpty { error(n.path + ".carry", node: n.id, "\"carry\" is for loop nodes only") }
             if n.maxIterations != nil { error(n.path + ".max_iterations", node: n.id, "\"max_iterations\" is for loop nodes only") }
-            let isSource = spec.flags.contains(.source)
+            let isSource = box.spec.flags.contains(.source)
             if n.maxEvents != nil && !isSource {
                 error(n.path + ".max_events", node: n.id, "\"max_events\" is for event sources only ('\(n.type)' is not one)")
             }
@@ -529,15 +528,15 @@ private struct Validation {
             if n.strategy == .loop {
                 error(n.path + ".strategy", node: n.id, "strategy \"loop\" belongs to nodes of type \"loop\"")
             }
-            if n.strategy == .conditional && !spec.outputs.contains(where: \.optional) {
+            if n.strategy == .conditional && !box.spec.outputs.contains(where: \.optional) {
                 error(n.path + ".strategy", node: n.id, "node '\(n.id)' (\(n.type)) cannot be conditional: it has no optional outputs to choose between")
             }
         }
         // Params.
         var params: [String: WeftValue] = [:]
         for p in n.params where !isLoop {
-            guard let port = spec.params.first(where: { $0.name == p.name }) else {
-                error(n.path + ".params." + p.name, node: n.id, "node '\(n.id)' (\(n.type)) has no param '\(p.name)'" + hint(p.name, among: spec.params.map(\.name)))
+            guard let port = box.spec.params.first(where: { $0.name == p.name }) else {
+                error(n.path + ".params." + p.name, node: n.id, "node '\(n.id)' (\(n.type)) has no param '\(p.name)'" + hint(p.name, among: box.spec.params.map(\.name)))
                 continue
             }
             guard let c = port.type.coerce(p.value) else {
@@ -547,7 +546,7 @@ private struct Validation {
             params[p.name] = c
         }
         var missingParam = false
-        for port in spec.params where !port.optional && params[port.name] == nil {
+        for port in box.spec.params where !port.optional && params[port.name] == nil {
             error(n.path + ".params", node: n.id, "node '\(n.id)' (\(n.type)) needs param '\(port.name)' (\(port.type))")
             missingParam = true
         }
@@ -557,7 +556,7 @@ private struct Validation {
         if !isLoop, !missingParam, lastPlainType != n.type {
             if let resolved = catalog.parameterizedSpec(type: n.type, params: params) {
                 switch resolved {
-                case .success(let s): spec = s; sharedBox = nil
+                case .success(let s): box = SpecBox(s)
                 case .failure(let e):
                     error(e.param.map { "\(n.path).params.\($0)" } ?? n.path, node: n.id, "node '\(n.id)' (\(n.type)): \(e.message)")
                     return nil
@@ -569,23 +568,23 @@ private struct Validation {
         // Constants.
         var constants: [(port: Int, value: WeftValue)] = []
         n.constantList.forEach { c in
-            guard let p = spec.inputs.firstIndex(where: { $0.name == c.port }) else {
-                error(n.path + ".inputs." + c.port, node: n.id, "node '\(n.id)' (\(n.type)) has no input '\(c.port)'" + hint(c.port, among: spec.inputs.map(\.name)))
+            guard let p = box.spec.inputs.firstIndex(where: { $0.name == c.port }) else {
+                error(n.path + ".inputs." + c.port, node: n.id, "node '\(n.id)' (\(n.type)) has no input '\(c.port)'" + hint(c.port, among: box.spec.inputs.map(\.name)))
                 return
             }
             if isLoop && LoopNode.isBackInput(p, carryCount: n.carry.count) {
                 error(n.path + ".inputs." + c.port, node: n.id, "loop input '\(c.port)' must come from the loop body, not a constant")
                 return
             }
-            guard let v = spec.inputs[p].type.coerce(c.value) else {
-                error(n.path + ".inputs." + c.port, node: n.id, "input '\(c.port)' of node '\(n.id)' takes \(spec.inputs[p].type), not \(c.value.kind) \(JSON.encode(c.value))")
+            guard let v = box.spec.inputs[p].type.coerce(c.value) else {
+                error(n.path + ".inputs." + c.port, node: n.id, "input '\(c.port)' of node '\(n.id)' takes \(box.spec.inputs[p].type), not \(c.value.kind) \(JSON.encode(c.value))")
                 return
             }
             constants.append((p, v))
         }
-        return GraphPlan.Node(id: n.id, type: n.type, label: n.label, specBox: sharedBox ?? SpecBox(spec), params: params,
+        return GraphPlan.Node(id: n.id, type: n.type, label: n.label, specBox: box, params: params,
                               constants: constants,
-                              strategy: isLoop ? .loop : (spec.flags.contains(.source) ? .event : (n.strategy ?? .sequential)),
+                              strategy: isLoop ? .loop : (box.spec.flags.contains(.source) ? .event : (n.strategy ?? .sequential)),
                               join: n.join,
                               maxIterations: n.maxIterations ?? LoopNode.defaultMaxIterations,
                               carryCount: n.carry.count, enclosingLoop: nil, index: n.index,
