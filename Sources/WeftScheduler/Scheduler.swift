@@ -913,15 +913,6 @@ final class RunState: @unchecked Sendable {
         }
     }
 
-    /// Slot `s` as a `Slot`.
-    func slot(_ s: Int) -> Slot {
-        switch nums[s].kind {
-        case Self.dead: .dead
-        case Self.none: .empty
-        default: value(s).map { .value($0) } ?? .empty
-        }
-    }
-
     func setSlot(_ s: Int, _ v: Slot) {
         switch v {
         case .empty: put(s, weft_shim_number_t(), nil)
