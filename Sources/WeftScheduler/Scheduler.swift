@@ -637,7 +637,7 @@ final class RunState: @unchecked Sendable {
     /// runs them on a worker as one job.
     private func startBatch() {
         let want = min((readyTail - readyHead) / 2, Self.batchMax)
-        guard want >= Self.batchMin / 2, steps + want <= options.maxSteps else { return }
+        guard steps + want <= options.maxSteps else { return }
         var picked: [Int32] = []
         picked.reserveCapacity(want)
         var offsets: [Int32] = []
@@ -666,9 +666,11 @@ final class RunState: @unchecked Sendable {
             runBatch(batch, ctx)
             completionLock.withLock {
                 completions.append(Completion(node: -1, result: nil, duration: 0, batch: batch))
+                // Under the lock: whoever takes the batch from `completions`
+                // also sees the flag set, and clears it after.
+                batchDone.store(true, ordering: .releasing)
                 completionLock.signal()
             }
-            batchDone.store(true, ordering: .releasing)
         }
     }
 

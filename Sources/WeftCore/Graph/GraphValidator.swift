@@ -40,15 +40,23 @@ struct IdIndex {
         }
     }
 
-    /// Adds node `index` (whose id is `id`, not yet present). At most the
-    /// `capacity` given to `init` nodes are added (the table stays at most
-    /// half full).
-    mutating func insert(_ id: String, index: Int) {
+    /// Adds node `index` under `id` unless a node of `nodes` already has
+    /// that id (then returns false and adds nothing): one hash and one probe
+    /// sequence for both. At most the `capacity` given to `init` nodes are
+    /// added (the table stays at most half full).
+    mutating func insertIfAbsent(_ id: String, index: Int, in nodes: [GraphPlan.Node]) -> Bool {
         precondition(2 * (index + 1) <= slots.count, "IdIndex holds at most the capacity it was made for")
         let h = Self.hash(id)
+        let tag = Self.tag(h)
         var i = h & mask
-        while slots[i] >= 0 { i = (i + 1) & mask }
-        slots[i] = Self.tag(h) | Int64(index)
+        while true {
+            let s = slots[i]
+            if s < 0 { break }
+            if s & ~0xFFFF_FFFF == tag, nodes[Int(s & 0xFFFF_FFFF)].id == id { return false }
+            i = (i + 1) & mask
+        }
+        slots[i] = tag | Int64(index)
+        return true
     }
 }
 
@@ -126,11 +134,11 @@ private struct Validation {
         nodes.reserveCapacity(doc.nodes.count)
         failed.reserveCapacity(doc.nodes.count)
         for n in doc.nodes {
-            if indexOf.find(n.id, in: nodes) != nil {
+            // The node goes in at `nodes.count`: appended just below.
+            guard indexOf.insertIfAbsent(n.id, index: nodes.count, in: nodes) else {
                 error(n.path + ".id", node: n.id, "duplicate node id '\(n.id)'; node ids must be unique")
                 continue
             }
-            indexOf.insert(n.id, index: nodes.count)
             if let resolved = resolveNode(n) {
                 nodes.append(resolved)
                 failed.append(false)
