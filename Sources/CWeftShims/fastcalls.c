@@ -31,7 +31,7 @@ void weft_shim_set_slow_paths(weft_shim_input_int_fn input_int, weft_shim_input_
 static inline weft_shim_frame_t *frame_of(struct weft_ctx *ctx)
 {
     weft_shim_frame_t *f = weft_shim_tls_frame;
-    return (f != NULL && ctx != NULL && f->ctx == (void *)ctx) ? f : NULL;
+    return (f != NULL && ctx != NULL && f->run_ctx == (void *)ctx) ? f : NULL;
 }
 
 int32_t weft_shim_input_int(struct weft_ctx *ctx, int32_t index, int64_t *out)

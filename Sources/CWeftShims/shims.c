@@ -5,8 +5,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-_Thread_local void *weft_shim_tls_ctx;
-_Thread_local void *weft_shim_tls_call;
 static __attribute__((tls_model("initial-exec"))) _Thread_local void *weft_current_registry;
 void *weft_shim_current_registry(void) { return weft_current_registry; }
 

@@ -6,11 +6,13 @@ import WeftCore
 import Glibc
 #endif
 
-/// Source of call generations: every `create`/`run` gets a fresh one, and
-/// value handles carry it, so a handle from another call is recognised.
-/// A context takes them in blocks of `generationBlock` (one atomic add per
-/// block, not per call); blocks are never shared, so generations stay
-/// unique across contexts and threads until the 32-bit counter wraps.
+/// Source of handle generations: a call that makes value handles gets a
+/// fresh one with its first handle, and its handles carry it, so a handle
+/// from another call is recognised (a call that makes none has an empty
+/// arena, where no handle is live). A context takes them in blocks of
+/// `generationBlock` (one atomic add per block); blocks are never shared,
+/// so generations stay unique across contexts and threads until the
+/// 32-bit counter wraps.
 private let generationBlocks = Atomic<UInt32>(0)
 private let generationBlock: UInt32 = 4096
 
@@ -30,9 +32,16 @@ public final class CallContext {
     }
 
     var phase: Phase = .idle
-    var generation: UInt32 = 0
+    /// The generation of this call's handles (fresh with its first handle).
+    private(set) var generation: UInt32 = 0
     private var nextGeneration: UInt32 = 0
     private var generationsLeft: UInt32 = 0
+    /// Calls through this context so far (picks the ctx address).
+    private var callCount = 0
+    /// A call left something to clear: handles, borrowed strings, a
+    /// failure or an error message (set by whoever adds one). Calls that
+    /// leave nothing — the common node — skip the clearing.
+    private var dirty = false
     /// The instance being created or run. Not retained: whoever starts a
     /// call holds the instance until it ends, and `end` clears this.
     unowned(unsafe) var instance: NodeInstance?
@@ -46,23 +55,19 @@ public final class CallContext {
     /// Values behind the call's handles; handle = generation << 32 | (index + 1).
     var arena: [WeftValue] = []
     /// C strings handed to the plugin during this call; freed when it ends.
-    var borrowed: [UnsafeMutablePointer<CChar>] = []
+    private var borrowed: [UnsafeMutablePointer<CChar>] = []
     /// Set by `fail`.
-    var failure: String?
+    var failure: String? { didSet { dirty = true } }
     /// Why the last `NodeInstance` call through this context failed.
     package var nodeError: NodeError?
     /// The message of the last host function that failed (see `error_message`).
-    var lastError: String = ""
+    var lastError: String = "" { didSet { dirty = true } }
     /// During an emit: the source's emitter and the thread's previous call.
     var emitter: EventEmitter?
-    var savedPrevious = SavedCall()
+    var savedPrevious: SavedCall = nil
 
-    /// The thread's call before this one began (restored by `end`).
-    struct SavedCall {
-        var ctx: UnsafeMutableRawPointer?
-        var call: UnsafeMutableRawPointer?
-        var frame: UnsafeMutablePointer<weft_shim_frame_t>?
-    }
+    /// The thread's call before this one began (its frame; restored by `end`).
+    typealias SavedCall = UnsafeMutablePointer<weft_shim_frame_t>?
 
     /// The run's numbers for the C fast path of input_int, input_double,
     /// output_int and output_double (CWeftShims/fastcalls.c): filled
@@ -102,6 +107,7 @@ public final class CallContext {
         frame.pointee.outputs.initialize(repeating: weft_shim_number_t(), count: outputCapacity)
         boxedOutputs = .allocate(capacity: outputCapacity)
         boxedOutputs.initialize(repeating: .null, count: outputCapacity)
+        frame.pointee.call = Unmanaged.passUnretained(self).toOpaque()
     }
 
     deinit {
@@ -181,16 +187,9 @@ public final class CallContext {
     /// Readies the outputs for a call with `count` output ports: none
     /// written. `accept` (one entry per output, what the fast path may
     /// write) must outlive the call.
+    @inline(__always)
     func prepareOutputs(_ count: Int, accept: UnsafePointer<UInt8>) {
-        if count > outputCapacity {
-            frame.pointee.outputs.deallocate()
-            boxedOutputs.deinitialize(count: outputCapacity).deallocate()
-            outputCapacity = max(count, 2 * outputCapacity)
-            frame.pointee.outputs = .allocate(capacity: outputCapacity)
-            frame.pointee.outputs.initialize(repeating: weft_shim_number_t(), count: outputCapacity)
-            boxedOutputs = .allocate(capacity: outputCapacity)
-            boxedOutputs.initialize(repeating: .null, count: outputCapacity)
-        }
+        if count > outputCapacity { growOutputs(count) }
         let outs = frame.pointee.outputs!
         for i in 0..<count {
             // The last call's value is let go now, not kept until overwritten.
@@ -199,6 +198,16 @@ public final class CallContext {
         }
         frame.pointee.output_count = Int32(count)
         frame.pointee.accept = accept
+    }
+
+    private func growOutputs(_ count: Int) {
+        frame.pointee.outputs.deallocate()
+        boxedOutputs.deinitialize(count: outputCapacity).deallocate()
+        outputCapacity = max(count, 2 * outputCapacity)
+        frame.pointee.outputs = .allocate(capacity: outputCapacity)
+        frame.pointee.outputs.initialize(repeating: weft_shim_number_t(), count: outputCapacity)
+        boxedOutputs = .allocate(capacity: outputCapacity)
+        boxedOutputs.initialize(repeating: .null, count: outputCapacity)
     }
 
     /// The number of output ports of the current (or last) call.
@@ -238,44 +247,47 @@ public final class CallContext {
     /// The outputs of the last call, one per port (nil = not fired).
     package var outputs: [WeftValue?] { (0..<outputCount).map { output($0) } }
 
-    /// Starts a call: the ctx becomes this thread's current one.
-    /// Returns the previously current ctx, to restore in `end`.
+    /// Starts a call: the ctx becomes this thread's current one (its frame
+    /// the thread's current frame). Returns the previously current frame,
+    /// to restore in `end`. Runs per node call: what the last call left is
+    /// cleared only if it left something (`dirty`).
+    @inline(__always)
     func begin(_ phase: Phase, instance: NodeInstance) -> SavedCall {
         self.phase = phase
         self.instance = instance
-        if generationsLeft == 0 {
-            nextGeneration = generationBlocks.add(1, ordering: .relaxed).newValue &* generationBlock
-            generationsLeft = generationBlock
-        }
-        generation = nextGeneration
-        nextGeneration &+= 1
-        generationsLeft -= 1
-        if generation == 0 { generation = nextGeneration; nextGeneration &+= 1; generationsLeft -= 1 }
-        // Only what the last call changed is reset (this runs per node call).
-        if failure != nil { failure = nil }
-        if !lastError.isEmpty { lastError = "" }
-        if !arena.isEmpty { arena.removeAll(keepingCapacity: true) }
-        pointer = OpaquePointer(tokens + Int(generation % UInt32(CallContext.tokenSpan)))
-        let saved = SavedCall(ctx: weft_shim_current_ctx(), call: weft_shim_current_call(), frame: weft_shim_current_frame())
-        weft_shim_set_current_ctx(UnsafeMutableRawPointer(pointer))
-        weft_shim_set_current_call(Unmanaged.passUnretained(self).toOpaque())
-        if phase == .run {
-            frame.pointee.ctx = UnsafeMutableRawPointer(pointer)
-            weft_shim_set_current_frame(frame)
-        } else {
-            weft_shim_set_current_frame(nil)
-        }
+        if dirty { clearCall() }
+        // A new ctx address per call, cycling through the reserved block:
+        // a ctx kept from an earlier call no longer equals the live one.
+        callCount &+= 1
+        pointer = OpaquePointer(tokens + callCount & (CallContext.tokenSpan - 1))
+        let live = UnsafeMutableRawPointer(pointer)
+        frame.pointee.ctx = live
+        frame.pointee.run_ctx = phase == .run ? live : nil
+        let saved = weft_shim_current_frame()
+        weft_shim_set_current_frame(frame)
         return saved
     }
 
-    /// Ends the call: handles die, borrowed strings are freed.
+    /// Ends the call: handles die, borrowed strings are freed. (Its failure
+    /// and error message stay readable until the next call begins.)
+    @inline(__always)
     func end(restoring previous: SavedCall) {
-        weft_shim_set_current_ctx(previous.ctx)
-        weft_shim_set_current_call(previous.call)
-        weft_shim_set_current_frame(previous.frame)
+        weft_shim_set_current_frame(previous)
         frame.pointee.ctx = nil
+        frame.pointee.run_ctx = nil
         phase = .idle
         instance = nil
+        if dirty { releaseValues() }
+    }
+
+    private func clearCall() {
+        failure = nil
+        lastError = ""
+        releaseValues()
+        dirty = false
+    }
+
+    private func releaseValues() {
         if !arena.isEmpty { arena.removeAll(keepingCapacity: true) }
         if !borrowed.isEmpty { releaseBorrowed() }
     }
@@ -288,8 +300,23 @@ public final class CallContext {
     // MARK: handles
 
     func handle(for value: WeftValue) -> weft_value_t {
+        if arena.isEmpty { freshGeneration() }
         arena.append(value)
+        dirty = true
         return UInt64(generation) << 32 | UInt64(arena.count)
+    }
+
+    /// A generation no handle has had (never 0).
+    private func freshGeneration() {
+        repeat {
+            if generationsLeft == 0 {
+                nextGeneration = generationBlocks.add(1, ordering: .relaxed).newValue &* generationBlock
+                generationsLeft = generationBlock
+            }
+            generation = nextGeneration
+            nextGeneration &+= 1
+            generationsLeft -= 1
+        } while generation == 0
     }
 
     /// The arena index behind `h`, or nil (recording why) if it is not a
@@ -323,6 +350,7 @@ public final class CallContext {
             if let base = utf8.baseAddress { memcpy(p, base, utf8.count) }
             p[utf8.count] = 0
             borrowed.append(p)
+            dirty = true
             return UnsafePointer(p)
         }
     }
@@ -334,6 +362,7 @@ public final class CallContext {
         bytes.withUnsafeBytes { if let base = $0.baseAddress { memcpy(p, base, bytes.count) } }
         let c = p.assumingMemoryBound(to: CChar.self)
         borrowed.append(c)
+        dirty = true
         return UnsafeRawPointer(p)
     }
 

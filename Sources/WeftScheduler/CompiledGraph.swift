@@ -64,6 +64,11 @@ public final class CompiledGraph: @unchecked Sendable {
     /// Edges re-armed at each iteration: into the body from inside it (or
     /// from the loop), plus the loop's own back edges.
     let loopReset: FlatLists
+    /// Per loop whose body nodes are all plain (sequential, join all, an
+    /// instance; no nested loop, no event source): its body compiled into a
+    /// fixed program, which a quiet run goes round without the ready queue
+    /// (`RunState.runCompiledPasses`); else nil.
+    let passPrograms: [PassProgram?]
     let hasLoops: Bool
 
     /// The number of distinct node types (`NodeRow.typeIndex`).
@@ -259,6 +264,7 @@ public final class CompiledGraph: @unchecked Sendable {
         var loopDirectMembers = [Int](repeating: 0, count: loopTable)
         var carryBase = [Int](repeating: 0, count: loopTable)
         var bodyKeys: [Int32] = [], bodyItems: [Int32] = [], resetKeys: [Int32] = [], resetItems: [Int32] = []
+        var passPrograms = [PassProgram?](repeating: nil, count: loopTable)
         if hasLoops {
             for l in 0..<count {
                 if let e = nodes[l].enclosingLoop { loopDirectMembers[e] += 1 }
@@ -282,6 +288,7 @@ public final class CompiledGraph: @unchecked Sendable {
             carries += nodes[l].carryCount
             for n in body { bodyKeys.append(Int32(l)); bodyItems.append(Int32(n)) }
             for e in reset { resetKeys.append(Int32(l)); resetItems.append(Int32(e)) }
+            passPrograms[l] = PassProgram(loop: l, body: body, inBody: inBody, rows: rows, edgeRows: edgeRows, plan: plan)
         }
         self.loopCarry = loopCarry
         self.loopMaxIterations = loopMaxIterations
@@ -290,6 +297,7 @@ public final class CompiledGraph: @unchecked Sendable {
         carryCount = carries
         loopBody = FlatLists(count: loopTable, keys: bodyKeys, items: bodyItems)
         loopReset = FlatLists(count: loopTable, keys: resetKeys, items: resetItems)
+        self.passPrograms = passPrograms
     }
 
     deinit {
@@ -475,5 +483,108 @@ struct FlatLists: @unchecked Sendable {
     func contains(_ k: Int, where predicate: (Int) -> Bool) -> Bool {
         for i in Int(start[k])..<Int(start[k + 1]) where predicate(Int(items[i])) { return true }
         return false
+    }
+}
+
+/// A loop body compiled for passes without the ready queue: its nodes in
+/// the order the queue would run them when nothing else is queued, each
+/// with the slots its outputs go to, and where the loop's current values go.
+/// Built once per loop whose body nodes are all plain.
+final class PassProgram: @unchecked Sendable {
+    struct Step {
+        /// The body node's instance, unretained: the graph keeps it.
+        var instance: Unmanaged<NodeInstance>
+        var node: Int32
+        var slotBase: Int32
+        /// Its writes are `writes[previous step's writesEnd ..< writesEnd]`.
+        var writesEnd: Int32
+        var typeIndex: Int32
+        var inputCount: UInt16
+        var outputCount: UInt16
+    }
+    /// Output `port` (of a step, or the loop's current value `port`) goes
+    /// into `slot`.
+    struct Write {
+        var port: Int32
+        var slot: Int32
+    }
+
+    let steps: UnsafeMutablePointer<Step>
+    let stepCount: Int
+    /// The loop's current values' writes (`carryWrites` of them), then the
+    /// steps'.
+    let writes: UnsafeMutablePointer<Write>
+    let carryWrites: Int
+    /// Edges into the body from outside it (not from the loop): each must
+    /// have delivered before a pass runs compiled.
+    let external: [Int]
+
+    /// Nil when a body node is not plain (those need the ready queue).
+    /// The order simulates the queue: nodes fed only from outside first, in
+    /// body order, then each node as its last input arrives, with inputs
+    /// delivered port by port, edge by edge — the order a sequential run
+    /// gives, so side effects keep their order.
+    init?(loop l: Int, body: [Int], inBody: Set<Int>, rows: UnsafeMutablePointer<NodeRow>,
+          edgeRows: UnsafeMutablePointer<EdgeRow>, plan: GraphPlan) {
+        guard !body.isEmpty else { return nil }
+        for n in body {
+            let f = rows[n].flags
+            guard f & NodeRow.plain != 0, f & (NodeRow.loop | NodeRow.source) == 0, rows[n].instance != nil else { return nil }
+        }
+        let carry = plan.nodes[l].carryCount
+        var waiting: [Int: Int] = [:]
+        // Per source (a body node or the loop): (port, edge), in edge order.
+        var feeds: [Int: [(port: Int, edge: Int)]] = [:]
+        var external: [Int] = []
+        for (i, e) in plan.edges.enumerated() {
+            guard case .node(let s, let p) = e.source, inBody.contains(s) || (s == l && p < carry) else {
+                if inBody.contains(e.target) && !e.isBack { external.append(i) }
+                continue
+            }
+            // From the body (or the loop's current values): into the body
+            // or back to the loop.
+            feeds[s, default: []].append((p, i))
+            if !e.isBack { waiting[e.target, default: 0] += 1 }
+        }
+        func sorted(_ s: Int) -> [(port: Int, edge: Int)] {
+            feeds[s, default: []].enumerated()
+                .sorted { ($0.element.port, $0.offset) < ($1.element.port, $1.offset) }.map(\.element)
+        }
+        var order = body.filter { waiting[$0, default: 0] == 0 }
+        func deliver(from s: Int) {
+            for f in sorted(s) where !edgeRows[f.edge].isBack {
+                let t = Int(edgeRows[f.edge].target)
+                waiting[t]! -= 1
+                if waiting[t] == 0 { order.append(t) }
+            }
+        }
+        deliver(from: l)
+        var next = 0
+        while next < order.count {
+            deliver(from: order[next])
+            next += 1
+        }
+        guard order.count == body.count else { return nil }
+
+        var writes = sorted(l).map { Write(port: Int32($0.port), slot: edgeRows[$0.edge].slot) }
+        carryWrites = writes.count
+        var steps: [Step] = []
+        for n in order {
+            writes += sorted(n).map { Write(port: Int32($0.port), slot: edgeRows[$0.edge].slot) }
+            let row = rows[n]
+            steps.append(Step(instance: row.instance!, node: Int32(n), slotBase: row.slotBase, writesEnd: Int32(writes.count),
+                              typeIndex: row.typeIndex, inputCount: row.inputCount, outputCount: row.outputCount))
+        }
+        stepCount = steps.count
+        self.steps = .allocate(capacity: steps.count)
+        self.steps.initialize(from: steps, count: steps.count)
+        self.writes = .allocate(capacity: max(writes.count, 1))
+        self.writes.initialize(from: writes, count: writes.count)
+        self.external = external
+    }
+
+    deinit {
+        steps.deallocate()
+        writes.deallocate()
     }
 }

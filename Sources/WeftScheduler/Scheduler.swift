@@ -493,23 +493,38 @@ final class RunState: @unchecked Sendable {
             process(n)
             return
         }
-        guard steps < options.maxSteps, let unmanaged = row.instance else {
+        guard steps < options.maxSteps, row.instance != nil else {
             process(n)
             return
         }
-        steps += 1
-        let measure = parallel && (steps & Self.sampleMask == 0 || typeSamples[Int(row.typeIndex)] < Self.costWindow)
-        let t0 = measure ? MonotonicClock.now() : 0
-        let ok = unmanaged._withUnsafeGuaranteedRef { instance in
-            instance.run(context: context, slots: nums + base, boxed: boxed + base)
-        }
-        if measure { measured(n, MonotonicClock.now() - t0) }
-        guard ok else {
-            nodeFailed(n, context.nodeError ?? NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type, message: "failed"))
+        guard call(n, row.instance.unsafelyUnwrapped, base, Int(row.typeIndex)) else {
+            nodeFailed(n, callError(n))
             return
         }
         deliverCallOutputs(of: n, portBase: Int(row.outPortBase), count: Int(row.outputCount))
         if row.enclosingLoop >= 0 { completed(n) }
+    }
+
+    /// Calls plain node `n` (`instance`, of type `typeIndex`; its inputs
+    /// in its slots from `base`) on this thread, counting the step; in
+    /// parallel mode timed now and then. False: the call failed
+    /// (`callError`).
+    @inline(__always)
+    private func call(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
+        steps += 1
+        let measure = parallel && (steps & Self.sampleMask == 0 || typeSamples[typeIndex] < Self.costWindow)
+        let t0 = measure ? MonotonicClock.now() : 0
+        // The graph owns its instances for longer than any run: no
+        // retain/release per call.
+        let ok = unmanaged._withUnsafeGuaranteedRef { instance in
+            instance.run(context: context, slots: nums + base, boxed: boxed + base)
+        }
+        if measure { measured(n, MonotonicClock.now() - t0) }
+        return ok
+    }
+
+    private func callError(_ n: Int) -> NodeError {
+        context.nodeError ?? NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type, message: "failed")
     }
 
     /// A node whose inputs are complete: skip it, or hand it to its strategy.
@@ -973,16 +988,22 @@ final class RunState: @unchecked Sendable {
     }
 
     /// Every direct member of loop `l`'s body finished this iteration: go
-    /// round again (`continue` true: the `next_*` values become current) or
-    /// finish.
+    /// round again or finish.
     func loopBodyFinished(_ l: Int) {
-        guard loopActive[l] else { return }
+        guard loopActive[l], goesRound(l) else { return }
+        beginIteration(l)
+    }
+
+    /// The end of a pass of loop `l`: with `continue` true the `next_*`
+    /// values become current and this returns true (the next pass is due);
+    /// otherwise the loop finishes (or the run fails) and this returns false.
+    private func goesRound(_ l: Int) -> Bool {
         let carry = graph.loopCarry[l]
         let base = graph.slotBase(l)
         let go = nums[base + 2 * carry]
         guard go.kind == Self.bool && go.bits != 0 else {
             finishLoop(l)
-            return
+            return false
         }
         let cb = graph.carryBase[l]
         for v in 0..<carry {
@@ -990,12 +1011,12 @@ final class RunState: @unchecked Sendable {
                 let name = graph.plan.nodes[l].spec.inputs[carry + v].name
                 fail(node: l, "loop '\(graph.ids[l])': continue is true but '\(name)' got no value "
                          + "this iteration (its path was dead); connect it on every path that continues")
-                return
+                return false
             }
             copySlot(base + carry + v, toCarry: cb + v)
         }
         loopIteration[l] += 1
-        beginIteration(l)
+        return true
     }
 
     @inline(__always)
@@ -1009,22 +1030,37 @@ final class RunState: @unchecked Sendable {
         carryNums[c] = n
     }
 
-    /// Starts iteration `loopIteration[l]` of loop `l`.
+    /// Starts iteration `loopIteration[l]` of loop `l`: as compiled passes
+    /// when it can, else by re-arming its body for the ready queue.
     func beginIteration(_ l: Int) {
-        guard loopActive[l] else { return }
+        guard loopActive[l], mayStartPass(l) else { return }
+        if let program = compiledPass(l) {
+            runCompiledPasses(l, program)
+        } else {
+            armPass(l)
+        }
+    }
+
+    /// Whether loop `l` may make pass `loopIteration[l]` (`max_iterations`
+    /// bounds how often it goes round; the first pass is iteration 0).
+    /// Fails the run if not.
+    @inline(__always)
+    private func mayStartPass(_ l: Int) -> Bool {
         let iteration = loopIteration[l]
-        // max_iterations bounds how often the loop goes round (continue was
-        // true); the first pass is iteration 0.
         let maxIterations = graph.loopMaxIterations[l]
         if iteration > maxIterations {
             fail(node: l, "loop '\(graph.ids[l])' reached max_iterations (\(maxIterations)) and was still continuing; "
                      + "raise \"max_iterations\" on the node, or check its continue condition")
-            return
+            return false
         }
         if !events.isEmpty {
             events.emit(.loopIteration(time: events.now(), node: l, id: graph.ids[l], iteration: iteration))
         }
-        // Re-arm the body.
+        return true
+    }
+
+    /// Re-arms loop `l`'s body for a pass through the ready queue.
+    private func armPass(_ l: Int) {
         graph.loopReset.forEach(l) { e in
             delivered[e] = false
             put(graph.edgeSlot(e), weft_shim_number_t(), nil)
@@ -1059,6 +1095,96 @@ final class RunState: @unchecked Sendable {
             graph.outEdges.forEach(graph.outPort(l, v)) { deliver(edge: $0, n, carryBoxed + cb + v) }
         }
         if direct == 0 { loopsToCheck.append(l) }
+    }
+
+    // MARK: compiled passes
+
+    /// Loop `l`'s compiled body, if its next pass can run compiled:
+    /// nothing observes the run, nothing else is waiting (so the queue
+    /// would run the pass alone, in the same order), the edges from outside
+    /// the body have delivered, and in parallel mode every body node is
+    /// cheap enough to run on this thread and too few to make a batch.
+    private func compiledPass(_ l: Int) -> PassProgram? {
+        guard direct, let program = graph.passPrograms[l], readyHead == readyTail, loopsToCheck.isEmpty,
+              !program.external.contains(where: { !delivered[$0] }) else { return nil }
+        guard !parallel || (!batchInFlight && program.stepCount < Self.batchMin && allInline(program)) else { return nil }
+        return program
+    }
+
+    private func allInline(_ program: PassProgram) -> Bool {
+        for i in 0..<program.stepCount where !typeInline[Int(program.steps[i].typeIndex)] { return false }
+        return true
+    }
+
+    /// Runs passes of loop `l` through its compiled body: the current
+    /// values go straight into the slots that read them, each body node
+    /// runs in the program's order (or is skipped on a dead path) and
+    /// writes its outputs into the slots of its readers — the calls, values
+    /// and order the ready queue would give, without its counters. Nothing
+    /// else can become ready meanwhile, so the conditions `compiledPass`
+    /// checked hold for every pass (but for parallel mode's measurements).
+    /// Returns when the loop finishes, the run fails or is cancelled, or a
+    /// pass must go through the queue (it is then armed). Internal edges'
+    /// `delivered` flags are not kept: only `armPass` reads them, after
+    /// resetting them.
+    private func runCompiledPasses(_ l: Int, _ program: PassProgram) {
+        let cb = graph.carryBase[l]
+        let writes = program.writes
+        while true {
+            for w in 0..<program.carryWrites {
+                let c = cb + Int(writes[w].port)
+                put(Int(writes[w].slot), carryNums[c], carryBoxed + c)
+            }
+            var start = program.carryWrites
+            for i in 0..<program.stepCount {
+                let step = program.steps[i]
+                guard runStep(step, writes, start) else { return }
+                start = Int(step.writesEnd)
+            }
+            guard !cancellation.isCancelled, goesRound(l), mayStartPass(l) else { return }
+            if parallel && !allInline(program) {
+                armPass(l)
+                return
+            }
+        }
+    }
+
+    /// Runs (or skips) one step of a compiled pass: `writes[start ..<
+    /// step.writesEnd]` say where its outputs go. False: the run failed (or
+    /// reached `max_steps`).
+    @inline(__always)
+    private func runStep(_ step: PassProgram.Step, _ writes: UnsafeMutablePointer<PassProgram.Write>, _ start: Int) -> Bool {
+        let n = Int(step.node)
+        let base = Int(step.slotBase)
+        let end = Int(step.writesEnd)
+        for p in 0..<Int(step.inputCount) where nums[base + p].kind == Self.dead {
+            if onDeadPath(n) {
+                for w in start..<end { put(Int(writes[w].slot), Self.deadNumber, nil) }
+                return true
+            }
+            break
+        }
+        guard steps < options.maxSteps else {
+            execute(n, onPool: false)  // fails the run, naming max_steps
+            return false
+        }
+        guard call(n, step.instance, base, Int(step.typeIndex)) else {
+            let error = callError(n)
+            guard options.keepGoing else {
+                nodeFailed(n, error)
+                return false
+            }
+            keptGoing.append((error.description, graph.ids[n]))
+            for w in start..<end { put(Int(writes[w].slot), Self.deadNumber, nil) }
+            return true
+        }
+        let outs = context.frame.pointee.outputs!
+        let boxes = context.boxedOutputs
+        for w in start..<end {
+            let p = Int(writes[w].port)
+            put(Int(writes[w].slot), outs[p].taken != 0 ? outs[p] : Self.deadNumber, boxes + p)
+        }
+        return true
     }
 
     /// Loop `l` is done: its current values leave through `done_*`, and

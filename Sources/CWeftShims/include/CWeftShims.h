@@ -5,15 +5,6 @@
  * "current registration" that host functions check every handle against,
  * so a plugin passing a stale, foreign or other-thread pointer gets an error
  * instead of a crash. */
-/* Inline, so a host function's check costs two TLS loads and no call
- * (initial-exec: no __tls_get_addr, even in libweft.so). */
-extern __attribute__((visibility("hidden"), tls_model("initial-exec"))) _Thread_local void *weft_shim_tls_ctx;
-extern __attribute__((visibility("hidden"), tls_model("initial-exec"))) _Thread_local void *weft_shim_tls_call;
-static inline void *weft_shim_current_ctx(void) { return weft_shim_tls_ctx; }
-static inline void weft_shim_set_current_ctx(void *ctx) { weft_shim_tls_ctx = ctx; }
-static inline void *weft_shim_current_call(void) { return weft_shim_tls_call; }
-static inline void weft_shim_set_current_call(void *call) { weft_shim_tls_call = call; }
-
 /* ---- The scalar fast path of the host functions -------------------------
  * input_int, input_double, output_int, output_double, input_bool and
  * output_bool are the calls a numeric node makes on every run. The host serves them here, in C, from a
@@ -21,7 +12,7 @@ static inline void weft_shim_set_current_call(void *call) { weft_shim_tls_call =
  * and room for number outputs. Anything else — another kind, a port that
  * needs a conversion this does not do, a misuse — goes to the Swift
  * implementation (the `slow` pointers), which gives the full checks and
- * messages. Never used outside the run phase (the frame's ctx is NULL). */
+ * messages. Never used outside the run phase (the frame's run_ctx is NULL). */
 enum {
     WEFT_SHIM_NONE = 0,    /* no number here: ask the slow path */
     WEFT_SHIM_INT = 1,
@@ -45,16 +36,28 @@ typedef struct weft_shim_number {
     int32_t kind;      /* WEFT_SHIM_* */
     int32_t taken;     /* outputs: written in this run (by either path) */
 } weft_shim_number_t;
+/* One per host call context; the thread's current call is the one frame
+ * its thread-local points at (one load and one store to enter or leave a
+ * call, whatever its phase). */
 typedef struct weft_shim_frame {
-    void *ctx;                        /* the live ctx of the run, or NULL */
+    void *run_ctx;                    /* the live ctx during a node's run, else NULL (the fast path's key) */
+    void *ctx;                        /* the live ctx of the call in any phase (create, run, emit), or NULL */
+    void *call;                       /* the host's call context behind it (unretained) */
     int32_t input_count, output_count;
     weft_shim_number_t *inputs;       /* input_count entries */
     weft_shim_number_t *outputs;      /* output_count entries */
     const uint8_t *accept;            /* output_count entries, WEFT_SHIM_ACCEPT_* */
 } weft_shim_frame_t;
+/* The current call of this thread, or NULL. Inline, so a host function's
+ * check costs a TLS load and no call (initial-exec: no __tls_get_addr,
+ * even in libweft.so). Host functions check every ctx and handle against
+ * it, so a plugin passing a stale, foreign or other-thread pointer gets an
+ * error instead of a crash. */
 extern __attribute__((visibility("hidden"), tls_model("initial-exec"))) _Thread_local weft_shim_frame_t *weft_shim_tls_frame;
 static inline weft_shim_frame_t *weft_shim_current_frame(void) { return weft_shim_tls_frame; }
 static inline void weft_shim_set_current_frame(weft_shim_frame_t *f) { weft_shim_tls_frame = f; }
+static inline void *weft_shim_current_ctx(void) { weft_shim_frame_t *f = weft_shim_tls_frame; return f ? f->ctx : 0; }
+static inline void *weft_shim_current_call(void) { weft_shim_frame_t *f = weft_shim_tls_frame; return f ? f->call : 0; }
 
 struct weft_ctx;
 typedef int32_t (*weft_shim_input_int_fn)(struct weft_ctx *, int32_t, int64_t *);

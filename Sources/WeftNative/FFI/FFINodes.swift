@@ -184,7 +184,7 @@ let ffiRun: weft_run_fn = { ctx, state in
     let binding = Unmanaged<FFIBinding>.fromOpaque(state).takeUnretainedValue()
     // Numbers in, a number (or nothing) out, straight from and into the
     // run's number frame: no values at all.
-    if let frame = weft_shim_current_frame(), frame.pointee.ctx == UnsafeMutableRawPointer(ctx),
+    if let frame = weft_shim_current_frame(), frame.pointee.run_ctx == UnsafeMutableRawPointer(ctx),
        binding.function.callNumbers(frame) {
         return WEFT_OK
     }
