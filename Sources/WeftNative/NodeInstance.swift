@@ -160,7 +160,7 @@ public final class NodeInstance: @unchecked Sendable {
             }
             ctx.setInput(p, v)
         }
-        return call(ctx) ? nil : ctx.nodeError
+        return call(ctx, ports) ? nil : ctx.nodeError
     }
 
     /// The scheduler's hot path: the inputs are the caller's slots for this
@@ -172,13 +172,14 @@ public final class NodeInstance: @unchecked Sendable {
     /// Returns false when the node failed (the error is `ctx.nodeError`).
     package func run(context ctx: CallContext, slots: UnsafeMutablePointer<weft_shim_number_t>,
                      boxed: UnsafeMutablePointer<WeftValue>) -> Bool {
-        let count = ports.inputCount
-        let accept = ports.inputAccept
+        let table = ports
+        let count = table.inputCount
+        let accept = table.inputAccept
         var direct = true
         for p in 0..<count {
             let kind = slots[p].kind
             if accept[p] & (1 << UInt8(truncatingIfNeeded: kind)) != 0 { continue }
-            let t = ports.inputTypes[p]
+            let t = table.inputTypes[p]
             if kind == Int32(WEFT_SHIM_INT) && t == .double {
                 let d = Double(slots[p].bits)
                 slots[p].bits = Int64(bitPattern: d.bitPattern)
@@ -201,15 +202,15 @@ public final class NodeInstance: @unchecked Sendable {
             }
         }
         ctx.lendInputs(count, slots, boxed)
-        return call(ctx)
+        return call(ctx, table)
     }
 
     /// Calls the plugin's `run` with the inputs in place; checks that
     /// every required output was written. On failure sets `ctx.nodeError`
-    /// and returns false.
+    /// and returns false. (`table` is `ports`, read once by the caller.)
     @inline(__always)
-    private func call(_ ctx: CallContext) -> Bool {
-        ctx.prepareOutputs(ports.outputCount, accept: ports.outputAccept)
+    private func call(_ ctx: CallContext, _ table: PortTable) -> Bool {
+        ctx.prepareOutputs(table.outputCount, accept: table.outputAccept)
         let previous = ctx.begin(.run, instance: self)
         let status = type.run(ctx.pointer, state)
         ctx.end(restoring: previous)
@@ -219,7 +220,8 @@ public final class NodeInstance: @unchecked Sendable {
             return false
         }
         let outs = ctx.frame.pointee.outputs!
-        for i in ports.requiredOutputs where outs[i].taken == 0 {
+        for r in 0..<table.requiredCount where outs[Int(table.required[r])].taken == 0 {
+            let i = Int(table.required[r])
             ctx.nodeError = fail("did not write its required output '\(type.spec.outputs[i].name)' (a plugin bug: "
                                      + "write every non-optional output, or flag the port WEFT_PORT_OPTIONAL)")
             return false
@@ -284,7 +286,10 @@ final class PortTable: @unchecked Sendable {
     let inputOptional: [Bool]
     let outputCount: Int
     let outputTypes: [ValueType]
-    let requiredOutputs: [Int]
+    /// The outputs a call must write (not optional): `requiredCount`
+    /// indices (a plain buffer: read after every call).
+    let required: UnsafeMutablePointer<Int32>
+    let requiredCount: Int
     /// Per output port, what the C fast path may write there
     /// (`WEFT_SHIM_ACCEPT_*`); at least one entry. Never written after init.
     let outputAccept: UnsafeMutablePointer<UInt8>
@@ -312,7 +317,10 @@ final class PortTable: @unchecked Sendable {
         inputOptional = spec.inputs.map(\.optional)
         outputCount = spec.outputs.count
         outputTypes = spec.outputs.map(\.type)
-        requiredOutputs = spec.outputs.indices.filter { !spec.outputs[$0].optional }
+        let requiredOutputs = spec.outputs.indices.filter { !spec.outputs[$0].optional }
+        requiredCount = requiredOutputs.count
+        required = .allocate(capacity: max(requiredCount, 1))
+        required.initialize(from: requiredOutputs.map { Int32($0) }, count: requiredCount)
         outputAccept = .allocate(capacity: max(outputCount, 1))
         outputAccept.initialize(repeating: 0, count: max(outputCount, 1))
         for (i, t) in outputTypes.enumerated() {
@@ -328,6 +336,7 @@ final class PortTable: @unchecked Sendable {
     }
 
     deinit {
+        required.deallocate()
         outputAccept.deallocate()
         inputAccept.deallocate()
     }

@@ -112,6 +112,9 @@ public struct RunResult: Sendable {
     /// Runs with event sources: what happened (nil for an ordinary run).
     /// `outputs` are then those of the last wave that finished.
     public var waves: WaveSummary?
+    /// Loop passes that ran as compiled passes (without the ready queue);
+    /// for tests and diagnostics.
+    package var compiledPasses = 0
 
     public init(outcome: RunOutcome, outputs: [(name: String, value: WeftValue)], missingOutputs: [String],
                 steps: Int, duration: UInt64) {

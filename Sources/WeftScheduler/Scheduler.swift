@@ -223,6 +223,8 @@ final class RunState: @unchecked Sendable {
     private let direct: Bool
     private var loopsToCheck: [Int] = []
     var steps = 0
+    /// Loop passes run compiled (`runCompiledPasses`).
+    private var compiledPasses = 0
     /// The run failed because it reached `options.maxSteps`.
     private(set) var reachedMaxSteps = false
     var failure: (message: String, node: String?)?
@@ -383,8 +385,10 @@ final class RunState: @unchecked Sendable {
         for (i, o) in graph.plan.outputs.enumerated() {
             if let v = outputs[i] { fired.append((o.name, v)) } else { missing.append(o.name) }
         }
-        return RunResult(outcome: outcome, outputs: fired, missingOutputs: missing, steps: steps,
-                         duration: MonotonicClock.now() - t0)
+        var result = RunResult(outcome: outcome, outputs: fired, missingOutputs: missing, steps: steps,
+                               duration: MonotonicClock.now() - t0)
+        result.compiledPasses = compiledPasses
+        return result
     }
 
     private func loop() {
@@ -998,14 +1002,18 @@ final class RunState: @unchecked Sendable {
     /// values become current and this returns true (the next pass is due);
     /// otherwise the loop finishes (or the run fails) and this returns false.
     private func goesRound(_ l: Int) -> Bool {
-        let carry = graph.loopCarry[l]
-        let base = graph.slotBase(l)
+        goesRound(l, slotBase: graph.slotBase(l), carry: graph.loopCarry[l], carryBase: graph.carryBase[l])
+    }
+
+    /// `goesRound(l)` with loop `l`'s first slot, carry count and first
+    /// carry entry given (a compiled pass has them at hand).
+    @inline(__always)
+    private func goesRound(_ l: Int, slotBase base: Int, carry: Int, carryBase cb: Int) -> Bool {
         let go = nums[base + 2 * carry]
         guard go.kind == Self.bool && go.bits != 0 else {
             finishLoop(l)
             return false
         }
-        let cb = graph.carryBase[l]
         for v in 0..<carry {
             guard holdsValue(base + carry + v) else {
                 let name = graph.plan.nodes[l].spec.inputs[carry + v].name
@@ -1129,19 +1137,22 @@ final class RunState: @unchecked Sendable {
     /// resetting them.
     private func runCompiledPasses(_ l: Int, _ program: PassProgram) {
         let cb = graph.carryBase[l]
+        let base = graph.slotBase(l)
+        let carry = graph.loopCarry[l]
         let writes = program.writes
         while true {
             for w in 0..<program.carryWrites {
                 let c = cb + Int(writes[w].port)
                 put(Int(writes[w].slot), carryNums[c], carryBoxed + c)
             }
+            compiledPasses += 1
             var start = program.carryWrites
             for i in 0..<program.stepCount {
                 let step = program.steps[i]
                 guard runStep(step, writes, start) else { return }
                 start = Int(step.writesEnd)
             }
-            guard !cancellation.isCancelled, goesRound(l), mayStartPass(l) else { return }
+            guard !cancellation.isCancelled, goesRound(l, slotBase: base, carry: carry, carryBase: cb), mayStartPass(l) else { return }
             if parallel && !allInline(program) {
                 armPass(l)
                 return

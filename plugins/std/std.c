@@ -215,13 +215,9 @@ weft_status_t std_in_bool(weft_ctx_t *ctx, const char *node, int32_t index,
     return WEFT_OK;
 }
 
-int std_try_number(weft_ctx_t *ctx, int32_t index, std_num_t *out)
+/* After input_int said no (the inline part in std_internal.h). */
+int std_try_number_rest(weft_ctx_t *ctx, int32_t index, std_num_t *out)
 {
-    if (H->input_int(ctx, index, &out->i) == WEFT_OK) {
-        out->is_int = 1;
-        out->d = (double)out->i;
-        return 1;
-    }
     if (H->input_double(ctx, index, &out->d) == WEFT_OK) {
         out->is_int = 0;
         out->i = 0;
@@ -230,18 +226,14 @@ int std_try_number(weft_ctx_t *ctx, int32_t index, std_num_t *out)
     return 0;
 }
 
-weft_status_t std_in_number(weft_ctx_t *ctx, const char *node, int32_t index,
-                            const char *port, std_num_t *out)
+weft_status_t std_in_number_rest(weft_ctx_t *ctx, const char *node, int32_t index,
+                                 const char *port, std_num_t *out)
 {
     /* The common cases in one host call each, without a value handle:
-     * input_int takes only ints, then input_double (which would also take
-     * an int) can only be seeing a double. Anything else — no value, a
-     * string — goes the long way below, for its exact message. */
-    if (H->input_int(ctx, index, &out->i) == WEFT_OK) {
-        out->is_int = 1;
-        out->d = (double)out->i;
-        return WEFT_OK;
-    }
+     * input_int (already tried inline) takes only ints, then input_double
+     * (which would also take an int) can only be seeing a double. Anything
+     * else — no value, a string — goes the long way below, for its exact
+     * message. */
     if (H->input_double(ctx, index, &out->d) == WEFT_OK) {
         out->is_int = 0;
         out->i = 0;

@@ -75,9 +75,35 @@ typedef struct std_num {
 
 /* Input `index` as a number through the one-call shortcuts: 1 if it is an
  * int or a double, 0 otherwise (no value, another kind; nothing reported). */
-int std_try_number(weft_ctx_t *ctx, int32_t index, std_num_t *out);
-weft_status_t std_in_number(weft_ctx_t *ctx, const char *node, int32_t index,
-                            const char *port, std_num_t *out);
+int std_try_number_rest(weft_ctx_t *ctx, int32_t index, std_num_t *out);
+/* Reads a required number input (named `port` in messages). */
+weft_status_t std_in_number_rest(weft_ctx_t *ctx, const char *node, int32_t index,
+                                 const char *port, std_num_t *out);
+
+/* The common case of both, an int, inline: one host call and no call into
+ * std.c (these run for every arithmetic or comparison node). `h` is the
+ * calling file's host table; use the macros below. */
+static inline int std_try_number_h(const weft_host_t *h, weft_ctx_t *ctx, int32_t index, std_num_t *out)
+{
+    if (h->input_int(ctx, index, &out->i) == WEFT_OK) {
+        out->is_int = 1;
+        out->d = (double)out->i;
+        return 1;
+    }
+    return std_try_number_rest(ctx, index, out);
+}
+static inline weft_status_t std_in_number_h(const weft_host_t *h, weft_ctx_t *ctx, const char *node,
+                                            int32_t index, const char *port, std_num_t *out)
+{
+    if (h->input_int(ctx, index, &out->i) == WEFT_OK) {
+        out->is_int = 1;
+        out->d = (double)out->i;
+        return WEFT_OK;
+    }
+    return std_in_number_rest(ctx, node, index, port, out);
+}
+#define std_try_number(ctx, index, out) std_try_number_h(H, (ctx), (index), (out))
+#define std_in_number(ctx, node, index, port, out) std_in_number_h(H, (ctx), (node), (index), (port), (out))
 
 /* Writes output `index`; on error fails the call naming node and port. */
 weft_status_t std_out(weft_ctx_t *ctx, const char *node, int32_t index,

@@ -18,6 +18,7 @@ static const weft_port_t ab_in[] = {
     WEFT_PORTS_END};
 static const weft_port_t sum_out[] = {{"sum", WEFT_TYPE_INT, 0, NULL, "a + b"}, WEFT_PORTS_END};
 static const weft_port_t any_in[] = {{"value", WEFT_TYPE_ANY, 0, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t after_in[] = {{"after", WEFT_TYPE_ANY, WEFT_PORT_OPTIONAL, NULL, NULL}, WEFT_PORTS_END};
 static const weft_port_t any_out[] = {{"value", WEFT_TYPE_ANY, 0, NULL, NULL}, WEFT_PORTS_END};
 static const weft_port_t int_out[] = {{"n", WEFT_TYPE_INT, 0, NULL, NULL}, WEFT_PORTS_END};
 static const weft_port_t branch_in[] = {{"cond", WEFT_TYPE_BOOL, 0, NULL, NULL}, WEFT_PORTS_END};
@@ -159,6 +160,14 @@ static void counter_destroy(void *s) { live_counters--; free(s); }
 static weft_status_t live_run(weft_ctx_t *c, void *s) {
     (void)s;
     return H->output_int(c, 0, live_counters);
+}
+
+/* The next number of a counter all ticket nodes share: which node ran
+ * when (its optional input only orders it after another node). */
+static int64_t tickets;
+static weft_status_t ticket_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    return H->output_int(c, 0, ++tickets);
 }
 
 /* Calls a host function from a thread of its own: must be refused. */
@@ -328,6 +337,7 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("leak", "Makes 100,000 values and drops them.", NULL, int_out, NULL, 0, NULL, leak_run, NULL);
     NODE("numbers", "Mixes the number shortcuts with the value API.", numbers_in, numbers_out, NULL, 0, NULL, numbers_run, NULL);
     NODE("bools", "Mixes the bool shortcuts with the value API.", bools_in, bools_out, NULL, 0, NULL, bools_run, NULL);
+    NODE("ticket", "The next number of a counter shared by all ticket nodes.", after_in, int_out, NULL, 0, NULL, ticket_run, NULL);
     NODE("freed_string", "Outputs a string whose buffer it freed.", NULL, string_out, NULL, 0, NULL, freed_string_run, NULL);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
     return WEFT_OK;
