@@ -31,24 +31,53 @@ public final class CallContext {
         var writesOutputs: Bool { self == .run || self == .emit }
     }
 
-    var phase: Phase = .idle
+    // The state of the current (or last) call that C code reads and
+    // writes too (the compiled passes of `CWeftShims/passes.c`) lives in
+    // the frame: phase, instance, dirty, the call count, the ctx, the boxed
+    // inputs. These properties are views of it.
+
+    var phase: Phase {
+        get {
+            switch frame.pointee.phase {
+            case Int32(WEFT_SHIM_PHASE_CREATE): .create
+            case Int32(WEFT_SHIM_PHASE_RUN): .run
+            case Int32(WEFT_SHIM_PHASE_EMIT): .emit
+            default: .idle
+            }
+        }
+        set {
+            frame.pointee.phase = switch newValue {
+            case .idle: Int32(WEFT_SHIM_PHASE_IDLE)
+            case .create: Int32(WEFT_SHIM_PHASE_CREATE)
+            case .run: Int32(WEFT_SHIM_PHASE_RUN)
+            case .emit: Int32(WEFT_SHIM_PHASE_EMIT)
+            }
+        }
+    }
     /// The generation of this call's handles (fresh with its first handle).
     private(set) var generation: UInt32 = 0
     private var nextGeneration: UInt32 = 0
     private var generationsLeft: UInt32 = 0
-    /// Calls through this context so far (picks the ctx address).
-    private var callCount = 0
     /// A call left something to clear: handles, borrowed strings, a
     /// failure or an error message (set by whoever adds one). Calls that
     /// leave nothing — the common node — skip the clearing.
-    private var dirty = false
+    private var dirty: Bool {
+        get { frame.pointee.dirty != 0 }
+        set { frame.pointee.dirty = newValue ? 1 : 0 }
+    }
     /// The instance being created or run. Not retained: whoever starts a
     /// call holds the instance until it ends, and `end` clears this.
-    unowned(unsafe) var instance: NodeInstance?
+    var instance: NodeInstance? {
+        get { frame.pointee.instance.map { Unmanaged<NodeInstance>.fromOpaque($0).takeUnretainedValue() } }
+        set { frame.pointee.instance = newValue.map { Unmanaged.passUnretained($0).toOpaque() } }
+    }
     /// Inputs of the current (or last) `run` that are not numbers, beside
     /// `frame.inputs` (kind `WEFT_SHIM_BOXED` there): the run's own slots
     /// when the scheduler lends them, else `ownBoxedInputs`.
-    private var boxedInputs: UnsafeMutablePointer<WeftValue>
+    private var boxedInputs: UnsafeMutablePointer<WeftValue> {
+        get { frame.pointee.boxed_inputs.assumingMemoryBound(to: WeftValue.self) }
+        set { frame.pointee.boxed_inputs = UnsafeMutableRawPointer(newValue) }
+    }
     /// Outputs written in this call that are not numbers, beside
     /// `frame.outputs` (kind `WEFT_SHIM_BOXED` there).
     package private(set) var boxedOutputs: UnsafeMutablePointer<WeftValue>
@@ -86,22 +115,23 @@ public final class CallContext {
     private var inputCapacity = 8
     private var outputCapacity = 8
 
-    /// Addresses handed out as `weft_ctx_t *`: one per call, cycling through
-    /// this reserved block, so a ctx kept from an earlier call on the same
-    /// thread no longer equals the live one. Never dereferenced.
-    private let tokens = UnsafeMutableRawPointer.allocate(byteCount: CallContext.tokenSpan, alignment: 16)
-    static let tokenSpan = 4096
-    /// The pointer the plugin sees as `weft_ctx_t *` in the current call.
-    private(set) var pointer: OpaquePointer
+    /// Addresses handed out as `weft_ctx_t *` (`frame.tokens`): one per
+    /// call, cycling through this reserved block, so a ctx kept from an
+    /// earlier call on the same thread no longer equals the live one.
+    /// Never dereferenced.
+    private let tokens = UnsafeMutableRawPointer.allocate(byteCount: Int(WEFT_SHIM_TOKEN_SPAN), alignment: 16)
+    /// The pointer the plugin sees as `weft_ctx_t *` in the current (or last) call.
+    var pointer: OpaquePointer { OpaquePointer(frame.pointee.ctx) }
 
     public init() {
-        pointer = OpaquePointer(tokens)
         frame.initialize(to: weft_shim_frame_t())
+        frame.pointee.tokens = tokens.assumingMemoryBound(to: CChar.self)
+        frame.pointee.ctx = tokens
         ownInputs = .allocate(capacity: inputCapacity)
         ownInputs.initialize(repeating: weft_shim_number_t(), count: inputCapacity)
         ownBoxedInputs = .allocate(capacity: inputCapacity)
         ownBoxedInputs.initialize(repeating: .null, count: inputCapacity)
-        boxedInputs = ownBoxedInputs
+        frame.pointee.boxed_inputs = UnsafeMutableRawPointer(ownBoxedInputs)
         frame.pointee.inputs = ownInputs
         frame.pointee.outputs = .allocate(capacity: outputCapacity)
         frame.pointee.outputs.initialize(repeating: weft_shim_number_t(), count: outputCapacity)
@@ -258,26 +288,38 @@ public final class CallContext {
         if dirty { clearCall() }
         // A new ctx address per call, cycling through the reserved block:
         // a ctx kept from an earlier call no longer equals the live one.
-        callCount &+= 1
-        pointer = OpaquePointer(tokens + callCount & (CallContext.tokenSpan - 1))
-        let live = UnsafeMutableRawPointer(pointer)
-        frame.pointee.ctx = live
-        frame.pointee.run_ctx = phase == .run ? live : nil
+        let f = frame
+        f.pointee.calls &+= 1
+        let live = UnsafeMutableRawPointer(f.pointee.tokens + Int(f.pointee.calls & UInt64(WEFT_SHIM_TOKEN_SPAN - 1)))
+        f.pointee.ctx = live
+        f.pointee.run_ctx = phase == .run ? live : nil
         let saved = weft_shim_current_frame()
-        weft_shim_set_current_frame(frame)
+        weft_shim_set_current_frame(f)
         return saved
     }
 
     /// Ends the call: handles die, borrowed strings are freed. (Its failure
-    /// and error message stay readable until the next call begins.)
+    /// and error message stay readable until the next call begins.) The
+    /// frame keeps the call's ctx and phase: once the thread's current frame
+    /// is restored, no host function reaches this frame through it, and the
+    /// next call's ctx is another address.
     @inline(__always)
     func end(restoring previous: SavedCall) {
         weft_shim_set_current_frame(previous)
-        frame.pointee.ctx = nil
-        frame.pointee.run_ctx = nil
-        phase = .idle
-        instance = nil
+        frame.pointee.instance = nil
         if dirty { releaseValues() }
+    }
+
+    /// After a call made outside `begin`/`end` (a compiled pass's step in
+    /// C, which entered and left the frame itself): what `end` does.
+    package func ended() {
+        if dirty { releaseValues() }
+    }
+
+    /// Makes room for outputs of up to `count` ports (a compiled pass
+    /// fills the frame's outputs itself).
+    package func reserveOutputs(_ count: Int) {
+        if count > outputCapacity { growOutputs(count) }
     }
 
     private func clearCall() {

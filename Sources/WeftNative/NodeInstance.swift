@@ -160,7 +160,7 @@ public final class NodeInstance: @unchecked Sendable {
             }
             ctx.setInput(p, v)
         }
-        return call(ctx, ports) ? nil : ctx.nodeError
+        return call(ctx) ? nil : ctx.nodeError
     }
 
     /// The scheduler's hot path: the inputs are the caller's slots for this
@@ -172,14 +172,13 @@ public final class NodeInstance: @unchecked Sendable {
     /// Returns false when the node failed (the error is `ctx.nodeError`).
     package func run(context ctx: CallContext, slots: UnsafeMutablePointer<weft_shim_number_t>,
                      boxed: UnsafeMutablePointer<WeftValue>) -> Bool {
-        let table = ports
-        let count = table.inputCount
-        let accept = table.inputAccept
+        let count = ports.inputCount
+        let accept = ports.inputAccept
         var direct = true
         for p in 0..<count {
             let kind = slots[p].kind
             if accept[p] & (1 << UInt8(truncatingIfNeeded: kind)) != 0 { continue }
-            let t = table.inputTypes[p]
+            let t = ports.inputTypes[p]
             if kind == Int32(WEFT_SHIM_INT) && t == .double {
                 let d = Double(slots[p].bits)
                 slots[p].bits = Int64(bitPattern: d.bitPattern)
@@ -202,31 +201,52 @@ public final class NodeInstance: @unchecked Sendable {
             }
         }
         ctx.lendInputs(count, slots, boxed)
-        return call(ctx, table)
+        return call(ctx)
     }
 
     /// Calls the plugin's `run` with the inputs in place; checks that
     /// every required output was written. On failure sets `ctx.nodeError`
-    /// and returns false. (`table` is `ports`, read once by the caller.)
+    /// and returns false. (`ports` is read in place each time: a local
+    /// reference to it would cost a retain and a release per call.)
     @inline(__always)
-    private func call(_ ctx: CallContext, _ table: PortTable) -> Bool {
-        ctx.prepareOutputs(table.outputCount, accept: table.outputAccept)
+    private func call(_ ctx: CallContext) -> Bool {
+        ctx.prepareOutputs(ports.outputCount, accept: ports.outputAccept)
         let previous = ctx.begin(.run, instance: self)
         let status = type.run(ctx.pointer, state)
         ctx.end(restoring: previous)
+        return finishCall(ctx, status: status)
+    }
 
+    /// Checks the call that just ended on `ctx` with `status`: on failure
+    /// (the plugin's, or a required output left unwritten) sets
+    /// `ctx.nodeError` and returns false.
+    @inline(__always)
+    package func finishCall(_ ctx: CallContext, status: Int32) -> Bool {
         if status != WEFT_OK {
             ctx.nodeError = fail(Self.describeFailure(status: status, failure: ctx.failure, lastError: ctx.lastError))
             return false
         }
         let outs = ctx.frame.pointee.outputs!
-        for r in 0..<table.requiredCount where outs[Int(table.required[r])].taken == 0 {
-            let i = Int(table.required[r])
+        let required = ports.required
+        for r in 0..<ports.requiredCount where outs[Int(required[r])].taken == 0 {
+            let i = Int(required[r])
             ctx.nodeError = fail("did not write its required output '\(type.spec.outputs[i].name)' (a plugin bug: "
                                      + "write every non-optional output, or flag the port WEFT_PORT_OPTIONAL)")
             return false
         }
         return true
+    }
+
+    /// This instance as a step of a compiled loop pass
+    /// (`CWeftShims/passes.c`): its run function, state and port facts.
+    /// Valid while the instance is open.
+    package func passStep(node: Int, typeIndex: Int32, slotBase: Int32, writesEnd: Int32) -> weft_shim_step_t {
+        weft_shim_step_t(
+            run: type.run, state: state, instance: Unmanaged.passUnretained(self).toOpaque(),
+            input_accept: UnsafePointer(ports.inputAccept), output_accept: UnsafePointer(ports.outputAccept),
+            required: UnsafePointer(ports.required), required_count: Int32(ports.requiredCount),
+            slot_base: slotBase, input_count: Int32(ports.inputCount), output_count: Int32(ports.outputCount),
+            writes_end: writesEnd, node: Int32(node), type_index: typeIndex)
     }
 
     private func fail(_ message: String) -> NodeError {

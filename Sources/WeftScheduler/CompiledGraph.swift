@@ -491,30 +491,18 @@ struct FlatLists: @unchecked Sendable {
 /// with the slots its outputs go to, and where the loop's current values go.
 /// Built once per loop whose body nodes are all plain.
 final class PassProgram: @unchecked Sendable {
-    struct Step {
-        /// The body node's instance, unretained: the graph keeps it.
-        var instance: Unmanaged<NodeInstance>
-        var node: Int32
-        var slotBase: Int32
-        /// Its writes are `writes[previous step's writesEnd ..< writesEnd]`.
-        var writesEnd: Int32
-        var typeIndex: Int32
-        var inputCount: UInt16
-        var outputCount: UInt16
-    }
-    /// Output `port` (of a step, or the loop's current value `port`) goes
-    /// into `slot`.
-    struct Write {
-        var port: Int32
-        var slot: Int32
-    }
-
-    let steps: UnsafeMutablePointer<Step>
+    /// Per body node: its call (instance unretained, the graph keeps it),
+    /// first slot, where its writes end, in the C layout
+    /// `CWeftShims/passes.c` runs.
+    let steps: UnsafeMutablePointer<weft_shim_step_t>
     let stepCount: Int
-    /// The loop's current values' writes (`carryWrites` of them), then the
-    /// steps'.
-    let writes: UnsafeMutablePointer<Write>
+    /// The loop's current values' writes (`carryWrites` of them: port =
+    /// the carried value), then the steps' (port = the step's output);
+    /// each into `slot`.
+    let writes: UnsafeMutablePointer<weft_shim_write_t>
     let carryWrites: Int
+    /// The most output ports of a step.
+    let maxOutputs: Int
     /// Edges into the body from outside it (not from the loop): each must
     /// have delivered before a pass runs compiled.
     let external: [Int]
@@ -566,15 +554,16 @@ final class PassProgram: @unchecked Sendable {
         }
         guard order.count == body.count else { return nil }
 
-        var writes = sorted(l).map { Write(port: Int32($0.port), slot: edgeRows[$0.edge].slot) }
+        var writes = sorted(l).map { weft_shim_write_t(port: Int32($0.port), slot: edgeRows[$0.edge].slot) }
         carryWrites = writes.count
-        var steps: [Step] = []
+        var steps: [weft_shim_step_t] = []
         for n in order {
-            writes += sorted(n).map { Write(port: Int32($0.port), slot: edgeRows[$0.edge].slot) }
+            writes += sorted(n).map { weft_shim_write_t(port: Int32($0.port), slot: edgeRows[$0.edge].slot) }
             let row = rows[n]
-            steps.append(Step(instance: row.instance!, node: Int32(n), slotBase: row.slotBase, writesEnd: Int32(writes.count),
-                              typeIndex: row.typeIndex, inputCount: row.inputCount, outputCount: row.outputCount))
+            steps.append(row.instance!.takeUnretainedValue().passStep(
+                node: n, typeIndex: row.typeIndex, slotBase: row.slotBase, writesEnd: Int32(writes.count)))
         }
+        maxOutputs = order.map { Int(rows[$0].outputCount) }.max() ?? 0
         stepCount = steps.count
         self.steps = .allocate(capacity: steps.count)
         self.steps.initialize(from: steps, count: steps.count)

@@ -1029,13 +1029,13 @@ final class RunState: @unchecked Sendable {
 
     @inline(__always)
     private func copySlot(_ s: Int, toCarry c: Int) {
-        let n = nums[s]
-        if n.kind == Self.boxedKind {
+        let kind = nums[s].kind
+        if kind == Self.boxedKind {
             carryBoxed[c] = boxed[s]
         } else if carryNums[c].kind == Self.boxedKind {
             carryBoxed[c] = .null
         }
-        carryNums[c] = n
+        weft_shim_copy_number(carryNums + c, nums + s)
     }
 
     /// Starts iteration `loopIteration[l]` of loop `l`: as compiled passes
@@ -1120,7 +1120,7 @@ final class RunState: @unchecked Sendable {
     }
 
     private func allInline(_ program: PassProgram) -> Bool {
-        for i in 0..<program.stepCount where !typeInline[Int(program.steps[i].typeIndex)] { return false }
+        for i in 0..<program.stepCount where !typeInline[Int(program.steps[i].type_index)] { return false }
         return true
     }
 
@@ -1139,20 +1139,84 @@ final class RunState: @unchecked Sendable {
         let cb = graph.carryBase[l]
         let base = graph.slotBase(l)
         let carry = graph.loopCarry[l]
+        let maxIterations = graph.loopMaxIterations[l]
         let writes = program.writes
+        context.reserveOutputs(program.maxOutputs)
+        var pass = weft_shim_pass_t(
+            steps: program.steps, writes: program.writes, carry: carryNums + cb, step_count: Int32(program.stepCount),
+            carry_writes: Int32(program.carryWrites), carry_count: Int32(carry),
+            continue_slot: Int32(base + 2 * carry), next_slot: Int32(base + carry))
+        /// After a pass: go round (true) or not; `max_iterations` checked.
+        func wentRound() -> Bool {
+            guard goesRound(l, slotBase: base, carry: carry, carryBase: cb) else { return false }
+            // `mayStartPass` without its event: nothing observes this run.
+            if loopIteration[l] > maxIterations {
+                _ = mayStartPass(l)  // fails the run, naming max_iterations
+                return false
+            }
+            return true
+        }
         while true {
+            // Checked after every return from C (at most 64 passes) and
+            // every pass run here.
+            if cancellation.isCancelled { return }
+            if !parallel {
+                // Whole passes in C while they are plain; up to 64 at a
+                // time (then the cancel check), never past max_iterations.
+                let allowed = min(64, maxIterations + 1 - loopIteration[l])
+                var rounds: Int32 = 0
+                var at: Int32 = 0
+                var status: Int32 = 0
+                let how = cSteps { budget in
+                    weft_shim_run_passes(context.frame, &pass, Int32(allowed), nums, boxedBase,
+                                         MemoryLayout<WeftValue>.stride, budget, &rounds, &at, &status)
+                }
+                compiledPasses += Int(rounds)
+                loopIteration[l] += Int(rounds)
+                switch Int(how) {
+                case WEFT_SHIM_PASSES_AGAIN:
+                    if loopIteration[l] > maxIterations {
+                        _ = mayStartPass(l)
+                        return
+                    }
+                    continue
+                case WEFT_SHIM_PASSES_END:
+                    compiledPasses += 1
+                    guard wentRound() else { return }
+                    continue
+                case WEFT_SHIM_PASSES_CARRY:
+                    break  // this pass below
+                default:
+                    // A pass stopped at a step that needs this side.
+                    compiledPasses += 1
+                    guard finishSteps(program, how, Int(at), status), wentRound() else { return }
+                    continue
+                }
+            }
             for w in 0..<program.carryWrites {
                 let c = cb + Int(writes[w].port)
                 put(Int(writes[w].slot), carryNums[c], carryBoxed + c)
             }
             compiledPasses += 1
-            var start = program.carryWrites
-            for i in 0..<program.stepCount {
-                let step = program.steps[i]
-                guard runStep(step, writes, start) else { return }
-                start = Int(step.writesEnd)
+            if parallel {
+                // Each call timed now and then, as `runPlain` does.
+                var start = program.carryWrites
+                for i in 0..<program.stepCount {
+                    let step = program.steps[i]
+                    guard runStep(step, writes, start) else { return }
+                    start = Int(step.writes_end)
+                }
+            } else {
+                var at: Int32 = 0
+                var status: Int32 = 0
+                let how = cSteps { budget in
+                    weft_shim_run_steps(context.frame, program.steps, 0, Int32(program.stepCount), program.writes,
+                                        Int32(program.carryWrites), nums, boxedBase, MemoryLayout<WeftValue>.stride,
+                                        budget, &at, &status)
+                }
+                guard finishSteps(program, how, Int(at), status) else { return }
             }
-            guard !cancellation.isCancelled, goesRound(l, slotBase: base, carry: carry, carryBase: cb), mayStartPass(l) else { return }
+            guard wentRound() else { return }
             if parallel && !allInline(program) {
                 armPass(l)
                 return
@@ -1160,17 +1224,61 @@ final class RunState: @unchecked Sendable {
         }
     }
 
-    /// Runs (or skips) one step of a compiled pass: `writes[start ..<
-    /// step.writesEnd]` say where its outputs go. False: the run failed (or
-    /// reached `max_steps`).
+    /// The run's boxed values as the C passes see them (bytes).
+    private var boxedBase: UnsafeMutablePointer<CChar> { UnsafeMutableRawPointer(boxed).assumingMemoryBound(to: CChar.self) }
+
+    /// Calls C pass code with a budget of node calls (what `max_steps`
+    /// leaves) and counts the calls it made.
     @inline(__always)
-    private func runStep(_ step: PassProgram.Step, _ writes: UnsafeMutablePointer<PassProgram.Write>, _ start: Int) -> Bool {
+    private func cSteps(_ body: (UnsafeMutablePointer<Int64>) -> Int32) -> Int32 {
+        var budget = Int64(options.maxSteps - steps)
+        let before = budget
+        let how = body(&budget)
+        steps += Int(before - budget)
+        return how
+    }
+
+    /// Finishes a pass whose C steps stopped with `how` at step `at`: that
+    /// step here (run, or finished after its call in C), then C from the
+    /// next step on, and so on. False: the run failed.
+    private func finishSteps(_ program: PassProgram, _ how: Int32, _ at: Int, _ status: Int32) -> Bool {
+        var how = how
+        var i = at
+        var status = status
+        while Int(how) != WEFT_SHIM_STEPS_DONE {
+            let step = program.steps[i]
+            let start = i == 0 ? program.carryWrites : Int(program.steps[i - 1].writes_end)
+            if Int(how) == WEFT_SHIM_STEPS_BEFORE_CALL {
+                guard runStep(step, program.writes, start) else { return false }
+            } else {
+                // Called in C: what the end of `NodeInstance.run` and of
+                // `runStep` would have done.
+                context.ended()
+                let ok = Unmanaged<NodeInstance>.fromOpaque(step.instance)._withUnsafeGuaranteedRef {
+                    $0.finishCall(context, status: status)
+                }
+                guard stepCalled(step, ok, program.writes, start) else { return false }
+            }
+            var next: Int32 = 0
+            how = cSteps { budget in
+                weft_shim_run_steps(context.frame, program.steps, Int32(i + 1), Int32(program.stepCount), program.writes,
+                                    step.writes_end, nums, boxedBase, MemoryLayout<WeftValue>.stride, budget, &next, &status)
+            }
+            i = Int(next)
+        }
+        return true
+    }
+
+    /// Runs (or skips) one step of a compiled pass: `writes[start ..<
+    /// step.writes_end]` say where its outputs go. False: the run failed
+    /// (or reached `max_steps`).
+    @inline(__always)
+    private func runStep(_ step: weft_shim_step_t, _ writes: UnsafeMutablePointer<weft_shim_write_t>, _ start: Int) -> Bool {
         let n = Int(step.node)
-        let base = Int(step.slotBase)
-        let end = Int(step.writesEnd)
-        for p in 0..<Int(step.inputCount) where nums[base + p].kind == Self.dead {
+        let base = Int(step.slot_base)
+        for p in 0..<Int(step.input_count) where nums[base + p].kind == Self.dead {
             if onDeadPath(n) {
-                for w in start..<end { put(Int(writes[w].slot), Self.deadNumber, nil) }
+                for w in start..<Int(step.writes_end) { put(Int(writes[w].slot), Self.deadNumber, nil) }
                 return true
             }
             break
@@ -1179,7 +1287,19 @@ final class RunState: @unchecked Sendable {
             execute(n, onPool: false)  // fails the run, naming max_steps
             return false
         }
-        guard call(n, step.instance, base, Int(step.typeIndex)) else {
+        let ok = call(n, Unmanaged<NodeInstance>.fromOpaque(step.instance), base, Int(step.type_index))
+        return stepCalled(step, ok, writes, start)
+    }
+
+    /// After a step's call (`ok`: it succeeded): its outputs into the
+    /// slots that read them, or on failure the run fails — or with
+    /// keep-going its outputs are dead. False: the run failed.
+    @inline(__always)
+    private func stepCalled(_ step: weft_shim_step_t, _ ok: Bool, _ writes: UnsafeMutablePointer<weft_shim_write_t>,
+                            _ start: Int) -> Bool {
+        let end = Int(step.writes_end)
+        guard ok else {
+            let n = Int(step.node)
             let error = callError(n)
             guard options.keepGoing else {
                 nodeFailed(n, error)

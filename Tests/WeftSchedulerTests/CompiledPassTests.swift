@@ -2,6 +2,10 @@ import Foundation
 import Testing
 import WeftCore
 import WeftScheduler
+import WeftTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A loop whose body is all plain nodes goes round as *compiled passes* in
 /// a run nobody observes (no ready queue: a fixed program of calls and slot
@@ -145,8 +149,9 @@ struct CompiledPassTests {
             let tickets = ["a", "b", "c", "d"].compactMap { name -> Int64? in
                 if case .int(let t)? = result[output: name] { t } else { nil }
             }
-            let first = tickets.min() ?? 0
-            return tickets.map { $0 - first }
+            // Ranks, not differences: other tests take tickets meanwhile.
+            let sorted = tickets.sorted()
+            return tickets.map { Int64(sorted.firstIndex(of: $0)!) }
         }
         #expect(r.quiet.compiledPasses == 4)
         // The tickets of the pass before the last (next_* of the last pass are discarded).
@@ -219,5 +224,49 @@ struct CompiledPassTests {
             message: "node 'loop' (loop): loop 'loop' reached max_iterations (9) and was still continuing; raise \"max_iterations\" on the node, or check its continue condition",
             node: "loop"))
         #expect(r.quiet.compiledPasses == 10)
+    }
+
+    /// A cancel from another thread stops a loop that goes round in C (it
+    /// is checked whenever C returns: at least every 64 passes, and after
+    /// every pass with a step C leaves to the host, as `std.identity`'s
+    /// value handle makes it here). The test
+    /// cancels once the body's ticket node has run 200 times, watching the
+    /// fixture's counter, so the passes are under way.
+    @Test(.timeLimit(.minutes(1)))
+    func aCancelStopsCompiledPasses() throws {
+        let endless = """
+            {"weft": 1, "nodes": [
+               {"id": "loop", "type": "loop", "carry": {"i": "int"}, "inputs": {"i": 0}, "max_iterations": 2000000000},
+               {"id": "yes", "type": "std.le"},
+               {"id": "inc", "type": "std.add", "inputs": {"b": 1}},
+               {"id": "t", "type": "fixture.ticket"},
+               {"id": "same", "type": "std.identity"}
+             ],
+             "edges": [
+               {"from": "loop.i", "to": "yes.a"}, {"from": "loop.i", "to": "yes.b"}, {"from": "yes.result", "to": "loop.continue"},
+               {"from": "loop.i", "to": "t.after"}, {"from": "t.n", "to": "same.value"}, {"from": "same.value", "to": "inc.a"},
+               {"from": "inc.result", "to": "loop.next_i"}
+             ],
+             "outputs": {"i": "loop.done_i"}}
+            """
+        let graph = try TestGraphs.compile(endless)  // (loads the fixture plugin)
+        let handle = try #require(dlopen(try Fixtures.fixture(), RTLD_NOW | RTLD_NOLOAD), "the fixture plugin is loaded")
+        defer { dlclose(handle) }
+        let symbol = try #require(dlsym(handle, "fixture_tickets"))
+        let tickets = unsafeBitCast(symbol, to: (@convention(c) () -> Int64).self)
+        let token = CancellationToken()
+        let done = DispatchSemaphore(value: 0)
+        let box = CancellationTests.ResultBox()
+        let start = tickets()
+        DispatchQueue.global().async {
+            box.result = try? Scheduler.run(graph, options: RunOptions(maxSteps: Int.max), cancellation: token)
+            done.signal()
+        }
+        while tickets() < start + 200 { usleep(100) }
+        token.cancel()
+        try #require(done.wait(timeout: .now() + 30) == .success, "the run did not end after cancel")
+        let r = try #require(box.result)
+        #expect(r.outcome == .cancelled)
+        #expect(r.compiledPasses >= 200)
     }
 }

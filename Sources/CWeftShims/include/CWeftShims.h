@@ -36,18 +36,39 @@ typedef struct weft_shim_number {
     int32_t kind;      /* WEFT_SHIM_* */
     int32_t taken;     /* outputs: written in this run (by either path) */
 } weft_shim_number_t;
-/* One per host call context; the thread's current call is the one frame
- * its thread-local points at (one load and one store to enter or leave a
- * call, whatever its phase). */
+/* What a call is doing (the host's CallContext.Phase). */
+enum {
+    WEFT_SHIM_PHASE_IDLE = 0,
+    WEFT_SHIM_PHASE_CREATE = 1,
+    WEFT_SHIM_PHASE_RUN = 2,
+    WEFT_SHIM_PHASE_EMIT = 3,
+};
+/* One per host call context, holding the state of its current (or last)
+ * call that both the Swift host and the C code below read and write; the
+ * thread's current call is the one frame its thread-local points at (one
+ * load and one store to enter or leave a call, whatever its phase). */
+/* Copies a slot as one 16-byte load and store. A slot read whole right
+ * after it was written must have been written whole: a wide load that
+ * spans several narrower stores is not forwarded from them and stalls
+ * (Swift copies the struct field by field). */
+static inline void weft_shim_copy_number(weft_shim_number_t *dst, const weft_shim_number_t *src) { *dst = *src; }
+
 typedef struct weft_shim_frame {
     void *run_ctx;                    /* the live ctx during a node's run, else NULL (the fast path's key) */
-    void *ctx;                        /* the live ctx of the call in any phase (create, run, emit), or NULL */
+    void *ctx;                        /* the ctx of the current (or last) call in any phase */
     void *call;                       /* the host's call context behind it (unretained) */
     int32_t input_count, output_count;
     weft_shim_number_t *inputs;       /* input_count entries */
     weft_shim_number_t *outputs;      /* output_count entries */
     const uint8_t *accept;            /* output_count entries, WEFT_SHIM_ACCEPT_* */
+    void *boxed_inputs;               /* the host's values of boxed inputs, beside `inputs` */
+    void *instance;                   /* the node instance called (unretained), or NULL */
+    char *tokens;                     /* WEFT_SHIM_TOKEN_SPAN reserved bytes: the ctx addresses */
+    uint64_t calls;                   /* calls so far: call k's ctx is tokens + k % span */
+    int32_t phase;                    /* WEFT_SHIM_PHASE_* */
+    int32_t dirty;                    /* the call left handles, strings or messages to clear */
 } weft_shim_frame_t;
+#define WEFT_SHIM_TOKEN_SPAN 4096
 /* The current call of this thread, or NULL. Inline, so a host function's
  * check costs a TLS load and no call (initial-exec: no __tls_get_addr,
  * even in libweft.so). Host functions check every ctx and handle against
@@ -76,6 +97,76 @@ int32_t weft_shim_output_int(struct weft_ctx *ctx, int32_t index, int64_t v);
 int32_t weft_shim_output_double(struct weft_ctx *ctx, int32_t index, double v);
 int32_t weft_shim_input_bool(struct weft_ctx *ctx, int32_t index, int32_t *out);
 int32_t weft_shim_output_bool(struct weft_ctx *ctx, int32_t index, int32_t v);
+
+/* ---- Compiled loop passes ----------------------------------------------
+ * A loop body of plain nodes runs as a fixed program of steps: each step
+ * calls one node with its input slots lent as its frame's inputs, then
+ * copies its outputs into the slots that read them. weft_shim_run_steps
+ * runs the steps whose every part is plain numbers and a successful call;
+ * at the first step that needs more it stops and says where, and the host
+ * does that step its own way. */
+typedef struct weft_shim_step {
+    int32_t (*run)(struct weft_ctx *, void *);
+    void *state;
+    void *instance;                   /* the node instance (unretained) */
+    const uint8_t *input_accept;      /* per input: slot kinds taken as they are (1 << WEFT_SHIM_*) */
+    const uint8_t *output_accept;     /* per output: WEFT_SHIM_ACCEPT_* */
+    const int32_t *required;          /* outputs a call must write */
+    int32_t required_count;
+    int32_t slot_base;                /* its first input slot */
+    int32_t input_count, output_count;
+    int32_t writes_end;               /* its writes end here (they start where the last step's end) */
+    int32_t node;                     /* for the host: the node's index */
+    int32_t type_index;               /* for the host: its type's index in the graph */
+} weft_shim_step_t;
+typedef struct weft_shim_write {
+    int32_t port;                     /* output port of the step */
+    int32_t slot;                     /* the slot it goes to */
+} weft_shim_write_t;
+/* Where weft_shim_run_steps stopped. */
+enum {
+    WEFT_SHIM_STEPS_DONE = 0,         /* every step ran */
+    WEFT_SHIM_STEPS_BEFORE_CALL = 1,  /* step `at` is not called yet: the host runs it */
+    WEFT_SHIM_STEPS_AFTER_CALL = 2,   /* step `at` was called (status in *status): the host finishes it */
+};
+/* A compiled loop: its steps and writes (the first `carry_writes` take
+ * the loop's current values, `carry[port]`, into the body), and where its
+ * `continue` and `next_*` inputs are. */
+typedef struct weft_shim_pass {
+    const weft_shim_step_t *steps;
+    const weft_shim_write_t *writes;
+    weft_shim_number_t *carry;        /* the loop's current values (carry_count) */
+    int32_t step_count, carry_writes, carry_count;
+    int32_t continue_slot;            /* the loop's continue input */
+    int32_t next_slot;                /* its first next_* input (carry_count in a row) */
+} weft_shim_pass_t;
+/* Where weft_shim_run_passes stopped (or a WEFT_SHIM_STEPS_* code, with
+ * a pass in progress at step *at). */
+enum {
+    WEFT_SHIM_PASSES_AGAIN = 10,      /* max_rounds passes went round: the next pass is due */
+    WEFT_SHIM_PASSES_END = 11,        /* a pass ran but its end is the host's: continue not a true bool, a next value not a plain number */
+    WEFT_SHIM_PASSES_CARRY = 12,      /* a current value (or a slot it goes to) is boxed: the host runs the pass */
+};
+/* Runs passes of `pass` (carry in, steps, and — continue true, next
+ * values plain numbers — next values into `carry`) until max_rounds of
+ * them went round or something needs the host. *rounds: the passes that
+ * went round. Other arguments as for weft_shim_run_steps. */
+int32_t weft_shim_run_passes(weft_shim_frame_t *frame, const weft_shim_pass_t *pass, int32_t max_rounds,
+                             weft_shim_number_t *slots, char *boxed, long boxed_stride, int64_t *budget,
+                             int32_t *rounds, int32_t *at, int32_t *status);
+
+/* Runs steps first..count-1 with `frame` (its outputs room for every
+ * step's outputs), `slots` the run's slots and `boxed` the base of the
+ * host's boxed values (`boxed_stride` bytes each). `*budget` node calls
+ * may still be made; each call takes one. A step stops the run before its
+ * call when the budget is spent, an input slot is not taken as it is, the
+ * frame still holds a boxed output or a call left something to clear;
+ * after its call when the call failed, left something to clear, missed a
+ * required output, wrote a boxed value, or would overwrite a boxed slot.
+ * Sets *at to the step where it stopped. */
+int32_t weft_shim_run_steps(weft_shim_frame_t *frame, const weft_shim_step_t *steps, int32_t first, int32_t count,
+                            const weft_shim_write_t *writes, int32_t writes_start, weft_shim_number_t *slots,
+                            char *boxed, long boxed_stride, int64_t *budget, int32_t *at, int32_t *status);
 
 void *weft_shim_current_registry(void);
 /* An address no plugin hands out: a node instance's state before create

@@ -167,8 +167,11 @@ static weft_status_t live_run(weft_ctx_t *c, void *s) {
 static int64_t tickets;
 static weft_status_t ticket_run(weft_ctx_t *c, void *s) {
     (void)s;
-    return H->output_int(c, 0, ++tickets);
+    return H->output_int(c, 0, __atomic_add_fetch(&tickets, 1, __ATOMIC_RELAXED));
 }
+/* Tickets handed out so far: a test's view of a run's progress from
+ * another thread (found with dlsym). */
+__attribute__((visibility("default"))) int64_t fixture_tickets(void) { return __atomic_load_n(&tickets, __ATOMIC_RELAXED); }
 
 /* Calls a host function from a thread of its own: must be refused. */
 static weft_status_t thread_result;

@@ -1,0 +1,104 @@
+/* The steps of a compiled loop pass (see CWeftShims.h). Each step does
+ * what the host's NodeInstance.run(context:slots:boxed:) and the
+ * scheduler's delivery do for a node whose inputs and outputs are plain
+ * numbers and whose call succeeds — lend the input slots, clear the
+ * outputs, enter the call through the thread's frame, call, leave, check
+ * the required outputs, copy the outputs into the slots that read them —
+ * and stops, saying where, at anything else, which the host then does its
+ * own way (so every message and every boxed value stays with the host). */
+#include "CWeftShims.h"
+#include <stddef.h>
+
+static int inputs_fit(const weft_shim_step_t *s, const weft_shim_number_t *in)
+{
+    for (int32_t p = 0; p < s->input_count; p++) {
+        int32_t kind = in[p].kind;
+        if (kind < 0 || kind > 7 || !(s->input_accept[p] & (1u << kind))) return 0;
+    }
+    return 1;
+}
+
+int32_t weft_shim_run_steps(weft_shim_frame_t *f, const weft_shim_step_t *steps, int32_t first, int32_t count,
+                            const weft_shim_write_t *writes, int32_t writes_start, weft_shim_number_t *slots,
+                            char *boxed, long boxed_stride, int64_t *budget, int32_t *at, int32_t *status)
+{
+    int32_t w0 = writes_start;
+    for (int32_t i = first; i < count; i++) {
+        const weft_shim_step_t *s = &steps[i];
+        weft_shim_number_t *in = slots + s->slot_base;
+        weft_shim_number_t *out = f->outputs;
+        *at = i;
+        if (*budget <= 0 || f->dirty || !inputs_fit(s, in)) return WEFT_SHIM_STEPS_BEFORE_CALL;
+        for (int32_t o = 0; o < s->output_count; o++) {
+            if (out[o].kind == WEFT_SHIM_BOXED) return WEFT_SHIM_STEPS_BEFORE_CALL;
+            out[o] = (weft_shim_number_t){0, 0, 0};
+        }
+        /* Enter the call (CallContext.begin's work for a run). */
+        f->inputs = in;
+        f->input_count = s->input_count;
+        f->boxed_inputs = boxed + (long)s->slot_base * boxed_stride;
+        f->output_count = s->output_count;
+        f->accept = s->output_accept;
+        f->instance = s->instance;
+        f->phase = WEFT_SHIM_PHASE_RUN;
+        f->calls++;
+        void *ctx = f->tokens + (f->calls & (WEFT_SHIM_TOKEN_SPAN - 1));
+        f->ctx = ctx;
+        f->run_ctx = ctx;
+        weft_shim_frame_t *previous = weft_shim_tls_frame;
+        weft_shim_tls_frame = f;
+        int32_t st = s->run((struct weft_ctx *)ctx, s->state);
+        weft_shim_tls_frame = previous;
+        f->instance = NULL;
+        (*budget)--;
+        *status = st;
+        if (st != 0 || f->dirty) return WEFT_SHIM_STEPS_AFTER_CALL;
+        for (int32_t r = 0; r < s->required_count; r++)
+            if (!out[s->required[r]].taken) return WEFT_SHIM_STEPS_AFTER_CALL;
+        int32_t w1 = s->writes_end;
+        for (int32_t w = w0; w < w1; w++)
+            if (out[writes[w].port].kind == WEFT_SHIM_BOXED || slots[writes[w].slot].kind == WEFT_SHIM_BOXED)
+                return WEFT_SHIM_STEPS_AFTER_CALL;
+        for (int32_t w = w0; w < w1; w++) {
+            weft_shim_number_t n = out[writes[w].port];
+            if (!n.taken) {
+                n.bits = 0;
+                n.kind = WEFT_SHIM_DEAD;
+            }
+            n.taken = 0;
+            slots[writes[w].slot] = n;
+        }
+        w0 = w1;
+    }
+    *at = count;
+    return WEFT_SHIM_STEPS_DONE;
+}
+
+int32_t weft_shim_run_passes(weft_shim_frame_t *f, const weft_shim_pass_t *pass, int32_t max_rounds,
+                             weft_shim_number_t *slots, char *boxed, long boxed_stride, int64_t *budget,
+                             int32_t *rounds, int32_t *at, int32_t *status)
+{
+    const weft_shim_write_t *writes = pass->writes;
+    weft_shim_number_t *carry = pass->carry;
+    *rounds = 0;
+    while (*rounds < max_rounds) {
+        for (int32_t w = 0; w < pass->carry_writes; w++)
+            if (carry[writes[w].port].kind == WEFT_SHIM_BOXED || slots[writes[w].slot].kind == WEFT_SHIM_BOXED)
+                return WEFT_SHIM_PASSES_CARRY;
+        for (int32_t w = 0; w < pass->carry_writes; w++) slots[writes[w].slot] = carry[writes[w].port];
+        int32_t how = weft_shim_run_steps(f, pass->steps, 0, pass->step_count, writes, pass->carry_writes, slots,
+                                          boxed, boxed_stride, budget, at, status);
+        if (how != WEFT_SHIM_STEPS_DONE) return how;
+        const weft_shim_number_t *go = &slots[pass->continue_slot];
+        if (go->kind != WEFT_SHIM_BOOL || go->bits == 0) return WEFT_SHIM_PASSES_END;
+        const weft_shim_number_t *next = &slots[pass->next_slot];
+        for (int32_t v = 0; v < pass->carry_count; v++) {
+            int32_t kind = next[v].kind;
+            if (kind < WEFT_SHIM_INT || kind > WEFT_SHIM_BOOL || carry[v].kind == WEFT_SHIM_BOXED)
+                return WEFT_SHIM_PASSES_END;
+        }
+        for (int32_t v = 0; v < pass->carry_count; v++) carry[v] = next[v];
+        (*rounds)++;
+    }
+    return WEFT_SHIM_PASSES_AGAIN;
+}
