@@ -71,11 +71,16 @@ struct CompiledPassTests {
         #expect(r.quiet.steps == 4 * (n + 1) - 1)
     }
 
+    /// In parallel mode a pass runs compiled while every body type is
+    /// measured cheap enough to run on the scheduler thread; pure types
+    /// start out that way, so at least the first pass does. (How many more
+    /// depends on measured costs: under a sanitizer a call can cost more
+    /// than the threshold and the loop goes on through the queue.)
     @Test func parallelModeGoesRoundCompiledToo() throws {
         let r = try Self.both(Self.gated, inputs: ["n": 50], options: RunOptions(mode: .parallel, workers: 2))
         Self.expectSame(r)
         #expect(r.quiet[output: "total"] == .int(1275))
-        #expect(r.quiet.compiledPasses == 51)
+        #expect(r.quiet.compiledPasses >= 1 && r.quiet.compiledPasses <= 51)
     }
 
     /// Nested loops: the outer body holds a loop (so it is not compiled);
