@@ -115,6 +115,9 @@ public struct RunResult: Sendable {
     /// Loop passes that ran as compiled passes (without the ready queue);
     /// for tests and diagnostics.
     package var compiledPasses = 0
+    /// Parallel mode: chunks of a worker's batch that the scheduler thread
+    /// ran itself, having nothing else to run; for tests and diagnostics.
+    package var helpedChunks = 0
 
     public init(outcome: RunOutcome, outputs: [(name: String, value: WeftValue)], missingOutputs: [String],
                 steps: Int, duration: UInt64) {

@@ -109,19 +109,63 @@ final class RunState: @unchecked Sendable {
     /// ready nodes itself: independent trivial nodes use both cores
     /// instead of paying a hop to the pool per node.
     final class Batch: @unchecked Sendable {
-        let nodes: [Int32]
-        /// Node `i`'s outputs start at `offsets[i]` in `outputs` / `boxes`.
-        let offsets: [Int32]
-        var outputs: [weft_shim_number_t]
-        var boxes: [WeftValue]
-        /// Nodes that failed: (index in `nodes`, why).
+        /// Its nodes, in queue order (`count`).
+        let nodes: UnsafeMutablePointer<Int32>
+        let count: Int
+        /// Node `i`'s outputs start at `offsets[i]` in `outputs`.
+        let offsets: UnsafeMutablePointer<Int32>
+        /// Every output of every node, as slot contents (raw buffers: the
+        /// worker writes them without copy-on-write checks).
+        let outputs: UnsafeMutablePointer<weft_shim_number_t>
+        /// The values of boxed outputs, by index in `outputs` (rare: cheap
+        /// nodes mostly make numbers).
+        var boxes: [Int: WeftValue] = [:]
+        /// Nodes the worker ran that failed: (index in `nodes`, why), in order.
         var errors: [(Int, NodeError)] = []
+        /// The nodes are claimed `chunk` at a time, by the worker and — when
+        /// it has nothing else to do — by the scheduler thread, so a worker
+        /// that is slow to start or is preempted never leaves the scheduler
+        /// waiting with nothing to run.
+        static let chunk = 32
+        let chunks: Int
+        /// The next chunk to claim.
+        let next = Atomic<Int>(0)
+        /// Chunks finished, by either thread: whoever finishes the last one
+        /// posts the batch's completion.
+        let finished = Atomic<Int>(0)
+        /// Per chunk: run by the scheduler thread, which delivered its
+        /// outputs at once (read and written by that thread only).
+        let byScheduler: UnsafeMutablePointer<Bool>
 
-        init(nodes: [Int32], offsets: [Int32], outputCount: Int) {
+        /// Takes `nodes` (allocated for `count`); `offsets` and `outputs`
+        /// are made from the nodes' output counts.
+        init(nodes: UnsafeMutablePointer<Int32>, count: Int, rows: UnsafeMutablePointer<NodeRow>) {
             self.nodes = nodes
-            self.offsets = offsets
-            outputs = [weft_shim_number_t](repeating: weft_shim_number_t(), count: outputCount)
-            boxes = [WeftValue](repeating: .null, count: outputCount)
+            self.count = count
+            chunks = (count + Self.chunk - 1) / Self.chunk
+            byScheduler = .allocate(capacity: max(chunks, 1))
+            byScheduler.initialize(repeating: false, count: max(chunks, 1))
+            offsets = .allocate(capacity: max(count, 1))
+            var total: Int32 = 0
+            for i in 0..<count {
+                offsets[i] = total
+                total += Int32(rows[Int(nodes[i])].outputCount)
+            }
+            outputs = .allocate(capacity: max(Int(total), 1))
+        }
+
+        /// A chunk to run (its node range), or nil when all are claimed.
+        func claim() -> Range<Int>? {
+            let c = next.add(1, ordering: .relaxed).oldValue
+            guard c < chunks else { return nil }
+            return c * Self.chunk..<min((c + 1) * Self.chunk, count)
+        }
+
+        deinit {
+            nodes.deallocate()
+            offsets.deallocate()
+            outputs.deallocate()
+            byScheduler.deallocate()
         }
     }
 
@@ -130,6 +174,10 @@ final class RunState: @unchecked Sendable {
     static let batchMin = 64
     static let batchMax = 16_384
     private var batchInFlight = false
+    /// The batch in flight (scheduler thread only).
+    private var currentBatch: Batch?
+    /// Chunks of batches this thread ran (`helpWith`).
+    private var helpedChunks = 0
     /// Set by the worker when its batch is in `completions`: the run loop
     /// looks at it between nodes (a load, no lock) and takes the batch's
     /// results as soon as they are there, so the next batch can start.
@@ -358,6 +406,9 @@ final class RunState: @unchecked Sendable {
         for n in 0..<graph.count where graph.inEdges.isEmpty(n) && graph.enclosingLoop(n) == nil && !(graph.rows[n].flags & NodeRow.source != 0) {
             enqueue(n)
         }
+        // A graph big enough for batches: its worker starts while the
+        // first nodes run here.
+        if parallel && direct && graph.count >= 2 * Self.batchMin { workerPool().warmUp() }
         loop()
         pool?.shutdown()
         // Queued jobs capture this state; dropping the pool breaks the cycle.
@@ -388,6 +439,7 @@ final class RunState: @unchecked Sendable {
         var result = RunResult(outcome: outcome, outputs: fired, missingOutputs: missing, steps: steps,
                                duration: MonotonicClock.now() - t0)
         result.compiledPasses = compiledPasses
+        result.helpedChunks = helpedChunks
         return result
     }
 
@@ -408,6 +460,7 @@ final class RunState: @unchecked Sendable {
                 // then deliver the finished one's outputs.
                 let done = takeCompletions(wait: false)
                 batchInFlight = false
+                currentBatch = nil
                 batchDone.store(false, ordering: .relaxed)
                 if readyTail - readyHead >= Self.batchMin { startBatch() }
                 handle(done, process: true)
@@ -425,6 +478,11 @@ final class RunState: @unchecked Sendable {
                 }
                 continue
             }
+            // Nothing ready here: help with the batch in flight.
+            if let batch = currentBatch, let chunk = batch.claim() {
+                helpWith(batch, chunk)
+                continue
+            }
             if inflight > 0 {
                 drainCompletions(process: true)
                 continue
@@ -439,6 +497,7 @@ final class RunState: @unchecked Sendable {
         let done = takeCompletions(wait: true)
         if done.contains(where: { $0.batch != nil }) {
             batchInFlight = false
+            currentBatch = nil
             batchDone.store(false, ordering: .relaxed)
         }
         handle(done, process: process)
@@ -657,56 +716,91 @@ final class RunState: @unchecked Sendable {
     private func startBatch() {
         let want = min((readyTail - readyHead) / 2, Self.batchMax)
         guard steps + want <= options.maxSteps else { return }
-        var picked: [Int32] = []
-        picked.reserveCapacity(want)
-        var offsets: [Int32] = []
-        offsets.reserveCapacity(want)
-        var outputCount = 0
-        while picked.count < want && readyTail > readyHead {
+        // From the back of the queue, so filled from the end.
+        let picked = UnsafeMutablePointer<Int32>.allocate(capacity: want)
+        var count = 0
+        pick: while count < want && readyTail > readyHead {
             let n = ready[(readyTail - 1) & readyMask]
             let row = graph.rows[Int(n)]
-            guard row.flags & NodeRow.plain != 0, row.typeIndex >= 0, typeInline[Int(row.typeIndex)],
-                  !(0..<Int(row.inputCount)).contains(where: { nums[Int(row.slotBase) + $0].kind == Self.dead })
-            else { break }
+            guard row.flags & NodeRow.plain != 0, row.typeIndex >= 0, typeInline[Int(row.typeIndex)] else { break }
+            let base = Int(row.slotBase)
+            for p in 0..<Int(row.inputCount) where nums[base + p].kind == Self.dead { break pick }
             readyTail -= 1
-            picked.append(n)
+            count += 1
+            picked[want - count] = n
         }
-        guard !picked.isEmpty else { return }
-        picked.reverse()
-        for n in picked {
-            offsets.append(Int32(outputCount))
-            outputCount += Int(graph.rows[Int(n)].outputCount)
+        guard count > 0 else {
+            picked.deallocate()
+            return
         }
-        steps += picked.count
-        let batch = Batch(nodes: picked, offsets: offsets, outputCount: outputCount)
+        if count < want { (picked).moveInitialize(from: picked + (want - count), count: count) }
+        steps += count
+        let batch = Batch(nodes: picked, count: count, rows: graph.rows)
         batchInFlight = true
+        currentBatch = batch
         inflight += 1
         workerPool().submit(blocking: false) { [self] _, ctx in
-            runBatch(batch, ctx)
-            completionLock.withLock {
-                completions.append(Completion(node: -1, result: nil, duration: 0, batch: batch))
-                // Under the lock: whoever takes the batch from `completions`
-                // also sees the flag set, and clears it after.
-                batchDone.store(true, ordering: .releasing)
-                completionLock.signal()
+            while let chunk = batch.claim() {
+                runChunk(batch, chunk, ctx)
+                chunkFinished(batch)
             }
         }
     }
 
-    /// On a worker: runs the batch's nodes through `ctx`. Each node's slots
+    /// A chunk of `batch` is done (either thread); the last one posts the
+    /// batch's completion. (The worker's writes to the batch before its
+    /// `finished` add are seen by whoever finishes last, and by the
+    /// scheduler thread through the completion lock.)
+    private func chunkFinished(_ batch: Batch) {
+        guard batch.finished.add(1, ordering: .acquiringAndReleasing).newValue == batch.chunks else { return }
+        completionLock.withLock {
+            completions.append(Completion(node: -1, result: nil, duration: 0, batch: batch))
+            // Under the lock: whoever takes the batch from `completions`
+            // also sees the flag set, and clears it after.
+            batchDone.store(true, ordering: .releasing)
+            completionLock.signal()
+        }
+    }
+
+    /// On the scheduler thread, with nothing else to run: a chunk of the
+    /// batch in flight, run and delivered here as `runPlain` would (its
+    /// steps were counted when the batch was formed).
+    private func helpWith(_ batch: Batch, _ chunk: Range<Int>) {
+        batch.byScheduler[chunk.lowerBound / Batch.chunk] = true
+        helpedChunks += 1
+        for i in chunk {
+            let n = Int(batch.nodes[i])
+            let row = graph.rows[n]
+            let base = Int(row.slotBase)
+            let ok = row.instance.unsafelyUnwrapped._withUnsafeGuaranteedRef { instance in
+                instance.run(context: context, slots: nums + base, boxed: boxed + base)
+            }
+            if ok {
+                deliverCallOutputs(of: n, portBase: Int(row.outPortBase), count: Int(row.outputCount))
+                if row.enclosingLoop >= 0 { completed(n) }
+            } else {
+                nodeFailed(n, callError(n))
+                if failure != nil { break }
+            }
+        }
+        chunkFinished(batch)
+    }
+
+    /// On a worker: runs a chunk of the batch's nodes through `ctx`. Each node's slots
     /// are its own while it waits in the batch (it is ready: nothing more
     /// is delivered to it), so they are lent to its call as on the
     /// scheduler thread.
-    private func runBatch(_ batch: Batch, _ ctx: CallContext) {
-        for (i, n) in batch.nodes.enumerated() {
-            let row = graph.rows[Int(n)]
+    private func runChunk(_ batch: Batch, _ chunk: Range<Int>, _ ctx: CallContext) {
+        for i in chunk {
+            let n = Int(batch.nodes[i])
+            let row = graph.rows[n]
             let base = Int(row.slotBase)
             guard let unmanaged = row.instance else { continue }
             let ok = unmanaged._withUnsafeGuaranteedRef { instance in
                 instance.run(context: ctx, slots: nums + base, boxed: boxed + base)
             }
             guard ok else {
-                batch.errors.append((i, ctx.nodeError ?? NodeError(nodeId: graph.ids[Int(n)], type: "", message: "failed")))
+                batch.errors.append((i, ctx.nodeError ?? NodeError(nodeId: graph.ids[n], type: "", message: "failed")))
                 continue
             }
             let outs = ctx.frame.pointee.outputs!
@@ -723,23 +817,30 @@ final class RunState: @unchecked Sendable {
     private func finishBatch(_ batch: Batch) {
         var failed = batch.errors.makeIterator()
         var nextFailure = failed.next()
-        batch.outputs.withUnsafeMutableBufferPointer { outs in
-            batch.boxes.withUnsafeMutableBufferPointer { boxes in
-                for (i, n32) in batch.nodes.enumerated() {
-                    let n = Int(n32)
-                    if let f = nextFailure, f.0 == i {
-                        nextFailure = failed.next()
-                        nodeFailed(n, f.1)
-                        if failure != nil { return }
-                        continue
-                    }
-                    let row = graph.rows[n]
-                    let start = Int(batch.offsets[i])
-                    deliverOutputs(portBase: Int(row.outPortBase), count: Int(row.outputCount),
-                                   outs.baseAddress! + start, boxes.baseAddress! + start)
-                    if row.enclosingLoop >= 0 { completed(n) }
-                }
+        // The boxed values of one node's outputs, when it has any.
+        var nodeBoxes: [WeftValue] = [.null]
+        for i in 0..<batch.count {
+            // Chunks the scheduler thread ran are delivered already.
+            if batch.byScheduler[i / Batch.chunk] { continue }
+            let n = Int(batch.nodes[i])
+            if let f = nextFailure, f.0 == i {
+                nextFailure = failed.next()
+                nodeFailed(n, f.1)
+                if failure != nil { return }
+                continue
             }
+            let row = graph.rows[n]
+            let start = Int(batch.offsets[i])
+            let count = Int(row.outputCount)
+            if !batch.boxes.isEmpty && (0..<count).contains(where: { batch.outputs[start + $0].kind == Self.boxedKind }) {
+                nodeBoxes = (0..<count).map { batch.boxes[start + $0] ?? .null }
+            } else if nodeBoxes.count < count {
+                nodeBoxes = Array(repeating: .null, count: count)  // (only read for boxed kinds)
+            }
+            nodeBoxes.withUnsafeMutableBufferPointer { boxes in
+                deliverOutputs(portBase: Int(row.outPortBase), count: count, batch.outputs + start, boxes.baseAddress!)
+            }
+            if row.enclosingLoop >= 0 { completed(n) }
         }
     }
 

@@ -56,6 +56,20 @@ final class WorkerPool: @unchecked Sendable {
 
     private var pendingCompute: Int { compute.count - computeHead }
 
+    /// Starts one compute thread now if none has started, so the first
+    /// job does not wait for a thread to be made (a run that will hand out
+    /// batches calls this as it starts).
+    func warmUp() {
+        lock.lock()
+        guard computeStarted == 0 else {
+            lock.unlock()
+            return
+        }
+        computeStarted = 1
+        lock.unlock()
+        POSIXThread.spawn { self.loop(thread: 1, blocking: false) }
+    }
+
     /// Lets every thread finish its queue and exit.
     /// Jobs still queued run first; the queues are emptied of finished jobs
     /// so no closure (and nothing it captured) outlives the pool's work.

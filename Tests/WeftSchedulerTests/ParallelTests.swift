@@ -172,6 +172,38 @@ struct ParallelTests {
         #expect(kept.missingOutputs.contains("m4000"))
         #expect(kept.steps == 2 * n - 1, "every node but the skipped m4000 ran")
     }
+
+    /// With nothing else to run, the scheduler thread takes chunks of the
+    /// worker's batch itself (and delivers them at once); the worker's
+    /// chunks are delivered when the batch is done. Either way the outputs
+    /// are the sequential ones. Whether the scheduler helps in a given run
+    /// depends on the worker's timing, so the graph runs until it has
+    /// (at the tail of a run the batches are small and it nearly always
+    /// does), at most 100 times.
+    @Test func theSchedulerHelpsWithABatchAndTheResultsStayTheSame() throws {
+        let n = 3_000
+        var nodes: [String] = [], edges: [String] = [], outputs: [String] = []
+        for i in 0..<n {
+            nodes.append(#"{"id": "a\#(i)", "type": "std.add", "inputs": {"a": \#(i), "b": 1}}"#)
+            nodes.append(#"{"id": "b\#(i)", "type": "std.mul", "inputs": {"b": 3}}"#)
+            edges.append(#"{"from": "a\#(i).result", "to": "b\#(i).a"}"#)
+            if i % 97 == 0 { outputs.append(#""b\#(i)": "b\#(i).result""#) }
+        }
+        let compiled = try TestGraphs.compile(#"{"weft": 1, "nodes": [\#(nodes.joined(separator: ", "))], "#
+                                              + #""edges": [\#(edges.joined(separator: ", "))], "#
+                                              + #""outputs": {\#(outputs.joined(separator: ", "))}}"#)
+        let sequential = try Scheduler.run(compiled)
+        #expect(sequential[output: "b97"] == .int(294))
+        var helped = 0
+        for _ in 0..<100 where helped == 0 {
+            let parallel = try Scheduler.run(compiled, options: RunOptions(mode: .parallel, workers: 2))
+            #expect(parallel.outcome == .succeeded, "\(parallel.outcome)")
+            #expect(parallel.steps == 2 * n)
+            #expect(parallel.outputs.map(\.value) == sequential.outputs.map(\.value))
+            helped = parallel.helpedChunks
+        }
+        #expect(helped > 0, "in 100 runs the scheduler thread never ran a chunk of a batch")
+    }
 }
 
 @Suite("Cancellation")
