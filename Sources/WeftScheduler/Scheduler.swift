@@ -1232,6 +1232,11 @@ final class RunState: @unchecked Sendable {
     /// and order the ready queue would give, without its counters. Nothing
     /// else can become ready meanwhile, so the conditions `compiledPass`
     /// checked hold for every pass (but for parallel mode's measurements).
+    /// In sequential mode whole passes run in C (`weft_shim_run_passes`,
+    /// up to 64 at a time) until something needs this side: a step it
+    /// leaves (finished here, then C goes on), a pass end that is not a
+    /// plain go-round (`goesRound`), a boxed current value (the pass runs
+    /// here). In parallel mode each step runs here, timed now and then.
     /// Returns when the loop finishes, the run fails or is cancelled, or a
     /// pass must go through the queue (it is then armed). Internal edges'
     /// `delivered` flags are not kept: only `armPass` reads them, after
