@@ -235,8 +235,9 @@ struct CompiledPassTests {
     /// is checked whenever C returns: at least every 64 passes, and after
     /// every pass with a step C leaves to the host, as `std.identity`'s
     /// value handle makes it here). The test
-    /// cancels once the body's ticket node has run 200 times, watching the
-    /// fixture's counter, so the passes are under way.
+    /// cancels once the fixture's ticket counter has moved by 200, so the
+    /// passes are under way (other tests running meanwhile take a few
+    /// dozen tickets at most, hence the looser bound on the passes).
     @Test(.timeLimit(.minutes(1)))
     func aCancelStopsCompiledPasses() throws {
         let endless = """
@@ -272,6 +273,6 @@ struct CompiledPassTests {
         try #require(done.wait(timeout: .now() + 30) == .success, "the run did not end after cancel")
         let r = try #require(box.result)
         #expect(r.outcome == .cancelled)
-        #expect(r.compiledPasses >= 200)
+        #expect(r.compiledPasses >= 100)
     }
 }
