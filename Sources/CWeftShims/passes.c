@@ -94,7 +94,8 @@ int32_t weft_shim_run_passes(weft_shim_frame_t *f, const weft_shim_pass_t *pass,
         const weft_shim_number_t *next = &slots[pass->next_slot];
         for (int32_t v = 0; v < pass->carry_count; v++) {
             int32_t kind = next[v].kind;
-            if (kind < WEFT_SHIM_INT || kind > WEFT_SHIM_BOOL || carry[v].kind == WEFT_SHIM_BOXED)
+            if (kind < WEFT_SHIM_INT || kind > WEFT_SHIM_BOOL || carry[v].kind == WEFT_SHIM_BOXED
+                || !(pass->carry_accept[v] & (1u << kind)))
                 return WEFT_SHIM_PASSES_END;
         }
         for (int32_t v = 0; v < pass->carry_count; v++) carry[v] = next[v];

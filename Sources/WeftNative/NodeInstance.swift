@@ -190,7 +190,9 @@ public final class NodeInstance: @unchecked Sendable {
             break
         }
         guard direct else {
-            return nil == run(context: ctx) { p in
+            // The checked path returns its error; this path's callers read
+            // it from the context, like a failed call's.
+            let error = run(context: ctx) { p in
                 switch slots[p].kind {
                 case Int32(WEFT_SHIM_INT): .int(slots[p].bits)
                 case Int32(WEFT_SHIM_DOUBLE): .double(Double(bitPattern: UInt64(bitPattern: slots[p].bits)))
@@ -199,6 +201,8 @@ public final class NodeInstance: @unchecked Sendable {
                 default: nil
                 }
             }
+            if let error { ctx.nodeError = error }
+            return error == nil
         }
         ctx.lendInputs(count, slots, boxed)
         return call(ctx)
@@ -293,7 +297,7 @@ func strdupOrDie(_ s: String) -> UnsafeMutablePointer<CChar> {
 /// A node type's port facts, flattened for the call path: one per type,
 /// shared by its instances, so a big graph's calls read the same few cache
 /// lines instead of arrays per node.
-final class PortTable: @unchecked Sendable {
+package final class PortTable: @unchecked Sendable {
     let inputTypes: [ValueType]
     let inputCount: Int
     /// The type declares params.
@@ -321,17 +325,9 @@ final class PortTable: @unchecked Sendable {
         inputAccept = .allocate(capacity: max(inputCount, 1))
         inputAccept.initialize(repeating: 0, count: max(inputCount, 1))
         for (i, port) in spec.inputs.enumerated() {
-            var bits: Int32 = 0
-            switch port.type {
-            case .int: bits = 1 << WEFT_SHIM_INT
-            case .double: bits = 1 << WEFT_SHIM_DOUBLE
-            case .number: bits = 1 << WEFT_SHIM_INT | 1 << WEFT_SHIM_DOUBLE
-            case .bool: bits = 1 << WEFT_SHIM_BOOL
-            case .any: bits = 1 << WEFT_SHIM_INT | 1 << WEFT_SHIM_DOUBLE | 1 << WEFT_SHIM_BOOL | 1 << WEFT_SHIM_BOXED
-            default: break
-            }
-            if port.optional && port.defaultValue == nil { bits |= 1 << WEFT_SHIM_NONE | 1 << WEFT_SHIM_DEAD }
-            inputAccept[i] = UInt8(bits)
+            var bits = Self.kindsTaken(by: port.type)
+            if port.optional && port.defaultValue == nil { bits |= UInt8(1 << WEFT_SHIM_NONE | 1 << WEFT_SHIM_DEAD) }
+            inputAccept[i] = bits
         }
         inputDefaults = spec.inputs.map(\.defaultValue)
         inputOptional = spec.inputs.map(\.optional)
@@ -353,6 +349,23 @@ final class PortTable: @unchecked Sendable {
             default: break
             }
         }
+    }
+
+    /// The slot kinds (bit `1 << WEFT_SHIM_*`) a value of type `t` may
+    /// have as it is, without a look at a boxed value or a conversion:
+    /// numbers and bools of the type, anything for `any`. A boxed value
+    /// of another type (a string, a list) must be checked by its kind.
+    package static func kindsTaken(by t: ValueType) -> UInt8 {
+        let bits: Int32
+        switch t {
+        case .int: bits = 1 << WEFT_SHIM_INT
+        case .double: bits = 1 << WEFT_SHIM_DOUBLE
+        case .number: bits = 1 << WEFT_SHIM_INT | 1 << WEFT_SHIM_DOUBLE
+        case .bool: bits = 1 << WEFT_SHIM_BOOL
+        case .any: bits = 1 << WEFT_SHIM_INT | 1 << WEFT_SHIM_DOUBLE | 1 << WEFT_SHIM_BOOL | 1 << WEFT_SHIM_BOXED
+        default: bits = 0
+        }
+        return UInt8(bits)
     }
 
     deinit {

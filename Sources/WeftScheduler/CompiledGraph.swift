@@ -59,6 +59,11 @@ public final class CompiledGraph: @unchecked Sendable {
     /// (loop nodes only); `carryCount` entries in all.
     let carryBase: [Int]
     let carryCount: Int
+    /// Per carry entry: the variable's declared type, and the slot kinds a
+    /// value takes into it as it is (`PortTable.kindsTaken`); anything
+    /// else is widened (int into double) or refused when it arrives.
+    let carryTypes: [ValueType]
+    let carryAccept: UnsafeMutablePointer<UInt8>
     /// Every node in a loop's body, nested bodies included.
     let loopBody: FlatLists
     /// Edges re-armed at each iteration: into the body from inside it (or
@@ -271,6 +276,7 @@ public final class CompiledGraph: @unchecked Sendable {
             }
         }
         var carries = 0
+        var carryTypes: [ValueType] = []
         for (l, body) in plan.loopBodies.sorted(by: { $0.key < $1.key }) {
             let inBody = Set(body)
             var reset: [Int] = []
@@ -286,6 +292,7 @@ public final class CompiledGraph: @unchecked Sendable {
             loopMaxIterations[l] = nodes[l].maxIterations
             carryBase[l] = carries
             carries += nodes[l].carryCount
+            carryTypes += nodes[l].spec.inputs.prefix(nodes[l].carryCount).map(\.type)
             for n in body { bodyKeys.append(Int32(l)); bodyItems.append(Int32(n)) }
             for e in reset { resetKeys.append(Int32(l)); resetItems.append(Int32(e)) }
             passPrograms[l] = PassProgram(loop: l, body: body, inBody: inBody, rows: rows, edgeRows: edgeRows, plan: plan)
@@ -295,6 +302,10 @@ public final class CompiledGraph: @unchecked Sendable {
         self.loopDirectMembers = loopDirectMembers
         self.carryBase = carryBase
         carryCount = carries
+        self.carryTypes = carryTypes
+        carryAccept = .allocate(capacity: max(carries, 1))
+        carryAccept.initialize(repeating: 0, count: max(carries, 1))
+        for (c, t) in carryTypes.enumerated() { carryAccept[c] = PortTable.kindsTaken(by: t) }
         loopBody = FlatLists(count: loopTable, keys: bodyKeys, items: bodyItems)
         loopReset = FlatLists(count: loopTable, keys: resetKeys, items: resetItems)
         self.passPrograms = passPrograms
@@ -308,6 +319,7 @@ public final class CompiledGraph: @unchecked Sendable {
         outputTaps.deallocate()
         loopBody.deallocate()
         loopReset.deallocate()
+        carryAccept.deallocate()
     }
 
     /// Node `n`'s number of output ports.

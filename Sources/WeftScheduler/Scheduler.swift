@@ -587,7 +587,9 @@ final class RunState: @unchecked Sendable {
     }
 
     private func callError(_ n: Int) -> NodeError {
-        context.nodeError ?? NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type, message: "failed")
+        // (Every failed call sets its context's error.)
+        context.nodeError ?? NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type,
+                                       message: "failed without a message (a host bug)")
     }
 
     /// A node whose inputs are complete: skip it, or hand it to its strategy.
@@ -658,7 +660,7 @@ final class RunState: @unchecked Sendable {
             let ok = unmanaged._withUnsafeGuaranteedRef { instance in
                 instance.run(context: context, slots: nums + base, boxed: boxed + base)
             }
-            let error = ok ? nil : context.nodeError
+            let error = ok ? nil : callError(n)
             if measure { measured(n, MonotonicClock.now() - t0) }
             if let error {
                 report(n, .failure(error), start: t, thread: lane)
@@ -800,7 +802,9 @@ final class RunState: @unchecked Sendable {
                 instance.run(context: ctx, slots: nums + base, boxed: boxed + base)
             }
             guard ok else {
-                batch.errors.append((i, ctx.nodeError ?? NodeError(nodeId: graph.ids[n], type: "", message: "failed")))
+                // (Every failed call sets its context's error.)
+                batch.errors.append((i, ctx.nodeError ?? NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type,
+                                                                   message: "failed without a message (a host bug)")))
                 continue
             }
             let outs = ctx.frame.pointee.outputs!
@@ -1083,7 +1087,9 @@ final class RunState: @unchecked Sendable {
                 skip(l)
                 return
             }
-            copySlot(base + v, toCarry: cb + v)
+        }
+        for v in 0..<graph.loopCarry[l] {
+            guard takeCarry(l, port: v, slot: base + v, carry: cb + v) else { return }
         }
         loopActive[l] = true
         loopIteration[l] = 0
@@ -1122,10 +1128,36 @@ final class RunState: @unchecked Sendable {
                          + "this iteration (its path was dead); connect it on every path that continues")
                 return false
             }
-            copySlot(base + carry + v, toCarry: cb + v)
+            guard takeCarry(l, port: carry + v, slot: base + carry + v, carry: cb + v) else { return false }
         }
         loopIteration[l] += 1
         return true
+    }
+
+    /// Takes slot `s` (input `port` of loop `l`) as carry entry `c`, the
+    /// way its variable's type takes it (as node inputs are taken): as it
+    /// is, an int widened into a `double` variable, or refused — the run
+    /// fails with `input 'next_i' must be int, got double`. False: refused.
+    @inline(__always)
+    private func takeCarry(_ l: Int, port: Int, slot s: Int, carry c: Int) -> Bool {
+        let kind = nums[s].kind
+        if graph.carryAccept[c] & (1 << UInt8(truncatingIfNeeded: kind)) != 0 {
+            copySlot(s, toCarry: c)
+            return true
+        }
+        let t = graph.carryTypes[c]
+        if kind == Self.int && t == .double {
+            if carryNums[c].kind == Self.boxedKind { carryBoxed[c] = .null }
+            carryNums[c] = weft_shim_number_t(bits: Int64(bitPattern: Double(nums[s].bits).bitPattern), kind: Self.double, taken: 0)
+            return true
+        }
+        if kind == Self.boxedKind && boxed[s].kind == t {
+            copySlot(s, toCarry: c)
+            return true
+        }
+        let name = graph.plan.nodes[l].spec.inputs[port].name
+        fail(node: l, "input '\(name)' must be \(t), got \(value(s)?.kind.description ?? "no value")")
+        return false
     }
 
     @inline(__always)
@@ -1251,7 +1283,7 @@ final class RunState: @unchecked Sendable {
         var pass = weft_shim_pass_t(
             steps: program.steps, writes: program.writes, carry: carryNums + cb, step_count: Int32(program.stepCount),
             carry_writes: Int32(program.carryWrites), carry_count: Int32(carry),
-            continue_slot: Int32(base + 2 * carry), next_slot: Int32(base + carry))
+            continue_slot: Int32(base + 2 * carry), next_slot: Int32(base + carry), carry_accept: graph.carryAccept + cb)
         /// After a pass: go round (true) or not; `max_iterations` checked.
         func wentRound() -> Bool {
             guard goesRound(l, slotBase: base, carry: carry, carryBase: cb) else { return false }

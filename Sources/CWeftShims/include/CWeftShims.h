@@ -139,12 +139,15 @@ typedef struct weft_shim_pass {
     int32_t step_count, carry_writes, carry_count;
     int32_t continue_slot;            /* the loop's continue input */
     int32_t next_slot;                /* its first next_* input (carry_count in a row) */
+    const uint8_t *carry_accept;      /* per carried value: slot kinds it takes as they are (1 << WEFT_SHIM_*);
+                                       * a next value of another kind ends the pass for the host, which
+                                       * widens it (int into double) or refuses it */
 } weft_shim_pass_t;
 /* Where weft_shim_run_passes stopped (or a WEFT_SHIM_STEPS_* code, with
  * a pass in progress at step *at). */
 enum {
     WEFT_SHIM_PASSES_AGAIN = 10,      /* max_rounds passes went round: the next pass is due */
-    WEFT_SHIM_PASSES_END = 11,        /* a pass ran but its end is the host's: continue not a true bool, a next value not a plain number */
+    WEFT_SHIM_PASSES_END = 11,        /* a pass ran but its end is the host's: continue not a true bool, a next value not a plain number of its variable's type */
     WEFT_SHIM_PASSES_CARRY = 12,      /* a current value (or a slot it goes to) is boxed: the host runs the pass */
 };
 /* Runs passes of `pass` (carry in, steps, and — continue true, next

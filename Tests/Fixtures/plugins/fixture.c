@@ -307,6 +307,26 @@ static weft_status_t bools_run(weft_ctx_t *c, void *s) {
     return H->output_int(c, 2, 3);
 }
 
+/* The types its inputs arrived as, e.g. "int double bool int": what the
+ * host delivered after its checks and conversions (an int on a double port
+ * must arrive as a double). Not pure: in parallel mode it runs on the pool. */
+static const weft_port_t kinds_in[] = {
+    {"i", WEFT_TYPE_INT, 0, NULL, NULL}, {"d", WEFT_TYPE_DOUBLE, 0, NULL, NULL},
+    {"b", WEFT_TYPE_BOOL, 0, NULL, NULL}, {"n", WEFT_TYPE_NUMBER, 0, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t kinds_out[] = {{"kinds", WEFT_TYPE_STRING, 0, NULL, NULL}, WEFT_PORTS_END};
+static weft_status_t kinds_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    static const char *names[] = {"any", "null", "bool", "int", "double", "string", "bytes", "list", "map"};
+    char text[64] = "";
+    for (int32_t p = 0; p < 4; p++) {
+        weft_type_t t = H->type_of(c, H->input(c, p));
+        if (t < WEFT_TYPE_NULL || t > WEFT_TYPE_MAP) return H->fail(c, "an input has no valid value");
+        if (p) strcat(text, " ");
+        strcat(text, names[t]);
+    }
+    return H->output(c, 0, H->string_new(c, text, WEFT_NUL_TERMINATED));
+}
+
 #define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
     do { \
         weft_node_desc_t d; \
@@ -341,6 +361,7 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("numbers", "Mixes the number shortcuts with the value API.", numbers_in, numbers_out, NULL, 0, NULL, numbers_run, NULL);
     NODE("bools", "Mixes the bool shortcuts with the value API.", bools_in, bools_out, NULL, 0, NULL, bools_run, NULL);
     NODE("ticket", "The next number of a counter shared by all ticket nodes.", after_in, int_out, NULL, 0, NULL, ticket_run, NULL);
+    NODE("kinds", "The types its inputs arrived as.", kinds_in, kinds_out, NULL, 0, NULL, kinds_run, NULL);
     NODE("freed_string", "Outputs a string whose buffer it freed.", NULL, string_out, NULL, 0, NULL, freed_string_run, NULL);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
     return WEFT_OK;
