@@ -201,6 +201,19 @@ struct PythonHostTests {
     }
 }
 
+/// A value of the wrong type through the C API, with and without
+/// `on_event`, sequential and parallel: the run fails with the node's
+/// message and no output of the node (Tests/Fixtures/capi/runtime_types.py).
+@Suite("C API run-time types", .enabled(if: Installed.uninstrumented, Installed.skipReason))
+struct CAPIRunTimeTypeTests {
+    @Test func observedAndQuietRunsRefuseTheSameWay() throws {
+        let r = try Shell.run("/usr/bin/env", ["python3", "Tests/Fixtures/capi/runtime_types.py"],
+                              environment: try Installed.environment(), cwd: TestPaths.repoRoot)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.hasSuffix("runtime_types.py: ok\n"), "\(r.stdout)")
+    }
+}
+
 /// The C hosts under valgrind: no invalid access, nothing definitely lost.
 /// Valgrind 3.19 cannot read the DWARF 5 of Swift-built code, so this
 /// installs a second, stripped copy (`install.sh --strip`) and builds the

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+import WeftCore
+import WeftTestSupport
+
+/// `weft run` with a value of the wrong type arriving at run time, as a user
+/// meets it: observed (`--events`, `--trace`, the progress line in a
+/// terminal) or not, it fails with the node's message and prints no output
+/// for the node. (Observed runs used to exit 0 printing another node's
+/// value as this node's output.)
+@Suite("weft run: run-time types")
+struct RunTimeTypeCommandTests {
+    static let graph = """
+        {"weft": 1, "nodes": [
+           {"id": "c", "type": "std.const", "params": {"value": "hello"}},
+           {"id": "n", "type": "std.neg"},
+           {"id": "k", "type": "std.const", "params": {"value": 42}}],
+         "edges": [{"from": "c.value", "to": "n.a"}],
+         "outputs": {"neg": "n.result", "k": "k.value"}}
+        """
+    static let message = "error: run failed: node 'n' (std.neg): input 'a' must be number, got string"
+
+    @Test(arguments: [[], ["--events", "EVENTS"], ["--trace", "TRACE"], ["--mode", "parallel"],
+                      ["--mode", "parallel", "--events", "EVENTS", "--trace", "TRACE"]])
+    func observedOrNotTheRunFailsWithTheMessage(options: [String]) throws {
+        let dir = try TestPaths.scratch("runtime-types")
+        let g = dir + "/g.json"
+        try Self.graph.write(toFile: g, atomically: true, encoding: .utf8)
+        let args = options.map { $0 == "EVENTS" ? dir + "/events.jsonl" : $0 == "TRACE" ? dir + "/trace.json" : $0 }
+        let r = try Shell.run(TestPaths.weft, ["run", g] + args)
+        #expect(r.status == 1, "\(options): \(r.stderr)")
+        #expect(r.stdout == "k = 42\n", "\(options)")
+        #expect(r.stderr.contains(Self.message), "\(options): \(r.stderr)")
+    }
+
+    /// In a terminal the progress line observes the run.
+    @Test func inATerminalTheRunFailsWithTheMessage() throws {
+        let dir = try TestPaths.scratch("runtime-types-tty")
+        let g = dir + "/g.json"
+        try Self.graph.write(toFile: g, atomically: true, encoding: .utf8)
+        // `script` gives weft a pseudo-terminal; its own exit status is weft's.
+        let r = try Shell.run("/usr/bin/script", ["-qec", "'\(TestPaths.weft)' run '\(g)'", "/dev/null"])
+        #expect(r.status == 1, "\(r.stdout)")
+        #expect(r.stdout.contains(Self.message), "\(r.stdout)")
+        #expect(!r.stdout.contains("neg ="), "\(r.stdout)")
+    }
+}
