@@ -270,7 +270,14 @@ final class RunState: @unchecked Sendable {
     /// called straight from the run loop (`runPlain`).
     private let direct: Bool
     private var loopsToCheck: [Int] = []
+    /// Node executions made: at most `stepLimit`, which is `max_steps` for
+    /// a plain run; a wave of an event run takes its steps from the run's
+    /// shared `budget` in leases (`moreSteps`), so the check per node is
+    /// the same plain comparison.
     var steps = 0
+    private var stepLimit: Int
+    /// An event run's budget of steps for all its waves (nil: a plain run).
+    private let budget: StepBudget?
     /// Loop passes run compiled (`runCompiledPasses`).
     private var compiledPasses = 0
     /// The run failed because it reached `options.maxSteps`.
@@ -285,7 +292,9 @@ final class RunState: @unchecked Sendable {
     private var completions: [Completion] = []
 
     init(graph: CompiledGraph, options: RunOptions, cancellation: CancellationToken, hub: EventHub? = nil,
-         wave: Wave? = nil, lane: Int = 0) {
+         wave: Wave? = nil, lane: Int = 0, budget: StepBudget? = nil) {
+        self.budget = budget
+        stepLimit = budget.map { $0.take($0.lease) } ?? options.maxSteps
         self.graph = graph
         self.options = options
         self.cancellation = cancellation
@@ -413,6 +422,8 @@ final class RunState: @unchecked Sendable {
         pool?.shutdown()
         // Queued jobs capture this state; dropping the pool breaks the cycle.
         pool = nil
+        budget?.giveBack(stepLimit - steps)
+        stepLimit = steps
 
         let outcome: RunOutcome
         if let failure {
@@ -556,7 +567,7 @@ final class RunState: @unchecked Sendable {
             process(n)
             return
         }
-        guard steps < options.maxSteps, row.instance != nil else {
+        guard steps < stepLimit || moreSteps(1), row.instance != nil else {
             process(n)
             return
         }
@@ -584,6 +595,30 @@ final class RunState: @unchecked Sendable {
         }
         if measure { measured(n, MonotonicClock.now() - t0) }
         return ok
+    }
+
+    /// Room for `want` more steps: a wave takes another lease from its
+    /// event run's budget (a plain run has no more). False: `max_steps`
+    /// would be passed.
+    @inline(never)
+    private func moreSteps(_ want: Int) -> Bool {
+        guard let budget else { return false }
+        stepLimit += budget.take(max(want, budget.lease))
+        return steps + want <= stepLimit
+    }
+
+    /// Node `n` would be execution `max_steps + 1`: it is not called, and
+    /// the run fails (`steps` stays at the limit). One rule and one message
+    /// for every path, plain runs and waves.
+    private func reachedMaxSteps(at n: Int) {
+        reachedMaxSteps = true
+        if let wave {
+            fail(node: n, "the run reached max_steps (\(options.maxSteps) node executions over all waves) in wave "
+                     + "\(wave.number) at node '\(graph.ids[n])'; \(options.maxStepsHint), or limit the events (max_events, --duration)")
+        } else {
+            fail(node: n, "the run reached max_steps (\(options.maxSteps) node executions) at node '\(graph.ids[n])'; "
+                     + "\(options.maxStepsHint), or check for a loop that never ends")
+        }
     }
 
     private func callError(_ n: Int) -> NodeError {
@@ -639,13 +674,11 @@ final class RunState: @unchecked Sendable {
     /// Runs node `n` now on this thread, or submits it to the pool.
     func execute(_ n: Int, onPool: Bool) {
         guard let unmanaged = graph.rows[n].instance else { return }
-        steps += 1
-        if steps > options.maxSteps {
-            reachedMaxSteps = true
-            fail(node: n, "the run reached max_steps (\(options.maxSteps) node executions) at node '\(graph.ids[n])'; "
-                     + "\(options.maxStepsHint), or check for a loop that never ends")
+        guard steps < stepLimit || moreSteps(1) else {
+            reachedMaxSteps(at: n)
             return
         }
+        steps += 1
         let base = graph.slotBase(n)
         if !onPool {
             let t = quiet ? 0 : events.now()
@@ -717,7 +750,7 @@ final class RunState: @unchecked Sendable {
     /// runs them on a worker as one job.
     private func startBatch() {
         let want = min((readyTail - readyHead) / 2, Self.batchMax)
-        guard steps + want <= options.maxSteps else { return }
+        guard steps + want <= stepLimit || moreSteps(want) else { return }
         // From the back of the queue, so filled from the end.
         let picked = UnsafeMutablePointer<Int32>.allocate(capacity: want)
         var count = 0
@@ -1369,7 +1402,7 @@ final class RunState: @unchecked Sendable {
     /// leaves) and counts the calls it made.
     @inline(__always)
     private func cSteps(_ body: (UnsafeMutablePointer<Int64>) -> Int32) -> Int32 {
-        var budget = Int64(options.maxSteps - steps)
+        var budget = Int64(stepLimit - steps)
         let before = budget
         let how = body(&budget)
         steps += Int(before - budget)
@@ -1421,8 +1454,8 @@ final class RunState: @unchecked Sendable {
             }
             break
         }
-        guard steps < options.maxSteps else {
-            execute(n, onPool: false)  // fails the run, naming max_steps
+        guard steps < stepLimit || moreSteps(1) else {
+            reachedMaxSteps(at: n)
             return false
         }
         let ok = call(n, Unmanaged<NodeInstance>.fromOpaque(step.instance), base, Int(step.type_index))

@@ -196,9 +196,38 @@ struct EventRunTests {
         let result = try EventGraphs.run(EventGraphs.burst(Array(1...10), inStart: true, nodes: """
             {"id": "one", "type": "std.add", "inputs": {"b": 1}}, {"id": "two", "type": "std.add", "inputs": {"b": 1}}
             """, edges: #"{"from": "src.value", "to": "one.a"}, {"from": "one.result", "to": "two.a"}"#), options: options)
-        #expect(result.outcome == .failed(message: "the run reached max_steps (5 node executions over all waves) in wave 3 at node 'two'; "
-                                              + "raise it with --max-steps, or limit the events (max_events, --duration)", node: "two"))
+        let message = "node 'two' (std.add): the run reached max_steps (5 node executions over all waves) in wave 3 at node 'two'; "
+            + "raise it with --max-steps, or limit the events (max_events, --duration)"
+        #expect(result.outcome == .failed(message: message, node: "two"))
         #expect(result.waves?.waves == 3 && result.waves?.stopReason == .error && result.waves?.discarded == 7)
+        // The wave's own line names the run's limit (it used to name what
+        // was left of it when the wave started), and steps stop at it.
+        #expect(result.waves?.failures == ["wave 3 (src event 3): " + message])
+        #expect(result.steps == 5)
+    }
+
+    /// `max_steps` N over all waves allows exactly N executions (it used to
+    /// fail as soon as the count reached N), with one wave at a time or
+    /// several at once.
+    @Test(arguments: [1, 3])
+    func maxStepsAllowsExactlyTheLimitOverAllWaves(lanes: Int) throws {
+        let graph = EventGraphs.burst(Array(1...10), inStart: true, nodes: """
+            {"id": "one", "type": "std.add", "inputs": {"b": 1}}, {"id": "two", "type": "std.add", "inputs": {"b": 1}}
+            """, edges: #"{"from": "src.value", "to": "one.a"}, {"from": "one.result", "to": "two.a"}"#)
+        var options = RunOptions(maxSteps: 20)
+        options.events.maxConcurrentWaves = lanes
+        let exact = try EventGraphs.run(graph, options: options)
+        #expect(exact.outcome == .succeeded, "\(exact.outcome)")
+        #expect(exact.steps == 20 && exact.waves?.waves == 10)
+        options.maxSteps = 19
+        options.events.stopOnError = false
+        let short = try EventGraphs.run(graph, options: options)
+        #expect(short.steps == 19, "never more than the limit, whatever the lanes")
+        guard case .failed(let message, _) = short.outcome else {
+            Issue.record("\(short.outcome)")
+            return
+        }
+        #expect(message.contains("the run reached max_steps (19 node executions over all waves) in wave "), "\(message)")
     }
 
     static let divide = EventGraphs.burst([5, 0, 2], inStart: true,

@@ -87,6 +87,18 @@ struct SequentialTests {
     @Test func maxStepsStopsTheRun() throws {
         let r = try TestGraphs.run(Self.pipeline, inputs: ["x": 1], options: RunOptions(maxSteps: 2))
         #expect(r.outcome == .failed(message: "node 'minus' (std.sub): the run reached max_steps (2 node executions) at node 'minus'; raise it with --max-steps, or check for a loop that never ends", node: "minus"))
+        #expect(r.steps == 2, "the execution that would pass the limit is not made")
+    }
+
+    /// `max_steps` N allows exactly N executions, in either mode.
+    @Test(arguments: [RunMode.sequential, .parallel])
+    func maxStepsAllowsExactlyTheLimit(mode: RunMode) throws {
+        let exact = try TestGraphs.run(Self.pipeline, inputs: ["x": 1], options: RunOptions(mode: mode, maxSteps: 3))
+        #expect(exact.outcome == .succeeded, "\(exact.outcome)")
+        #expect(exact.steps == 3)
+        let short = try TestGraphs.run(Self.pipeline, inputs: ["x": 1], options: RunOptions(mode: mode, maxSteps: 2))
+        #expect(short.steps == 2)
+        #expect(short.outcome.name == "failed")
     }
 
     @Test func compiledGraphKeepsNodeStateAcrossRuns() throws {

@@ -43,6 +43,8 @@ final class EventRun: @unchecked Sendable {
     private var waveTokens: [Int: CancellationToken] = [:]
     private var summary = WaveSummary()
     private var steps = 0
+    /// `max_steps` for all waves together.
+    private let budget: StepBudget
     private var limitFailure: (message: String, node: String?)?
     private var lastOutputs: [(name: String, value: WeftValue)] = []
     private var lastMissing: [String] = []
@@ -54,6 +56,7 @@ final class EventRun: @unchecked Sendable {
         self.options = options
         self.cancellation = cancellation
         hub = EventHub(observers: options.observers, start: MonotonicClock.now())
+        budget = StepBudget(options.maxSteps, concurrentWaves: options.events.maxConcurrentWaves > 1)
         lastMissing = graph.plan.outputs.map(\.name)
     }
 
@@ -206,10 +209,8 @@ final class EventRun: @unchecked Sendable {
         inflight += 1
         let token = CancellationToken()
         waveTokens[wave.number] = token
-        var waveOptions = options
-        waveOptions.maxSteps = max(1, options.maxSteps - steps)
-        let state = RunState(graph: laneGraph, options: waveOptions, cancellation: token, hub: hub, wave: wave,
-                             lane: lane * 100)
+        let state = RunState(graph: laneGraph, options: options, cancellation: token, hub: hub, wave: wave,
+                             lane: lane * 100, budget: budget)
         let inputs = self.inputs
         let spawned = POSIXThread.spawn { [self] in
             let result = state.run(inputs: inputs)
@@ -236,19 +237,12 @@ final class EventRun: @unchecked Sendable {
             if case .failed(let message, let node) = result.outcome {
                 summary.failedWaves += 1
                 summary.failures.append("wave \(wave.number) (\(graph.ids[wave.source]) event \(wave.event)): \(message)")
-                if reachedMaxSteps {  // the run's budget, handed to this wave, is used up
-                    limitFailure = ("the run reached max_steps (\(options.maxSteps) node executions over all waves) in wave "
-                                        + "\(wave.number) at node '\(node ?? "?")'; \(options.maxStepsHint), "
-                                        + "or limit the events (max_events, --duration)", node)
+                if reachedMaxSteps {  // the run's budget is used up: the wave's message says so
+                    if limitFailure == nil { limitFailure = (message, node) }
                     if stopReason == nil { stopReason = .error }
                 } else if options.events.stopOnError && stopReason == nil {
                     stopReason = .error
                 }
-            }
-            if steps >= options.maxSteps && stopReason == nil {
-                limitFailure = ("the run reached max_steps (\(options.maxSteps) node executions) after wave \(wave.number); "
-                                    + "\(options.maxStepsHint), or limit the events (max_events, --duration)", nil)
-                stopReason = .error
             }
             lock.broadcast()
         }
