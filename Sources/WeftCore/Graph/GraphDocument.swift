@@ -8,7 +8,7 @@
 /// in `diagnostics`, and what the decoder could not read is left out or
 /// marked (`unread`, `GraphNode.unread`, `unreadEdgeSources`…), so that the
 /// validator checks the rest and reports nothing that only follows from a
-/// problem already reported. One from `GraphDecoder.decode` has none.
+/// problem already reported. One from `GraphDecoder.decode` has no errors.
 public struct GraphDocument: Sendable, Equatable {
     /// The format version (`"weft": 1`).
     public static let formatVersion: Int64 = 1
