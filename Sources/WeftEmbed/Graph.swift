@@ -27,7 +27,9 @@ final class Graph: EmbedObject, @unchecked Sendable {
             let plan = try GraphValidator.load(text: text, catalog: engine.registry)
             return (.success(Graph(plan: plan, registry: engine.registry)), plan.warnings)
         } catch {
-            let lines = error.diagnostics.map { "\(source)\($0.path): \($0.severity.rawValue): \($0.message)" }
+            // Control characters in names escaped (a NUL would end the C
+            // string): `Diagnostic.description`.
+            let lines = error.diagnostics.map { "\(source)\($0)" }
             let count = error.errors.count
             return (.failure(APIError(WEFT_ERR_INVALID, "\(function): the graph is invalid (\(count) error\(count == 1 ? "" : "s")):\n"
                                           + lines.joined(separator: "\n"))), error.diagnostics)
@@ -68,8 +70,11 @@ final class Diagnostics: EmbedObject, @unchecked Sendable {
     init(_ diagnostics: [Diagnostic]) {
         let store = strings
         entries = diagnostics.map { d in
+            // C strings: control characters escaped as in the JSON (a NUL
+            // in a name would end the string there).
             Entry(severity: d.severity == .error ? WEFT_SEVERITY_ERROR : WEFT_SEVERITY_WARNING,
-                  message: store.keep(d.message), node: d.node.map { store.keep($0) }, path: store.keep(d.path))
+                  message: store.keep(Diagnostic.escaped(d.message, keepingNewlines: true)), node: d.node.map { store.keep(Diagnostic.escaped($0)) },
+                  path: store.keep(Diagnostic.escaped(d.path)))
         }
         json = store.keep(JSON.encode(.list(diagnostics.map(\.jsonValue))))
     }

@@ -43,7 +43,9 @@ struct GraphLoading {
         return bytes
     }
 
-    /// The decoded file. A regular file is mapped and its pages let go of
+    /// The decoded file, with the decoder's problems in its `diagnostics`
+    /// (the validator reports them with its own); a failure only when the
+    /// file is not JSON. A regular file is mapped and its pages let go of
     /// as the decoder passes them (a big graph's text is never held whole
     /// next to its nodes); anything else (a pipe) is read first. Its bytes
     /// are gone when this returns.
@@ -54,7 +56,7 @@ struct GraphLoading {
         guard let mapped = MappedFile(path: file) else {
             let bytes = try bytes()
             do {
-                let doc = try GraphDecoder.decode(bytes: bytes)
+                let doc = try GraphDecoder.decodePartial(bytes: bytes)
                 debugMem("after decoding")
                 return .success(doc)
             } catch {
@@ -66,7 +68,7 @@ struct GraphLoading {
             throw ExitCode(2)
         }
         do {
-            let doc = try GraphDecoder.decode(buffer: mapped.buffer, progress: { mapped.release(upTo: $0) })
+            let doc = try GraphDecoder.decodePartial(buffer: mapped.buffer, progress: { mapped.release(upTo: $0) })
             debugMem("after decoding")
             return .success(doc)
         } catch {
@@ -74,10 +76,11 @@ struct GraphLoading {
         }
     }
 
-    /// Prints diagnostics as `file:path: severity: message`.
+    /// Prints diagnostics as `file:path: severity: message`, control
+    /// characters in names escaped (`Diagnostic.description`).
     func print(_ diagnostics: [Diagnostic]) {
         for d in diagnostics where !(quiet && d.severity == .warning) {
-            Stderr.write("\(file):\(d.path): \(d.severity.rawValue): \(d.message)")
+            Stderr.write("\(file):\(d)")
         }
     }
 

@@ -102,6 +102,68 @@ struct GraphDecoderTests {
         #expect(dup.streamed.contains("duplicate key \"nodes\""), "\(dup.streamed)")
     }
 
+    /// Issue 16 item 3: `decodePartial` goes on past a problem, keeping
+    /// what it can and marking what it could not read, the same whether the
+    /// lists are streamed or decoded from the tree.
+    @Test func decodePartialKeepsWhatItCanAndMarksTheRest() throws {
+        let text = #"""
+        {"weft": 1, "inputs": {"x": "integer", "y": {"type": "int", "default": "3"}, "z": 5},
+         "nodes": [{"id": "a", "type": "t.t", "join": "some"}, {"id": "b", "type": 3}, {"id": "c.d", "type": "t.t"},
+                   {"id": "e", "type": "t.t", "parms": {}}, {"id": "f", "type": "t.t", "colour": 1}, {"type": "t.t"},
+                   {"id": "g", "type": "loop", "carry": {"i": "integer"}}, {"id": "h", "type": "t.t", "inputs": [1]}],
+         "edges": [{"from": "a", "to": "b.x"}, {"from": "a.result"}, {"from": "a.result", "to": "e.in"}, 7],
+         "outputs": {"bad name": "a.result"},
+         "edgs": []}
+        """#
+        let streamed = try GraphDecoder.decodePartial(bytes: Array(text.utf8))
+        let tree = GraphDecoder.decodePartial(try JSON.parse(text))
+        #expect(streamed == tree)
+        let doc = streamed
+        #expect(doc.nodes.map(\.id) == ["a", "b", "c.d", "e", "f", "g", "h"], "only the node without an id is left out")
+        #expect(doc.nodes.map(\.unread) == [.join, .type, .inputs, .params, [], .carry, .inputs])
+        #expect(doc.inputs.map(\.name) == ["x", "y", "z"])
+        #expect(doc.inputs.map(\.type) == [.any, .int, .any])
+        #expect(doc.inputs[1].defaultValue == nil)
+        #expect(doc.edges.map(\.path) == ["$.edges[2]"])
+        #expect(doc.unreadEdgeTargets == [PortRef(node: "b", port: "x")])
+        #expect(doc.unreadEdgeSources == [PortRef(node: "a", port: "result")])
+        #expect(doc.outputs.map(\.name) == ["bad name"], "kept: what it reads is still checked")
+        #expect(doc.unread == [], "\"edges\" is there: \"edgs\" is only an unknown field")
+        #expect(doc.diagnostics.map(\.path) == [
+            "$.edgs", "$.inputs.x", "$.inputs.y.default", "$.inputs.z", "$.nodes[0].join", "$.nodes[1]", "$.nodes[2].id",
+            "$.nodes[3].parms", "$.nodes[4].colour", "$.nodes[5]", "$.nodes[6].carry.i", "$.nodes[7].inputs",
+            "$.edges[0].from", "$.edges[1]", "$.edges[3]", "$.outputs.bad name",
+        ])
+        // `decode` throws those same diagnostics.
+        #expect(throws: GraphError.self) { try GraphDecoder.decode(bytes: Array(text.utf8)) }
+        do {
+            _ = try GraphDecoder.decode(bytes: Array(text.utf8))
+        } catch {
+            #expect(error.diagnostics == doc.diagnostics)
+        }
+        // A list of the wrong shape is unread; only JSON syntax throws.
+        let shapes = try GraphDecoder.decodePartial(text: #"{"weft": 1, "nodes": {"a": 1}, "edges": 3, "inputs": [], "outputs": 1}"#)
+        #expect(shapes.unread == [.nodes, .edges, .inputs, .outputs])
+        // A misspelt section that is missing is unread; a far name is not.
+        #expect(try GraphDecoder.decodePartial(text: #"{"weft": 1, "nodes": [], "edgs": []}"#).unread == .edges)
+        #expect(try GraphDecoder.decodePartial(text: #"{"weft": 1, "nodes": [], "zzzzzzzz": []}"#).unread == [])
+        #expect(throws: GraphError.self) { try GraphDecoder.decodePartial(text: #"{"weft": 1, "nodes": ["#) }
+    }
+
+    /// Issue 16 item 4: text diagnostics escape control characters from
+    /// names as JSON does, so a NUL no longer ends the line there.
+    @Test func textDiagnosticsEscapeControlCharacters() {
+        let d = Diagnostic(path: "$.nodes[0].a\u{0}b", node: "n", "unknown field 'a\u{0}b' in node 'n\u{1b}[31m'; tab\there")
+        #expect(d.description == #"$.nodes[0].a\u0000b: error: unknown field 'a\u0000b' in node 'n\u001b[31m'; tab\there"#)
+        #expect(!d.description.utf8.contains(0))
+        // The JSON form is unchanged (the JSON encoder escapes).
+        #expect(JSON.encode(d.jsonValue).contains(#""message":"unknown field 'a\u0000b'"#))
+        // A message that spans lines by design keeps its line breaks; a path never has one.
+        let multi = Diagnostic(path: "$.inputs.a\nb", "bad signature at column 3\n    int(\n      ^")
+        #expect(multi.description == "$.inputs.a\\nb: error: bad signature at column 3\n    int(\n      ^")
+        #expect(Diagnostic.escaped("plain 'text'") == "plain 'text'")
+    }
+
     /// A chain of `n` nodes, the edges listed in `order`.
     static func chain(_ n: Int, edgeOrder order: [Int]? = nil) -> String {
         let nodes = (0..<n).map { #"{"id": "n\#($0)", "type": "std.add", "inputs": {"b": 1}}"# }

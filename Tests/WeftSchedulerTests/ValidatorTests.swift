@@ -196,6 +196,67 @@ struct ValidatorTests {
         #expect(Set(d.map(\.path)).isSuperset(of: ["$.nodes[0].type", "$.nodes[2].id", "$.edges[0].to", "$.outputs.o"]))
     }
 
+    /// Issue 16 item 3: a problem the decoder finds (an unknown field, a bad
+    /// "join", a graph input of an unknown type, an edge with no "to")
+    /// does not hide the validator's checks of the rest of the graph.
+    @Test func decoderProblemsDoNotHideTheOtherChecks() {
+        let d = TestGraphs.diagnostics("""
+            {"weft": 1, "inputs": {"x": "integer"},
+             "nodes": [{"id": "a", "type": "std.neg", "colour": "red", "inputs": {"a": 1}},
+                       {"id": "b", "type": "std.ad", "inputs": {"a": 1, "b": 2}},
+                       {"id": "c", "type": "std.neg", "join": "some"}, {"id": "c", "type": "std.neg"}],
+             "edges": [{"from": "$x", "to": "c.a"}, {"from": "a.result", "to": "q.a"}, {"from": "a.reslt", "to": "c.a"},
+                       {"from": "a.result"}],
+             "outputs": {"o": "c.nope"}}
+            """)
+        let errors = d.filter { $0.severity == .error }
+        // The decoder's, in its order, then the validator's.
+        #expect(errors.map(\.path) == ["$.inputs.x", "$.nodes[0].colour", "$.nodes[2].join", "$.edges[3]",
+                                       "$.nodes[1].type", "$.nodes[3].id", "$.edges[1].to", "$.edges[2].from", "$.outputs.o"],
+                "\(d)")
+        #expect(errors.last?.message.hasPrefix("output 'o': node 'c' (std.neg) has no output 'nope'") == true)
+        // No follow-on: $x (of an unknown type) is declared, c.a is fed.
+        #expect(!d.contains { $0.message.contains("unknown graph input") || $0.message.contains("is not connected") }, "\(d)")
+    }
+
+    /// Issue 16 item 3: what follows from a problem already reported is not
+    /// reported again.
+    @Test(arguments: [
+        // An input fed by an edge from an unknown node, an unknown graph
+        // input, or a node whose type is unknown is connected.
+        (#""nodes": [{"id": "b", "type": "std.neg"}], "edges": [{"from": "zz.value", "to": "b.a"}]"#, ["$.edges[0].from"]),
+        (#""nodes": [{"id": "b", "type": "std.neg"}], "edges": [{"from": "$nope", "to": "b.a"}]"#, ["$.edges[0].from"]),
+        (#""nodes": [{"id": "a", "type": "std.nosuch"}, {"id": "b", "type": "std.neg"}], "edges": [{"from": "a.x", "to": "b.a"}]"#,
+         ["$.nodes[0].type"]),
+        // ... or by an edge the decoder left out (its "from" is not node.port).
+        (#""nodes": [{"id": "b", "type": "std.neg"}, {"id": "c", "type": "std.nosuch"}], "edges": [{"from": "a", "to": "b.a"}]"#,
+         ["$.edges[0].from", "$.nodes[1].type"]),
+        // A graph input feeding a node whose type is unknown is used; so is
+        // one feeding a node input that does not exist.
+        (#""inputs": {"x1": "int"}, "nodes": [{"id": "a", "type": "std.nosuch"}], "edges": [{"from": "$x1", "to": "a.a"}]"#,
+         ["$.nodes[0].type"]),
+        (#""inputs": {"x1": "int"}, "nodes": [{"id": "a", "type": "std.neg", "inputs": {"a": 1}}, {"id": "c", "type": "std.nosuch"}], "edges": [{"from": "$x1", "to": "a.nope"}]"#,
+         ["$.nodes[1].type", "$.edges[0].to"]),
+        // Nodes at the ends of a wrong edge are connected (no warnings).
+        (#""nodes": [{"id": "a", "type": "std.const", "params": {"value": 1}}, {"id": "b", "type": "std.neg", "inputs": {"a": 1}}], "edges": [{"from": "a.value", "to": "b.nope"}]"#,
+         ["$.edges[0].to"]),
+        // A misspelt field stands for the one it looks like: no "needs
+        // param", no "not connected"; a misspelt "edges" likewise.
+        (#""nodes": [{"id": "a", "type": "std.const", "parms": {"value": 1}}, {"id": "b", "type": "std.add", "inptus": {"a": 1}}, {"id": "c", "type": "std.nosuch"}]"#,
+         ["$.nodes[0].parms", "$.nodes[1].inptus", "$.nodes[2].type"]),
+        (#""nodes": [{"id": "b", "type": "std.neg"}, {"id": "c", "type": "std.nosuch"}], "edgs": [{"from": "$x", "to": "b.a"}]"#,
+         ["$.edgs", "$.nodes[1].type"]),
+        // A bad "join" may have been "any": two edges into one input are
+        // not reported; a graph input of an unknown type is still declared.
+        (#""inputs": {"x": "integer"}, "nodes": [{"id": "a", "type": "std.const", "params": {"value": 1}}, {"id": "b", "type": "std.neg", "join": "anyy"}, {"id": "c", "type": "std.nosuch"}], "edges": [{"from": "a.value", "to": "b.a"}, {"from": "$x", "to": "b.a"}]"#,
+         ["$.inputs.x", "$.nodes[1].join", "$.nodes[2].type"]),
+    ])
+    func noFollowOnMessages(graph: String, paths: [String]) {
+        let d = TestGraphs.diagnostics(#"{"weft": 1, \#(graph)}"#)
+        #expect(d.map(\.path) == paths, "\(d)")
+        #expect(d.allSatisfy { $0.severity == .error }, "\(d)")
+    }
+
     /// Big graphs: node ids are found whatever order the edges come in (the
     /// validator tries the node after the last edge's target before its id
     /// table), and a duplicate id far down a long list is still caught.

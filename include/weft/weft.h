@@ -230,7 +230,8 @@ typedef struct weft_graph weft_graph_t;
  *  bytes (WEFT_NUL_TERMINATED for a C string) against the engine's nodes.
  *  On success `*out` is the graph. An invalid graph gives WEFT_ERR_INVALID,
  *  and the last error holds every problem, one per line
- *  ("$.nodes[1].type: error: unknown node type 'std.ad'; did you mean 'std.add'?").
+ *  ("$.nodes[1].type: error: unknown node type 'std.ad'; did you mean 'std.add'?");
+ *  control characters from names are escaped there as in JSON ("\u0000").
  *  If `diags_out` is not NULL it receives the diagnostics — on failure the
  *  errors and any warnings, on success the warnings (possibly none) — to
  *  read one by one or as JSON; the caller destroys them

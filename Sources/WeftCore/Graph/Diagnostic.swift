@@ -21,8 +21,34 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `$.edges[3].to: error: …`
-    public var description: String { "\(path): \(severity.rawValue): \(message)" }
+    /// `$.edges[3].to: error: …`: control characters (from names in the
+    /// file) escaped as in JSON (`Diagnostic.escaped`), but for the line
+    /// breaks of a message that spans lines by design (an ffi signature
+    /// error points at the column on a line of its own).
+    public var description: String {
+        "\(Self.escaped(path)): \(severity.rawValue): \(Self.escaped(message, keepingNewlines: true))"
+    }
+
+    /// `text` with its control characters (U+0000–U+001F) written as JSON
+    /// writes them in a string (`\u0000`, `\t`, `\u001b`…), for text
+    /// output: a NUL would end a C string there (cutting the line short),
+    /// an escape sequence would reach the terminal. `keepingNewlines` leaves
+    /// U+000A as it is. Other characters are kept as they are.
+    public static func escaped(_ text: String, keepingNewlines: Bool = false) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 && !(keepingNewlines && $0 == 0x0A) }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 && !(keepingNewlines && scalar == "\n") {
+                var quoted = JSON.quote(String(scalar))
+                quoted.removeFirst()
+                quoted.removeLast()
+                out += quoted
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 
     /// `{"severity", "path", "node"?, "message"}`.
     public var jsonValue: WeftValue {

@@ -3,6 +3,12 @@ import OrderedCollections
 /// Reads a graph file's JSON into a `GraphDocument`, collecting every
 /// structural problem (wrong field types, unknown fields, bad references)
 /// with its JSON path instead of stopping at the first.
+///
+/// `decodePartial` goes on past a problem: it records it, leaves the
+/// element out or marks what it could not read, and decodes the rest, so
+/// the validator can check that rest too (`GraphValidator.validate` reports
+/// the document's diagnostics and then its own). Only text that is not JSON
+/// stops it. `decode` is the same but throws when there is any error.
 public enum GraphDecoder {
     /// Parses and decodes graph text. Throws `GraphError` with every problem.
     public static func decode(text: String) throws(GraphError) -> GraphDocument {
@@ -23,6 +29,30 @@ public enum GraphDecoder {
     /// before `offset` will not be read again, so the caller may let go of
     /// them (a big file need not be held whole while it is decoded).
     public static func decode(buffer: UnsafeBufferPointer<UInt8>, progress: ((Int) -> Void)? = nil) throws(GraphError)
+        -> GraphDocument {
+        try complete(try decodePartial(buffer: buffer, progress: progress))
+    }
+
+    /// Decodes an already-parsed JSON value.
+    public static func decode(_ value: WeftValue) throws(GraphError) -> GraphDocument {
+        try complete(decodePartial(value))
+    }
+
+    /// Parses and decodes graph text as far as it goes: the problems are in
+    /// the document's `diagnostics`. Throws only when the text is not JSON.
+    public static func decodePartial(text: String) throws(GraphError) -> GraphDocument {
+        try decodePartial(bytes: Array(text.utf8))
+    }
+
+    /// `decode(bytes:)` as far as it goes (see `decodePartial(text:)`).
+    public static func decodePartial(bytes: [UInt8]) throws(GraphError) -> GraphDocument {
+        try bytes.withUnsafeBufferPointer { buffer throws(GraphError) in try decodePartial(buffer: buffer) }
+    }
+
+    /// `decode(buffer:progress:)` as far as it goes: the problems are in
+    /// the document's `diagnostics`, in the order `decodePartial(_:)` gives
+    /// them. Throws only when the bytes are not JSON.
+    public static func decodePartial(buffer: UnsafeBufferPointer<UInt8>, progress: ((Int) -> Void)? = nil) throws(GraphError)
         -> GraphDocument {
         var nodes = Decoder(), edges = Decoder()
         var decodedNodes = ChunkedList<GraphNode>(), decodedEdges = ChunkedList<GraphEdge>()
@@ -52,17 +82,24 @@ public enum GraphDecoder {
         }
         var d = Decoder()
         if parsed.streamedKeys.contains("nodes") { d.streamedNodes = (decodedNodes.take(), nodes.diagnostics) }
-        if parsed.streamedKeys.contains("edges") { d.streamedEdges = (decodedEdges.take(), edges.diagnostics) }
-        let doc = d.document(parsed.value)
-        if d.diagnostics.contains(where: { $0.severity == .error }) { throw GraphError(d.diagnostics) }
-        return doc
+        if parsed.streamedKeys.contains("edges") {
+            d.streamedEdges = (decodedEdges.take(), edges.diagnostics)
+            d.unreadSources = edges.unreadSources
+            d.unreadTargets = edges.unreadTargets
+        }
+        return d.document(parsed.value)
     }
 
-    /// Decodes an already-parsed JSON value.
-    public static func decode(_ value: WeftValue) throws(GraphError) -> GraphDocument {
+    /// Decodes an already-parsed JSON value as far as it goes: the problems
+    /// are in the document's `diagnostics`.
+    public static func decodePartial(_ value: WeftValue) -> GraphDocument {
         var d = Decoder()
-        let doc = d.document(value)
-        if d.diagnostics.contains(where: { $0.severity == .error }) { throw GraphError(d.diagnostics) }
+        return d.document(value)
+    }
+
+    /// `doc`, or its diagnostics thrown when one is an error.
+    private static func complete(_ doc: GraphDocument) throws(GraphError) -> GraphDocument {
+        if doc.diagnostics.contains(where: { $0.severity == .error }) { throw GraphError(doc.diagnostics) }
         return doc
     }
 
@@ -79,26 +116,49 @@ private struct Decoder {
     /// in place of the (then empty) lists under "nodes" and "edges".
     var streamedNodes: (items: [GraphNode], diagnostics: [Diagnostic])?
     var streamedEdges: (items: [GraphEdge], diagnostics: [Diagnostic])?
+    /// The ends that parsed of edges left out (`GraphDocument.unreadEdgeSources`).
+    var unreadSources: [PortRef] = []
+    var unreadTargets: [PortRef] = []
 
     mutating func error(_ path: String, node: String? = nil, _ message: String) {
         diagnostics.append(Diagnostic(.error, path: path, node: node, message))
     }
 
-    mutating func checkKeys(_ m: OrderedDictionary<String, WeftValue>, allowed: [String], path: String, node: String? = nil, what: String) {
+    /// Reports the keys of `m` not in `allowed`; returns the allowed keys
+    /// the unknown ones look like misspellings of (the "did you mean").
+    @discardableResult
+    mutating func checkKeys(_ m: OrderedDictionary<String, WeftValue>, allowed: [String], path: String, node: String? = nil,
+                            what: String) -> [String] {
+        var meant: [String] = []
         for key in m.keys where !allowed.contains(key) {
             let hint = EditDistanceHint.closest(key, allowed)
+            if let hint { meant.append(hint) }
             error("\(path).\(key)", node: node,
                   "unknown field '\(key)' in \(what)" + (hint.map { "; did you mean '\($0)'?" } ?? "; known fields: \(allowed.joined(separator: ", "))"))
         }
+        return meant
     }
 
+    /// The document with its diagnostics and the ends of the edges left out.
     mutating func document(_ value: WeftValue) -> GraphDocument {
         var doc = GraphDocument()
+        read(value, into: &doc)
+        doc.diagnostics = diagnostics
+        doc.unreadEdgeSources = unreadSources
+        doc.unreadEdgeTargets = unreadTargets
+        return doc
+    }
+
+    private mutating func read(_ value: WeftValue, into doc: inout GraphDocument) {
         guard case .map(let top) = value else {
             error("$", "a graph file must be a JSON object, not \(value.kind)")
-            return doc
+            return
         }
-        checkKeys(top, allowed: GraphDecoder.topKeys, path: "$", what: "the graph")
+        // A misspelt section ("edgs") is missing, not empty.
+        let sections: [String: GraphDocument.Sections] = ["inputs": .inputs, "outputs": .outputs, "nodes": .nodes, "edges": .edges]
+        for meant in checkKeys(top, allowed: GraphDecoder.topKeys, path: "$", what: "the graph") where top[meant] == nil {
+            doc.unread.formUnion(sections[meant] ?? [])
+        }
         switch top["weft"] {
         case .int(GraphDocument.formatVersion): break
         case nil: error("$", "missing \"weft\": \(GraphDocument.formatVersion) (the graph format version)")
@@ -108,23 +168,25 @@ private struct Decoder {
         if let d = top["description"] {
             if case .string(let s) = d { doc.description = s } else { error("$.description", "description must be a string") }
         }
-        if let inputs = top["inputs"] { doc.inputs = graphInputs(inputs) }
+        if let inputs = top["inputs"] {
+            if let list = graphInputs(inputs) { doc.inputs = list } else { doc.unread.insert(.inputs) }
+        }
         if let nodes = top["nodes"] {
             if let streamed = streamedNodes.take() {
                 doc.nodes = streamed.items
                 diagnostics += streamed.diagnostics
-            } else {
-                guard case .list(let items) = nodes else {
-                    error("$.nodes", "\"nodes\" must be a list of node objects")
-                    return doc
-                }
+            } else if case .list(let items) = nodes {
                 doc.nodes.reserveCapacity(items.count)
                 for (i, item) in items.enumerated() {
                     if let n = node(item, index: i) { doc.nodes.append(n) }
                 }
+            } else {
+                error("$.nodes", "\"nodes\" must be a list of node objects")
+                doc.unread.insert(.nodes)
             }
         } else {
             error("$", "missing \"nodes\": a graph needs a list of nodes")
+            doc.unread.insert(.nodes)
         }
         if let edges = top["edges"] {
             if let streamed = streamedEdges.take() {
@@ -137,15 +199,17 @@ private struct Decoder {
                 }
             } else {
                 error("$.edges", "\"edges\" must be a list of {\"from\": \"node.port\", \"to\": \"node.port\"} objects")
+                doc.unread.insert(.edges)
             }
         }
         if let outputs = top["outputs"] {
             if case .map(let m) = outputs {
                 for (name, v) in m {
                     let path = "$.outputs.\(name)"
-                    guard Identifier.isValid(name) else {
+                    // A bad name is reported and the output kept: what it
+                    // reads is still checked (and counts as read).
+                    if !Identifier.isValid(name) {
                         error(path, "output name \(JSON.quote(name)) is not a valid name (letters, digits, _)")
-                        continue
                     }
                     guard case .string(let s) = v, let ref = PortRef(parsing: s), !ref.isGraphInput else {
                         error(path, "an output must name a node output as \"node.port\"")
@@ -155,44 +219,48 @@ private struct Decoder {
                 }
             } else {
                 error("$.outputs", "\"outputs\" must be an object mapping output names to \"node.port\"")
+                doc.unread.insert(.outputs)
             }
         }
-        return doc
     }
 
-    mutating func graphInputs(_ value: WeftValue) -> [GraphInput] {
+    /// The graph's inputs, or nil when `value` is not an object. An input
+    /// with a problem is reported and kept (as `any` when its type is
+    /// wrong, without its default when that is wrong), so edges from it
+    /// are not reported again as coming from an unknown input.
+    mutating func graphInputs(_ value: WeftValue) -> [GraphInput]? {
         guard case .map(let m) = value else {
             error("$.inputs", "\"inputs\" must be an object mapping input names to a type or {\"type\", \"default\"}")
-            return []
+            return nil
         }
         var out: [GraphInput] = []
         for (name, spec) in m {
             let path = "$.inputs.\(name)"
-            guard Identifier.isValid(name) else {
+            if !Identifier.isValid(name) {
                 error(path, "input name \(JSON.quote(name)) is not a valid name (letters, digits, _)")
-                continue
             }
             switch spec {
             case .string(let t):
-                guard let type = valueType(t, path: path) else { continue }
-                out.append(GraphInput(name: name, type: type, defaultValue: nil, summary: "", path: path))
+                out.append(GraphInput(name: name, type: valueType(t, path: path) ?? .any, defaultValue: nil, summary: "", path: path))
             case .map(let fields):
                 checkKeys(fields, allowed: GraphDecoder.inputKeys, path: path, what: "input '\(name)'")
                 var type = ValueType.any
+                var typeRead = true
                 if let t = fields["type"] {
-                    guard case .string(let s) = t, let vt = valueType(s, path: path + ".type") else {
+                    if case .string(let s) = t, let vt = valueType(s, path: path + ".type") {
+                        type = vt
+                    } else {
                         if case .string = t {} else { error(path + ".type", "type must be a string such as \"int\"") }
-                        continue
+                        typeRead = false
                     }
-                    type = vt
                 }
                 var def: WeftValue?
-                if let d = fields["default"] {
-                    guard let c = type.coerce(d) else {
+                if let d = fields["default"], typeRead {
+                    if let c = type.coerce(d) {
+                        def = c
+                    } else {
                         error(path + ".default", "default \(JSON.encode(d)) is \(d.kind), but input '\(name)' is \(type)")
-                        continue
                     }
-                    def = c
                 }
                 var summary = ""
                 if let d = fields["description"] {
@@ -201,6 +269,7 @@ private struct Decoder {
                 out.append(GraphInput(name: name, type: type, defaultValue: def, summary: summary, path: path))
             default:
                 error(path, "an input is a type name (\"int\") or {\"type\": \"int\", \"default\": 3}")
+                out.append(GraphInput(name: name, type: .any, defaultValue: nil, summary: "", path: path))
             }
         }
         return out
@@ -212,6 +281,9 @@ private struct Decoder {
         return nil
     }
 
+    /// A node, or nil when it has no id to know it by. A node with other
+    /// problems is reported and kept, what could not be read marked in
+    /// `GraphNode.unread`.
     mutating func node(_ value: WeftValue, index: Int) -> GraphNode? {
         // The path is only made for a message (most nodes have none).
         var path: String { "$.nodes[\(index)]" }
@@ -223,14 +295,23 @@ private struct Decoder {
             error(path, m["id"] == nil ? "node has no \"id\"" : "node \"id\" must be a string")
             return nil
         }
-        checkKeys(m, allowed: GraphDecoder.nodeKeys, path: path, node: id, what: "node '\(id)'")
-        guard NodeID.isValid(id) else {
-            error(path + ".id", node: id, "node id \(JSON.quote(id)) is not valid: use letters, digits, _ and -, starting with a letter or _ (no dots: edges use node.port)")
-            return nil
+        var unread: GraphNode.Fields = []
+        // An unknown field may be a misspelling of a missing one.
+        let fields: [String: GraphNode.Fields] = ["type": .type, "params": .params, "inputs": .inputs, "join": .join, "carry": .carry]
+        for meant in checkKeys(m, allowed: GraphDecoder.nodeKeys, path: path, node: id, what: "node '\(id)'") where m[meant] == nil {
+            unread.formUnion(fields[meant] ?? [])
         }
-        guard case .string(let type)? = m["type"] else {
+        if !NodeID.isValid(id) {
+            error(path + ".id", node: id, "node id \(JSON.quote(id)) is not valid: use letters, digits, _ and -, starting with a letter or _ (no dots: edges use node.port)")
+            // No edge can name it as it is: what feeds it is not known.
+            unread.insert(.inputs)
+        }
+        var type = ""
+        if case .string(let t)? = m["type"] {
+            type = t
+        } else {
             error(path, node: id, m["type"] == nil ? "node '\(id)' has no \"type\" (e.g. \"std.add\")" : "node \"type\" must be a string")
-            return nil
+            unread.insert(.type)
         }
         var n = GraphNode(id: id, type: type, label: nil, params: [], constants: [], strategy: nil, join: .all,
                           maxIterations: nil, carry: [], index: index)
@@ -242,6 +323,7 @@ private struct Decoder {
                 n.params = pm.map { (name: $0.key, value: $0.value) }
             } else {
                 error(path + ".params", node: id, "params must be an object of name: value")
+                unread.insert(.params)
             }
         }
         if let c = m["inputs"] {
@@ -249,6 +331,7 @@ private struct Decoder {
                 n.constants = cm.map { (port: $0.key, value: $0.value) }
             } else {
                 error(path + ".inputs", node: id, "a node's \"inputs\" binds input ports to constants: an object of port: value")
+                unread.insert(.inputs)
             }
         }
         if let s = m["strategy"] {
@@ -264,6 +347,7 @@ private struct Decoder {
                 n.join = k
             } else {
                 error(path + ".join", node: id, "join must be \"all\" or \"any\"")
+                unread.insert(.join)
             }
         }
         if let iso = m["isolate"] {
@@ -295,21 +379,27 @@ private struct Decoder {
                 for (name, t) in cm {
                     guard Identifier.isValid(name) else {
                         error("\(path).carry.\(name)", node: id, "carried variable name \(JSON.quote(name)) is not valid (letters, digits, _)")
+                        unread.insert(.carry)
                         continue
                     }
                     guard case .string(let ts) = t, let vt = valueType(ts, path: "\(path).carry.\(name)") else {
                         if case .string = t {} else { error("\(path).carry.\(name)", node: id, "a carried variable's value is its type name, e.g. \"int\"") }
+                        unread.insert(.carry)
                         continue
                     }
                     n.carry.append((name: name, type: vt))
                 }
             } else {
                 error(path + ".carry", node: id, "carry must be a non-empty object of variable: type, e.g. {\"i\": \"int\"}")
+                unread.insert(.carry)
             }
         }
+        n.unread = unread
         return n
     }
 
+    /// An edge, or nil when either end is missing or wrong; then the end
+    /// that parsed is kept aside (`unreadSources`, `unreadTargets`).
     mutating func edge(_ value: WeftValue, index: Int) -> GraphEdge? {
         var path: String { "$.edges[\(index)]" }
         guard case .map(let m) = value else {
@@ -317,20 +407,23 @@ private struct Decoder {
             return nil
         }
         checkKeys(m, allowed: GraphDecoder.edgeKeys, path: path, what: "an edge")
-        guard case .string(let f)? = m["from"] else {
+        var from: PortRef?, to: PortRef?
+        if case .string(let f)? = m["from"] {
+            from = PortRef(parsing: f)
+            if from == nil { error(path + ".from", "\(JSON.quote(f)) is not \"node.port\" or \"$input\"") }
+        } else {
             error(path, "edge has no \"from\" string (\"node.port\" or \"$input\")")
-            return nil
         }
-        guard case .string(let t)? = m["to"] else {
+        if case .string(let t)? = m["to"] {
+            to = PortRef(parsing: t)
+            if let ref = to, ref.isGraphInput { to = nil }
+            if to == nil { error(path + ".to", "\(JSON.quote(t)) is not \"node.port\"") }
+        } else {
             error(path, "edge has no \"to\" string (\"node.port\")")
-            return nil
         }
-        guard let from = PortRef(parsing: f) else {
-            error(path + ".from", "\(JSON.quote(f)) is not \"node.port\" or \"$input\"")
-            return nil
-        }
-        guard let to = PortRef(parsing: t), !to.isGraphInput else {
-            error(path + ".to", "\(JSON.quote(t)) is not \"node.port\"")
+        guard let from, let to else {
+            if let from { unreadSources.append(from) }
+            if let to { unreadTargets.append(to) }
             return nil
         }
         return GraphEdge(from: from, to: to, index: index)

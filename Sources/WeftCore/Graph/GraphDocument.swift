@@ -3,6 +3,12 @@
 ///
 /// Every element remembers its JSON path, so later checks can say where a
 /// problem is.
+///
+/// A document from `GraphDecoder.decodePartial` may hold problems: they are
+/// in `diagnostics`, and what the decoder could not read is left out or
+/// marked (`unread`, `GraphNode.unread`, `unreadEdgeSources`…), so that the
+/// validator checks the rest and reports nothing that only follows from a
+/// problem already reported. One from `GraphDecoder.decode` has no errors.
 public struct GraphDocument: Sendable, Equatable {
     /// The format version (`"weft": 1`).
     public static let formatVersion: Int64 = 1
@@ -12,6 +18,31 @@ public struct GraphDocument: Sendable, Equatable {
     public var outputs: [GraphOutput]
     public var nodes: [GraphNode]
     public var edges: [GraphEdge]
+    /// The problems the decoder found, in its order (see `GraphDecoder`);
+    /// `GraphValidator.validate` reports them first, then its own.
+    public var diagnostics: [Diagnostic] = []
+    /// Top-level sections the decoder could not read, or that are missing
+    /// where an unknown field looks like a misspelling of them (`"edgs"`).
+    /// The validator skips the checks that need them whole: with `.edges`
+    /// unread, for one, no input is reported as not connected.
+    public var unread: Sections = []
+    /// `from` ends (that parsed) of edges the decoder left out because
+    /// their other end or their shape is wrong: the nodes and graph inputs
+    /// they name count as connected.
+    public var unreadEdgeSources: [PortRef] = []
+    /// `to` ends (that parsed) of edges the decoder left out: the input
+    /// ports they name count as connected.
+    public var unreadEdgeTargets: [PortRef] = []
+
+    /// Top-level sections of a graph file.
+    public struct Sections: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let inputs = Sections(rawValue: 1)
+        public static let outputs = Sections(rawValue: 2)
+        public static let nodes = Sections(rawValue: 4)
+        public static let edges = Sections(rawValue: 8)
+    }
 
     public init(description: String? = nil, inputs: [GraphInput] = [], outputs: [GraphOutput] = [],
                 nodes: [GraphNode] = [], edges: [GraphEdge] = []) {
@@ -24,6 +55,10 @@ public struct GraphDocument: Sendable, Equatable {
 }
 
 /// A named input of the graph, given at run time (`--input x=3`).
+///
+/// In a document with problems, an input whose type or default is wrong is
+/// kept as `any` (or its type) without a default, so edges from it are not
+/// reported as coming from an unknown input.
 public struct GraphInput: Sendable, Equatable {
     public var name: String
     public var type: ValueType
@@ -87,16 +122,28 @@ public struct GraphNode: Sendable, Equatable {
     public init(id: String, type: String, label: String? = nil, params: [(name: String, value: WeftValue)] = [],
                 constants: [(port: String, value: WeftValue)] = [], strategy: StrategyKind? = nil, join: JoinPolicy = .all,
                 maxIterations: Int? = nil, carry: [(name: String, type: ValueType)] = [], isolate: Bool = false,
-                timeoutMs: Int? = nil, maxEvents: Int? = nil, index: Int) {
+                timeoutMs: Int? = nil, maxEvents: Int? = nil, unread: Fields = [], index: Int) {
         self.id = id
         self.type = type
         constantList = SmallList(constants)
         self.join = join
         position = Int32(clamping: index)
         rare = Rarely(RareFields(label: label, params: params, strategy: strategy, maxIterations: maxIterations, carry: carry,
-                                 isolate: isolate, timeoutMs: timeoutMs, maxEvents: maxEvents),
+                                 isolate: isolate, timeoutMs: timeoutMs, maxEvents: maxEvents, unread: unread),
                       isDefault: label == nil && params.isEmpty && strategy == nil && maxIterations == nil && carry.isEmpty
-                          && !isolate && timeoutMs == nil && maxEvents == nil)
+                          && !isolate && timeoutMs == nil && maxEvents == nil && unread.isEmpty)
+    }
+
+    /// Fields of a node that decide what it lacks: which the decoder could
+    /// not read (`GraphNode.unread`).
+    public struct Fields: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let type = Fields(rawValue: 1)
+        public static let params = Fields(rawValue: 2)
+        public static let inputs = Fields(rawValue: 4)
+        public static let join = Fields(rawValue: 8)
+        public static let carry = Fields(rawValue: 16)
     }
 
     /// The fields most nodes leave unset.
@@ -109,6 +156,7 @@ public struct GraphNode: Sendable, Equatable {
         var isolate = false
         var timeoutMs: Int? = nil
         var maxEvents: Int? = nil
+        var unread: Fields = []
     }
 
     public var label: String? {
@@ -149,6 +197,17 @@ public struct GraphNode: Sendable, Equatable {
         get { rare[\.maxEvents] ?? nil }
         set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.maxEvents = newValue } }
     }
+    /// Fields the decoder could not read (each reported in the document's
+    /// diagnostics), or that are missing where an unknown field looks like
+    /// a misspelling of them: they hold their defaults, and the validator
+    /// skips the checks that depend on them (no "needs param" when
+    /// `.params` is unread, no "required input … is not connected" when
+    /// `.inputs` is). A node whose `.type` (or a loop's `.carry`) is unread
+    /// is not checked further. Empty for every node of a valid file.
+    public var unread: Fields {
+        get { rare[\.unread] ?? [] }
+        set { rare.update(isDefault: newValue.isEmpty, defaults: { RareFields() }) { $0.unread = newValue } }
+    }
     /// The node's position in the file's "nodes" list.
     public var index: Int {
         get { Int(position) }
@@ -163,7 +222,7 @@ public struct GraphNode: Sendable, Equatable {
             && a.constants.map(\.port) == b.constants.map(\.port) && a.constants.map(\.value) == b.constants.map(\.value)
             && a.strategy == b.strategy && a.join == b.join && a.maxIterations == b.maxIterations
             && a.carry.map(\.name) == b.carry.map(\.name) && a.carry.map(\.type) == b.carry.map(\.type)
-            && a.isolate == b.isolate && a.timeoutMs == b.timeoutMs && a.maxEvents == b.maxEvents
+            && a.isolate == b.isolate && a.timeoutMs == b.timeoutMs && a.maxEvents == b.maxEvents && a.unread == b.unread
     }
 }
 

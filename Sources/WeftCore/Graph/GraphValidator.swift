@@ -72,6 +72,11 @@ public enum GraphValidator {
     /// Validates `doc`. Given a document no one else holds (a temporary,
     /// or `consume doc`), it lets go of the document's nodes and edges as
     /// soon as the plan has its own: a big graph does not hold both.
+    ///
+    /// A document from `GraphDecoder.decodePartial` may carry the decoder's
+    /// problems: they are reported first, and the rest of the graph is
+    /// checked too, except what follows from them (an input fed by an edge
+    /// from an unknown node is not also "not connected").
     public static func validate(_ doc: consuming GraphDocument, catalog: any NodeCatalog) throws(GraphError) -> GraphPlan {
         var v = Validation(doc: doc, catalog: catalog)
         let plan = v.run()
@@ -81,15 +86,16 @@ public enum GraphValidator {
         return plan
     }
 
-    /// Decodes and validates graph text in one step.
+    /// Decodes and validates graph text in one step, reporting the
+    /// decoder's problems and the validator's together.
     public static func load(text: String, catalog: any NodeCatalog) throws(GraphError) -> GraphPlan {
-        try validate(try GraphDecoder.decode(text: text), catalog: catalog)
+        try validate(try GraphDecoder.decodePartial(text: text), catalog: catalog)
     }
 
     /// Decodes and validates a graph file's bytes (UTF-8) in one step,
     /// without a `String` copy of the whole file.
     public static func load(bytes: [UInt8], catalog: any NodeCatalog) throws(GraphError) -> GraphPlan {
-        try validate(try GraphDecoder.decode(bytes: bytes), catalog: catalog)
+        try validate(try GraphDecoder.decodePartial(bytes: bytes), catalog: catalog)
     }
 }
 
@@ -105,6 +111,8 @@ private struct Validation {
     init(doc: consuming GraphDocument, catalog: any NodeCatalog) {
         self.doc = doc
         self.catalog = catalog
+        diagnostics = self.doc.diagnostics
+        self.doc.diagnostics = []
     }
 
     mutating func error(_ path: String, node: String? = nil, _ message: String) {
@@ -131,6 +139,8 @@ private struct Validation {
         // plan's without a second copy.
         var nodes: [GraphPlan.Node] = []
         var failed: [Bool] = []
+        /// The fields the decoder could not read, of the nodes that have any.
+        var unreadOf: [Int: GraphNode.Fields] = [:]
         nodes.reserveCapacity(doc.nodes.count)
         failed.reserveCapacity(doc.nodes.count)
         for n in doc.nodes {
@@ -139,7 +149,14 @@ private struct Validation {
                 error(n.path + ".id", node: n.id, "duplicate node id '\(n.id)'; node ids must be unique")
                 continue
             }
-            if let resolved = resolveNode(n) {
+            let unread = n.unread
+            if !unread.isEmpty { unreadOf[nodes.count] = unread }
+            // Without its type (or a loop without its carried variables)
+            // the node has no ports to check: its problem is reported.
+            if unread.contains(.type) || (unread.contains(.carry) && n.type == LoopNode.typeName) {
+                nodes.append(Self.standIn(n))
+                failed.append(true)
+            } else if let resolved = resolveNode(n) {
                 nodes.append(resolved)
                 failed.append(false)
             } else {
@@ -153,7 +170,12 @@ private struct Validation {
         func node(_ i: Int) -> GraphPlan.Node? { failed[i] ? nil : nodes[i] }
         /// Node ids, for hints in messages.
         func ids() -> [String] { nodes.map(\.id) }
+        /// Fields node `i` lacks because the decoder could not read them.
+        func unread(_ i: Int) -> GraphNode.Fields { unreadOf.isEmpty ? [] : unreadOf[i] ?? [] }
         let count = nodes.count
+        /// Nodes named by an edge or output that is not in the plan (it has
+        /// a problem): they are connected, if wrongly.
+        var alsoTouched: [Int] = []
 
         // 2. Graph inputs.
         var inputIndex: [String: Int] = [:]
@@ -167,6 +189,15 @@ private struct Validation {
         /// the place of an error).
         var edgesInto = [Int32](repeating: 0, count: slotBase[count])
         var firstEdges = [(Int32, Int32)](repeating: (-1, -1), count: slotBase[count])
+        /// Counts edge `index` into input slot `slot`.
+        func countEdge(_ index: Int, into slot: Int) {
+            switch edgesInto[slot] {
+            case 0: firstEdges[slot].0 = Int32(index)
+            case 1: firstEdges[slot].1 = Int32(index)
+            default: break
+            }
+            edgesInto[slot] += 1
+        }
 
         // 3. Edges.
         var edges: [GraphPlan.Edge] = []
@@ -183,46 +214,59 @@ private struct Validation {
             return indexOf.find(id, in: nodes)
         }
         for e in doc.edges {
-            // Target.
-            guard let t = index(of: e.to.node) else {
+            // Target: a node, and one of its inputs unless the node failed.
+            let t = index(of: e.to.node)
+            var tp: Int?
+            if let t {
+                if !failed[t] {
+                    tp = nodes[t].specBox.spec.inputs.firstIndex(where: { $0.name == e.to.port })
+                    if tp == nil {
+                        let tn = nodes[t]
+                        error(e.path + ".to", node: tn.id, "node '\(tn.id)' (\(tn.type)) has no input '\(e.to.port)'"
+                                + hint(e.to.port, among: tn.spec.inputs.map(\.name)))
+                    }
+                }
+            } else if !doc.unread.contains(.nodes) {
                 error(e.path + ".to", "edge goes to unknown node '\(e.to.node)'" + hint(e.to.node, among: ids(), listing: "the nodes are"))
-                continue
             }
-            guard !failed[t] else { continue }
-            guard let tp = nodes[t].specBox.spec.inputs.firstIndex(where: { $0.name == e.to.port }) else {
-                let tn = nodes[t]
-                error(e.path + ".to", node: tn.id, "node '\(tn.id)' (\(tn.type)) has no input '\(e.to.port)'"
-                        + hint(e.to.port, among: tn.spec.inputs.map(\.name)))
+            // Source: checked whatever the target, so each end's problem
+            // is reported.
+            var source: GraphPlan.Source?
+            var sourceType = ValueType.any
+            var sourceNode: Int?
+            if e.from.isGraphInput {
+                if let gi = inputIndex[e.from.port] {
+                    usedInputs.insert(gi)
+                    source = .graphInput(gi)
+                    sourceType = doc.inputs[gi].type
+                } else if !doc.unread.contains(.inputs) {
+                    error(e.path + ".from", "unknown graph input '$\(e.from.port)'; declare it under \"inputs\""
+                            + hint(e.from.port, among: doc.inputs.map(\.name)))
+                }
+            } else if let s = index(of: e.from.node) {
+                sourceNode = s
+                if !failed[s] {
+                    if let sp = nodes[s].specBox.spec.outputs.firstIndex(where: { $0.name == e.from.port }) {
+                        source = .node(s, port: sp)
+                        sourceType = nodes[s].specBox.spec.outputs[sp].type
+                    } else {
+                        let sn = nodes[s]
+                        error(e.path + ".from", node: sn.id, "node '\(sn.id)' (\(sn.type)) has no output '\(e.from.port)'"
+                                + hint(e.from.port, among: sn.spec.outputs.map(\.name)))
+                    }
+                }
+            } else if !doc.unread.contains(.nodes) {
+                error(e.path + ".from", "edge comes from unknown node '\(e.from.node)'" + hint(e.from.node, among: ids(), listing: "the nodes are"))
+            }
+            guard let t, let tp, let source else {
+                // Not in the plan, but what it names is connected: an
+                // input fed by it is not also "not connected".
+                if let t { alsoTouched.append(t) }
+                if let sourceNode { alsoTouched.append(sourceNode) }
+                if let t, let tp { countEdge(e.index, into: slotBase[t] + tp) }
                 continue
             }
             let targetType = nodes[t].specBox.spec.inputs[tp].type
-            // Source.
-            let source: GraphPlan.Source
-            let sourceType: ValueType
-            if e.from.isGraphInput {
-                guard let gi = inputIndex[e.from.port] else {
-                    error(e.path + ".from", "unknown graph input '$\(e.from.port)'; declare it under \"inputs\""
-                            + hint(e.from.port, among: doc.inputs.map(\.name)))
-                    continue
-                }
-                usedInputs.insert(gi)
-                source = .graphInput(gi)
-                sourceType = doc.inputs[gi].type
-            } else {
-                guard let s = index(of: e.from.node) else {
-                    error(e.path + ".from", "edge comes from unknown node '\(e.from.node)'" + hint(e.from.node, among: ids(), listing: "the nodes are"))
-                    continue
-                }
-                guard !failed[s] else { continue }
-                guard let sp = nodes[s].specBox.spec.outputs.firstIndex(where: { $0.name == e.from.port }) else {
-                    let sn = nodes[s]
-                    error(e.path + ".from", node: sn.id, "node '\(sn.id)' (\(sn.type)) has no output '\(e.from.port)'"
-                            + hint(e.from.port, among: sn.spec.outputs.map(\.name)))
-                    continue
-                }
-                source = .node(s, port: sp)
-                sourceType = nodes[s].specBox.spec.outputs[sp].type
-            }
             if !Self.compatible(sourceType, targetType) {
                 error(e.path, node: nodes[t].id, "type mismatch: \(e.from) is \(sourceType) but \(e.to) takes \(targetType)"
                         + (targetType == .string ? "; convert it first (e.g. std.to_string)" : ""))
@@ -232,21 +276,36 @@ private struct Validation {
             near = t
             let isBack = (nodes[t].strategy == .loop) && LoopNode.isBackInput(tp, carryCount: nodes[t].carryCount)
             edges.append(GraphPlan.Edge(source: source, target: t, targetPort: tp, isBack: isBack))
-            let slot = slotBase[t] + tp
-            switch edgesInto[slot] {
-            case 0: firstEdges[slot].0 = Int32(e.index)
-            case 1: firstEdges[slot].1 = Int32(e.index)
-            default: break
+            countEdge(e.index, into: slotBase[t] + tp)
+        }
+        // The ends of edges the decoder left out: what they name is
+        // connected too.
+        var fedByUnreadEdge = Set<Int>()
+        for ref in doc.unreadEdgeTargets {
+            guard let t = indexOf.find(ref.node, in: nodes) else { continue }
+            alsoTouched.append(t)
+            if !failed[t], let p = nodes[t].specBox.spec.inputs.firstIndex(where: { $0.name == ref.port }) {
+                fedByUnreadEdge.insert(slotBase[t] + p)
             }
-            edgesInto[slot] += 1
+        }
+        for ref in doc.unreadEdgeSources {
+            if ref.isGraphInput {
+                if let gi = inputIndex[ref.port] { usedInputs.insert(gi) }
+            } else if let s = indexOf.find(ref.node, in: nodes) {
+                alsoTouched.append(s)
+            }
         }
         doc.edges = []
         func edgePath(_ index: Int32) -> String { "$.edges[\(index)]" }
 
         // 4. Inputs: one source each (unless join: any), required ones connected.
+        // Without the file's edges (or the node's "inputs", or its "join")
+        // what is connected is not known.
+        let edgesKnown = !doc.unread.contains(.edges)
         for i in 0..<count where !failed[i] {
             // Reads in place (a copy of the node would retain all its parts).
             let inputs = nodes[i].specBox.spec.inputs
+            let lacks = unread(i)
             for (p, port) in inputs.enumerated() {
                 var n: GraphPlan.Node { nodes[i] }
                 let fed = Int(edgesInto[slotBase[i] + p])
@@ -254,11 +313,12 @@ private struct Validation {
                 let hasConstant = nodes[i].constant(p) != nil
                 if hasConstant && fed > 0 {
                     error(edgePath(first), node: n.id, "input '\(port.name)' of node '\(n.id)' is bound to a constant and also connected by an edge; keep one")
-                } else if fed > 1 && !(nodes[i].join == .any && !(nodes[i].strategy == .loop)) {
+                } else if fed > 1 && !(nodes[i].join == .any && !(nodes[i].strategy == .loop)) && !lacks.contains(.join) {
                     error(edgePath(second), node: n.id, "input '\(port.name)' of node '\(n.id)' has \(fed) incoming edges but takes one value; "
                             + "merge them in a node first, or set \"join\": \"any\" on '\(n.id)' to take whichever arrives first")
                 }
-                if fed == 0 && !hasConstant {
+                if fed == 0 && !hasConstant && edgesKnown && !lacks.contains(.inputs)
+                    && (fedByUnreadEdge.isEmpty || !fedByUnreadEdge.contains(slotBase[i] + p)) {
                     if (nodes[i].strategy == .loop) {
                         error(n.path, node: n.id, "loop '\(n.id)': input '\(port.name)' is not connected"
                                 + (LoopNode.isBackInput(p, carryCount: n.carryCount)
@@ -354,9 +414,12 @@ private struct Validation {
         var outputs: [(name: String, node: Int, port: Int)] = []
         for o in doc.outputs {
             guard let n = indexOf.find(o.source.node, in: nodes) else {
-                error(o.path, "output '\(o.name)' names unknown node '\(o.source.node)'" + hint(o.source.node, among: ids(), listing: "the nodes are"))
+                if !doc.unread.contains(.nodes) {
+                    error(o.path, "output '\(o.name)' names unknown node '\(o.source.node)'" + hint(o.source.node, among: ids(), listing: "the nodes are"))
+                }
                 continue
             }
+            alsoTouched.append(n)
             guard let found = node(n) else { continue }
             let loopName = { (l: Int) in node(l)?.id ?? "?" }
             let node = found
@@ -384,13 +447,16 @@ private struct Validation {
             if case .node(let s, _) = e.source { touched[s] = true }
         }
         for o in outputs { touched[o.node] = true }
-        if count > 1 {
+        for i in alsoTouched { touched[i] = true }
+        // Without the file's edges or outputs, what is connected is not known.
+        if count > 1 && edgesKnown && !doc.unread.contains(.outputs) {
             for i in 0..<count where !touched[i] {
-                guard let n = node(i) else { continue }
+                // A node with a problem of its own has no warning about it.
+                guard let n = node(i), unread(i).isEmpty else { continue }
                 warning(n.path, node: n.id, "node '\(n.id)' is not connected to anything; it runs on its own")
             }
         }
-        for (i, input) in doc.inputs.enumerated() where !usedInputs.contains(i) {
+        for (i, input) in doc.inputs.enumerated() where edgesKnown && !usedInputs.contains(i) {
             warning(input.path, "graph input '\(input.name)' is not used by any edge")
         }
 
@@ -554,10 +620,16 @@ private struct Validation {
             params[p.name] = c
         }
         var missingParam = false
+        let paramsUnread = n.unread.contains(.params)
         for port in box.spec.params where !port.optional && params[port.name] == nil {
-            error(n.path + ".params", node: n.id, "node '\(n.id)' (\(n.type)) needs param '\(port.name)' (\(port.type))")
+            // Perhaps under the params the decoder could not read.
+            if !paramsUnread {
+                error(n.path + ".params", node: n.id, "node '\(n.id)' (\(n.type)) needs param '\(port.name)' (\(port.type))")
+            }
             missingParam = true
         }
+        // The ports of some types come from their params: unknown here.
+        if missingParam && paramsUnread { return nil }
         // Types whose ports come from their params (ffi). A type the catalog
         // said has none keeps saying so (the answer depends on the type
         // alone), so a run of nodes of one type asks once.
@@ -566,7 +638,9 @@ private struct Validation {
                 switch resolved {
                 case .success(let s): box = SpecBox(s)
                 case .failure(let e):
-                    error(e.param.map { "\(n.path).params.\($0)" } ?? n.path, node: n.id, "node '\(n.id)' (\(n.type)): \(e.message)")
+                    if !paramsUnread {
+                        error(e.param.map { "\(n.path).params.\($0)" } ?? n.path, node: n.id, "node '\(n.id)' (\(n.type)): \(e.message)")
+                    }
                     return nil
                 }
             } else {

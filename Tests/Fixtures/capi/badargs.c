@@ -727,6 +727,25 @@ static void sec_graph(void)
     CHECK(weft_diagnostics_destroy(NULL), WEFT_OK); /* like free(NULL) */
     CHECK_MSG(weft_diagnostics_destroy((weft_diagnostics_t *)FOREIGN), WEFT_ERR_HANDLE, STALE_MSG);
 
+    /* every problem at once (issue 16): the decoder's (an unknown field)
+       does not hide the validator's (an unknown type), and a NUL in a name
+       is escaped, not the end of the C string */
+    d = SENTINEL;
+    CHECK_MSG(weft_graph_parse(e, "{\"weft\": 1, \"nodes\": [{\"id\": \"x\", \"type\": \"std.frobnicate\", \"col\\u0000our\": 1}]}",
+                               WEFT_NUL_TERMINATED, &g, &d), WEFT_ERR_INVALID, "2 errors");
+    CHECK_CONTAINS(weft_last_error(), "$.nodes[0].col\\u0000our: error: unknown field 'col\\u0000our' in node 'x'; known fields");
+    CHECK_CONTAINS(weft_last_error(), "$.nodes[0].type: error: unknown node type 'std.frobnicate'");
+    CHECK_TRUE(d != SENTINEL && d != NULL, "diagnostics of two problems");
+    if (d != SENTINEL && d) {
+        CHECK_TRUE(weft_diagnostics_count(d) == 2, "two diagnostics: the unknown field and the unknown type");
+        CHECK(weft_diagnostics_get(d, 0, &sev, &msg, &node, &jpath), WEFT_OK);
+        CHECK_CONTAINS(msg, "unknown field 'col\\u0000our' in node 'x'; known fields");
+        CHECK_STR(jpath, "$.nodes[0].col\\u0000our");
+        CHECK(weft_diagnostics_get(d, 1, &sev, &msg, &node, &jpath), WEFT_OK);
+        CHECK_STR(jpath, "$.nodes[0].type");
+        CHECK(weft_diagnostics_destroy(d), WEFT_OK);
+    }
+
     /* warnings on success */
     d = NULL;
     g = NULL;
