@@ -90,6 +90,13 @@ public final class NodeRegistry: Sendable {
     /// loading into it again is allowed. Returns the plugins unloaded.
     @discardableResult
     public func unloadPlugins() -> [LoadedPlugin] {
+        unloadPlugins(timeoutNanoseconds: LoadedPlugin.unloadTimeout)
+    }
+
+    /// `unloadPlugins()` waiting at most `timeoutNanoseconds` per plugin
+    /// for its node types to be released (tests shorten it).
+    @discardableResult
+    package func unloadPlugins(timeoutNanoseconds: UInt64) -> [LoadedPlugin] {
         let taken: [LoadedPlugin] = state.withLock { s in
             let plugins = s.plugins
             s.nodes = s.nodes.filter { $0.value.plugin == nil }
@@ -100,7 +107,7 @@ public final class NodeRegistry: Sendable {
         }
         // The registry's node types of these plugins are released now; any
         // left are held elsewhere, and `unload` waits for them.
-        let unloaded = taken.reversed().filter { $0.unload() }
+        let unloaded = taken.reversed().filter { $0.unload(timeoutNanoseconds: timeoutNanoseconds) }
         PluginLog.reportSuppressed()
         return unloaded
     }

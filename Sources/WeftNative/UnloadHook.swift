@@ -10,18 +10,21 @@ package enum UnloadHook {
     package struct Record: Sendable, Equatable {
         package var path: String
         package var thread: UInt
+
+        package init(path: String, thread: UInt) {
+            self.path = path
+            self.thread = thread
+        }
     }
 
     private static let lock = ConditionLock()
     nonisolated(unsafe) private static var enabled = false
     nonisolated(unsafe) private static var records: [Record] = []
 
-    /// Starts recording (and forgets earlier records).
+    /// Starts recording (tests running at once share the records: each
+    /// looks at the paths of its own plugins).
     package static func start() {
-        lock.withLock {
-            enabled = true
-            records = []
-        }
+        lock.withLock { enabled = true }
     }
 
     /// The records so far.
