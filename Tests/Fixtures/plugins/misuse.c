@@ -1,8 +1,9 @@
 /* A test plugin that misuses the host API in a loop: the host must refuse
  * every call and rate-limit its warnings (a count of the suppressed ones
- * instead of one line per call). Its deinit writes a line to stderr, so
- * tests can see when and whether it ran. */
+ * instead of one line per call). Its deinit writes a line to stderr with
+ * its thread, so tests can see when, whether and where it ran. */
 #include <weft/plugin.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,7 +38,8 @@ static weft_status_t misuse_init(const weft_host_t *host, weft_registry_t *reg) 
 }
 
 static void misuse_deinit(void) {
-    fputs("misuse: deinit\n", stderr);
+    fprintf(stderr, "misuse: deinit on thread %lu\n", (unsigned long)pthread_self());
+    fflush(stderr);
 }
 
 WEFT_PLUGIN("misuse", "1.0.0", "Misuses the host API in a loop", misuse_init, misuse_deinit);
