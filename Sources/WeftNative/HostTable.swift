@@ -86,6 +86,13 @@ enum HostTable {
     nonisolated(unsafe) static let emptyString: UnsafePointer<CChar> = UnsafePointer(strdupOrDie(""))
 
     private static func make() -> UnsafeMutablePointer<weft_host_t> {
+        // Globals that plugin calls on any thread use, made now, on the
+        // first loading thread, before a plugin can run: ThreadSanitizer
+        // cannot see the Swift runtime's once-initialisation of a global
+        // first touched by several threads at once.
+        _ = PluginLog.logger
+        _ = PluginLog.limiter
+        UnloadHook.prepare()
         let t = UnsafeMutablePointer<weft_host_t>.allocate(capacity: 1)
         var h = weft_host_t()
         h.abi_version = WeftVersion.pluginABI

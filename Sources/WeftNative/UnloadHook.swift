@@ -30,6 +30,9 @@ package enum UnloadHook {
     /// The records so far.
     package static var recorded: [Record] { lock.withLock { records } }
 
+    /// Makes the lock (see `HostTable.make`).
+    static func prepare() { _ = lock }
+
     static func record(path: String) {
         lock.withLock {
             if enabled { records.append(Record(path: path, thread: UInt(pthread_self()))) }
