@@ -23,7 +23,7 @@ for kind in "${kinds[@]}"; do
     lib="$PWD/$scratch/debug"
     ln -sf libweft_embed.so "$lib/libweft.so.0"
     out=$(mktemp -d)
-    for fixture in badargs concurrent; do
+    for fixture in badargs concurrent unload; do
         # libdispatch and BlocksRuntime: the toolchain's sanitizer runtime refers to them.
         "$swift_bin/clang" -std=c99 -g -fsanitize="$kind" -Iinclude "Tests/Fixtures/capi/$fixture.c" \
             -L"$lib" -lweft_embed -Wl,-rpath,"$lib" -L"$runtime" -ldispatch -lBlocksRuntime \
@@ -31,5 +31,8 @@ for kind in "${kinds[@]}"; do
     done
     TSAN_OPTIONS="halt_on_error=1" ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" "$out/badargs" --no-fork | tail -1
     TSAN_OPTIONS="halt_on_error=1" ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" "$out/concurrent" 2000 | tail -1
+    # Unloading in the last destroy after runs on other threads (a plain C plugin).
+    cc -std=c99 -shared -fPIC -fvisibility=hidden -Iinclude Tests/Fixtures/plugins/misuse.c -lpthread -o "$out/libmisuse.so"
+    TSAN_OPTIONS="halt_on_error=1" ASAN_OPTIONS="detect_leaks=0:halt_on_error=1" "$out/unload" "$out/libmisuse.so" | tail -1
     rm -rf "$out"
 done

@@ -59,7 +59,10 @@ public func weftEngineCreate(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> In
 @_cdecl("weft_engine_destroy")
 public func weftEngineDestroy(_ engine: OpaquePointer?) -> Int32 {
     guard engine != nil else { return WEFT_OK }
-    return api { () throws(APIError) in _ = try Handles.remove(engine, Engine.self, "weft_engine_destroy").get() }
+    return api { () throws(APIError) in
+        // The last handle of the engine's family unloads its plugins here.
+        try Handles.remove(engine, Engine.self, "weft_engine_destroy").get().lease.release()
+    }
 }
 
 @_cdecl("weft_engine_load_default_plugins")
@@ -196,7 +199,9 @@ private func parseGraph(_ engine: OpaquePointer?, _ fn: String, source: String, 
         let text = try text()
         let (result, diagnostics) = Graph.parse(text, engine: e, function: fn, source: source)
         if let diagsOut { diagsOut.pointee = Handles.make(Diagnostics(diagnostics)) }
-        out.pointee = Handles.make(try result.get())
+        let graph = try result.get()
+        try graph.lease.acquire(fn)
+        out.pointee = Handles.make(graph)
     }
 }
 
@@ -249,7 +254,9 @@ public func weftGraphDescribeJSON(_ graph: OpaquePointer?, _ out: UnsafeMutableP
 @_cdecl("weft_graph_destroy")
 public func weftGraphDestroy(_ graph: OpaquePointer?) -> Int32 {
     guard graph != nil else { return WEFT_OK }
-    return api { () throws(APIError) in _ = try Handles.remove(graph, Graph.self, "weft_graph_destroy").get() }
+    return api { () throws(APIError) in
+        try Handles.remove(graph, Graph.self, "weft_graph_destroy").get().lease.release()
+    }
 }
 
 // MARK: - Runs
@@ -318,7 +325,7 @@ private func makeRun(_ graph: OpaquePointer?, _ options: UnsafePointer<weft_run_
     } catch {
         throw APIError(WEFT_ERR_FAILED, "\(fn): \(error)")
     }
-    return Run(plan: g.plan, compiled: compiled, options: opts, duration: duration, events: bridge)
+    return Run(plan: g.plan, compiled: compiled, options: opts, duration: duration, events: bridge, lease: g.lease)
 }
 
 @_cdecl("weft_run_create")
@@ -327,7 +334,9 @@ public func weftRunCreate(_ graph: OpaquePointer?, _ options: UnsafePointer<weft
     api { () throws(APIError) in
         let fn = "weft_run_create"
         let out = try Arg.out(out, "out", fn)
-        out.pointee = Handles.make(try makeRun(graph, options, fn))
+        let r = try makeRun(graph, options, fn)
+        try r.lease.acquire(fn)
+        out.pointee = Handles.make(r)
     }
 }
 
@@ -452,6 +461,7 @@ public func weftRunGraph(_ graph: OpaquePointer?, _ options: UnsafePointer<weft_
         if inputs != nil { try r.setInputs(try inputObject(inputs, fn), fn) }
         try r.start(fn)
         _ = try r.wait(timeout: nil, fn)
+        try r.lease.acquire(fn)
         out.pointee = Handles.make(r)
     }
 }
@@ -572,8 +582,14 @@ public func weftRunDestroy(_ run: OpaquePointer?) -> Int32 {
     guard run != nil else { return WEFT_OK }
     return api { () throws(APIError) in
         let fn = "weft_run_destroy"
-        let r = try Handles.object(run, Run.self, fn)
-        try r.stop(fn)
-        _ = try Handles.remove(run, Run.self, fn).get()
+        // The run is joined and this call's references to it dropped (the
+        // closure returns) before the lease is given back: the last handle
+        // unloads the plugins, which waits for the run's node types.
+        let lease = try { () throws(APIError) -> PluginLease in
+            let r = try Handles.object(run, Run.self, fn)
+            try r.stop(fn)
+            return try Handles.remove(run, Run.self, fn).get().lease
+        }()
+        lease.release()
     }
 }

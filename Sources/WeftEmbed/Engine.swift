@@ -9,15 +9,21 @@ import Glibc
 
 /// `weft_engine_t`: node types (plugins and host nodes) and the library
 /// policy of `ffi` nodes.
+///
+/// Its plugins are unloaded explicitly, by `lease`, when this handle and
+/// every graph and run handle made from it are destroyed.
 final class Engine: EmbedObject, @unchecked Sendable {
     static let typeName = "weft_engine_t"
 
     let registry = NodeRegistry()
+    /// Held by this engine's handle and by each graph and run handle.
+    let lease: PluginLease
     private let lock = ConditionLock()
     private var allowed: [String] = []
     private var pluginFolders: [String] = []
 
     init() {
+        lease = PluginLease(registry: registry)
         BuiltinSources.register(into: registry)
         // Graph nodes with "isolate"/"timeout_ms" need the worker too.
         registry.isolationPolicy = IsolationPolicy(workerExecutable: Self.workerExecutable)

@@ -6,16 +6,20 @@ import Glibc
 #endif
 
 /// `weft_graph_t`: a validated graph and the registry its node types come
-/// from (kept alive with it, so the engine may be destroyed first).
+/// from (kept alive with it, so the engine may be destroyed first). Its
+/// handle holds the engine's `lease`, so the plugins stay loaded while it
+/// lives.
 final class Graph: EmbedObject, @unchecked Sendable {
     static let typeName = "weft_graph_t"
 
     let plan: GraphPlan
     let registry: NodeRegistry
+    let lease: PluginLease
 
-    init(plan: GraphPlan, registry: NodeRegistry) {
+    init(plan: GraphPlan, registry: NodeRegistry, lease: PluginLease) {
         self.plan = plan
         self.registry = registry
+        self.lease = lease
     }
 
     /// Parses and validates; on failure the error holds every problem, one
@@ -25,7 +29,7 @@ final class Graph: EmbedObject, @unchecked Sendable {
     {
         do {
             let plan = try GraphValidator.load(text: text, catalog: engine.registry)
-            return (.success(Graph(plan: plan, registry: engine.registry)), plan.warnings)
+            return (.success(Graph(plan: plan, registry: engine.registry, lease: engine.lease)), plan.warnings)
         } catch {
             // Control characters in names escaped (a NUL would end the C
             // string): `Diagnostic.description`.

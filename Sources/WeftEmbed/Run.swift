@@ -23,6 +23,9 @@ final class Run: EmbedObject, @unchecked Sendable {
     let duration: Double
     let events: EventBridge?
     let token = CancellationToken()
+    /// The engine's plugins, held by this run's handle (`weft_run_destroy`
+    /// gives it back after the run is joined).
+    let lease: PluginLease
 
     private let lock = ConditionLock()
     private var phase = Phase.pending
@@ -34,7 +37,9 @@ final class Run: EmbedObject, @unchecked Sendable {
     private var outputStrings: [String: (UnsafePointer<CChar>, Int)] = [:]
     private let strings = StringStore()
 
-    init(plan: GraphPlan, compiled: CompiledGraph, options: RunOptions, duration: Double, events: EventBridge?) {
+    init(plan: GraphPlan, compiled: CompiledGraph, options: RunOptions, duration: Double, events: EventBridge?,
+         lease: PluginLease) {
+        self.lease = lease
         self.plan = plan
         self.compiled = compiled
         self.options = options

@@ -77,6 +77,41 @@ public final class NodeRegistry: Sendable {
         return EditDistance.closest(to: name, among: names, limit: limit)
     }
 
+    /// Unloads every plugin on the calling thread, newest first: each
+    /// plugin's `deinit`, then `dlclose` (`LoadedPlugin.unload()`). Call it
+    /// once, when nothing made from this registry runs any more: every run
+    /// and source joined, every graph and node instance released (the C
+    /// API's `weft_engine_destroy` and the destroy of the last graph or run
+    /// made from the engine do). Node types still being released on other
+    /// threads are waited for, briefly; a plugin whose node types are still
+    /// held after that stays loaded (a warning says so).
+    ///
+    /// Afterwards the registry knows no plugin and none of their node types;
+    /// loading into it again is allowed. Returns the plugins unloaded.
+    @discardableResult
+    public func unloadPlugins() -> [LoadedPlugin] {
+        unloadPlugins(timeoutNanoseconds: LoadedPlugin.unloadTimeout)
+    }
+
+    /// `unloadPlugins()` waiting at most `timeoutNanoseconds` per plugin
+    /// for its node types to be released (tests shorten it).
+    @discardableResult
+    package func unloadPlugins(timeoutNanoseconds: UInt64) -> [LoadedPlugin] {
+        let taken: [LoadedPlugin] = state.withLock { s in
+            let plugins = s.plugins
+            s.nodes = s.nodes.filter { $0.value.plugin == nil }
+            s.plugins = []
+            s.pluginsByName = [:]
+            s.files = [:]
+            return plugins
+        }
+        // The registry's node types of these plugins are released now; any
+        // left are held elsewhere, and `unload` waits for them.
+        let unloaded = taken.reversed().filter { $0.unload(timeoutNanoseconds: timeoutNanoseconds) }
+        PluginLog.reportSuppressed()
+        return unloaded
+    }
+
     func withState<T>(_ body: (inout State) -> T) -> T {
         state.withLock { body(&$0) }
     }

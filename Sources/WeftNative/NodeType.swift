@@ -3,7 +3,9 @@ public import WeftCore
 
 /// A registered node type: its spec and the C callbacks that implement it.
 ///
-/// Immutable and shareable across threads. Keeps its plugin loaded.
+/// Immutable and shareable across threads. Counts as a user of its
+/// plugin's code while it lives: `LoadedPlugin.unload()` waits for every
+/// node type of the plugin to be released before it closes the library.
 public final class NodeType: @unchecked Sendable {
     public let spec: NodeSpec
     /// The plugin it came from; nil for nodes registered by an embedding host.
@@ -40,7 +42,11 @@ public final class NodeType: @unchecked Sendable {
         self.run = run
         self.destroy = destroy
         self.userData = userData
+        plugin?.addUser()
     }
+
+    /// Only counts: releasing a node type (on any thread) never unloads.
+    deinit { plugin?.removeUser() }
 
     /// A node type implemented in Swift as an event source (built-in sources
     /// such as `event.timer`): no C callbacks; `make` builds the source of

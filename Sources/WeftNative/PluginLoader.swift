@@ -28,7 +28,9 @@ public struct PluginLoadReport: Sendable {
 /// Loading a file: `dlopen(RTLD_NOW | RTLD_LOCAL)`, find `weft_plugin_entry`,
 /// check its ABI version before anything else, call `init` with the host
 /// table, then add the plugin's nodes to the registry all at once. A file
-/// already loaded (same real path) is not loaded twice.
+/// already loaded (same real path) is not loaded twice. A file that fails
+/// is closed again before the error is thrown; a loaded plugin stays loaded
+/// until `NodeRegistry.unloadPlugins()`.
 /// Thread-safe: several threads may load into one registry.
 public struct PluginLoader: Sendable {
     public let registry: NodeRegistry
@@ -128,15 +130,30 @@ public struct PluginLoader: Sendable {
                 ?? "init returned \(StatusCode.name(status)) without a message (call host->registry_fail(reg, \"why\"))"
             // A rejected descriptor is the precise reason, even if init then
             // called registry_fail with a vaguer one.
-            if let first = session.errors.first { throw first }
-            throw PluginLoadError(path: path, kind: .initFailed, "plugin '\(name)' failed to initialise: \(why)")
+            let error = session.errors.first
+                ?? PluginLoadError(path: path, kind: .initFailed, "plugin '\(name)' failed to initialise: \(why)")
+            throw Self.discard(plugin, session, error)
         }
         plugin.initialized = true
         if let first = session.errors.first {
-            throw first
+            throw Self.discard(plugin, session, first)
         }
-        try registry.add(plugin: plugin, file: identity, nodes: session.nodes)
+        do {
+            try registry.add(plugin: plugin, file: identity, nodes: session.nodes)
+        } catch {
+            throw Self.discard(plugin, session, error)
+        }
         return plugin
+    }
+
+    /// A load that failed after `dlopen` and `init`: drops what the plugin
+    /// registered (no one else saw it) and unloads it here, on the loading
+    /// thread (`deinit` only if `init` succeeded). Returns `error`.
+    private static func discard(_ plugin: LoadedPlugin, _ session: RegistrationSession,
+                                _ error: PluginLoadError) -> PluginLoadError {
+        session.nodes = []
+        plugin.unload()
+        return error
     }
 
     /// Loads every `*.so` file in a folder, in sorted order. Failures are

@@ -54,10 +54,14 @@ struct Weft: ParsableCommand {
             h.logLevel = LogLevelOption.fromEnvironment()
             return h
         }
+        // The CLI never unloads its plugins (Docs/architecture.md), so the
+        // counts of suppressed refused-call warnings are reported here.
         do {
             var command = try parseAsRoot()
             try command.run()
+            PluginLog.reportSuppressed()
         } catch {
+            PluginLog.reportSuppressed()
             let code = exitCode(for: error)
             if code == .validationFailure {
                 Stderr.write(fullMessage(for: error))

@@ -177,6 +177,25 @@ struct ContractTests {
         #expect(r.stdout.contains("events: ok"), "\(r.stdout)")
     }
 
+    /// The engine's plugins are unloaded inside the last destroy (of the
+    /// engine, a graph or a run made from it), on the caller's thread, after
+    /// runs on other threads finished: the plugin's deinit prints its thread.
+    @Test func pluginsAreUnloadedByTheLastDestroyOnItsThread() throws {
+        let exe = try Installed.build(["Tests/Fixtures/capi/unload.c"], name: "unload")
+        let misuse = try Fixtures.build("misuse.c", name: "misuse")
+        let r = try Installed.run(exe, [misuse])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("unload: ok"), "\(r.stdout)")
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        let last = lines.filter { $0.hasPrefix("unload: last destroy on thread ") }.map { $0.split(separator: " ").last.map(String.init) }
+        let deinits = lines.filter { $0.hasPrefix("misuse: deinit on thread ") }.map { $0.split(separator: " ").last.map(String.init) }
+        #expect(last.count == 3, "\(r.stderr)")
+        #expect(deinits == last, "the plugin's deinit ran once per engine, on the thread of the last destroy: \(r.stderr)")
+        // And in that order: each deinit follows its round's last destroy.
+        let order = lines.filter { $0.hasPrefix("unload: last") || $0.hasPrefix("misuse: deinit") }.map { $0.prefix(8) }
+        #expect(order == ["unload: ", "misuse: ", "unload: ", "misuse: ", "unload: ", "misuse: "], "\(r.stderr)")
+    }
+
     @Test func concurrentRunsAndCancel() throws {
         let exe = try Installed.build(["Tests/Fixtures/capi/concurrent.c"], name: "concurrent")
         let r = try Installed.run(exe)
@@ -282,5 +301,14 @@ struct ValgrindTests {
         let r = try memcheck("Tests/Fixtures/capi/concurrent.c", ["20"])
         expectClean(r)
         #expect(r.stdout.contains("concurrent: ok"), "\(r.stdout)")
+    }
+
+    /// Unloading in the last destroy, after runs on other threads: no
+    /// invalid access (a call into the unmapped library) and no leak.
+    @Test(.enabled(if: ValgrindTests.available, "valgrind is not installed"))
+    func unloadAfterRunsOnOtherThreads() throws {
+        let r = try memcheck("Tests/Fixtures/capi/unload.c", [try Fixtures.build("misuse.c", name: "misuse")])
+        expectClean(r)
+        #expect(r.stdout.contains("unload: ok"), "\(r.stdout)")
     }
 }

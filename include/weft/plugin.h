@@ -474,7 +474,9 @@ typedef weft_status_t (*weft_init_fn)(const weft_host_t *host,
                                       weft_registry_t *reg);
 
 /** Called once before the plugin is unloaded, after every node instance is
- *  destroyed. May be NULL. THREAD: the unloading thread. */
+ *  destroyed. May be NULL. THREAD: the unloading thread (an embedding
+ *  host's: the one whose weft_*_destroy releases the engine's last handle).
+ *  The weft CLI exits without unloading, so it never calls deinit. */
 typedef void (*weft_deinit_fn)(void);
 
 /** The one exported symbol. The host reads `abi_version` FIRST and refuses a

@@ -131,9 +131,11 @@ typedef struct weft_engine weft_engine_t;
  *  OWNER: `*out` is the caller's; release it with weft_engine_destroy. */
 WEFT_API weft_status_t weft_engine_create(weft_engine_t **out);
 
-/** Releases the engine. Graphs and runs made from it stay usable; the
- *  plugins are unloaded when the last of them is gone. NULL is fine. A
- *  handle already destroyed gives WEFT_ERR_HANDLE. */
+/** Releases the engine. Graphs and runs made from it stay usable. The
+ *  plugins are unloaded (their deinit, then dlclose) by the destroy call
+ *  that releases the last of the engine, its graphs and its runs, on that
+ *  caller's thread before it returns. NULL is fine. A handle already
+ *  destroyed gives WEFT_ERR_HANDLE. */
 WEFT_API weft_status_t weft_engine_destroy(weft_engine_t *engine);
 
 /** Loads the plugins shipped with Weft (from `<libdir>/weft/plugins`
