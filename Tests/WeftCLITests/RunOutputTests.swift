@@ -85,4 +85,45 @@ struct RunOutputTests {
             #expect(run["args"]?["outcome"] == "cancelled")
         }
     }
+
+    /// A loop that prints 50,000 lines, far more than a pipe holds.
+    static let printingLoop = """
+        {"weft": 1, "nodes": [
+           {"id": "l", "type": "loop", "carry": {"i": "int"}, "inputs": {"i": 0}, "max_iterations": 100000},
+           {"id": "more", "type": "std.lt", "inputs": {"b": 50000}}, {"id": "next", "type": "std.add", "inputs": {"b": 1}},
+           {"id": "p", "type": "io.print"}],
+         "edges": [
+           {"from": "l.i", "to": "more.a"}, {"from": "more.result", "to": "l.continue"},
+           {"from": "l.i", "to": "next.a"}, {"from": "next.result", "to": "l.next_i"}, {"from": "l.i", "to": "p.value"}],
+         "outputs": {"i": "l.done_i"}}
+        """
+
+    /// `weft run … | head -1`: the reader leaves after one line. weft is not
+    /// killed by SIGPIPE (it was: exit 141, the events file cut, the trace
+    /// empty); it says `cannot write to stdout: Broken pipe` once, exits 1,
+    /// and both files are complete — for an endless event run (whose failed
+    /// waves are not reported one by one) and for a plain run.
+    @Test(arguments: ["event", "plain"])
+    func closedStdoutStopsTheRunWithOneMessageAndCompleteFiles(kind: String) throws {
+        let dir = try TestPaths.scratch("sigpipe")
+        let graph = try write(kind == "event" ? Self.endlessTimer : Self.printingLoop)
+        let events = dir + "/e.jsonl", trace = dir + "/t.json", err = dir + "/err.txt"
+        // timeout: a weft that never notices the closed pipe fails the test instead of hanging it.
+        let r = try Shell.bash("""
+            timeout -s KILL 30 "\(TestPaths.weft)" run "\(graph)" --events "\(events)" --trace "\(trace)" 2>"\(err)" | head -1
+            echo "rc=${PIPESTATUS[0]}"
+            """)
+        let stderr = try String(contentsOfFile: err, encoding: .utf8)
+        #expect(r.stdout == (kind == "event" ? "tick 1\n" : "0\n") + "rc=1\n", "stderr: \(stderr)")
+        #expect(stderr.components(separatedBy: "cannot write to stdout: Broken pipe").count == 2, "\(stderr)")
+        #expect(stderr.hasSuffix("error: cannot write to stdout: Broken pipe\n"), "\(stderr)")
+        #expect(!stderr.contains("error: wave") && !stderr.contains("run failed"), "\(stderr)")
+        if kind == "event" { #expect(stderr.contains("summary: events ") && stderr.contains(" (stdout closed)\n"), "\(stderr)") }
+
+        let lines = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n").map { try JSON.parse(String($0)) }
+        #expect(lines.first?["event"] == "run_started")
+        #expect(lines.last?["event"] == "run_finished")
+        let final = try #require(Self.traceEvents(trace), "the trace is not valid JSON")
+        #expect(final.contains { $0["cat"] == "run" })
+    }
 }
