@@ -31,6 +31,8 @@ extension Weft {
 
         @OptionGroup var plugins: PluginOptions
 
+        @OptionGroup var graphFile: GraphFileOptions
+
         @Option(help: "sequential (one thread, deterministic order) or parallel (a pool of threads).")
         var mode: String = "sequential"
 
@@ -104,7 +106,7 @@ extension Weft {
             let stdoutWatcher = StdoutWatcher(cancelling: token)
 
             let t0 = MonotonicClock.now()
-            let loading = GraphLoading(file: graph, plugins: plugins, quiet: quiet)
+            let loading = GraphLoading(file: graph, plugins: plugins, quiet: quiet, maxBytes: graphFile.maxGraphBytes)
             let (registry, loadErrors) = loading.registry()
             if !quiet { for e in loadErrors { Stderr.write("warning: \(e.message)") } }
             registry.isolationPolicy = try isolationPolicy(registry)
@@ -235,7 +237,7 @@ extension Weft {
         func readInputs(_ plan: GraphPlan) throws -> [String: WeftValue] {
             var values: [String: WeftValue] = [:]
             if let inputsFile {
-                let text = try GraphLoading(file: inputsFile, plugins: plugins, quiet: quiet).text()
+                let text = try GraphLoading(file: inputsFile, plugins: plugins, quiet: quiet, maxBytes: graphFile.maxGraphBytes).text()
                 do {
                     guard let entries = try JSON.parse(text).mapEntries else {
                         Stderr.write("error: \(inputsFile): must hold a JSON object of input name: value")
