@@ -278,9 +278,9 @@ extension String {
 }
 
 /// Event runs: prints each failed wave as it happens (the run goes on
-/// unless --stop-on-error), and sources that end with an error.
-/// Not a wave whose failure is a write to a stdout closed by its reader:
-/// that ends the run with one message instead.
+/// unless --stop-on-error), and sources that end with an error. Waves that
+/// fail once stdout's reader is gone are not printed: that ends the run
+/// with one message instead (`StdoutWatcher`).
 final class WaveFailureReporter: RunObserver, @unchecked Sendable {
     private let stdout: StdoutWatcher
 
