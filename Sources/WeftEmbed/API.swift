@@ -117,6 +117,14 @@ public func weftEngineAllowLibrary(_ engine: OpaquePointer?, _ pattern: UnsafePo
     }
 }
 
+@_cdecl("weft_engine_set_max_graph_bytes")
+public func weftEngineSetMaxGraphBytes(_ engine: OpaquePointer?, _ maxBytes: UInt64) -> Int32 {
+    api { () throws(APIError) in
+        let e = try Handles.object(engine, Engine.self, "weft_engine_set_max_graph_bytes")
+        e.maxGraphBytes = maxBytes == 0 ? FileSystem.defaultGraphLimit : Int(clamping: maxBytes)
+    }
+}
+
 @_cdecl("weft_engine_register_node")
 public func weftEngineRegisterNode(_ engine: OpaquePointer?, _ namespace: UnsafePointer<CChar>?,
                                    _ desc: UnsafePointer<weft_node_desc_t>?) -> Int32 {
@@ -190,13 +198,13 @@ public func weftDiagnosticsDestroy(_ diags: OpaquePointer?) -> Int32 {
 
 // MARK: - Graphs
 
-private func parseGraph(_ engine: OpaquePointer?, _ fn: String, source: String, text: () throws(APIError) -> String,
+private func parseGraph(_ engine: OpaquePointer?, _ fn: String, source: String, text: (Engine) throws(APIError) -> String,
                         _ out: UnsafeMutablePointer<OpaquePointer?>?,
                         _ diagsOut: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     api { () throws(APIError) in
         let e = try Handles.object(engine, Engine.self, fn)
         let out = try Arg.out(out, "out", fn)
-        let text = try text()
+        let text = try text(e)
         let (result, diagnostics) = Graph.parse(text, engine: e, function: fn, source: source)
         if let diagsOut { diagsOut.pointee = Handles.make(Diagnostics(diagnostics)) }
         let graph = try result.get()
@@ -210,10 +218,15 @@ public func weftGraphParse(_ engine: OpaquePointer?, _ json: UnsafePointer<CChar
                            _ out: UnsafeMutablePointer<OpaquePointer?>?,
                            _ diagsOut: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     let fn = "weft_graph_parse"
-    return parseGraph(engine, fn, source: "", text: { () throws(APIError) -> String in
+    return parseGraph(engine, fn, source: "", text: { (e: Engine) throws(APIError) -> String in
         guard let json else { throw APIError(WEFT_ERR_INVALID, "\(fn): json is NULL") }
         let count = length == -1 ? strlen(json) : length
         guard count >= 0 else { throw APIError(WEFT_ERR_INVALID, "\(fn): length \(length) is negative") }
+        let limit = e.maxGraphBytes
+        guard count <= limit else {
+            throw APIError(WEFT_ERR_INVALID, "\(fn): the graph text is too big: \(FileSystem.ReadError.tooLarge(limit: limit, size: count).reason); "
+                               + "raise the limit with weft_engine_set_max_graph_bytes")
+        }
         let bytes = UnsafeRawBufferPointer(start: json, count: count)
         guard let s = String(validating: bytes, as: UTF8.self) else {
             throw APIError(WEFT_ERR_INVALID, "\(fn): the graph text is not valid UTF-8")
@@ -229,10 +242,18 @@ public func weftGraphLoad(_ engine: OpaquePointer?, _ path: UnsafePointer<CChar>
     let fn = "weft_graph_load"
     var file = ""
     if let path { file = String(cString: path) }
-    return parseGraph(engine, fn, source: file + ":", text: { () throws(APIError) -> String in
+    return parseGraph(engine, fn, source: file + ":", text: { (e: Engine) throws(APIError) -> String in
         let path = try Arg.string(path, "path", fn)
-        guard let bytes = FileSystem.read(path) else {
-            throw APIError(WEFT_ERR_NOT_FOUND, "\(fn): \(path): cannot read the graph file: \(String(cString: strerror(errno)))")
+        let bytes: [UInt8]
+        switch FileSystem.read(path, limit: e.maxGraphBytes) {
+        case .success(let b):
+            bytes = b
+        case .failure(let error):
+            if case .tooLarge = error {
+                throw APIError(WEFT_ERR_INVALID, "\(fn): \(path): the graph file is too big: \(error.reason); "
+                                   + "raise the limit with weft_engine_set_max_graph_bytes")
+            }
+            throw APIError(WEFT_ERR_NOT_FOUND, "\(fn): \(path): cannot read the graph file: \(error.reason)")
         }
         guard let s = String(validating: bytes, as: UTF8.self) else {
             throw APIError(WEFT_ERR_INVALID, "\(fn): \(path): the graph file is not valid UTF-8")

@@ -21,6 +21,7 @@ final class Engine: EmbedObject, @unchecked Sendable {
     private let lock = ConditionLock()
     private var allowed: [String] = []
     private var pluginFolders: [String] = []
+    private var graphLimit = FileSystem.defaultGraphLimit
 
     init() {
         lease = PluginLease(registry: registry)
@@ -92,6 +93,13 @@ final class Engine: EmbedObject, @unchecked Sendable {
             return FileSystem.realPath(candidate) ?? candidate
         }
         return nil
+    }
+
+    /// The most bytes `weft_graph_load` reads and `weft_graph_parse` takes
+    /// (`weft_engine_set_max_graph_bytes`). Any thread.
+    var maxGraphBytes: Int {
+        get { lock.withLock { graphLimit } }
+        set { lock.withLock { graphLimit = newValue } }
     }
 
     func allow(_ pattern: String) {

@@ -71,33 +71,75 @@ enum DL {
 package enum FileSystem {
     package enum Kind { case missing, file, directory, other }
 
-    /// A whole file, or nil (errno says why).
-    package static func read(_ path: String) -> [UInt8]? {
-        guard let f = fopen(path, "rb") else { return nil }
+    /// Why `read(_:limit:)` gave no bytes.
+    package enum ReadError: Error, Equatable {
+        /// A system call failed, with this `errno` value.
+        case system(Int32)
+        /// The file holds more than `limit` bytes; reading stopped at the
+        /// limit. `size` is the file's size when it is a regular file, nil
+        /// for a pipe or device (`/dev/zero`, `yes |`) that was still going.
+        case tooLarge(limit: Int, size: Int?)
+
+        /// What went wrong, without the path: `No such file or directory`,
+        /// `it is 2000000 bytes, more than the limit of 1048576 bytes (1 MiB)`.
+        package var reason: String {
+            switch self {
+            case .system(let code):
+                return strerror(code).map { String(cString: $0) } ?? "error \(code)"
+            case .tooLarge(let limit, let size?):
+                return "it is \(size) bytes, more than the limit of \(FileSystem.sizeText(limit))"
+            case .tooLarge(let limit, nil):
+                return "it holds more than the limit of \(FileSystem.sizeText(limit)); reading stopped there"
+            }
+        }
+    }
+
+    /// The default most bytes a graph file may hold: 1 GiB.
+    package static let defaultGraphLimit = 1 << 30
+
+    /// A whole file of at most `limit` bytes. A bigger regular file is
+    /// refused from its size, before reading; anything else (a pipe,
+    /// `/dev/stdin`, a device, a file that grows) is read until EOF or
+    /// until it passes the limit — at most `limit` + 1 bytes are read, so
+    /// an endless input (`/dev/zero`) is refused, never held whole.
+    package static func read(_ path: String, limit: Int) -> Result<[UInt8], ReadError> {
+        guard let f = fopen(path, "rbe") else { return .failure(.system(errno)) }
         defer { fclose(f) }
-        // A regular file is read into one buffer of its size; anything else
-        // (a pipe, /dev/stdin, a file that grows) in chunks after that.
         var st = stat()
-        let expected = fstat(fileno(f), &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : 0
+        let regular = fstat(fileno(f), &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        let expected = regular ? Int(st.st_size) : 0
+        if expected > limit { return .failure(.tooLarge(limit: limit, size: expected)) }
+        // A regular file is read into one buffer of its size; anything else
+        // in chunks after that.
         var out = [UInt8](repeating: 0, count: expected)
         if expected > 0 {
             let n = out.withUnsafeMutableBytes { fread($0.baseAddress, 1, expected, f) }
             if n < expected {
-                if ferror(f) != 0 { return nil }
+                if ferror(f) != 0 { return .failure(.system(errno)) }
                 out.removeLast(expected - n)
-                return out
+                return .success(out)
             }
         }
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = fread(&buf, 1, buf.count, f)
+            let room = limit - out.count  // 0...limit: one byte past it tells a bigger input
+            let want = room >= buf.count ? buf.count : room + 1
+            let n = fread(&buf, 1, want, f)
             if n > 0 { out.append(contentsOf: buf[0..<n]) }
-            if n < buf.count {
-                if ferror(f) != 0 { return nil }
-                break
+            if out.count > limit { return .failure(.tooLarge(limit: limit, size: nil)) }
+            if n < want {
+                if ferror(f) != 0 { return .failure(.system(errno)) }
+                return .success(out)
             }
         }
-        return out
+    }
+
+    /// A byte count for people: `1073741824 bytes (1 GiB)`, `1000 bytes`.
+    package static func sizeText(_ bytes: Int) -> String {
+        for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] where bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+            return "\(bytes) bytes (\(bytes >> shift) \(unit))"
+        }
+        return "\(bytes) bytes"
     }
 
     package static func kind(_ path: String) -> Kind {

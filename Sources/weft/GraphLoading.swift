@@ -12,6 +12,8 @@ struct GraphLoading {
     let file: String
     let plugins: PluginOptions
     let quiet: Bool
+    /// The most bytes the file may hold (`--max-graph-bytes`).
+    var maxBytes = FileSystem.defaultGraphLimit
 
     /// Loads the plugins; load failures are printed as warnings (a broken
     /// plugin the graph does not use should not stop it).
@@ -28,11 +30,15 @@ struct GraphLoading {
         String(decoding: try bytes(), as: UTF8.self)
     }
 
-    /// The file's bytes, checked to be UTF-8, or exit 2 with a message.
+    /// The file's bytes, checked to be UTF-8 and to fit `maxBytes`, or exit
+    /// 2 with a message.
     func bytes() throws -> [UInt8] {
-        guard let bytes = FileSystem.read(file) else {
-            Stderr.write("error: \(file): cannot read the graph file: \(String(cString: strerror(errno)))")
-            throw ExitCode(2)
+        let bytes: [UInt8]
+        switch FileSystem.read(file, limit: maxBytes) {
+        case .success(let b):
+            bytes = b
+        case .failure(let error):
+            try refuse(error)
         }
         // An ASCII file is UTF-8; others are checked in full.
         let ascii = bytes.withUnsafeBufferPointer { b in b.allSatisfy { $0 < 0x80 } }
@@ -41,6 +47,17 @@ struct GraphLoading {
             throw ExitCode(2)
         }
         return bytes
+    }
+
+    /// Prints why the file cannot be read and exits 2.
+    private func refuse(_ error: FileSystem.ReadError) throws -> Never {
+        if case .tooLarge = error {
+            Stderr.write("error: \(file): the graph file is too big: \(error.reason); "
+                             + "raise the limit with --max-graph-bytes BYTES")
+        } else {
+            Stderr.write("error: \(file): cannot read the graph file: \(error.reason)")
+        }
+        throw ExitCode(2)
     }
 
     /// The decoded file, with the decoder's problems in its `diagnostics`
@@ -62,6 +79,9 @@ struct GraphLoading {
             } catch {
                 return .failure(error)
             }
+        }
+        if mapped.buffer.count > maxBytes {
+            try refuse(.tooLarge(limit: maxBytes, size: mapped.buffer.count))
         }
         guard mapped.isUTF8() else {
             Stderr.write("error: \(file): the graph file is not valid UTF-8")

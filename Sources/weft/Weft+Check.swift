@@ -17,11 +17,13 @@ extension Weft {
 
         @OptionGroup var plugins: PluginOptions
 
+        @OptionGroup var graphFile: GraphFileOptions
+
         @Flag(help: "Print {\"ok\": bool, \"diagnostics\": [{\"severity\", \"path\", \"node\", \"message\"}]}.")
         var json = false
 
         func run() throws {
-            let loading = GraphLoading(file: graph, plugins: plugins, quiet: false)
+            let loading = GraphLoading(file: graph, plugins: plugins, quiet: false, maxBytes: graphFile.maxGraphBytes)
             let (registry, loadErrors) = loading.registry()
             var diagnostics: [Diagnostic]
             var ok = true

@@ -20,6 +20,8 @@ extension Weft {
 
         @OptionGroup var plugins: PluginOptions
 
+        @OptionGroup var graphFile: GraphFileOptions
+
         func validate() throws {
             guard ["dot", "mermaid"].contains(format) else {
                 throw ValidationError("--format must be dot or mermaid, not '\(format)'")
@@ -27,7 +29,7 @@ extension Weft {
         }
 
         func run() throws {
-            let loading = GraphLoading(file: graph, plugins: plugins, quiet: true)
+            let loading = GraphLoading(file: graph, plugins: plugins, quiet: true, maxBytes: graphFile.maxGraphBytes)
             let (registry, loadErrors) = loading.registry()
             let plan = try loading.plan(registry: registry, loadErrors: loadErrors)
             print(format == "dot" ? GraphDrawing.dot(plan) : GraphDrawing.mermaid(plan), terminator: "")

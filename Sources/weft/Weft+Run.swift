@@ -16,7 +16,7 @@ extension Weft {
                 runs one wave through the nodes downstream of its source; a summary line follows on stderr.
 
                 Exit codes: 0 success (an event run: its sources finished or --duration passed); 1 the run \
-                failed (node error, limit hit, cancelled; an event run with --stop-on-error and a failed wave); \
+                failed (node error, limit hit, cancelled; an event run with --stop-on-error and a failed wave; stdout closed by its reader); \
                 2 invalid graph, input or usage; 130 interrupted (SIGINT/SIGTERM).
                 """)
 
@@ -30,6 +30,8 @@ extension Weft {
         var inputsFile: String?
 
         @OptionGroup var plugins: PluginOptions
+
+        @OptionGroup var graphFile: GraphFileOptions
 
         @Option(help: "sequential (one thread, deterministic order) or parallel (a pool of threads).")
         var mode: String = "sequential"
@@ -101,9 +103,10 @@ extension Weft {
         func run() throws {
             let token = CancellationToken()
             let watcher = InterruptWatcher(cancelling: token)
+            let stdoutWatcher = StdoutWatcher(cancelling: token)
 
             let t0 = MonotonicClock.now()
-            let loading = GraphLoading(file: graph, plugins: plugins, quiet: quiet)
+            let loading = GraphLoading(file: graph, plugins: plugins, quiet: quiet, maxBytes: graphFile.maxGraphBytes)
             let (registry, loadErrors) = loading.registry()
             if !quiet { for e in loadErrors { Stderr.write("warning: \(e.message)") } }
             registry.isolationPolicy = try isolationPolicy(registry)
@@ -134,7 +137,7 @@ extension Weft {
             }
             if !quiet, let progress = ProgressLine(total: plan.nodes.count) { observers.append(progress) }
             let isEventRun = !compiled.sources.isEmpty
-            if isEventRun { observers.append(WaveFailureReporter()) }
+            if isEventRun { observers.append(WaveFailureReporter(stdout: stdoutWatcher)) }
 
             var options = RunOptions(mode: RunMode(rawValue: mode) ?? .sequential, workers: workers, maxSteps: maxSteps,
                                      observers: observers)
@@ -166,21 +169,29 @@ extension Weft {
                 Stderr.write("error: \(error)")
             }
 
+            // A reader that closed stdout stops the run (unless a signal did).
+            let stdoutClosed = watcher.received == 0 && stdoutWatcher.isBroken
             if let waves = result.waves, !quiet, waves.events > 0 || waves.stopReason != .error {
-                let why: String
+                var why: String
                 switch waves.stopReason {
                 case .finished: why = "every source finished"
                 case .duration: why = "--duration passed"
                 case .interrupted: why = "interrupted"
                 case .error: why = "stopped on error"
                 }
+                if stdoutClosed { why = "stdout closed" }
                 Stderr.write("summary: \(waves.line) (\(why))")
+            }
+            if stdoutClosed {
+                StdoutWatcher.reportBroken()
+                throw ExitCode(1)
             }
             if json {
                 print(JSON.encode(result.outputsJSON, pretty: true))
             } else {
                 for (name, value) in result.outputs { print("\(name) = \(value)") }
             }
+            guard StdoutWatcher.flush() else { throw ExitCode(1) }
             if !quiet && result.outcome == .succeeded && result.waves == nil {
                 for name in result.missingOutputs {
                     Stderr.write("warning: output '\(name)' did not fire (its node was skipped or did not run)")
@@ -226,7 +237,7 @@ extension Weft {
         func readInputs(_ plan: GraphPlan) throws -> [String: WeftValue] {
             var values: [String: WeftValue] = [:]
             if let inputsFile {
-                let text = try GraphLoading(file: inputsFile, plugins: plugins, quiet: quiet).text()
+                let text = try GraphLoading(file: inputsFile, plugins: plugins, quiet: quiet, maxBytes: graphFile.maxGraphBytes).text()
                 do {
                     guard let entries = try JSON.parse(text).mapEntries else {
                         Stderr.write("error: \(inputsFile): must hold a JSON object of input name: value")
@@ -267,11 +278,18 @@ extension String {
 }
 
 /// Event runs: prints each failed wave as it happens (the run goes on
-/// unless --stop-on-error), and sources that end with an error.
+/// unless --stop-on-error), and sources that end with an error. Waves that
+/// fail once stdout's reader is gone are not printed: that ends the run
+/// with one message instead (`StdoutWatcher`).
 final class WaveFailureReporter: RunObserver, @unchecked Sendable {
+    private let stdout: StdoutWatcher
+
+    init(stdout: StdoutWatcher) { self.stdout = stdout }
+
     func receive(_ event: RunEvent) {
         switch event {
         case .waveFinished(_, let wave, .failed(let message, _), _):
+            if stdout.isBroken { return }
             Stderr.write("error: wave \(wave) failed: \(message)")
         case .sourceFinished(_, let source, let message?):
             Stderr.write("error: source '\(source)' failed: \(message)")

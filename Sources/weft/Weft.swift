@@ -48,6 +48,9 @@ struct Weft: ParsableCommand {
     /// Runs the command, mapping usage errors to exit code 2 (the documented
     /// code for usage and load errors) instead of argument-parser's 64.
     static func main() {
+        // A write to a closed pipe fails with EPIPE instead of killing weft
+        // before it completes its files (see StdoutWatcher).
+        signal(SIGPIPE, SIG_IGN)
         keepFreedMemory()
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
@@ -60,6 +63,7 @@ struct Weft: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
             PluginLog.reportSuppressed()
+            guard StdoutWatcher.flush() else { Glibc.exit(1) }
         } catch {
             PluginLog.reportSuppressed()
             let code = exitCode(for: error)

@@ -154,6 +154,30 @@ struct ObserverTests {
         #expect(Self.close(Self.number(run["dur"]) ?? 0, 4.5))
     }
 
+    /// A long run is streamed: before it finishes, the file is already
+    /// complete JSON holding all but the last moments of it (not kept in
+    /// memory until the end), and the run's event comes at the end.
+    @Test func chromeTraceIsAppendedAndCompleteWhileTheRunGoesOn() throws {
+        let path = try TestPaths.scratch("trace-stream") + "/trace.json"
+        let writer = try ChromeTraceWriter(path: path)
+        writer.receive(.runStarted(time: 0, nodes: 1, mode: .sequential, workers: 1))
+        let executions = 5_000
+        for i in 0..<executions {  // 1 ms apart: 5 s of run time
+            let t = UInt64(i) * 1_000_000
+            writer.receive(.nodeStarted(time: t, node: 0, id: "n", thread: 0))
+            writer.receive(.nodeFinished(time: t + 500_000, node: 0, id: "n", thread: 0, duration: 500_000))
+        }
+        let during = Self.slices(try Self.traceEvents(path))
+        // Appended at least every 100 ms of run time: at most that much is pending.
+        #expect(during.count > executions - 101 && during.count <= executions, "\(during.count) slices")
+        #expect(during.allSatisfy { $0.name == "n" })
+        writer.receive(.runFinished(time: 5_000_000_000, outcome: .succeeded, steps: executions))
+        try writer.close()
+        let events = try Self.traceEvents(path)
+        #expect(Self.slices(events).count == executions)
+        #expect(events.last?["cat"] == "run")
+    }
+
     @Test func eventLogHasOneLinePerEvent() throws {
         let path = try TestPaths.scratch("log") + "/events.jsonl"
         let writer = try EventLogWriter(path: path)

@@ -243,7 +243,11 @@ WEFT_API weft_status_t weft_graph_parse(weft_engine_t *engine, const char *json,
                                         weft_graph_t **out, weft_diagnostics_t **diags_out);
 
 /** Like weft_graph_parse, reading the file at `path`. A file that cannot be
- *  read gives WEFT_ERR_NOT_FOUND. */
+ *  read gives WEFT_ERR_NOT_FOUND. A file bigger than the engine's limit
+ *  (1 GiB unless changed with weft_engine_set_max_graph_bytes) gives
+ *  WEFT_ERR_INVALID and a last error naming the file and the limit; a pipe
+ *  or device (/dev/stdin, /dev/zero) is read only up to the limit, never
+ *  whole. weft_graph_parse refuses a `length` past the limit the same way. */
 WEFT_API weft_status_t weft_graph_load(weft_engine_t *engine, const char *path,
                                        weft_graph_t **out, weft_diagnostics_t **diags_out);
 
@@ -431,6 +435,20 @@ WEFT_API weft_status_t weft_run_output_string(const weft_run_t *run, const char 
  *  (so no callback comes after this returns). Must not be called from the
  *  run's own event callback (WEFT_ERR_STATE). */
 WEFT_API weft_status_t weft_run_destroy(weft_run_t *run);
+
+/* ------------------------------------------------------------------------ */
+/* Added later (the declarations above are unchanged)                       */
+/* ------------------------------------------------------------------------ */
+
+/** Sets the most bytes a graph may hold for this engine: weft_graph_load
+ *  stops reading a file, pipe or device past it and refuses the graph, and
+ *  weft_graph_parse refuses a longer `length`, both with WEFT_ERR_INVALID
+ *  ("...: the graph file is too big: it is 2000000 bytes, more than the
+ *  limit of 1048576 bytes (1 MiB); raise the limit with
+ *  weft_engine_set_max_graph_bytes"). 0 restores the default, 1 GiB
+ *  (1073741824 bytes). Applies to graphs loaded after the call.
+ *  THREAD: any thread. */
+WEFT_API weft_status_t weft_engine_set_max_graph_bytes(weft_engine_t *engine, uint64_t max_bytes);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -98,6 +98,8 @@ public:
     void add_plugin_folder(const std::string &d) { WEFT_HPP_CALL(weft_engine_add_plugin_folder, get(), d.c_str()); }
     void load_plugin(const std::string &path) { WEFT_HPP_CALL(weft_engine_load_plugin, get(), path.c_str()); }
     void allow_library(const std::string &g) { WEFT_HPP_CALL(weft_engine_allow_library, get(), g.c_str()); }
+    /** The most bytes a graph may hold (0: the default, 1 GiB). */
+    void set_max_graph_bytes(uint64_t bytes) { WEFT_HPP_CALL(weft_engine_set_max_graph_bytes, get(), bytes); }
     /** Registers a C descriptor as `<ns>.<desc.name>`; its user_data and
      *  callbacks must stay valid while any graph of this engine lives. */
     void register_node(const std::string &ns, const weft_node_desc_t &desc) {

@@ -19,45 +19,103 @@ import WeftCore
 ///   sources; wave lane L's threads are numbered from L × 100;
 /// - metadata events naming the process and each thread seen.
 ///
-/// Events are kept in memory; the file is written in one go when the run
-/// finishes (or at `close()` if it never did), so it is always complete JSON.
+/// The trace is streamed: rendered events are kept in a small buffer and
+/// appended to the file when it holds 64 KiB, when an event comes 100 ms
+/// of run time or more after the last append, when a node fails, and when
+/// the run finishes (events of a quiet spell wait for the next event). Each append rewrites the closing `]}` after the new events
+/// (`SuffixedFile`), so the file is complete JSON after every append: a run
+/// that ends in any way (finished, failed, interrupted, or the process
+/// dies) leaves a valid trace of everything appended so far. Memory held is
+/// the buffer plus the executions, loops and waves in flight, whatever the
+/// length of the run.
+///
+/// The run's own event is written when the run finishes (or at `close()` if
+/// it never did, marked `unfinished`, with any executions still open).
 /// Events after that are dropped: use one writer per run.
+///
+/// Threading: `receive` may be called from any thread; calls are
+/// serialised by a lock, and a call that appends writes to the file while
+/// holding it.
 public final class ChromeTraceWriter: RunObserver, @unchecked Sendable {
     private let lock = ConditionLock()
-    private let file: OutputFile
+    private let file: SuffixedFile
     private var state = TraceState()
     private var written = false
+    /// Rendered events not yet appended, each with its leading `,\n`.
+    private var pending: [UInt8] = []
+    /// Run time (event `time`) of the last append.
+    private var lastAppend: UInt64?
 
-    /// Creates (or truncates) the file at `path`. Throws `OutputFileError`
-    /// naming the path and the system's reason if it cannot be opened.
+    /// Pending bytes that trigger an append.
+    static let appendBytes = 64 << 10
+    /// Run time after which pending events are appended (nanoseconds).
+    static let appendInterval: UInt64 = 100_000_000
+
+    /// Creates (or truncates) the file at `path` and writes an empty trace
+    /// to it. Throws `OutputFileError` naming the path and the system's
+    /// reason if it cannot be opened or written.
     public init(path: String) throws {
-        file = try OutputFile(path: path)
+        let head = [TraceState.metadata("process_name", thread: 0, args: [("name", "weft")])]
+            + TraceState.threadMetadata(0)
+        file = try SuffixedFile(path: path, prefix: "{\"traceEvents\": [\n" + head.joined(separator: ",\n"),
+                                suffix: "\n],\n\"displayTimeUnit\": \"ms\"}\n")
     }
 
     public var path: String { file.path }
 
     public func receive(_ event: RunEvent) {
         lock.withLock {
-            guard !written else { return }
+            guard !written, file.isOpen else { return }
             state.add(event)
-            if case .runFinished = event { writeDocument() }
+            if case .runFinished = event {
+                state.finish()
+                take()
+                written = true
+                append(at: event.time)
+                return
+            }
+            take()
+            var due = pending.count >= Self.appendBytes
+            if case .nodeFailed = event { due = true }
+            if let last = lastAppend {
+                if event.time >= last + Self.appendInterval { due = true }
+            } else {
+                lastAppend = event.time
+            }
+            if due { append(at: event.time) }
         }
     }
 
-    /// Writes the trace (if the run did not finish) and closes the file.
-    /// Throws the first write error, if any. Closing again does nothing.
+    /// Writes the run's event and any executions still open (if the run did
+    /// not finish) and closes the file. Throws the first write error, if
+    /// any. Closing again does nothing.
     public func close() throws {
         try lock.withLock {
-            if !written && file.isOpen { writeDocument() }
+            if !written && file.isOpen {
+                state.finish()
+                take()
+                written = true
+                append(at: state.lastTime)
+            }
             try file.close()
         }
     }
 
+    /// Moves the state's rendered events into `pending`. Call with the lock held.
+    private func take() {
+        for e in state.out {
+            pending.append(contentsOf: ",\n".utf8)
+            pending.append(contentsOf: e.utf8)
+        }
+        state.out.removeAll(keepingCapacity: true)
+    }
+
     /// Call with the lock held.
-    private func writeDocument() {
-        written = true
-        file.write(state.document())
-        file.flush()
+    private func append(at time: UInt64) {
+        lastAppend = time
+        guard !pending.isEmpty else { return }
+        file.append(pending)
+        pending.removeAll(keepingCapacity: pending.count <= Self.appendBytes * 2)
     }
 }
 
@@ -68,8 +126,9 @@ private struct TraceState {
         var thread: Int
     }
 
-    /// Rendered trace events (without metadata and the run's own event).
-    var events: [String] = []
+    /// Rendered trace events not yet taken by the writer (thread metadata
+    /// comes before a thread's first event).
+    var out: [String] = []
     /// Start times of executions in flight, by node and thread (a stack, in
     /// case the same node somehow starts twice on one thread).
     var open: [Key: [UInt64]] = [:]
@@ -94,12 +153,12 @@ private struct TraceState {
                 runArgs = [("mode", .string(mode.rawValue)), ("workers", .int(Int64(workers))), ("nodes", .int(Int64(nodes)))]
             }
         case .nodeStarted(let t, let node, let id, let thread):
-            threads.insert(thread)
+            see(thread)
             let key = Key(node: node, thread: thread)
             open[key, default: []].append(t)
             openIDs[key] = id
         case .nodeFinished(let t, let node, let id, let thread, let duration):
-            threads.insert(thread)
+            see(thread)
             let isLoop = loopStarts.removeValue(forKey: node) != nil
             if let start = popOpen(node: node, thread: thread) {
                 complete(id, category: "node", thread: thread, start: start, end: t, args: [("node", .string(id))])
@@ -110,7 +169,7 @@ private struct TraceState {
                          args: [("node", .string(id))])
             }
         case .nodeFailed(let t, let node, let id, let thread, let message):
-            threads.insert(thread)
+            see(thread)
             let args: [(String, WeftValue)] = [("node", .string(id)), ("error", .string(message))]
             if let start = popOpen(node: node, thread: thread) {
                 complete(id, category: "node", thread: thread, start: start, end: t, args: args)
@@ -127,7 +186,7 @@ private struct TraceState {
             instant("\(id) iteration \(iteration)", category: "loop", thread: 0, time: t,
                     args: [("node", .string(id)), ("iteration", .int(Int64(iteration)))])
         case .waveStarted(let t, let wave, let source, let event):
-            threads.insert(Self.wavesTrack)
+            see(Self.wavesTrack)
             waveStarts[wave] = (t, source, event)
         case .waveFinished(let t, let wave, let outcome, let steps):
             let (start, source, event) = waveStarts.removeValue(forKey: wave) ?? (t, "?", 0)
@@ -136,11 +195,11 @@ private struct TraceState {
             if case .failed(let message, _) = outcome { args.append(("error", .string(message))) }
             complete("wave \(wave) (\(source))", category: "wave", thread: Self.wavesTrack, start: start, end: t, args: args)
         case .eventDropped(let t, let source, let dropped):
-            threads.insert(Self.wavesTrack)
+            see(Self.wavesTrack)
             instant("event of \(source) dropped", category: "event", thread: Self.wavesTrack, time: t,
                     args: [("source", .string(source)), ("dropped", .int(Int64(dropped)))])
         case .sourceFinished(let t, let source, let message):
-            threads.insert(Self.wavesTrack)
+            see(Self.wavesTrack)
             instant("\(source) finished", category: "event", thread: Self.wavesTrack, time: t,
                     args: [("source", .string(source)), ("error", message.map { .string($0) } ?? .null)])
         case .runFinished(let t, let outcome, let steps):
@@ -167,40 +226,42 @@ private struct TraceState {
 
     private mutating func complete(_ name: String, category: String, thread: Int, start: UInt64, end: UInt64,
                                    args: [(String, WeftValue)]) {
-        events.append(Self.event(name: name, category: category, phase: "X", thread: thread, time: start,
+        out.append(Self.event(name: name, category: category, phase: "X", thread: thread, time: start,
                                  duration: end >= start ? end - start : 0, args: args))
     }
 
     private mutating func instant(_ name: String, category: String, thread: Int, time: UInt64, args: [(String, WeftValue)]) {
-        events.append(Self.event(name: name, category: category, phase: "i", thread: thread, time: time, duration: nil,
+        out.append(Self.event(name: name, category: category, phase: "i", thread: thread, time: time, duration: nil,
                                  args: args, scope: "t"))
     }
 
-    /// The complete document: metadata, the run, the events, and any
-    /// executions still open (marked unfinished, ending at the last time seen).
-    func document() -> String {
-        var all: [String] = []
-        all.append(Self.metadata("process_name", thread: 0, args: [("name", "weft")]))
-        for thread in threads.sorted() {
-            all.append(Self.metadata("thread_name", thread: thread,
-                                     args: [("name", .string(Self.threadName(thread)))]))
-            all.append(Self.metadata("thread_sort_index", thread: thread, args: [("sort_index", .int(Int64(thread)))]))
-        }
+    /// Notes a thread; the first time, renders its metadata.
+    private mutating func see(_ thread: Int) {
+        if threads.insert(thread).inserted { out += Self.threadMetadata(thread) }
+    }
+
+    /// Renders the run's own event and any executions still open (marked
+    /// unfinished, ending at the last time seen): the end of the trace.
+    mutating func finish() {
         let start = runStart ?? 0
         let end = runEnd?.time ?? lastTime
         let runArgs = self.runArgs + (runEnd?.args ?? [("outcome", "unfinished")])
-        all.append(Self.event(name: "run", category: "run", phase: "X", thread: 0, time: start,
+        out.append(Self.event(name: "run", category: "run", phase: "X", thread: 0, time: start,
                               duration: end >= start ? end - start : 0, args: runArgs))
-        all += events
         for key in open.keys.sorted(by: { ($0.thread, $0.node) < ($1.thread, $1.node) }) {
             let id = openIDs[key] ?? "node \(key.node)"
             for s in open[key] ?? [] {
-                all.append(Self.event(name: id, category: "node", phase: "X", thread: key.thread, time: s,
+                out.append(Self.event(name: id, category: "node", phase: "X", thread: key.thread, time: s,
                                       duration: lastTime >= s ? lastTime - s : 0,
                                       args: [("node", .string(id)), ("unfinished", true)]))
             }
         }
-        return "{\"traceEvents\": [\n" + all.joined(separator: ",\n") + "\n],\n\"displayTimeUnit\": \"ms\"}\n"
+    }
+
+    /// A thread's name and sort index.
+    static func threadMetadata(_ thread: Int) -> [String] {
+        [metadata("thread_name", thread: thread, args: [("name", .string(threadName(thread)))]),
+         metadata("thread_sort_index", thread: thread, args: [("sort_index", .int(Int64(thread)))])]
     }
 
     static func threadName(_ thread: Int) -> String {
