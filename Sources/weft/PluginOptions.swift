@@ -29,9 +29,26 @@ struct PluginOptions: ParsableArguments {
         .standard(folders: folders, environment: !noDefaultPlugins, shipped: !noDefaultPlugins)
     }
 
+    /// Splits plugin load failures by the one rule every command follows:
+    /// a folder named in WEFT_PLUGIN_PATH that does not exist (or is not a
+    /// folder) is a warning, and the command goes on, because the variable
+    /// may be shared by machines that do not all have every folder; every
+    /// other failure stays an error. (A `--plugins DIR` that does not exist
+    /// never gets here: `validate` refuses it as a usage error, exit 2.)
+    func split(_ failures: [PluginLoadError]) -> (warnings: [PluginLoadError], errors: [PluginLoadError]) {
+        let environment = noDefaultPlugins ? [] : Set(PluginSearchPath.environmentFolders)
+        var warnings: [PluginLoadError] = [], errors: [PluginLoadError] = []
+        for e in failures {
+            let skipped = e.kind == .folderMissing && environment.contains(e.path) && !folders.contains(e.path)
+                && FileSystem.kind(e.path) != .directory  // one that exists but cannot be read is an error
+            if skipped { warnings.append(e) } else { errors.append(e) }
+        }
+        return (warnings, errors)
+    }
+
     /// A folder named on the command line must exist (a typo would
     /// otherwise only show as unknown node types). Missing folders in
-    /// WEFT_PLUGIN_PATH stay warnings.
+    /// WEFT_PLUGIN_PATH are warnings (see `split`).
     func validate() throws {
         for folder in folders where FileSystem.kind(folder) != .directory {
             let what = FileSystem.kind(folder) == .missing ? "no such folder" : "not a folder (give the folder that holds the .so files)"

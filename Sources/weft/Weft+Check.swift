@@ -24,7 +24,9 @@ extension Weft {
 
         func run() throws {
             let loading = GraphLoading(file: graph, plugins: plugins, quiet: false, maxBytes: graphFile.maxGraphBytes)
-            let (registry, loadErrors) = loading.registry()
+            let (registry, loadFailures) = loading.registry()
+            let (skippedFolders, loadErrors) = plugins.split(loadFailures)
+            for w in skippedFolders { Stderr.write("warning: \(w.message)") }
             var diagnostics: [Diagnostic]
             var ok = true
             do {

@@ -30,7 +30,9 @@ extension Weft {
 
         func run() throws {
             let loading = GraphLoading(file: graph, plugins: plugins, quiet: true, maxBytes: graphFile.maxGraphBytes)
-            let (registry, loadErrors) = loading.registry()
+            let (registry, loadFailures) = loading.registry()
+            let (skippedFolders, loadErrors) = plugins.split(loadFailures)
+            for w in skippedFolders { Stderr.write("warning: \(w.message)") }
             let plan = try loading.plan(registry: registry, loadErrors: loadErrors)
             print(format == "dot" ? GraphDrawing.dot(plan) : GraphDrawing.mermaid(plan), terminator: "")
         }

@@ -10,23 +10,26 @@ extension Weft {
             discussion: """
                 Prints each node's full name (plugin.node), summary, flags, ports with their \
                 types and params with their defaults. Plugins that fail to load are reported \
-                on stderr with the reason, and the exit code is then 2; the others are listed.
+                on stderr with the reason, and the exit code is then 2; the others are listed. \
+                A folder in WEFT_PLUGIN_PATH that does not exist is only a warning.
                 """)
 
         @OptionGroup var plugins: PluginOptions
 
-        @Flag(help: "Print JSON: {\"plugins\": [...], \"nodes\": [...], \"errors\": [...]}.")
+        @Flag(help: "Print JSON: {\"plugins\": [...], \"nodes\": [...], \"errors\": [...], \"warnings\": [...]}.")
         var json = false
 
         func run() throws {
             let registry = NodeRegistry()
             BuiltinSources.register(into: registry)
             let report = PluginLoader(registry: registry).load(searchPath: plugins.searchPath)
+            let (warnings, errors) = plugins.split(report.errors)
             if json {
                 let doc: WeftValue = [
                     "plugins": .list(registry.plugins.map(\.jsonValue)),
                     "nodes": .list(registry.nodes.map(\.spec.jsonValue)),
-                    "errors": .list(report.errors.map(\.jsonValue)),
+                    "errors": .list(errors.map(\.jsonValue)),
+                    "warnings": .list(warnings.map(\.jsonValue)),
                 ]
                 print(JSON.encode(doc, pretty: true))
             } else {
@@ -35,8 +38,9 @@ extension Weft {
                 }
                 print(SpecText.render(registry.nodes.map(\.spec)), terminator: "")
             }
-            for e in report.errors { Stderr.write("error: \(e.message)") }
-            if !report.errors.isEmpty { throw ExitCode(2) }
+            for w in warnings { Stderr.write("warning: \(w.message)") }
+            for e in errors { Stderr.write("error: \(e.message)") }
+            if !errors.isEmpty { throw ExitCode(2) }
         }
     }
 }

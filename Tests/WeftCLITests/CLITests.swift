@@ -87,10 +87,10 @@ struct CLITests {
         let dir = try TestPaths.scratch("env")
         try FileManager.default.copyItem(atPath: try Fixtures.fixture(), toPath: dir + "/libfixture.so")
         let r = try weft("plugins", env: ["WEFT_PLUGIN_PATH": "/nonexistent-a:" + dir])
-        #expect(r.status == 2, "the missing folder is reported")
+        #expect(r.status == 0, "a missing WEFT_PLUGIN_PATH folder is a warning (PluginFolderRuleTests)")
         #expect(r.stdout.contains("fixture.counter"))
         #expect(r.stdout.contains("std.add"))
-        #expect(r.stderr.contains("/nonexistent-a: plugin folder does not exist"))
+        #expect(r.stderr.contains("warning: /nonexistent-a: plugin folder does not exist"))
     }
 
     @Test func inspectShowsAPlugin() throws {

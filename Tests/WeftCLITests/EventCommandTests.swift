@@ -94,7 +94,7 @@ struct EventCommandTests {
         p.executableURL = URL(fileURLWithPath: TestPaths.weft)
         p.arguments = ["run", try write(Self.endlessTimer), "--events", events, "--trace", trace]
         p.standardOutput = FileHandle.nullDevice
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
         try p.run()
         var waited = 0
@@ -127,7 +127,7 @@ struct EventCommandTests {
             """)
         let dir = try TestPaths.scratch("evsig")
         let out = dir + "/out.txt"
-        FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TestPaths.weft)
         p.arguments = ["run", g, "--quiet"]

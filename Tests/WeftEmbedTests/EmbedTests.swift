@@ -266,7 +266,9 @@ struct ValgrindTests {
         let cc = try Shell.bash("cc -std=c99 -O1 -gdwarf-4 '\(TestPaths.repoRoot)/\(source)' "
                                     + "$(pkg-config --cflags --libs weft) -lpthread -o '\(exe)'", environment: env)
         guard cc.status == 0 else { throw BuildError(description: cc.stderr) }
-        return try Shell.run("/usr/bin/env", ["valgrind", "--leak-check=full", "--errors-for-leak-kinds=definite",
+        // --fair-sched=yes: the example host cancels a run from a second
+        // thread (Docs/c-api.md §12).
+        return try Shell.run("/usr/bin/env", ["valgrind", "--fair-sched=yes", "--leak-check=full", "--errors-for-leak-kinds=definite",
                                               "--error-exitcode=9",
                                               "--suppressions=Tests/Fixtures/capi/valgrind.supp", exe] + args,
                              environment: env, cwd: TestPaths.repoRoot)

@@ -44,7 +44,7 @@ final class BurstSource: EventSource, @unchecked Sendable {
 }
 
 enum EventGraphs {
-    nonisolated(unsafe) static let registry: NodeRegistry = {
+    static let registry: NodeRegistry = {
         let r = NodeRegistry()
         BuiltinSources.register(into: r)
         let loader = PluginLoader(registry: r)

@@ -7,7 +7,7 @@ import WeftTestSupport
 /// Shared by the scheduler tests: a registry with the shipped plugins and the
 /// fixture plugin, and one-call helpers to run a graph from JSON text.
 enum TestGraphs {
-    nonisolated(unsafe) static let registry: NodeRegistry = {
+    static let registry: NodeRegistry = {
         let r = NodeRegistry()
         let loader = PluginLoader(registry: r)
         _ = loader.load(searchPath: .standard(environment: false, executableDirectory: TestPaths.binDir))

@@ -1,5 +1,5 @@
 /*
- * weft/plugin.h — the Weft plugin ABI, version 2 (version 1 plugins still load).
+ * weft/plugin.h — the Weft plugin ABI, version 3 (version 1 and 2 plugins still load).
  *
  * A Weft plugin is a shared library that exports ONE symbol,
  * `weft_plugin_entry` (see WEFT_PLUGIN below). It links against nothing from

@@ -27,7 +27,7 @@ final class PluginSource: EventSource, @unchecked Sendable {
         stopFn = stop
     }
 
-    deinit { Self.withLive { $0.remove(address) } }
+    deinit { _ = Self.withLive { $0.remove(address) } }
 
     var address: UInt { UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()) }
 
@@ -38,7 +38,7 @@ final class PluginSource: EventSource, @unchecked Sendable {
 
     func start(_ emitter: EventEmitter) throws(EventSourceError) {
         lock.withLock { self.emitter = emitter }
-        Self.withLive { $0.insert(address) }
+        _ = Self.withLive { $0.insert(address) }
         let status = startFn(instance.state, OpaquePointer(Unmanaged.passUnretained(self).toOpaque()))
         if status != WEFT_OK {
             throw EventSourceError("start failed: returned \(StatusCode.name(status))")

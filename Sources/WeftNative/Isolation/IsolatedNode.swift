@@ -1,4 +1,4 @@
-public import CWeft
+import CWeft
 import CWeftShims
 import WeftCore
 #if canImport(Glibc)
