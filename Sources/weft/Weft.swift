@@ -56,6 +56,9 @@ struct Weft: ParsableCommand {
         }
         do {
             var command = try parseAsRoot()
+            // A crash in a plugin names its node (or the plugin's init).
+            // Not in an isolated node's worker: the host reports its crash.
+            if !(command is IsolateWorker) { CrashReporter.install() }
             try command.run()
         } catch {
             let code = exitCode(for: error)
