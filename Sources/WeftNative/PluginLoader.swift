@@ -122,7 +122,12 @@ public struct PluginLoader: Sendable {
         let session = RegistrationSession(plugin: plugin)
         let previous = weft_shim_current_registry()
         weft_shim_set_current_registry(UnsafeMutableRawPointer(session.pointer))
-        let status = initFunction(HostTable.shared, session.pointer)
+        // The crash reporter (CLI) names this plugin if its init crashes.
+        let status = "plugin '\(name)' from \(path)".withCString { label in
+            let previousLabel = weft_shim_crash_set_plugin_init(label)
+            defer { weft_shim_crash_set_plugin_init(previousLabel) }
+            return initFunction(HostTable.shared, session.pointer)
+        }
         weft_shim_set_current_registry(previous)
 
         guard status == WEFT_OK else {

@@ -41,6 +41,16 @@ final class InterruptWatcher: @unchecked Sendable {
 
     private func record(_ s: Int32) { signal.store(s, ordering: .releasing) }
 
-    /// The signal received, or 0.
-    var received: Int32 { signal.load(ordering: .acquiring) }
+    /// The signal received, or 0. A signal the watcher thread has not
+    /// taken yet counts too (it is pending): a Ctrl-C reaches an isolated
+    /// worker as well, and the run may see that worker die, and end,
+    /// before the watcher thread is scheduled.
+    var received: Int32 {
+        let seen = signal.load(ordering: .acquiring)
+        if seen != 0 { return seen }
+        var pending = sigset_t()
+        guard sigpending(&pending) == 0 else { return 0 }
+        for sig in [SIGINT, SIGTERM] where sigismember(&pending, sig) == 1 { return sig }
+        return 0
+    }
 }

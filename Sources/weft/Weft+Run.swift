@@ -17,7 +17,7 @@ extension Weft {
 
                 Exit codes: 0 success (an event run: its sources finished or --duration passed); 1 the run \
                 failed (node error, limit hit, cancelled; an event run with --stop-on-error and a failed wave; stdout closed by its reader); \
-                2 invalid graph, input or usage; 130 interrupted (SIGINT/SIGTERM).
+                2 invalid graph, input or usage; 130 interrupted (SIGINT/SIGTERM; also when a node fails as the run stops).
                 """)
 
         @Argument(help: ArgumentHelp("The graph file.", valueName: "graph.json"))
@@ -120,6 +120,9 @@ extension Weft {
                 compiled = try CompiledGraph(plan: plan, registry: registry)
                 debugMem("after compiling")
             } catch {
+                // A worker of an isolated node dies of a Ctrl-C sent to the
+                // process group while its node is being created.
+                if watcher.received != 0 { throw interrupted(because: "\(graph): \(error)") }
                 Stderr.write("error: \(graph): \(error)")
                 throw ExitCode(1)
             }
@@ -201,6 +204,10 @@ extension Weft {
             case .succeeded:
                 return
             case .failed(let message, _):
+                // Once SIGINT/SIGTERM came, the exit is 130 whatever the
+                // node that was running then did (an isolated worker dies
+                // of the same Ctrl-C, a timeout_ms kill ends the wait).
+                if watcher.received != 0 { throw interrupted(because: message) }
                 Stderr.write("error: run failed: \(message)")
                 throw ExitCode(1)
             case .cancelled:
@@ -211,6 +218,14 @@ extension Weft {
                 Stderr.write("error: run cancelled")
                 throw ExitCode(1)
             }
+        }
+
+        /// Reports a run stopped by SIGINT/SIGTERM, during which `failure`
+        /// happened (printed as what the stop interrupted), and returns the
+        /// exit code 130 to throw.
+        func interrupted(because failure: String) -> ExitCode {
+            Stderr.write("interrupted (while stopping: \(failure))")
+            return ExitCode(130)
         }
 
         /// `--isolate` names checked against the loaded plugins; the worker

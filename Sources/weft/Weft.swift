@@ -61,6 +61,9 @@ struct Weft: ParsableCommand {
         // counts of suppressed refused-call warnings are reported here.
         do {
             var command = try parseAsRoot()
+            // A crash in a plugin names its node (or the plugin's init).
+            // Not in an isolated node's worker: the host reports its crash.
+            if !(command is IsolateWorker) { CrashReporter.install() }
             try command.run()
             PluginLog.reportSuppressed()
             guard StdoutWatcher.flush() else { Glibc.exit(1) }

@@ -187,4 +187,27 @@ const char *weft_shim_last_error(void);
 void weft_shim_keep_freed_memory(long mmap_max, long trim);
 /* The path of the file this code is linked into (dladdr), or NULL. */
 const char *weft_shim_own_path(void);
+
+/* ---- The crash reporter (crash.c) --------------------------------------
+ * For the weft CLI only: libweft never installs it (the host program owns
+ * its signals). */
+/* Writes, into `buf` (`cap` bytes, no terminating NUL needed), what the
+ * node `instance` (the frame's unretained node instance) is, for a crash in
+ * `phase` (WEFT_SHIM_PHASE_*); returns the bytes written. Called inside a
+ * signal handler: must not allocate, lock or retain anything that may be
+ * gone. */
+typedef long (*weft_shim_crash_describe_fn)(void *instance, int32_t phase, char *buf, long cap);
+/* Installs the handler for SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGABRT
+ * (and an alternate signal stack for the calling thread). On a crash it
+ * writes one line to stderr — the node whose call was running on the
+ * crashing thread (through `describe`), or the plugin whose init was, or
+ * "outside any node's call" — then restores the previous handler
+ * (`chain_previous` != 0) or the default action and lets the signal
+ * happen again, so the process dies of it. Once per process; call from
+ * the main thread before other threads start. Returns 0 or an errno. */
+int weft_shim_crash_install(weft_shim_crash_describe_fn describe, int chain_previous);
+/* Names the plugin whose init runs on this thread ("plugin 'x' from
+ * /path/libx.so"; the caller keeps the string alive), or NULL after it;
+ * returns the previous label. Two thread-local stores per plugin load. */
+const char *weft_shim_crash_set_plugin_init(const char *label);
 #endif

@@ -28,6 +28,11 @@ final class WorkerProcess {
     /// The fd the worker reads and writes its messages on.
     static let workerFD: Int32 = 3
 
+    /// Signals a worker starts with at their default action (and unblocked,
+    /// as every signal): the ones that stop a process when a user or a
+    /// service manager asks, so that Ctrl-C reaches a hung node.
+    static let defaultActionSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+
     private init(pid: pid_t, socket: Int32) {
         self.pid = pid
         self.socket = socket
@@ -81,8 +86,25 @@ final class WorkerProcess {
             env.append(owned.last!)
         }
         env.append(nil)
+        // weft blocks SIGINT/SIGTERM in every thread (a watcher thread
+        // sigwaits them) and a child inherits the spawning thread's mask:
+        // without this the worker could never be interrupted, and Ctrl-C
+        // (a signal to the whole process group) would leave a hung node
+        // hanging. The worker starts with nothing blocked and the stop
+        // signals at their default action (die), whatever the host did.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in Self.defaultActionSignals { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, env)
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, env)
         close(fds[1])
         guard rc == 0 else {
             close(fds[0])

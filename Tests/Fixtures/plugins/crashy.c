@@ -5,7 +5,9 @@
  *                 since its create (shows that a restarted worker creates
  *                 the node again). x = -11: SIGSEGV (write through NULL);
  *                 x = -6: abort(); x = -1: hang (sleeps forever);
- *                 x = -2: exit(3) in the middle of the call.
+ *                 x = -2: exit(3) in the middle of the call;
+ *                 x = -3: writes "crashy.echo: hanging (pid N)" to stderr,
+ *                 then hangs (a test knows the call is under way).
  *   crashy.segv   crashes at once, always.
  *   crashy.pid    the process id it runs in (isolated: not weft's).
  *   crashy.bytes  passes bytes and nested values through (copying check).
@@ -13,6 +15,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <weft/plugin.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,6 +56,12 @@ static weft_status_t echo_run(weft_ctx_t *c, void *state) {
     if (x == -6) abort();
     if (x == -2) exit(3);
     if (x == -1) for (;;) sleep(1);
+    if (x == -3) {
+        char line[64];
+        int n = snprintf(line, sizeof line, "crashy.echo: hanging (pid %ld)\n", (long)getpid());
+        if (n > 0) { ssize_t w = write(2, line, (size_t)n); (void)w; }
+        for (;;) sleep(1);
+    }
     if (H->output_int(c, 0, x) != WEFT_OK) return WEFT_ERR_FAILED;
     return H->output_int(c, 1, s->calls);
 }

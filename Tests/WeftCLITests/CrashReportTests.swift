@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import WeftTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plugin crash in weft itself (a node that is not isolated, a plugin's
+/// init): one line on stderr names the node or the plugin, then weft dies
+/// of the signal (Tests/Fixtures/plugins/crashy.c, crashinit.c).
+@Suite("crash report")
+struct CrashReportTests {
+    static let crashInitFolder: Result<String, BuildError> = {
+        do {
+            let lib = try Fixtures.build("crashinit.c", name: "crashinit")
+            let dir = try TestPaths.scratch("crashinit-plugins")
+            try FileManager.default.copyItem(atPath: lib, toPath: dir + "/libcrashinit.so")
+            return .success(dir)
+        } catch let e as BuildError {
+            return .failure(e)
+        } catch {
+            return .failure(BuildError(description: "\(error)"))
+        }
+    }()
+
+    /// Runs `weft ARGS` to its end; its wait status and stderr.
+    func weft(_ args: [String]) throws -> (status: Int32?, stderr: String) {
+        let child = try ChildProcess.weft(args, ownGroup: false)
+        let status = child.waitForExit(seconds: 60)
+        return (status, child.stderr)
+    }
+
+    func graph(_ text: String) throws -> String {
+        let path = try TestPaths.scratch("crash") + "/g.json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func aCrashingNodeIsNamedAndWeftDiesOfTheSignal() throws {
+        let folder = try IsolateCommandTests.folder.get()
+        let g = try graph("""
+            {"weft": 1, "nodes": [{"id": "ok", "type": "std.add", "inputs": {"a": 1, "b": 2}},
+                                  {"id": "boom", "type": "crashy.segv"}],
+             "outputs": {"n": "boom.n"}}
+            """)
+        let r = try weft(["run", g, "--plugins", folder])
+        #expect(r.status.flatMap(ChildProcess.signal) == SIGSEGV, "wait status \(String(describing: r.status)): \(r.stderr)")
+        #expect(r.stderr.contains("weft: crashed with SIGSEGV (Segmentation fault) in node 'boom' (crashy.segv) during its run "
+                                      + "(plugin 'crashy' from \(folder)/libcrashy.so); run it with --isolate crashy "
+                                      + "to make such a crash fail that node instead of weft\n"), "\(r.stderr)")
+    }
+
+    @Test func anAbortInANodeIsNamedToo() throws {
+        let folder = try IsolateCommandTests.folder.get()
+        let g = try graph("""
+            {"weft": 1, "nodes": [{"id": "a", "type": "crashy.echo", "inputs": {"x": -6}}], "outputs": {"y": "a.y"}}
+            """)
+        let r = try weft(["run", g, "--plugins", folder, "--mode", "parallel"])
+        #expect(r.status.flatMap(ChildProcess.signal) == SIGABRT, "wait status \(String(describing: r.status)): \(r.stderr)")
+        #expect(r.stderr.contains("weft: crashed with SIGABRT (Aborted) in node 'a' (crashy.echo) during its run "
+                                      + "(plugin 'crashy' from \(folder)/libcrashy.so); run it with --isolate crashy"), "\(r.stderr)")
+    }
+
+    @Test func aPluginWhoseInitCrashesIsNamed() throws {
+        let folder = try Self.crashInitFolder.get()
+        let r = try weft(["plugins", "--plugins", folder])
+        #expect(r.status.flatMap(ChildProcess.signal) == SIGSEGV, "wait status \(String(describing: r.status)): \(r.stderr)")
+        #expect(r.stderr.contains("weft: crashed with SIGSEGV (Segmentation fault) in the init function of plugin 'crashinit' from "
+                                      + "\(folder)/libcrashinit.so, while loading it; fix that plugin, or move it out of the "
+                                      + "plugin folders (--plugins, WEFT_PLUGIN_PATH) so that weft does not load it\n"), "\(r.stderr)")
+    }
+}
