@@ -283,6 +283,10 @@ final class RunState: @unchecked Sendable {
     /// The run failed because it reached `options.maxSteps`.
     private(set) var reachedMaxSteps = false
     var failure: (message: String, node: String?)?
+    /// The failure came after the run was cancelled (a node failing as it
+    /// is stopped, e.g. an isolated worker killed by the same Ctrl-C): the
+    /// run ends cancelled, not failed.
+    private var failedAfterCancel = false
     /// Node failures passed over with `keepGoing`, in order.
     var keptGoing: [(message: String, node: String)] = []
     private var inflight = 0
@@ -426,7 +430,7 @@ final class RunState: @unchecked Sendable {
         stepLimit = steps
 
         let outcome: RunOutcome
-        if let failure {
+        if let failure, !failedAfterCancel {
             outcome = .failed(message: failure.message, node: failure.node)
         } else if cancellation.isCancelled {
             outcome = .cancelled
@@ -922,7 +926,10 @@ final class RunState: @unchecked Sendable {
     }
 
     private func recordFailure(_ message: String, node: String?) {
-        if failure == nil { failure = (message, node) }
+        if failure == nil {
+            failure = (message, node)
+            failedAfterCancel = cancellation.isCancelled
+        }
     }
 
     // MARK: values along edges
