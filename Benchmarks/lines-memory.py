@@ -141,7 +141,7 @@ def main():
     out = os.path.join(ROOT, "Benchmarks", "results", "lines-memory.json")
     with open(out, "w") as f:
         json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "nproc": os.cpu_count(),
-                   "load": os.getloadavg()[0], "weft": weft, "rows": rows}, f, indent=1)
+                   "load": os.getloadavg()[0], "weft": os.path.relpath(weft, ROOT), "rows": rows}, f, indent=1)
     print(f"wrote {os.path.relpath(out, ROOT)}")
     return 0 if all(r["met"] for r in rows) else 1
 
