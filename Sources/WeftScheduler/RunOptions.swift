@@ -162,8 +162,22 @@ public struct WaveSummary: Sendable, Equatable {
     /// Events still queued when the run stopped early (never ran).
     public var discarded = 0
     public var stopReason = StopReason.finished
-    /// Failures, in order: failed waves and sources that ended with an error.
-    public var failures: [String] = []
+    /// Failures, in order: failed waves and sources that ended with an
+    /// error — the first `keptFailures` of them, so that a long run whose
+    /// waves keep failing keeps memory flat; `omittedFailures` counts the rest.
+    public var failures: [String] = [] {
+        didSet {
+            let extra = failures.count - Self.keptFailures
+            if extra > 0 {
+                omittedFailures += extra
+                failures.removeLast(extra)
+            }
+        }
+    }
+    /// Failures after the first `keptFailures`: counted, their messages not kept.
+    public var omittedFailures = 0
+    /// How many failure messages `failures` keeps.
+    public static let keptFailures = 100
 
     public init() {}
 
@@ -171,7 +185,7 @@ public struct WaveSummary: Sendable, Equatable {
     public var line: String {
         var s = "events \(events), waves \(waves), failed \(failedWaves), dropped \(dropped)"
         if discarded > 0 { s += ", discarded \(discarded)" }
-        let sourceErrors = failures.count - failedWaves
+        let sourceErrors = failures.count + omittedFailures - failedWaves
         if sourceErrors > 0 { s += ", source errors \(sourceErrors)" }
         return s
     }

@@ -195,10 +195,14 @@ extension Weft {
                 for (name, value) in result.outputs { print("\(name) = \(value)") }
             }
             guard StdoutWatcher.flush() else { throw ExitCode(1) }
-            if !quiet && result.outcome == .succeeded && result.waves == nil {
-                for name in result.missingOutputs {
-                    Stderr.write("warning: output '\(name)' did not fire (its node was skipped or did not run)")
+            if !quiet && result.outcome == .succeeded {
+                // An event run prints the last wave's outputs: name those it left out.
+                let (when, why) = switch result.waves?.waves {
+                case nil: ("", "its node was skipped or did not run")
+                case 0?: ("", "no event came, so no wave ran")
+                case _?: (" in the last wave", "its node was skipped or did not run")
                 }
+                for name in result.missingOutputs { Stderr.write("warning: output '\(name)' did not fire\(when) (\(why))") }
             }
             switch result.outcome {
             case .succeeded:

@@ -43,6 +43,40 @@ struct EventCommandTests {
         #expect(three.stderr == "summary: events 3, waves 3, failed 0, dropped 0 (every source finished)\n")
     }
 
+    /// Lines through a branch: `kept` fires only in waves of a line "keep".
+    static let keepBranch = """
+        {"weft": 1, "nodes": [{"id": "lines", "type": "event.lines"},
+                              {"id": "is", "type": "std.eq", "inputs": {"b": "keep"}}, {"id": "branch", "type": "std.branch"}],
+         "edges": [{"from": "lines.line", "to": "is.a"}, {"from": "is.result", "to": "branch.cond"},
+                   {"from": "lines.number", "to": "branch.value"}],
+         "outputs": {"kept": "branch.true", "number": "lines.number"}}
+        """
+
+    @Test func anOutputTheLastWaveLeftOutIsNamedInAWarning() throws {
+        let g = try write(Self.keepBranch, name: "keep.json")
+        let missed = try weft(["run", g], stdin: "keep\ndrop\n")
+        #expect(missed.status == 0, "\(missed.stderr)")
+        #expect(missed.stdout == "number = 2\n")
+        #expect(missed.stderr == """
+            summary: events 2, waves 2, failed 0, dropped 0 (every source finished)
+            warning: output 'kept' did not fire in the last wave (its node was skipped or did not run)
+
+            """)
+        let none = try weft(["run", g], stdin: "")
+        #expect(none.status == 0, "\(none.stderr)")
+        #expect(none.stdout == "")
+        #expect(none.stderr.hasSuffix("""
+            warning: output 'kept' did not fire (no event came, so no wave ran)
+            warning: output 'number' did not fire (no event came, so no wave ran)
+
+            """), "\(none.stderr)")
+        let fired = try weft(["run", g], stdin: "drop\nkeep\n")
+        #expect(fired.stdout == "kept = 2\nnumber = 2\n")
+        #expect(!fired.stderr.contains("warning"), "\(fired.stderr)")
+        let quiet = try weft(["run", g, "--quiet"], stdin: "keep\ndrop\n")
+        #expect(quiet.stderr == "")
+    }
+
     @Test func inboxExampleCountsTheWordsOfNewFiles() throws {
         let dir = try TestPaths.scratch("inbox")
         try FileManager.default.createDirectory(atPath: dir + "/inbox", withIntermediateDirectories: false)

@@ -244,6 +244,23 @@ struct EventRunTests {
         #expect(result[output: "q"] == 5)
     }
 
+    /// A run whose waves keep failing keeps the first messages, counts the
+    /// rest: its memory does not grow with every failure.
+    @Test func failureMessagesAreKeptUpToALimitAndTheRestCounted() throws {
+        let failing = WaveSummary.keptFailures + 150
+        let result = try EventGraphs.run(EventGraphs.burst(
+            Array(repeating: 0, count: failing), nodes: #"{"id": "div", "type": "std.div", "inputs": {"a": 10}}"#,
+            edges: #"{"from": "src.value", "to": "div.b"}"#))
+        let waves = try #require(result.waves)
+        #expect(result.outcome == .succeeded)
+        #expect(waves.waves == failing && waves.failedWaves == failing)
+        #expect(waves.failures.count == WaveSummary.keptFailures && waves.omittedFailures == 150)
+        #expect(waves.failures.first?.hasPrefix("wave 1 (src event 1): ") == true)
+        #expect(waves.failures.last?.hasPrefix("wave \(WaveSummary.keptFailures) (src event ") == true)
+        // Only failed waves: no "source errors" in the summary line.
+        #expect(waves.line == "events \(failing), waves \(failing), failed \(failing), dropped 0")
+    }
+
     @Test func stopOnErrorStopsAtTheFirstFailedWave() throws {
         var options = RunOptions()
         options.events.stopOnError = true

@@ -26,8 +26,7 @@ final class EventRun: @unchecked Sendable {
 
     private let lock = ConditionLock()
     // Guarded by `lock`:
-    private var queue: [(source: Int, event: Int, payload: [WeftValue?])] = []
-    private var queueHead = 0
+    private var queue = EventQueue()
     private var accepted: [Int: Int] = [:]
     private var finished = Set<Int>()
     /// Sources that reached max_events: the driver stops them.
@@ -60,7 +59,7 @@ final class EventRun: @unchecked Sendable {
         lastMissing = graph.plan.outputs.map(\.name)
     }
 
-    private var queued: Int { queue.count - queueHead }
+    private var queued: Int { queue.count }
 
     func run() -> RunResult {
         let t0 = MonotonicClock.now()
@@ -138,10 +137,7 @@ final class EventRun: @unchecked Sendable {
                 toStop.removeAll()
                 continue
             }
-            if queued > 0, let lane = freeLanes.popLast() {
-                let e = queue[queueHead]
-                queueHead += 1
-                if queueHead == queue.count { queue.removeAll(keepingCapacity: true); queueHead = 0 }
+            if queued > 0, let lane = freeLanes.popLast(), let e = queue.popFirst() {
                 lock.broadcast()  // a source blocked on a full queue may go on
                 startWave(RunState.Wave(number: nextWave, source: e.source, event: e.event, payload: e.payload),
                           lane: lane, graph: lanes[lane])
@@ -166,7 +162,6 @@ final class EventRun: @unchecked Sendable {
         while earlyStopsRunning > 0 { lock.wait(nanoseconds: 50_000_000) }
         summary.discarded += queued
         queue.removeAll()
-        queueHead = 0
         let graceEnd = MonotonicClock.now() + UInt64(max(0, eo.grace) * 1e9)
         var cancelledInflight = false
         while inflight > 0 {
@@ -276,9 +271,9 @@ final class EventRun: @unchecked Sendable {
                 while queued >= eo.queueCapacity && !stopping { lock.wait(nanoseconds: 100_000_000) }
                 if stopping { return false }
             case .dropOldest:
-                queueHead += 1
+                let oldest = queue.popFirst()
                 summary.dropped += 1
-                emitted.append(.eventDropped(time: hub.now(), source: graph.ids[queue[queueHead - 1].source],
+                emitted.append(.eventDropped(time: hub.now(), source: graph.ids[oldest?.source ?? s],
                                              dropped: summary.dropped))
             case .dropNewest:
                 summary.dropped += 1
@@ -287,7 +282,7 @@ final class EventRun: @unchecked Sendable {
                 return true
             }
         }
-        queue.append((s, n, payload))
+        queue.append(EventQueue.Entry(source: s, event: n, payload: payload))
         lock.broadcast()
         return true
     }
