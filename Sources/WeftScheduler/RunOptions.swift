@@ -112,6 +112,11 @@ public struct RunResult: Sendable {
     /// Runs with event sources: what happened (nil for an ordinary run).
     /// `outputs` are then those of the last wave that finished.
     public var waves: WaveSummary?
+    /// A cancelled run: the failure of a node that was running as the run
+    /// was stopped (it noticed the stop, or its isolated worker died of the
+    /// same Ctrl-C). The run still counts as cancelled; this says what the
+    /// stop interrupted.
+    public var failureWhileStopping: String?
     /// Loop passes that ran as compiled passes (without the ready queue);
     /// for tests and diagnostics.
     package var compiledPasses = 0

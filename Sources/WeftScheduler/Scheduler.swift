@@ -455,6 +455,7 @@ final class RunState: @unchecked Sendable {
                                duration: MonotonicClock.now() - t0)
         result.compiledPasses = compiledPasses
         result.helpedChunks = helpedChunks
+        if failedAfterCancel { result.failureWhileStopping = failure?.message }
         return result
     }
 

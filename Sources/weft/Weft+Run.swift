@@ -216,6 +216,7 @@ extension Weft {
                 throw ExitCode(1)
             case .cancelled:
                 if watcher.received != 0 {
+                    if let failure = result.failureWhileStopping { throw interrupted(because: failure) }
                     Stderr.write("interrupted")
                     throw ExitCode(130)
                 }
