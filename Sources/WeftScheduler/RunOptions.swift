@@ -31,6 +31,27 @@ public struct RunOptions: Sendable {
     public var observers: [any RunObserver] = []
     /// Runs with event sources: waves, the event queue, when to stop.
     public var events = EventOptions()
+    /// For tests: one way of making calls forced on the run, so a suite can
+    /// run the same graph through each path and compare the answers
+    /// (`PathEquivalenceTests`). Never changes what a run computes.
+    package var forcedPath: ForcedPath = .automatic
+
+    /// The ways the scheduler can make a node's call.
+    package enum ForcedPath: Sendable, CaseIterable {
+        /// As the run decides: plain nodes straight from the run loop and
+        /// loops as compiled passes when nothing observes the run; in
+        /// parallel mode cheap types inline, batches of them when many are
+        /// ready, the others on the pool.
+        case automatic
+        /// Every node through the ready queue's general path (`process`,
+        /// `execute`), as an observed run does; no compiled passes.
+        case queue
+        /// Parallel mode: every call on the worker pool.
+        case pool
+        /// Parallel mode: every plain node is taken for batches, formed as
+        /// soon as two are ready.
+        case batches
+    }
 
     public init(mode: RunMode = .sequential, workers: Int? = nil, maxSteps: Int = 1_000_000,
                 observers: [any RunObserver] = []) {

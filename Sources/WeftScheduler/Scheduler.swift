@@ -172,6 +172,8 @@ final class RunState: @unchecked Sendable {
     /// Parallel mode: a batch is formed when at least this many nodes are
     /// ready; it takes half of them, at most `batchMax`.
     static let batchMin = 64
+    /// `batchMin`, or 2 when batches are forced (`RunOptions.forcedPath`).
+    private let batchThreshold: Int
     static let batchMax = 16_384
     private var batchInFlight = false
     /// The batch in flight (scheduler thread only).
@@ -319,7 +321,8 @@ final class RunState: @unchecked Sendable {
         started = zeroed(graph.count)
         quiet = events.isEmpty
         parallel = options.mode == .parallel
-        direct = quiet
+        direct = quiet && options.forcedPath != .queue
+        batchThreshold = options.forcedPath == .batches ? 2 : Self.batchMin
         // Each node is in the queue at most once at a time, so count + 1
         // entries never grow; smaller graphs still start with 64.
         var capacity = 64
@@ -338,7 +341,11 @@ final class RunState: @unchecked Sendable {
         typeCost = Array(repeating: 0, count: graph.typeCount)
         typeSamples = Array(repeating: 0, count: graph.typeCount)
         typeWindow = Array(repeating: .max, count: graph.typeCount * Self.costWindow)
-        typeInline = graph.typeStartsInline
+        switch options.forcedPath {
+        case .pool: typeInline = Array(repeating: false, count: graph.typeCount)
+        case .batches: typeInline = Array(repeating: true, count: graph.typeCount)
+        case .automatic, .queue: typeInline = graph.typeStartsInline
+        }
     }
 
     deinit {
@@ -373,6 +380,11 @@ final class RunState: @unchecked Sendable {
     /// `typeInline` and updated when the type is measured.
     private func decideInline(_ n: Int, _ t: Int) -> Bool {
         guard !(graph.rows[n].flags & NodeRow.blocking != 0) else { return false }
+        switch options.forcedPath {
+        case .pool: return false
+        case .batches: return true
+        case .automatic, .queue: break
+        }
         if typeSamples[t] < 3 && (graph.rows[n].flags & NodeRow.pure != 0) { return true }
         return typeSamples[t] > 0 && typeCost[t] < Self.inlineBelowNs
     }
@@ -421,7 +433,7 @@ final class RunState: @unchecked Sendable {
         }
         // A graph big enough for batches: its worker starts while the
         // first nodes run here.
-        if parallel && direct && graph.count >= 2 * Self.batchMin { workerPool().warmUp() }
+        if parallel && direct && graph.count >= 2 * batchThreshold { workerPool().warmUp() }
         loop()
         pool?.shutdown()
         // Queued jobs capture this state; dropping the pool breaks the cycle.
@@ -478,7 +490,7 @@ final class RunState: @unchecked Sendable {
                 batchInFlight = false
                 currentBatch = nil
                 batchDone.store(false, ordering: .relaxed)
-                if readyTail - readyHead >= Self.batchMin { startBatch() }
+                if readyTail - readyHead >= batchThreshold { startBatch() }
                 handle(done, process: true)
                 continue
             }
@@ -487,7 +499,7 @@ final class RunState: @unchecked Sendable {
                 readyHead += 1
                 let row = graph.rows[n]
                 if direct && row.flags & NodeRow.plain != 0 && (!parallel || (row.typeIndex >= 0 && typeInline[Int(row.typeIndex)])) {
-                    if parallel && !batchInFlight && readyTail - readyHead >= Self.batchMin { startBatch() }
+                    if parallel && !batchInFlight && readyTail - readyHead >= batchThreshold { startBatch() }
                     runPlain(n, row)
                 } else {
                     process(n)
@@ -1289,7 +1301,7 @@ final class RunState: @unchecked Sendable {
     private func compiledPass(_ l: Int) -> PassProgram? {
         guard direct, let program = graph.passPrograms[l], readyHead == readyTail, loopsToCheck.isEmpty,
               !program.external.contains(where: { !delivered[$0] }) else { return nil }
-        guard !parallel || (!batchInFlight && program.stepCount < Self.batchMin && allInline(program)) else { return nil }
+        guard !parallel || (!batchInFlight && program.stepCount < batchThreshold && allInline(program)) else { return nil }
         return program
     }
 

@@ -1,0 +1,256 @@
+import Foundation
+import Testing
+import WeftCore
+import WeftScheduler
+import WeftTestSupport
+
+/// The same graph through every way the scheduler makes calls gives the
+/// same answers: quiet or observed, sequential or parallel, the ready
+/// queue's general path, plain nodes straight from the run loop, compiled
+/// loop passes, the worker pool, batches (`RunOptions.forcedPath` forces a
+/// path). Compared: the outcome always (in parallel mode only that it
+/// failed, when a graph can fail at two independent nodes: which comes
+/// first is then a matter of timing); outputs, missing outputs and steps
+/// for every run that succeeds and for every sequential run (a parallel
+/// run that fails may have run more or fewer independent nodes by then).
+/// Graphs: the shipped examples, graphs of the other suites, and random
+/// graphs with branches, join-any merges, loops fed from outside their
+/// body, and now and then a value of the wrong type.
+@Suite("Path equivalence")
+struct PathEquivalenceTests {
+    struct Config: CustomStringConvertible {
+        var mode: RunMode
+        var path: RunOptions.ForcedPath
+        var observed: Bool
+        var description: String { "\(mode) \(path)\(observed ? " observed" : "")" }
+    }
+
+    static let configs: [Config] = [
+        Config(mode: .sequential, path: .automatic, observed: false),
+        Config(mode: .sequential, path: .automatic, observed: true),
+        Config(mode: .sequential, path: .queue, observed: false),
+        Config(mode: .parallel, path: .automatic, observed: false),
+        Config(mode: .parallel, path: .automatic, observed: true),
+        Config(mode: .parallel, path: .queue, observed: false),
+        Config(mode: .parallel, path: .pool, observed: false),
+        Config(mode: .parallel, path: .batches, observed: false),
+    ]
+
+    /// Runs `json` in every configuration and checks the answers agree
+    /// with the first (sequential, quiet, automatic). Returns that one.
+    @discardableResult
+    static func expectSameEverywhere(_ json: String, inputs: [String: WeftValue] = [:], _ note: String,
+                                     oneFailurePoint: Bool = true) throws -> RunResult {
+        var results: [(Config, RunResult)] = []
+        for c in configs {
+            var o = RunOptions(mode: c.mode, workers: 2)
+            o.forcedPath = c.path
+            if c.observed { o.observers = [EventRecorder()] }
+            results.append((c, try TestGraphs.run(json, inputs: inputs, options: o)))
+        }
+        let base = results[0].1
+        for (c, r) in results.dropFirst() {
+            let what: Comment = "\(note): \(c) vs \(configs[0])"
+            // The forced and observed paths never go round compiled.
+            if c.observed || c.path != .automatic { #expect(r.compiledPasses == 0, what) }
+            if c.mode == .parallel && !oneFailurePoint, case .failed = base.outcome {
+                #expect(r.outcome.name == "failed", what)
+            } else {
+                #expect(r.outcome == base.outcome, what)
+            }
+            guard base.outcome == .succeeded || c.mode == .sequential else { continue }
+            #expect(r.outputs.map(\.name) == base.outputs.map(\.name), what)
+            #expect(r.outputs.map(\.value) == base.outputs.map(\.value), what)
+            #expect(r.missingOutputs == base.missingOutputs, what)
+            #expect(r.steps == base.steps, what)
+        }
+        return base
+    }
+
+    /// The shipped examples that run to an end by themselves (no event
+    /// sources), with inputs that keep them short.
+    @Test(arguments: [("arithmetic", [:]), ("collatz", ["n": 27]), ("count-loop", ["n": 5]), ("fan-out", ["ms": 1]),
+                      ("ffi-math", [:]), ("if-else", ["x": -4]), ("if-else", ["x": 9]), ("nested-loop", [:])]
+                     as [(String, [String: WeftValue])])
+    func examples(name: String, inputs: [String: WeftValue]) throws {
+        let text = try String(contentsOfFile: TestPaths.repoRoot + "/examples/\(name).json", encoding: .utf8)
+        let r = try Self.expectSameEverywhere(text, inputs: inputs, name)
+        #expect(r.outcome == .succeeded, "\(name): \(r.outcome)")
+    }
+
+    /// Graphs the other suites use for particular paths.
+    @Test func graphsOfOtherSuites() throws {
+        for n in [0, 1, 7, 70] {
+            let r = try Self.expectSameEverywhere(CompiledPassTests.gated, inputs: ["n": .int(Int64(n))], "gated loop n=\(n)")
+            #expect(r.compiledPasses == n + 1, "the quiet sequential run went round compiled")
+        }
+        for (graph, message) in RunTimeTypeTests.refusals { try Self.expectSameEverywhere(graph, message) }
+        try Self.expectSameEverywhere(RunTimeTypeTests.fanOut(badAt: 150), "fan-out with a bad value")
+        try Self.expectSameEverywhere(RunTimeTypeTests.bodyGetsAString, "loop body gets a string")
+        try Self.expectSameEverywhere(RunTimeTypeTests.carrying("double"), "double carry")
+        try Self.expectSameEverywhere(RunTimeTypeTests.carrying("int", next: "half.result"), "int carry gets a double")
+    }
+
+    /// Random graphs: every one through every path.
+    @Test(arguments: 0..<200)
+    func randomGraphs(seed: Int) throws {
+        let g = RandomGraph(seed: UInt64(seed))
+        let r = try Self.expectSameEverywhere(g.json, "seed \(seed)", oneFailurePoint: g.failurePoints <= 1)
+        // The generator's graphs fail only where it knows they may.
+        if g.failurePoints == 0 { #expect(r.outcome == .succeeded, "seed \(seed): \(r.outcome)\n\(g.json)") }
+    }
+}
+
+/// A random graph of int arithmetic: plain nodes, if/else merged by a
+/// join-any node, gates that leave a path dead, loops whose body reads a
+/// value from outside it, and (sometimes) a string where an int belongs.
+/// Deterministic for a seed.
+struct RandomGraph {
+    private(set) var nodes: [String] = []
+    private(set) var edges: [String] = []
+    private(set) var outputs: [String] = []
+    /// Places where a run may fail (the same way on every path): a string
+    /// where an int belongs; a branch whose value may be dead (it then
+    /// passes null, which the next node refuses); a loop whose body reads a
+    /// value that may be dead (continue is true but its next value got
+    /// none).
+    private(set) var failurePoints = 0
+    private var rng: UInt64
+    /// Int-valued ports to read from; the second field: may be dead.
+    private var ports: [(String, Bool)] = [("$x", false)]
+    private var count = 0
+
+    init(seed: UInt64) {
+        rng = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        let blocks = 4 + next(14)
+        for _ in 0..<blocks {
+            switch next(10) {
+            case 0, 1: binary("std.add")
+            case 2: binary("std.sub")
+            case 3: binary(next(2) == 0 ? "std.max" : "std.min")
+            case 4: unary()
+            case 5, 6: ifElse()
+            case 7: gate()
+            default: loop()
+            }
+        }
+        if next(8) == 0 { badValue() }
+    }
+
+    var json: String {
+        """
+        {"weft": 1, "inputs": {"x": {"type": "int", "default": 3}},
+         "nodes": [\(nodes.joined(separator: ",\n  "))],
+         "edges": [\(edges.joined(separator: ",\n  "))],
+         "outputs": {\(outputs.joined(separator: ", "))}}
+        """
+    }
+
+    private mutating func next(_ n: Int) -> Int {
+        rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int((rng >> 33) % UInt64(n))
+    }
+
+    private mutating func id(_ prefix: String) -> String {
+        count += 1
+        return "\(prefix)\(count)"
+    }
+
+    private mutating func pick() -> (String, Bool) { ports[next(ports.count)] }
+
+    private mutating func edge(_ from: String, _ to: String) { edges.append(#"{"from": "\#(from)", "to": "\#(to)"}"#) }
+
+    private mutating func produced(_ port: String, dead: Bool) {
+        ports.append((port, dead))
+        outputs.append(#""o\#(outputs.count)": "\#(port)""#)
+    }
+
+    private mutating func binary(_ type: String) {
+        let n = id("n")
+        let a = pick()
+        if next(3) == 0 {
+            nodes.append(#"{"id": "\#(n)", "type": "\#(type)", "inputs": {"b": \#(next(7) - 3)}}"#)
+            edge(a.0, n + ".a")
+            produced(n + ".result", dead: a.1)
+        } else {
+            let b = pick()
+            nodes.append(#"{"id": "\#(n)", "type": "\#(type)"}"#)
+            edge(a.0, n + ".a")
+            edge(b.0, n + ".b")
+            produced(n + ".result", dead: a.1 || b.1)
+        }
+    }
+
+    private mutating func unary() {
+        let n = id("neg")
+        let a = pick()
+        nodes.append(#"{"id": "\#(n)", "type": "std.neg"}"#)
+        edge(a.0, n + ".a")
+        produced(n + ".result", dead: a.1)
+    }
+
+    /// if x < c then -y else y + c, merged.
+    private mutating func ifElse() {
+        let (test, split, yes, no, merge) = (id("lt"), id("if"), id("then"), id("else"), id("merge"))
+        let x = pick(), y = pick(), c = next(9) - 4
+        nodes += [#"{"id": "\#(test)", "type": "std.lt", "inputs": {"b": \#(c)}}"#,
+                  #"{"id": "\#(split)", "type": "std.branch", "strategy": "conditional"}"#,
+                  #"{"id": "\#(yes)", "type": "std.neg"}"#,
+                  #"{"id": "\#(no)", "type": "std.add", "inputs": {"b": \#(c)}}"#,
+                  #"{"id": "\#(merge)", "type": "std.identity", "join": "any"}"#]
+        edge(x.0, test + ".a")
+        edge(test + ".result", split + ".cond")
+        edge(y.0, split + ".value")
+        edge(split + ".true", yes + ".a")
+        edge(split + ".false", no + ".a")
+        edge(yes + ".result", merge + ".value")
+        edge(no + ".result", merge + ".value")
+        if y.1 && !x.1 { failurePoints += 1 }
+        produced(merge + ".value", dead: x.1 || y.1)
+    }
+
+    /// y passes only when x < c: the path behind it may be dead.
+    private mutating func gate() {
+        let (test, split) = (id("lt"), id("gate"))
+        let x = pick(), y = pick()
+        nodes += [#"{"id": "\#(test)", "type": "std.lt", "inputs": {"b": \#(next(9) - 4)}}"#,
+                  #"{"id": "\#(split)", "type": "std.branch"}"#]
+        edge(x.0, test + ".a")
+        edge(test + ".result", split + ".cond")
+        edge(y.0, split + ".value")
+        // Every reader of the gate's output may then get null: count it as
+        // more than one place.
+        if y.1 && !x.1 { failurePoints += 2 }
+        ports.append((split + ".true", true))
+    }
+
+    /// acc starts at a, and k times adds y, read from outside the body.
+    private mutating func loop() {
+        let (l, inc, sum, more) = (id("loop"), id("inc"), id("sum"), id("more"))
+        let a = pick(), y = pick()
+        nodes += [#"{"id": "\#(l)", "type": "loop", "carry": {"i": "int", "acc": "int"}, "inputs": {"i": 0}}"#,
+                  #"{"id": "\#(inc)", "type": "std.add", "inputs": {"b": 1}}"#,
+                  #"{"id": "\#(sum)", "type": "std.add"}"#,
+                  #"{"id": "\#(more)", "type": "std.lt", "inputs": {"b": \#(1 + next(6))}}"#]
+        edge(a.0, l + ".acc")
+        edge(l + ".i", inc + ".a")
+        edge(l + ".acc", sum + ".a")
+        edge(y.0, sum + ".b")
+        edge(inc + ".result", l + ".next_i")
+        edge(sum + ".result", l + ".next_acc")
+        edge(inc + ".result", more + ".a")
+        edge(more + ".result", l + ".continue")
+        if y.1 && !a.1 { failurePoints += 1 }
+        produced(l + ".done_acc", dead: a.1 || y.1)
+    }
+
+    /// A string into an int's place: the node that gets it fails.
+    private mutating func badValue() {
+        let (c, n) = (id("oops"), id("n"))
+        nodes += [#"{"id": "\#(c)", "type": "std.const", "params": {"value": "oops"}}"#,
+                  #"{"id": "\#(n)", "type": "std.add", "inputs": {"b": 1}}"#]
+        edge(c + ".value", n + ".a")
+        outputs.append(#""o\#(outputs.count)": "\#(n).result""#)
+        failurePoints += 1
+    }
+}
