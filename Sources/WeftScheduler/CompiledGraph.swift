@@ -381,7 +381,6 @@ struct NodeRow {
     var outPortBase: Int32
     /// Its innermost loop, or -1.
     var enclosingLoop: Int32
-    /// `CompiledGraph.typeIndex`.
     /// The index of its node type among the graph's distinct types (-1
     /// for loop nodes), for per-type call statistics.
     var typeIndex: Int32

@@ -189,7 +189,7 @@ final class RunState: @unchecked Sendable {
     /// scheduler thread — a hop to a worker and back costs more than they do.
     static let inlineBelowNs: UInt64 = 5_000
     /// Parallel mode: typical call time per node type
-    /// (`CompiledGraph.typeIndex`), ns: the smallest of its last
+    /// (`NodeRow.typeIndex`), ns: the smallest of its last
     /// `costWindow` calls, so one slow call (a cold start, the thread being
     /// preempted) does not move a cheap type to the pool, while a type whose
     /// calls all got slower does move.
@@ -262,10 +262,10 @@ final class RunState: @unchecked Sendable {
     var outputs: [WeftValue?]
 
     /// The ready queue: a ring of node indices (`readyMask + 1` entries, a
-    /// power of two; grows when full). `readyHead` and `readyTail` only
+    /// power of two above the node count: never full). `readyHead` and `readyTail` only
     /// increase; entry `i` is `ready[i & readyMask]`.
-    private var ready: UnsafeMutablePointer<Int32>
-    private var readyMask: Int
+    private let ready: UnsafeMutablePointer<Int32>
+    private let readyMask: Int
     private var readyHead = 0
     private var readyTail = 0
     /// Nothing observes the run: plain nodes that run on this thread are
@@ -555,20 +555,11 @@ final class RunState: @unchecked Sendable {
 
     @inline(__always)
     private func enqueue(_ n: Int) {
-        if readyTail - readyHead > readyMask { growReady() }
+        // Never full: a node is queued at most once at a time, and the ring
+        // has room for every node (`init`).
+        precondition(readyTail - readyHead <= readyMask, "the ready queue overflowed (a node was queued twice)")
         ready[readyTail & readyMask] = Int32(truncatingIfNeeded: n)
         readyTail += 1
-    }
-
-    private func growReady() {
-        let capacity = 2 * (readyMask + 1)
-        let bigger = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-        for i in readyHead..<readyTail { bigger[i - readyHead] = ready[i & readyMask] }
-        ready.deallocate()
-        ready = bigger
-        readyMask = capacity - 1
-        readyTail -= readyHead
-        readyHead = 0
     }
 
     /// The common node, called straight from the run loop: sequential,

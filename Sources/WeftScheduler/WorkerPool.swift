@@ -22,7 +22,6 @@ final class WorkerPool: @unchecked Sendable {
     private var stopping = false
     private let computeThreads: Int
     private let maxBlockingThreads: Int
-    private let computeSignal = ConditionLock()
 
     init(computeThreads: Int, maxBlockingThreads: Int) {
         self.computeThreads = max(1, computeThreads)

@@ -11,8 +11,6 @@ import WeftCore
 final class LoopStrategy: ExecutionStrategy {
     func start(_ node: Int, _ run: RunState) { run.startLoop(node) }
 
-    func finish(_ node: Int, _ outputs: [WeftValue?], _ run: RunState) {}
-
     /// Every node of the body finished this iteration.
     func bodyFinished(_ node: Int, _ run: RunState) { Self.bodyFinished(node, run) }
 
