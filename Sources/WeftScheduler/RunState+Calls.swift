@@ -1,0 +1,248 @@
+import CWeftShims
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeftCore
+import WeftNative
+
+// Making a node's call: straight from the run loop (`runPlain`), the
+// general path (`process`, `execute`, inline or on the pool), the step
+// limit, failures.
+extension RunState {
+    /// The common node, called straight from the run loop: sequential,
+    /// join all, in a run nobody observes (`direct`), on this thread (in
+    /// parallel mode: a type cheap enough to run inline, timed like
+    /// `execute` times it). What `process` and `execute` would do, without
+    /// their checks for other kinds of node; a node with a dead input, or
+    /// one that would pass `max_steps`, goes the general way.
+    @inline(__always)
+    func runPlain(_ n: Int, _ row: NodeRow) {
+        let base = Int(row.slotBase)
+        for p in 0..<Int(row.inputCount) where nums[base + p].kind == Self.dead {
+            process(n)
+            return
+        }
+        guard steps < stepLimit || moreSteps(1), row.instance != nil else {
+            process(n)
+            return
+        }
+        guard call(n, row.instance.unsafelyUnwrapped, base, Int(row.typeIndex)) else {
+            nodeFailed(n, callError(n))
+            return
+        }
+        deliverCallOutputs(of: n, portBase: Int(row.outPortBase), count: Int(row.outputCount))
+        if row.enclosingLoop >= 0 { completed(n) }
+    }
+
+    /// Calls plain node `n` (`instance`, of type `typeIndex`; its inputs
+    /// in its slots from `base`) on this thread, counting the step; in
+    /// parallel mode timed now and then. False: the call failed
+    /// (`callError`).
+    @inline(__always)
+    func call(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
+        steps += 1
+        let measure = parallel && (steps & Self.sampleMask == 0 || typeSamples[typeIndex] < Self.costWindow)
+        let t0 = measure ? MonotonicClock.now() : 0
+        // The graph owns its instances for longer than any run: no
+        // retain/release per call.
+        let ok = unmanaged._withUnsafeGuaranteedRef { instance in
+            instance.run(context: context, slots: nums + base, boxed: boxed + base)
+        }
+        if measure { measured(n, MonotonicClock.now() - t0) }
+        return ok
+    }
+
+    /// Room for `want` more steps: a wave takes another lease from its
+    /// event run's budget (a plain run has no more). False: `max_steps`
+    /// would be passed.
+    @inline(never)
+    func moreSteps(_ want: Int) -> Bool {
+        guard let budget else { return false }
+        stepLimit += budget.take(max(want, budget.lease))
+        return steps + want <= stepLimit
+    }
+
+    /// Node `n` would be execution `max_steps + 1`: it is not called, and
+    /// the run fails (`steps` stays at the limit). One rule and one message
+    /// for every path, plain runs and waves.
+    func reachedMaxSteps(at n: Int) {
+        reachedMaxSteps = true
+        if let wave {
+            fail(node: n, "the run reached max_steps (\(options.maxSteps) node executions over all waves) in wave "
+                     + "\(wave.number) at node '\(graph.ids[n])'; \(options.maxStepsHint), or limit the events (max_events, --duration)")
+        } else {
+            fail(node: n, "the run reached max_steps (\(options.maxSteps) node executions) at node '\(graph.ids[n])'; "
+                     + "\(options.maxStepsHint), or check for a loop that never ends")
+        }
+    }
+
+    func callError(_ n: Int) -> NodeError {
+        // (Every failed call sets its context's error.)
+        context.nodeError ?? NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type,
+                                       message: "failed without a message (a host bug)")
+    }
+
+    /// A node whose inputs are complete: skip it, or hand it to its strategy.
+    func process(_ n: Int) {
+        if graph.isLoop(n) {
+            graph.strategy(n).start(n, self)
+            return
+        }
+        if !graph.joinsAny(n) && onDeadPath(n) {
+            skip(n)
+            return
+        }
+        // The common case without a dynamic call: what
+        // `SequentialStrategy.start` does.
+        if graph.isSequential(n) {
+            execute(n, onPool: parallel && !runsInline(n))
+            return
+        }
+        graph.strategy(n).start(n, self)
+    }
+
+    /// Join-all nodes: a required input is dead, or every input that edges
+    /// fill is dead.
+    func onDeadPath(_ n: Int) -> Bool {
+        let base = graph.slotBase(n)
+        let count = graph.inputCount(n)
+        var anyEdgeValue = false
+        var anyEdge = false
+        for p in 0..<count {
+            let kind = nums[base + p].kind
+            if kind == Self.dead {
+                if graph.slotRequired[base + p] { return true }
+            } else if kind != Self.none {
+                anyEdgeValue = true
+            }
+        }
+        if anyEdgeValue { return false }
+        graph.inEdges.forEach(n) { e in
+            anyEdge = true
+            if holdsValue(graph.edgeSlot(e)) { anyEdgeValue = true }
+        }
+        return anyEdge && !anyEdgeValue
+    }
+
+    // MARK: executing nodes
+
+    /// Runs node `n` now on this thread, or submits it to the pool.
+    func execute(_ n: Int, onPool: Bool) {
+        guard let unmanaged = graph.rows[n].instance else { return }
+        guard steps < stepLimit || moreSteps(1) else {
+            reachedMaxSteps(at: n)
+            return
+        }
+        steps += 1
+        let base = graph.slotBase(n)
+        if !onPool {
+            let t = quiet ? 0 : events.now()
+            if !quiet { events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane)) }
+            // In parallel mode, time the call while the type is new, then one
+            // call in `sampleMask + 1`.
+            let measure = parallel
+                && (steps & Self.sampleMask == 0 || Int(graph.rows[n].typeIndex) < 0 || typeSamples[Int(graph.rows[n].typeIndex)] < Self.costWindow)
+            let t0 = measure ? MonotonicClock.now() : 0
+            // The graph owns its instances for longer than any run: no
+            // retain/release per call.
+            let ok = unmanaged._withUnsafeGuaranteedRef { instance in
+                instance.run(context: context, slots: nums + base, boxed: boxed + base)
+            }
+            let error = ok ? nil : callError(n)
+            if measure { measured(n, MonotonicClock.now() - t0) }
+            if let error {
+                report(n, .failure(error), start: t, thread: lane)
+                nodeFailed(n, error)
+            } else {
+                if !quiet {
+                    let now = events.now()
+                    events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: lane, duration: now - t))
+                }
+                if graph.isSequential(n) {
+                    // `ExecutionStrategy.finish`'s default, without the dynamic
+                    // call, and the outputs straight from the call's frame.
+                    deliverCallOutputs(of: n, portBase: Int(graph.rows[n].outPortBase), count: graph.outputCount(n))
+                    completed(n)
+                } else {
+                    graph.strategy(n).finish(n, context.outputs, self)
+                }
+            }
+            return
+        }
+        let instance = unmanaged.takeUnretainedValue()
+        var inputs: [WeftValue?] = []
+        inputs.reserveCapacity(graph.inputCount(n))
+        for p in 0..<graph.inputCount(n) { inputs.append(value(base + p)) }
+        inflight += 1
+        let pool = workerPool()
+        let blocking = instance.type.spec.flags.contains(.blocking)
+        let frozen = inputs
+        pool.submit(blocking: blocking) { [self] thread, ctx in
+            let t = events.now()
+            events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane + thread))
+            let t0 = MonotonicClock.now()
+            let result = instance.run(inputs: frozen, context: ctx)
+            let duration = MonotonicClock.now() - t0
+            report(n, result, start: t, thread: lane + thread)
+            completionLock.withLock {
+                completions.append(Completion(node: n, result: result, duration: duration))
+                completionLock.signal()
+            }
+        }
+    }
+
+    func workerPool() -> WorkerPool {
+        if let pool { return pool }
+        let p = WorkerPool(computeThreads: options.workers, maxBlockingThreads: options.maxBlockingThreads)
+        pool = p
+        return p
+    }
+
+    func report(_ n: Int, _ result: Result<NodeOutputs, NodeError>, start: UInt64, thread: Int) {
+        guard !events.isEmpty else { return }
+        let t = events.now()
+        switch result {
+        case .success:
+            events.emit(.nodeFinished(time: t, node: n, id: graph.ids[n], thread: thread, duration: t - start))
+        case .failure(let e):
+            events.emit(.nodeFailed(time: t, node: n, id: graph.ids[n], thread: thread, message: e.message))
+        }
+    }
+
+    func handle(_ n: Int, _ result: Result<NodeOutputs, NodeError>) {
+        switch result {
+        case .success(let out): graph.strategy(n).finish(n, out.values, self)
+        case .failure(let e): nodeFailed(n, e)
+        }
+    }
+
+    /// A node's call failed: the run fails, or with `keepGoing` the node's
+    /// outputs go dead and the rest of the graph goes on.
+    func nodeFailed(_ n: Int, _ error: NodeError) {
+        guard options.keepGoing else {
+            recordFailure(error.description, node: graph.ids[n])
+            return
+        }
+        keptGoing.append((error.description, graph.ids[n]))
+        for p in 0..<graph.outputCount(n) {
+            graph.outEdges.forEach(graph.outPort(n, p)) { deliver(edge: $0, .dead) }
+        }
+        completed(n)
+    }
+
+    /// Fails the run because of node `n` (the message is prefixed with it).
+    func fail(node n: Int, _ message: String) {
+        if !events.isEmpty {
+            events.emit(.nodeFailed(time: events.now(), node: n, id: graph.ids[n], thread: lane, message: message))
+        }
+        recordFailure("node '\(graph.ids[n])' (\(graph.plan.nodes[n].type)): \(message)", node: graph.ids[n])
+    }
+
+    func recordFailure(_ message: String, node: String?) {
+        if failure == nil {
+            failure = (message, node)
+            failedAfterCancel = cancellation.isCancelled
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import CWeftShims
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeftCore
+import WeftNative
+
+// Loops whose body is plain nodes, gone round as compiled passes (in C,
+// `CWeftShims/passes.c`) without the ready queue.
+extension RunState {
+    // MARK: compiled passes
+
+    /// Loop `l`'s compiled body, if its next pass can run compiled:
+    /// nothing observes the run, nothing else is waiting (so the queue
+    /// would run the pass alone, in the same order), the edges from outside
+    /// the body have delivered, and in parallel mode every body node is
+    /// cheap enough to run on this thread and too few to make a batch.
+    func compiledPass(_ l: Int) -> PassProgram? {
+        guard direct, let program = graph.passPrograms[l], readyHead == readyTail, loopsToCheck.isEmpty,
+              !program.external.contains(where: { !delivered[$0] }) else { return nil }
+        guard !parallel || (!batchInFlight && program.stepCount < batchThreshold && allInline(program)) else { return nil }
+        return program
+    }
+
+    func allInline(_ program: PassProgram) -> Bool {
+        for i in 0..<program.stepCount where !typeInline[Int(program.steps[i].type_index)] { return false }
+        return true
+    }
+
+    /// Runs passes of loop `l` through its compiled body: the current
+    /// values go straight into the slots that read them, each body node
+    /// runs in the program's order (or is skipped on a dead path) and
+    /// writes its outputs into the slots of its readers — the calls, values
+    /// and order the ready queue would give, without its counters. Nothing
+    /// else can become ready meanwhile, so the conditions `compiledPass`
+    /// checked hold for every pass (but for parallel mode's measurements).
+    /// In sequential mode whole passes run in C (`weft_shim_run_passes`,
+    /// up to 64 at a time) until something needs this side: a step it
+    /// leaves (finished here, then C goes on), a pass end that is not a
+    /// plain go-round (`goesRound`), a boxed current value (the pass runs
+    /// here). In parallel mode each step runs here, timed now and then.
+    /// Returns when the loop finishes, the run fails or is cancelled, or a
+    /// pass must go through the queue (it is then armed). Internal edges'
+    /// `delivered` flags are not kept: only `armPass` reads them, after
+    /// resetting them.
+    func runCompiledPasses(_ l: Int, _ program: PassProgram) {
+        let cb = graph.carryBase[l]
+        let base = graph.slotBase(l)
+        let carry = graph.loopCarry[l]
+        let maxIterations = graph.loopMaxIterations[l]
+        let writes = program.writes
+        context.reserveOutputs(program.maxOutputs)
+        var pass = weft_shim_pass_t(
+            steps: program.steps, writes: program.writes, carry: carryNums + cb, step_count: Int32(program.stepCount),
+            carry_writes: Int32(program.carryWrites), carry_count: Int32(carry),
+            continue_slot: Int32(base + 2 * carry), next_slot: Int32(base + carry), carry_accept: graph.carryAccept + cb)
+        /// After a pass: go round (true) or not; `max_iterations` checked.
+        func wentRound() -> Bool {
+            guard goesRound(l, slotBase: base, carry: carry, carryBase: cb) else { return false }
+            // `mayStartPass` without its event: nothing observes this run.
+            if loopIteration[l] > maxIterations {
+                _ = mayStartPass(l)  // fails the run, naming max_iterations
+                return false
+            }
+            return true
+        }
+        while true {
+            // Checked after every return from C (at most 64 passes) and
+            // every pass run here.
+            if cancellation.isCancelled { return }
+            if !parallel {
+                // Whole passes in C while they are plain; up to 64 at a
+                // time (then the cancel check), never past max_iterations.
+                let allowed = min(64, maxIterations + 1 - loopIteration[l])
+                var rounds: Int32 = 0
+                var at: Int32 = 0
+                var status: Int32 = 0
+                let how = cSteps { budget in
+                    weft_shim_run_passes(context.frame, &pass, Int32(allowed), nums, boxedBase,
+                                         MemoryLayout<WeftValue>.stride, budget, &rounds, &at, &status)
+                }
+                compiledPasses += Int(rounds)
+                loopIteration[l] += Int(rounds)
+                switch Int(how) {
+                case WEFT_SHIM_PASSES_AGAIN:
+                    if loopIteration[l] > maxIterations {
+                        _ = mayStartPass(l)
+                        return
+                    }
+                    continue
+                case WEFT_SHIM_PASSES_END:
+                    compiledPasses += 1
+                    guard wentRound() else { return }
+                    continue
+                case WEFT_SHIM_PASSES_CARRY:
+                    break  // this pass below
+                default:
+                    // A pass stopped at a step that needs this side.
+                    compiledPasses += 1
+                    guard finishSteps(program, how, Int(at), status), wentRound() else { return }
+                    continue
+                }
+            }
+            for w in 0..<program.carryWrites {
+                let c = cb + Int(writes[w].port)
+                put(Int(writes[w].slot), carryNums[c], carryBoxed + c)
+            }
+            compiledPasses += 1
+            if parallel {
+                // Each call timed now and then, as `runPlain` does.
+                var start = program.carryWrites
+                for i in 0..<program.stepCount {
+                    let step = program.steps[i]
+                    guard runStep(step, writes, start) else { return }
+                    start = Int(step.writes_end)
+                }
+            } else {
+                var at: Int32 = 0
+                var status: Int32 = 0
+                let how = cSteps { budget in
+                    weft_shim_run_steps(context.frame, program.steps, 0, Int32(program.stepCount), program.writes,
+                                        Int32(program.carryWrites), nums, boxedBase, MemoryLayout<WeftValue>.stride,
+                                        budget, &at, &status)
+                }
+                guard finishSteps(program, how, Int(at), status) else { return }
+            }
+            guard wentRound() else { return }
+            if parallel && !allInline(program) {
+                armPass(l)
+                return
+            }
+        }
+    }
+
+    /// The run's boxed values as the C passes see them (bytes).
+    var boxedBase: UnsafeMutablePointer<CChar> { UnsafeMutableRawPointer(boxed).assumingMemoryBound(to: CChar.self) }
+
+    /// Calls C pass code with a budget of node calls (what `max_steps`
+    /// leaves) and counts the calls it made.
+    @inline(__always)
+    func cSteps(_ body: (UnsafeMutablePointer<Int64>) -> Int32) -> Int32 {
+        var budget = Int64(stepLimit - steps)
+        let before = budget
+        let how = body(&budget)
+        steps += Int(before - budget)
+        return how
+    }
+
+    /// Finishes a pass whose C steps stopped with `how` at step `at`: that
+    /// step here (run, or finished after its call in C), then C from the
+    /// next step on, and so on. False: the run failed.
+    func finishSteps(_ program: PassProgram, _ how: Int32, _ at: Int, _ status: Int32) -> Bool {
+        var how = how
+        var i = at
+        var status = status
+        while Int(how) != WEFT_SHIM_STEPS_DONE {
+            let step = program.steps[i]
+            let start = i == 0 ? program.carryWrites : Int(program.steps[i - 1].writes_end)
+            if Int(how) == WEFT_SHIM_STEPS_BEFORE_CALL {
+                guard runStep(step, program.writes, start) else { return false }
+            } else {
+                // Called in C: what the end of `NodeInstance.run` and of
+                // `runStep` would have done.
+                context.ended()
+                let ok = Unmanaged<NodeInstance>.fromOpaque(step.instance)._withUnsafeGuaranteedRef {
+                    $0.finishCall(context, status: status)
+                }
+                guard stepCalled(step, ok, program.writes, start) else { return false }
+            }
+            var next: Int32 = 0
+            how = cSteps { budget in
+                weft_shim_run_steps(context.frame, program.steps, Int32(i + 1), Int32(program.stepCount), program.writes,
+                                    step.writes_end, nums, boxedBase, MemoryLayout<WeftValue>.stride, budget, &next, &status)
+            }
+            i = Int(next)
+        }
+        return true
+    }
+
+    /// Runs (or skips) one step of a compiled pass: `writes[start ..<
+    /// step.writes_end]` say where its outputs go. False: the run failed
+    /// (or reached `max_steps`).
+    @inline(__always)
+    func runStep(_ step: weft_shim_step_t, _ writes: UnsafeMutablePointer<weft_shim_write_t>, _ start: Int) -> Bool {
+        let n = Int(step.node)
+        let base = Int(step.slot_base)
+        for p in 0..<Int(step.input_count) where nums[base + p].kind == Self.dead {
+            if onDeadPath(n) {
+                for w in start..<Int(step.writes_end) { put(Int(writes[w].slot), Self.deadNumber, nil) }
+                return true
+            }
+            break
+        }
+        guard steps < stepLimit || moreSteps(1) else {
+            reachedMaxSteps(at: n)
+            return false
+        }
+        let ok = call(n, Unmanaged<NodeInstance>.fromOpaque(step.instance), base, Int(step.type_index))
+        return stepCalled(step, ok, writes, start)
+    }
+
+    /// After a step's call (`ok`: it succeeded): its outputs into the
+    /// slots that read them, or on failure the run fails — or with
+    /// keep-going its outputs are dead. False: the run failed.
+    @inline(__always)
+    func stepCalled(_ step: weft_shim_step_t, _ ok: Bool, _ writes: UnsafeMutablePointer<weft_shim_write_t>,
+                            _ start: Int) -> Bool {
+        let end = Int(step.writes_end)
+        guard ok else {
+            let n = Int(step.node)
+            let error = callError(n)
+            guard options.keepGoing else {
+                nodeFailed(n, error)
+                return false
+            }
+            keptGoing.append((error.description, graph.ids[n]))
+            for w in start..<end { put(Int(writes[w].slot), Self.deadNumber, nil) }
+            return true
+        }
+        let outs = context.frame.pointee.outputs!
+        let boxes = context.boxedOutputs
+        for w in start..<end {
+            let p = Int(writes[w].port)
+            put(Int(writes[w].slot), outs[p].taken != 0 ? outs[p] : Self.deadNumber, boxes + p)
+        }
+        return true
+    }
+}

@@ -1,0 +1,387 @@
+import CWeftShims
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeftCore
+import WeftNative
+
+
+/// The state of one run. Touched only by the scheduler thread; workers hand
+/// results back through `completions`.
+final class RunState: @unchecked Sendable {
+    enum Slot: Equatable {
+        case empty
+        case value(WeftValue)
+        case dead
+    }
+
+    struct Completion {
+        var node: Int
+        /// The call's result (nil for a batch).
+        var result: Result<NodeOutputs, NodeError>?
+        /// How long the call took on its worker, in ns.
+        var duration: UInt64
+        /// A batch of cheap nodes run on a worker (then `node` is -1).
+        var batch: Batch? = nil
+    }
+
+
+    /// Parallel mode: a batch is formed when at least this many nodes are
+    /// ready; it takes half of them, at most `batchMax`.
+    static let batchMin = 64
+    /// `batchMin`, or 2 when batches are forced (`RunOptions.forcedPath`).
+    let batchThreshold: Int
+    static let batchMax = 16_384
+    var batchInFlight = false
+    /// The batch in flight (scheduler thread only).
+    var currentBatch: Batch?
+    /// Chunks of batches this thread ran (`helpWith`).
+    var helpedChunks = 0
+    /// Set by the worker when its batch is in `completions`: the run loop
+    /// looks at it between nodes (a load, no lock) and takes the batch's
+    /// results as soon as they are there, so the next batch can start.
+    let batchDone = Atomic<Bool>(false)
+
+    /// Parallel mode: node types whose calls take less than this run on the
+    /// scheduler thread — a hop to a worker and back costs more than they do.
+    static let inlineBelowNs: UInt64 = 5_000
+    /// Parallel mode: typical call time per node type
+    /// (`NodeRow.typeIndex`), ns: the smallest of its last
+    /// `costWindow` calls, so one slow call (a cold start, the thread being
+    /// preempted) does not move a cheap type to the pool, while a type whose
+    /// calls all got slower does move.
+    var typeCost: [UInt64]
+    /// The last `costWindow` call times per type (ring buffers, flattened).
+    var typeWindow: [UInt64]
+    static let costWindow = 8
+    /// Parallel mode: once a type's window is full, the calls timed are
+    /// those whose step number is a multiple of `sampleMask + 1` (two
+    /// clock reads cost about half a trivial node).
+    static let sampleMask = 255
+    /// Parallel mode: calls measured per node type.
+    var typeSamples: [Int]
+    /// Parallel mode: node types that run on the scheduler thread now.
+    var typeInline: [Bool]
+
+    /// One wave of an event run: the event that starts it.
+    struct Wave {
+        var number: Int
+        var source: Int
+        var event: Int
+        var payload: [WeftValue?]
+    }
+
+    let graph: CompiledGraph
+    let options: RunOptions
+    let cancellation: CancellationToken
+    let events: EventHub
+    /// Set for a wave of an event run (nil for a plain run).
+    let wave: Wave?
+    /// Added to thread numbers in events (wave lanes × 100).
+    let lane: Int
+
+    // Per-run tables, in buffers owned by this state (freed in deinit):
+    // the run loop touches them per node, and array copy-on-write checks
+    // were a measurable share of a trivial node's cost.
+    //
+    // Input slots are typed: `nums[s]` holds the kind (`WEFT_SHIM_*`: none =
+    // empty, int, double, bool, boxed, dead) and a number's or bool's bits; a
+    // boxed slot's value is `boxed[s]`. A node's slots are lent to its call
+    // as they are (`NodeInstance.run(context:slots:boxed:)`), and a number
+    // output is copied into the next node's slot as 16 bytes: numbers never
+    // become `WeftValue`s between number nodes.
+    let nums: UnsafeMutablePointer<weft_shim_number_t>
+    /// Initialized only where `nums` says boxed (`boxedLive` entries).
+    let boxed: UnsafeMutablePointer<WeftValue>
+    var boxedLive = 0
+    let delivered: UnsafeMutablePointer<Bool>
+    let pending: UnsafeMutablePointer<Int32>
+    /// The graph has loops: `delivered` is kept (loops re-arm by it).
+    let tracksDelivery: Bool
+    /// Join-any nodes: already started this activation.
+    let started: UnsafeMutablePointer<Bool>
+    /// No observers: the run emits no events (checked per node).
+    let quiet: Bool
+    /// `options.mode == .parallel`.
+    let parallel: Bool
+    // Per node, the state of a loop (meaningful for loop nodes while
+    // `loopActive`): its iteration, the direct members of its body not yet
+    // finished this iteration, when it started. Its current carry values
+    // are typed slots of their own: loop `l`'s value `v` is entry
+    // `graph.carryBase[l] + v` of `carryNums` / `carryBoxed`.
+    let loopActive: UnsafeMutablePointer<Bool>
+    let loopIteration: UnsafeMutablePointer<Int>
+    let loopOutstanding: UnsafeMutablePointer<Int>
+    let loopStarted: UnsafeMutablePointer<UInt64>
+    let carryNums: UnsafeMutablePointer<weft_shim_number_t>
+    let carryBoxed: UnsafeMutablePointer<WeftValue>
+    let carryCount: Int
+    var outputs: [WeftValue?]
+
+    /// The ready queue: a ring of node indices (`readyMask + 1` entries, a
+    /// power of two above the node count: never full). `readyHead` and `readyTail` only
+    /// increase; entry `i` is `ready[i & readyMask]`.
+    let ready: UnsafeMutablePointer<Int32>
+    let readyMask: Int
+    var readyHead = 0
+    var readyTail = 0
+    /// Nothing observes the run: plain nodes that run on this thread are
+    /// called straight from the run loop (`runPlain`).
+    let direct: Bool
+    var loopsToCheck: [Int] = []
+    /// Node executions made: at most `stepLimit`, which is `max_steps` for
+    /// a plain run; a wave of an event run takes its steps from the run's
+    /// shared `budget` in leases (`moreSteps`), so the check per node is
+    /// the same plain comparison.
+    var steps = 0
+    var stepLimit: Int
+    /// An event run's budget of steps for all its waves (nil: a plain run).
+    let budget: StepBudget?
+    /// Loop passes run compiled (`runCompiledPasses`).
+    var compiledPasses = 0
+    /// The run failed because it reached `options.maxSteps`.
+    var reachedMaxSteps = false
+    var failure: (message: String, node: String?)?
+    /// The failure came after the run was cancelled (a node failing as it
+    /// is stopped, e.g. an isolated worker killed by the same Ctrl-C): the
+    /// run ends cancelled, not failed.
+    var failedAfterCancel = false
+    /// Node failures passed over with `keepGoing`, in order.
+    var keptGoing: [(message: String, node: String)] = []
+    var inflight = 0
+    var pool: WorkerPool?
+    let context = CallContext()
+    let completionLock = ConditionLock()
+    var completions: [Completion] = []
+
+    init(graph: CompiledGraph, options: RunOptions, cancellation: CancellationToken, hub: EventHub? = nil,
+         wave: Wave? = nil, lane: Int = 0, budget: StepBudget? = nil) {
+        self.budget = budget
+        stepLimit = budget.map { $0.take($0.lease) } ?? options.maxSteps
+        self.graph = graph
+        self.options = options
+        self.cancellation = cancellation
+        self.wave = wave
+        self.lane = lane
+        events = hub ?? EventHub(observers: options.observers, start: MonotonicClock.now())
+        // Tables whose start is all zeros come from calloc: the kernel's
+        // zero pages, so a big graph's run pays only for what it touches.
+        nums = zeroed(graph.slotCount)
+        // Touched now, in one pass: faulting its pages in one by one from
+        // the run loop was measurably slower (chain +5 ns/node).
+        memset(nums, 0, max(graph.slotCount, 1) * MemoryLayout<weft_shim_number_t>.stride)
+        boxed = .allocate(capacity: max(graph.slotCount, 1))
+        delivered = zeroed(graph.edgeCount)
+        pending = .allocate(capacity: max(graph.count, 1))
+        for n in 0..<graph.count { (pending + n).initialize(to: Int32(graph.inEdges.count(n))) }
+        tracksDelivery = graph.hasLoops
+        started = zeroed(graph.count)
+        quiet = events.isEmpty
+        parallel = options.mode == .parallel
+        direct = quiet && options.forcedPath != .queue
+        batchThreshold = options.forcedPath == .batches ? 2 : Self.batchMin
+        // Each node is in the queue at most once at a time, so count + 1
+        // entries never grow; smaller graphs still start with 64.
+        var capacity = 64
+        while capacity < graph.count + 1 { capacity <<= 1 }
+        ready = .allocate(capacity: capacity)
+        readyMask = capacity - 1
+        outputs = Array(repeating: nil, count: graph.plan.outputs.count)
+        loopActive = zeroed(graph.count)
+        loopIteration = zeroed(graph.count)
+        loopOutstanding = zeroed(graph.count)
+        loopStarted = zeroed(graph.count)
+        carryCount = max(graph.carryCount, 1)
+        carryNums = zeroed(carryCount)
+        carryBoxed = .allocate(capacity: carryCount)
+        carryBoxed.initialize(repeating: .null, count: carryCount)
+        typeCost = Array(repeating: 0, count: graph.typeCount)
+        typeSamples = Array(repeating: 0, count: graph.typeCount)
+        typeWindow = Array(repeating: .max, count: graph.typeCount * Self.costWindow)
+        switch options.forcedPath {
+        case .pool: typeInline = Array(repeating: false, count: graph.typeCount)
+        case .batches: typeInline = Array(repeating: true, count: graph.typeCount)
+        case .automatic, .queue: typeInline = graph.typeStartsInline
+        }
+    }
+
+    deinit {
+        if boxedLive > 0 {
+            for s in 0..<graph.slotCount where nums[s].kind == Self.boxedKind { (boxed + s).deinitialize(count: 1) }
+        }
+        free(nums)
+        ready.deallocate()
+        boxed.deallocate()
+        free(delivered)
+        pending.deallocate()
+        free(started)
+        free(loopActive)
+        free(loopIteration)
+        free(loopOutstanding)
+        free(loopStarted)
+        free(carryNums)
+        carryBoxed.deinitialize(count: carryCount).deallocate()
+    }
+
+    // MARK: the run loop
+
+    func run(inputs: [WeftValue]) -> RunResult {
+        let t0 = MonotonicClock.now()
+        if let wave {
+            events.emit(.waveStarted(time: events.now(), wave: wave.number, source: graph.ids[wave.source], event: wave.event))
+        } else {
+            events.emit(.runStarted(time: 0, nodes: graph.count, mode: options.mode,
+                                    workers: options.mode == .parallel ? options.workers : 1))
+        }
+        cancellation.whenCancelled { [completionLock] in completionLock.withLock { completionLock.broadcast() } }
+        graph.numberConstantSlots.withUnsafeBufferPointer { slots in
+            graph.numberConstants.withUnsafeBufferPointer { values in
+                for i in 0..<slots.count { nums[Int(slots[i])] = values[i] }
+            }
+        }
+        for c in graph.boxedConstants { setSlot(c.slot, .value(c.value)) }
+        for (g, edges) in graph.inputEdges.enumerated() {
+            for e in edges { deliver(edge: e, .value(inputs[g])) }
+        }
+        // Event sources fire: the wave's source with its payload, the others
+        // not at all (their outputs are dead in this wave).
+        for s in graph.sources {
+            let payload = s == wave?.source ? wave?.payload : nil
+            deliver(outputs: payload ?? Array(repeating: nil, count: graph.outputCount(s)), of: s)
+        }
+        // Nodes with nothing to wait for, outside every loop body.
+        for n in 0..<graph.count where graph.inEdges.isEmpty(n) && graph.enclosingLoop(n) == nil && !(graph.rows[n].flags & NodeRow.source != 0) {
+            enqueue(n)
+        }
+        // A graph big enough for batches: its worker starts while the
+        // first nodes run here.
+        if parallel && direct && graph.count >= 2 * batchThreshold { workerPool().warmUp() }
+        loop()
+        pool?.shutdown()
+        // Queued jobs capture this state; dropping the pool breaks the cycle.
+        pool = nil
+        budget?.giveBack(stepLimit - steps)
+        stepLimit = steps
+
+        let outcome: RunOutcome
+        if let failure, !failedAfterCancel {
+            outcome = .failed(message: failure.message, node: failure.node)
+        } else if cancellation.isCancelled {
+            outcome = .cancelled
+        } else if let first = keptGoing.first {
+            let more = keptGoing.count - 1
+            outcome = .failed(message: first.message + (more > 0 ? " (and \(more) more node failure\(more == 1 ? "" : "s"))" : ""),
+                              node: first.node)
+        } else {
+            outcome = .succeeded
+        }
+        if let wave {
+            events.emit(.waveFinished(time: events.now(), wave: wave.number, outcome: outcome, steps: steps))
+        } else {
+            events.emit(.runFinished(time: events.now(), outcome: outcome, steps: steps))
+        }
+        var fired: [(name: String, value: WeftValue)] = []
+        var missing: [String] = []
+        for (i, o) in graph.plan.outputs.enumerated() {
+            if let v = outputs[i] { fired.append((o.name, v)) } else { missing.append(o.name) }
+        }
+        var result = RunResult(outcome: outcome, outputs: fired, missingOutputs: missing, steps: steps,
+                               duration: MonotonicClock.now() - t0)
+        result.compiledPasses = compiledPasses
+        result.helpedChunks = helpedChunks
+        if failedAfterCancel { result.failureWhileStopping = failure?.message }
+        return result
+    }
+
+    func loop() {
+        while true {
+            if failure != nil || cancellation.isCancelled {
+                if inflight == 0 { return }
+                drainCompletions(process: false)
+                continue
+            }
+            if let l = loopsToCheck.popLast() {
+                // Only loop nodes are checked: their strategy's code, called directly.
+                LoopStrategy.bodyFinished(l, self)
+                continue
+            }
+            if batchInFlight && batchDone.load(ordering: .acquiring) {
+                // Take the finished batch, give the worker the next one,
+                // then deliver the finished one's outputs.
+                let done = takeCompletions(wait: false)
+                batchInFlight = false
+                currentBatch = nil
+                batchDone.store(false, ordering: .relaxed)
+                if readyTail - readyHead >= batchThreshold { startBatch() }
+                handle(done, process: true)
+                continue
+            }
+            if readyHead < readyTail {
+                let n = Int(ready[readyHead & readyMask])
+                readyHead += 1
+                let row = graph.rows[n]
+                if direct && row.flags & NodeRow.plain != 0 && (!parallel || (row.typeIndex >= 0 && typeInline[Int(row.typeIndex)])) {
+                    if parallel && !batchInFlight && readyTail - readyHead >= batchThreshold { startBatch() }
+                    runPlain(n, row)
+                } else {
+                    process(n)
+                }
+                continue
+            }
+            // Nothing ready here: help with the batch in flight.
+            if let batch = currentBatch, let chunk = batch.claim() {
+                helpWith(batch, chunk)
+                continue
+            }
+            if inflight > 0 {
+                drainCompletions(process: true)
+                continue
+            }
+            return
+        }
+    }
+
+    /// Waits (briefly) for pool results and handles them. With `process`
+    /// false (after a failure or cancel) results are only counted.
+    func drainCompletions(process: Bool) {
+        let done = takeCompletions(wait: true)
+        if done.contains(where: { $0.batch != nil }) {
+            batchInFlight = false
+            currentBatch = nil
+            batchDone.store(false, ordering: .relaxed)
+        }
+        handle(done, process: process)
+    }
+
+    /// The completions so far; with `wait`, waits briefly for one first.
+    func takeCompletions(wait: Bool) -> [Completion] {
+        completionLock.lock()
+        if wait && completions.isEmpty { completionLock.wait(nanoseconds: 50_000_000) }
+        let done = completions
+        completions.removeAll(keepingCapacity: true)
+        completionLock.unlock()
+        return done
+    }
+
+    func handle(_ done: [Completion], process: Bool) {
+        for c in done {
+            inflight -= 1
+            if let batch = c.batch {
+                if process && failure == nil && !cancellation.isCancelled { finishBatch(batch) }
+                continue
+            }
+            measured(c.node, c.duration)
+            if process && failure == nil && !cancellation.isCancelled, let result = c.result { handle(c.node, result) }
+        }
+    }
+
+    @inline(__always)
+    func enqueue(_ n: Int) {
+        // Never full: a node is queued at most once at a time, and the ring
+        // has room for every node (`init`).
+        precondition(readyTail - readyHead <= readyMask, "the ready queue overflowed (a node was queued twice)")
+        ready[readyTail & readyMask] = Int32(truncatingIfNeeded: n)
+        readyTail += 1
+    }
+}
