@@ -27,8 +27,14 @@ public struct RunOptions: Sendable {
     /// How the max-steps error tells the user to raise the limit (the CLI
     /// names its flag, the C API its struct field).
     public var maxStepsHint = "raise it with --max-steps"
-    /// Observers of the run's events.
+    /// Observers of the run's events. An observed run takes the scheduler's
+    /// general path for every node (see `progress` for a live status that
+    /// does not).
     public var observers: [any RunObserver] = []
+    /// Counters the run keeps up to date for a watcher on another thread
+    /// (steps, the current node, waves); unlike an observer, it leaves the
+    /// run on its fast paths.
+    public var progress: RunProgress?
     /// Runs with event sources: waves, the event queue, when to stop.
     public var events = EventOptions()
     /// For tests: one way of making calls forced on the run, so a suite can

@@ -81,6 +81,7 @@ extension RunState {
                                          MemoryLayout<WeftValue>.stride, budget, &rounds, &at, &status)
                 }
                 compiledPasses += Int(rounds)
+                progress?.publish(steps: steps, node: l)
                 loopIteration[l] += Int(rounds)
                 switch Int(how) {
                 case WEFT_SHIM_PASSES_AGAIN:

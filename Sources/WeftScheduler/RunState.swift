@@ -103,6 +103,9 @@ final class RunState: @unchecked Sendable {
     let started: UnsafeMutablePointer<Bool>
     /// No observers: the run emits no events (checked per node).
     let quiet: Bool
+    /// Live counters for a watcher (`RunOptions.progress`; plain runs only:
+    /// an event run counts its waves itself).
+    let progress: RunProgress?
     /// `options.mode == .parallel`.
     let parallel: Bool
     // Per node, the state of a loop (meaningful for loop nodes while
@@ -164,6 +167,7 @@ final class RunState: @unchecked Sendable {
         self.cancellation = cancellation
         self.wave = wave
         self.lane = lane
+        progress = wave == nil ? options.progress : nil
         events = hub ?? EventHub(observers: options.observers, start: MonotonicClock.now())
         // Tables whose start is all zeros come from calloc: the kernel's
         // zero pages, so a big graph's run pays only for what it touches.
@@ -258,6 +262,7 @@ final class RunState: @unchecked Sendable {
         // first nodes run here.
         if parallel && direct && graph.count >= 2 * batchThreshold { workerPool().warmUp() }
         loop()
+        progress?.publish(steps: steps, node: -1)
         pool?.shutdown()
         // Queued jobs capture this state; dropping the pool breaks the cycle.
         pool = nil
@@ -320,6 +325,7 @@ final class RunState: @unchecked Sendable {
             if readyHead < readyTail {
                 let n = Int(ready[readyHead & readyMask])
                 readyHead += 1
+                progress?.publish(steps: steps, node: n)
                 let row = graph.rows[n]
                 if direct && row.flags & NodeRow.plain != 0 && (!parallel || (row.typeIndex >= 0 && typeInline[Int(row.typeIndex)])) {
                     if parallel && !batchInFlight && readyTail - readyHead >= batchThreshold { startBatch() }

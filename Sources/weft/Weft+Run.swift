@@ -138,8 +138,9 @@ extension Weft {
                 Stderr.write("error: \(error)")
                 throw ExitCode(2)
             }
-            if !quiet, let progress = ProgressLine(total: plan.nodes.count) { observers.append(progress) }
             let isEventRun = !compiled.sources.isEmpty
+            // Not an observer: it reads counters, so the run keeps its fast paths.
+            let progressLine = quiet ? nil : ProgressLine(eventRun: isEventRun) { [plan] in plan.nodes[$0].id }
             if isEventRun { observers.append(WaveFailureReporter(stdout: stdoutWatcher)) }
 
             var options = RunOptions(mode: RunMode(rawValue: mode) ?? .sequential, workers: workers, maxSteps: maxSteps,
@@ -152,8 +153,11 @@ extension Weft {
             options.events.queueCapacity = queueSize
             options.events.queuePolicy = EventOptions.QueuePolicy(rawValue: queuePolicy) ?? .block
             options.events.stopOnError = stopOnError
+            options.progress = progressLine?.progress
             let result: RunResult
             do {
+                progressLine?.start()
+                defer { progressLine?.finish() }
                 result = try Scheduler.run(compiled, inputs: inputs, options: options, cancellation: token)
             } catch {
                 Stderr.write("error: \(error)")

@@ -4,7 +4,7 @@ import WeftCore
 import WeftTestSupport
 
 /// `weft run` with a value of the wrong type arriving at run time, as a user
-/// meets it: observed (`--events`, `--trace`, the progress line in a
+/// meets it: observed (`--events`, `--trace`), in a
 /// terminal) or not, it fails with the node's message and prints no output
 /// for the node. (Observed runs used to exit 0 printing another node's
 /// value as this node's output.)
@@ -33,7 +33,7 @@ struct RunTimeTypeCommandTests {
         #expect(r.stderr.contains(Self.message), "\(options): \(r.stderr)")
     }
 
-    /// In a terminal the progress line observes the run.
+    /// In a terminal (the progress line reads the run's counters).
     @Test func inATerminalTheRunFailsWithTheMessage() throws {
         let dir = try TestPaths.scratch("runtime-types-tty")
         let g = dir + "/g.json"
@@ -43,5 +43,36 @@ struct RunTimeTypeCommandTests {
         #expect(r.status == 1, "\(r.stdout)")
         #expect(r.stdout.contains(Self.message), "\(r.stdout)")
         #expect(!r.stdout.contains("neg ="), "\(r.stdout)")
+    }
+}
+
+/// The progress line in a terminal: drawn from the run's counters while it
+/// goes (steps, the node at hand), erased before the results.
+@Suite("weft run: the progress line")
+struct ProgressLineCommandTests {
+    /// Eight passes of a 40 ms sleep: long enough for several draws.
+    static let graph = """
+        {"weft": 1, "nodes": [{"id": "loop", "type": "loop", "carry": {"i": "int"}, "inputs": {"i": 0}},
+          {"id": "nap", "type": "time.sleep", "inputs": {"ms": 40}}, {"id": "inc", "type": "std.add", "inputs": {"b": 1}},
+          {"id": "more", "type": "std.lt", "inputs": {"b": 8}}],
+         "edges": [{"from": "loop.i", "to": "nap.value"}, {"from": "nap.value", "to": "inc.a"},
+                   {"from": "inc.result", "to": "loop.next_i"}, {"from": "inc.result", "to": "more.a"},
+                   {"from": "more.result", "to": "loop.continue"}],
+         "outputs": {"i": "loop.done_i"}}
+        """
+
+    @Test func itShowsStepsAndIsErasedBeforeTheResults() throws {
+        let dir = try TestPaths.scratch("progress-line")
+        let g = dir + "/g.json"
+        try Self.graph.write(toFile: g, atomically: true, encoding: .utf8)
+        let r = try Shell.run("/usr/bin/script", ["-qec", "'\(TestPaths.weft)' run '\(g)'", "/dev/null"])
+        #expect(r.status == 0, "\(r.stdout)")
+        // "\r weft 0.1s  steps N  at NODE ESC[K" ... "\r ESC[K" then the results.
+        #expect(r.stdout.contains("\rweft 0."), "\(r.stdout.debugDescription)")
+        #expect(r.stdout.contains("  steps "), "\(r.stdout.debugDescription)")
+        #expect(r.stdout.contains("\r\u{1B}[Ki = 7"), "erased before the results: \(r.stdout.debugDescription)")
+        // With --quiet there is no line.
+        let q = try Shell.run("/usr/bin/script", ["-qec", "'\(TestPaths.weft)' run -q '\(g)'", "/dev/null"])
+        #expect(!q.stdout.contains("steps"), "\(q.stdout.debugDescription)")
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import WeftCore
 import WeftNative
 
@@ -207,6 +208,11 @@ final class EventRun: @unchecked Sendable {
         let state = RunState(graph: laneGraph, options: options, cancellation: token, hub: hub, wave: wave,
                              lane: lane * 100, budget: budget)
         let inputs = self.inputs
+        if let p = options.progress {
+            p.wavesStarted.add(1, ordering: .relaxed)
+            p.currentWave.store(wave.number, ordering: .relaxed)
+            p.currentSource.store(wave.source, ordering: .relaxed)
+        }
         let spawned = POSIXThread.spawn { [self] in
             let result = state.run(inputs: inputs)
             waveEnded(wave, lane: lane, result, reachedMaxSteps: state.reachedMaxSteps)
@@ -227,6 +233,11 @@ final class EventRun: @unchecked Sendable {
             waveTokens[wave.number] = nil
             steps += result.steps
             summary.waves += 1
+            if let p = options.progress {
+                p.steps.store(steps, ordering: .relaxed)
+                p.wavesFinished.add(1, ordering: .relaxed)
+                if case .failed = result.outcome { p.failedWaves.add(1, ordering: .relaxed) }
+            }
             lastOutputs = result.outputs
             lastMissing = result.missingOutputs
             if case .failed(let message, let node) = result.outcome {
@@ -273,10 +284,12 @@ final class EventRun: @unchecked Sendable {
             case .dropOldest:
                 let oldest = queue.popFirst()
                 summary.dropped += 1
+                options.progress?.dropped.store(summary.dropped, ordering: .relaxed)
                 emitted.append(.eventDropped(time: hub.now(), source: graph.ids[oldest?.source ?? s],
                                              dropped: summary.dropped))
             case .dropNewest:
                 summary.dropped += 1
+                options.progress?.dropped.store(summary.dropped, ordering: .relaxed)
                 emitted.append(.eventDropped(time: hub.now(), source: graph.ids[s], dropped: summary.dropped))
                 lock.broadcast()
                 return true
