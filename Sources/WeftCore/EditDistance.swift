@@ -1,17 +1,26 @@
-/// Levenshtein distance, for suggestions.
+/// Edit distance, for "did you mean" suggestions (the one implementation
+/// every suggestion uses).
 public enum EditDistance {
-    public static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.utf8), b = Array(b.utf8)
+    /// Levenshtein distance over UTF-8 bytes; with `ignoringCase` after
+    /// lowercasing both; with `swapIsOneEdit` a swap of two neighbours
+    /// counts as one edit (optimal string alignment: `unsinged` is one edit
+    /// from `unsigned`), for names people type by hand.
+    public static func distance(_ a: String, _ b: String, ignoringCase: Bool = false, swapIsOneEdit: Bool = false) -> Int {
+        let a = Array((ignoringCase ? a.lowercased() : a).utf8), b = Array((ignoringCase ? b.lowercased() : b).utf8)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
+        // Rows i-2, i-1 and i of the table.
+        var before = [Int](repeating: 0, count: b.count + 1)
         var prev = Array(0...b.count)
         var cur = [Int](repeating: 0, count: b.count + 1)
         for i in 1...a.count {
             cur[0] = i
             for j in 1...b.count {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                var d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if swapIsOneEdit, i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d = min(d, before[j - 2] + 1) }
+                cur[j] = d
             }
-            swap(&prev, &cur)
+            (before, prev, cur) = (prev, cur, before)
         }
         return prev[b.count]
     }

@@ -1,3 +1,5 @@
+import WeftCore
+
 /// Parses a C function declaration, given as text, into an ``FFISignature``.
 ///
 /// Grammar (whitespace may separate any two tokens):
@@ -119,24 +121,6 @@ private let namedTypes: [(String, FFIScalar)] = [
 /// Words that combine into integer types (`unsigned long long int`).
 private let integerWords = ["signed", "unsigned", "short", "long", "int", "char"]
 
-/// Edit distance ignoring case, counting a swap of neighbours as one edit
-/// (optimal string alignment).
-private func distance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.lowercased()), b = Array(b.lowercased())
-    var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
-    for i in 0...a.count { d[i][0] = i }
-    for j in 0...b.count { d[0][j] = j }
-    for i in stride(from: 1, through: a.count, by: 1) {
-        for j in stride(from: 1, through: b.count, by: 1) {
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-            }
-        }
-    }
-    return d[a.count][b.count]
-}
-
 /// A recursive-descent parser over the tokens of one signature.
 private struct Parser {
     let text: String
@@ -256,7 +240,7 @@ private struct Parser {
     func suggestion(for word: String) -> String? {
         var best: String?, bestDistance = max(1, word.count / 3) + 1
         for candidate in integerWords + namedTypes.map(\.0) {
-            let d = distance(word, candidate)
+            let d = EditDistance.distance(word, candidate, ignoringCase: true, swapIsOneEdit: true)
             if d < bestDistance { (best, bestDistance) = (candidate, d) }
         }
         return best
