@@ -1,5 +1,6 @@
 import Synchronization
 import WeftCore
+import WeftNative
 
 /// How ready nodes are executed.
 public enum RunMode: String, Sendable, Equatable, CaseIterable {

@@ -1,4 +1,5 @@
 import Synchronization
+import WeftNative
 import WeftScheduler
 #if canImport(Glibc)
 import Glibc
@@ -46,19 +47,7 @@ final class ProgressLine: @unchecked Sendable {
     /// Starts the clock and the ticker thread (call as the run starts).
     func start() {
         state.withLock { $0.started = MonotonicClock.now() }
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { raw in
-            guard let raw else { return nil }
-            let line = Unmanaged<ProgressLine>.fromOpaque(raw).takeRetainedValue()
-            line.tick()
-            return nil
-        }, box)
-        if rc == 0 {
-            pthread_detach(tid)
-        } else {
-            Unmanaged<ProgressLine>.fromOpaque(box).release()
-        }
+        POSIXThread.spawn { [self] in tick() }
     }
 
     /// Stops drawing and erases the line (call when the run has finished).

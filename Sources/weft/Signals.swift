@@ -1,4 +1,5 @@
 import Synchronization
+import WeftNative
 import WeftScheduler
 #if canImport(Glibc)
 import Glibc
@@ -19,24 +20,15 @@ final class InterruptWatcher: @unchecked Sendable {
         sigaddset(&set, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &set, nil)
         let frozen = set
-        let box = Unmanaged.passRetained(self)
-        var tid = pthread_t()
-        let ctx = UnsafeMutablePointer<(Unmanaged<InterruptWatcher>, sigset_t, CancellationToken)>.allocate(capacity: 1)
-        ctx.initialize(to: (box, frozen, token))
-        pthread_create(&tid, nil, { raw in
-            guard let raw else { return nil }
-            let p = raw.assumingMemoryBound(to: (Unmanaged<InterruptWatcher>, sigset_t, CancellationToken).self)
-            let (watcher, set, token) = p.pointee
-            p.deinitialize(count: 1)
-            p.deallocate()
-            var s = set
+        // The thread inherits the mask set above (this thread's), so the two
+        // signals wait for sigwait there. It keeps the watcher for the process.
+        POSIXThread.spawn { [self] in
+            var s = frozen
             var sig: Int32 = 0
             sigwait(&s, &sig)
-            watcher.takeUnretainedValue().record(sig)
+            record(sig)
             token.cancel()
-            return nil
-        }, ctx)
-        pthread_detach(tid)
+        }
     }
 
     private func record(_ s: Int32) { signal.store(s, ordering: .releasing) }

@@ -1,4 +1,5 @@
 import Synchronization
+import WeftNative
 import WeftScheduler
 #if canImport(Glibc)
 import Glibc
@@ -24,35 +25,18 @@ final class StdoutWatcher: @unchecked Sendable {
     /// reader is gone.
     init(cancelling token: CancellationToken) {
         guard Self.isPipeOrSocket else { return }
-        let ctx = UnsafeMutablePointer<(Unmanaged<StdoutWatcher>, CancellationToken)>.allocate(capacity: 1)
-        ctx.initialize(to: (Unmanaged.passRetained(self), token))
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { raw in
-            guard let raw else { return nil }
-            let p = raw.assumingMemoryBound(to: (Unmanaged<StdoutWatcher>, CancellationToken).self)
-            let (box, token) = p.pointee
-            p.deinitialize(count: 1)
-            p.deallocate()
-            let watcher = box.takeRetainedValue()
+        POSIXThread.spawn { [self] in
             // No events asked for: poll returns only on POLLERR (a pipe
             // without readers) or POLLHUP (a socket whose peer closed).
             var fd = pollfd(fd: 1, events: 0, revents: 0)
             while true {
                 let n = poll(&fd, 1, -1)
                 if n < 0 && errno == EINTR { continue }
-                if n < 0 { return nil }
+                if n < 0 { return }
                 if n > 0 && fd.revents & Int16(POLLERR | POLLHUP) != 0 { break }
             }
-            watcher.broken.store(true, ordering: .releasing)
+            broken.store(true, ordering: .releasing)
             token.cancel()
-            return nil
-        }, ctx)
-        if rc == 0 {
-            pthread_detach(tid)
-        } else {
-            ctx.pointee.0.release()
-            ctx.deinitialize(count: 1)
-            ctx.deallocate()
         }
     }
 

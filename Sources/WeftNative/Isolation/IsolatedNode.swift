@@ -329,17 +329,12 @@ public enum IsolationWorker {
     /// *thread* that started the worker exits, which pool threads do.
     private static func watchParent() {
         let parent = getppid()
-        var tid = pthread_t()
-        let box = UnsafeMutablePointer<pid_t>.allocate(capacity: 1)
-        box.initialize(to: parent)
-        pthread_create(&tid, nil, { raw in
-            let parent = raw!.assumingMemoryBound(to: pid_t.self).pointee
+        POSIXThread.spawn {
             while true {
                 sleep(1)
                 if getppid() != parent { _exit(70) }
             }
-        }, box)
-        pthread_detach(tid)
+        }
     }
 
     private static func readFrame(_ fd: Int32) -> [UInt8]? {

@@ -75,16 +75,8 @@ public final class FileWatcher: @unchecked Sendable {
         defer { lock.unlock() }
         guard case .idle = state else { return }
         let core = self.core
-        let box = Unmanaged.passRetained(ThreadBody { core.run(handler) }).toOpaque()
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { arg in
-            guard let arg else { return nil }
-            Unmanaged<ThreadBody>.fromOpaque(arg).takeRetainedValue().body()
-            return nil
-        }, box)
-        guard rc == 0 else {
-            Unmanaged<ThreadBody>.fromOpaque(box).release()
-            fatalError("FileWatcher: cannot start a thread for '\(core.displayPath)': \(errorText(rc))")
+        guard let tid = POSIXThread.spawnJoinable({ core.run(handler) }) else {
+            fatalError("FileWatcher: cannot start a thread for '\(core.displayPath)' (pthread_create failed)")
         }
         state = .running(tid)
     }
@@ -128,11 +120,6 @@ public final class FileWatcher: @unchecked Sendable {
             lock.unlock()
         }
     }
-}
-
-private final class ThreadBody {
-    let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
 }
 
 private func errorText(_ code: Int32) -> String {

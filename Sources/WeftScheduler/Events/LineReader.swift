@@ -132,7 +132,7 @@ public final class LineReader: @unchecked Sendable {
         let worker = Worker(fd: fd, ownsFD: ownsFD, label: label, followPath: following ? path : nil,
                             shared: shared, line: line, finished: finished)
         fd = -1
-        if let thread = spawnJoinableThread({ worker.run() }) {
+        if let thread = POSIXThread.spawnJoinable({ worker.run() }) {
             shared.state = .running(thread)
             shared.lock.unlock()
         } else {
@@ -508,25 +508,4 @@ private func makeWakePipe(_ fds: inout [Int32]) -> Bool {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
     }
     return true
-}
-
-private final class ThreadBody {
-    let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
-}
-
-/// Starts a joinable POSIX thread running `body`.
-private func spawnJoinableThread(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
-    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-    var thread = pthread_t()
-    let rc = pthread_create(&thread, nil, { argument in
-        guard let argument else { return nil }
-        Unmanaged<ThreadBody>.fromOpaque(argument).takeRetainedValue().body()
-        return nil
-    }, box)
-    if rc != 0 {
-        Unmanaged<ThreadBody>.fromOpaque(box).release()
-        return nil
-    }
-    return thread
 }

@@ -1,27 +1,28 @@
-import WeftNative
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Monotonic time in nanoseconds (CLOCK_MONOTONIC).
-public enum MonotonicClock {
-    public static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-}
-
-/// Starts a detached POSIX thread running `body`. Real threads, not Swift's
-/// cooperative pool: node code is C and may block.
+/// Starts POSIX threads running Swift closures: the one place Weft creates
+/// a thread. Real threads, not Swift's cooperative pool: node code is C and
+/// may block. A new thread inherits the creating thread's signal mask.
 package enum POSIXThread {
     private final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
+    /// Starts a detached thread running `body`; false if it could not be
+    /// started (`body` is then released without running).
     @discardableResult
     package static func spawn(_ body: @escaping @Sendable () -> Void) -> Bool {
+        guard let tid = spawnJoinable(body) else { return false }
+        pthread_detach(tid)
+        return true
+    }
+
+    /// Starts a joinable thread running `body` (the caller joins it with
+    /// `pthread_join`), or nil if it could not be started.
+    package static func spawnJoinable(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { arg in
@@ -31,10 +32,9 @@ package enum POSIXThread {
         }, box)
         if rc != 0 {
             Unmanaged<Box>.fromOpaque(box).release()
-            return false
+            return nil
         }
-        pthread_detach(tid)
-        return true
+        return tid
     }
 
     /// Number of online CPUs.
