@@ -171,14 +171,13 @@ public final class CallContext {
 
     /// Input `index` of the coming run (own buffers; nil = no value).
     func setInput(_ index: Int, _ value: WeftValue?) {
-        var n = weft_shim_number_t()
-        switch value {
-        case .int(let i)?: n.bits = i; n.kind = Int32(WEFT_SHIM_INT)
-        case .double(let d)?: n.bits = Int64(bitPattern: d.bitPattern); n.kind = Int32(WEFT_SHIM_DOUBLE)
-        case .bool(let b)?: n.bits = b ? 1 : 0; n.kind = Int32(WEFT_SHIM_BOOL)
-        case let v?: n.kind = Int32(WEFT_SHIM_BOXED); ownBoxedInputs[index] = v
-        case nil: if ownInputs[index].kind == Int32(WEFT_SHIM_BOXED) { ownBoxedInputs[index] = .null }
+        guard let value else {
+            if ownInputs[index].isBoxed { ownBoxedInputs[index] = .null }
+            ownInputs[index] = weft_shim_number_t()
+            return
         }
+        let n = weft_shim_number_t(value)
+        if n.isBoxed { ownBoxedInputs[index] = value }
         ownInputs[index] = n
     }
 
@@ -199,14 +198,7 @@ public final class CallContext {
 
     /// Input `index` of the current (or last) run; nil = no value.
     func input(_ index: Int) -> WeftValue? {
-        let n = frame.pointee.inputs[index]
-        switch n.kind {
-        case Int32(WEFT_SHIM_INT): return .int(n.bits)
-        case Int32(WEFT_SHIM_DOUBLE): return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
-        case Int32(WEFT_SHIM_BOOL): return .bool(n.bits != 0)
-        case Int32(WEFT_SHIM_BOXED): return boxedInputs[index]
-        default: return nil
-        }
+        frame.pointee.inputs[index].value { boxedInputs[index] }
     }
 
     /// The inputs of the current (or last) run, one per port.
@@ -250,14 +242,8 @@ public final class CallContext {
 
     /// Stores output `index` (checked by the caller: in range, type fits).
     func storeOutput(_ index: Int, _ value: WeftValue) {
-        var n = weft_shim_number_t()
-        n.taken = 1
-        switch value {
-        case .int(let i): n.bits = i; n.kind = Int32(WEFT_SHIM_INT)
-        case .double(let d): n.bits = Int64(bitPattern: d.bitPattern); n.kind = Int32(WEFT_SHIM_DOUBLE)
-        case .bool(let b): n.bits = b ? 1 : 0; n.kind = Int32(WEFT_SHIM_BOOL)
-        default: n.kind = Int32(WEFT_SHIM_BOXED); boxedOutputs[index] = value
-        }
+        let n = weft_shim_number_t(value, taken: 1)
+        if n.isBoxed { boxedOutputs[index] = value }
         frame.pointee.outputs[index] = n
     }
 
@@ -265,13 +251,7 @@ public final class CallContext {
     package func output(_ index: Int) -> WeftValue? {
         let n = frame.pointee.outputs[index]
         guard n.taken != 0 else { return nil }
-        switch n.kind {
-        case Int32(WEFT_SHIM_INT): return .int(n.bits)
-        case Int32(WEFT_SHIM_DOUBLE): return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
-        case Int32(WEFT_SHIM_BOOL): return .bool(n.bits != 0)
-        case Int32(WEFT_SHIM_BOXED): return boxedOutputs[index]
-        default: return .null
-        }
+        return n.value { boxedOutputs[index] } ?? .null
     }
 
     /// The outputs of the last call, one per port (nil = not fired).

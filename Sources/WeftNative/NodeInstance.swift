@@ -192,15 +192,7 @@ public final class NodeInstance: @unchecked Sendable {
         guard direct else {
             // The checked path returns its error; this path's callers read
             // it from the context, like a failed call's.
-            let error = run(context: ctx) { p in
-                switch slots[p].kind {
-                case Int32(WEFT_SHIM_INT): .int(slots[p].bits)
-                case Int32(WEFT_SHIM_DOUBLE): .double(Double(bitPattern: UInt64(bitPattern: slots[p].bits)))
-                case Int32(WEFT_SHIM_BOOL): .bool(slots[p].bits != 0)
-                case Int32(WEFT_SHIM_BOXED): boxed[p]
-                default: nil
-                }
-            }
+            let error = run(context: ctx) { p in slots[p].value { boxed[p] } }
             if let error { ctx.nodeError = error }
             return error == nil
         }

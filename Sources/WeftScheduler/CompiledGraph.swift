@@ -188,18 +188,12 @@ public final class CompiledGraph: @unchecked Sendable {
             base[i] = Int32(total)
             for port in nodes[i].inputPorts { required.append(!port.optional) }
             nodes[i].forEachConstant { port, value in
-                switch value {
-                case .int(let v):
-                    numberSlots.append(Int32(total + port))
-                    numbers.append(weft_shim_number_t(bits: v, kind: Int32(WEFT_SHIM_INT), taken: 0))
-                case .double(let d):
-                    numberSlots.append(Int32(total + port))
-                    numbers.append(weft_shim_number_t(bits: Int64(bitPattern: d.bitPattern), kind: Int32(WEFT_SHIM_DOUBLE), taken: 0))
-                case .bool(let b):
-                    numberSlots.append(Int32(total + port))
-                    numbers.append(weft_shim_number_t(bits: b ? 1 : 0, kind: Int32(WEFT_SHIM_BOOL), taken: 0))
-                default:
+                let n = weft_shim_number_t(value)
+                if n.isBoxed {
                     boxedConstants.append((total + port, value))
+                } else {
+                    numberSlots.append(Int32(total + port))
+                    numbers.append(n)
                 }
             }
             total += nodes[i].inputCount

@@ -201,12 +201,6 @@ extension RunState {
     }
 
     func carryValue(_ c: Int) -> WeftValue {
-        let n = carryNums[c]
-        switch n.kind {
-        case Self.int: return .int(n.bits)
-        case Self.double: return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
-        case Self.bool: return .bool(n.bits != 0)
-        default: return carryBoxed[c]
-        }
+        carryNums[c].value { carryBoxed[c] } ?? carryBoxed[c]
     }
 }

@@ -52,12 +52,9 @@ extension RunState {
         switch value {
         case .empty: deliver(edge: e, weft_shim_number_t(), nil)
         case .dead: deliver(edge: e, Self.deadNumber, nil)
-        case .value(.int(let i)): deliver(edge: e, weft_shim_number_t(bits: i, kind: Self.int, taken: 0), nil)
-        case .value(.double(let d)):
-            deliver(edge: e, weft_shim_number_t(bits: Int64(bitPattern: d.bitPattern), kind: Self.double, taken: 0), nil)
-        case .value(.bool(let b)): deliver(edge: e, weft_shim_number_t(bits: b ? 1 : 0, kind: Self.bool, taken: 0), nil)
         case .value(var v):
-            withUnsafeMutablePointer(to: &v) { deliver(edge: e, weft_shim_number_t(bits: 0, kind: Self.boxedKind, taken: 0), $0) }
+            let n = weft_shim_number_t(v)
+            if n.isBoxed { withUnsafeMutablePointer(to: &v) { deliver(edge: e, n, $0) } } else { deliver(edge: e, n, nil) }
         }
     }
 
@@ -134,35 +131,21 @@ extension RunState {
 
     /// The value of a written output (or a slot holding a value).
     static func value(of n: weft_shim_number_t, _ box: UnsafeMutablePointer<WeftValue>) -> WeftValue {
-        switch n.kind {
-        case int: return .int(n.bits)
-        case double: return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
-        case bool: return .bool(n.bits != 0)
-        case boxedKind: return box.pointee
-        default: return .null
-        }
+        n.value { box.pointee } ?? .null
     }
 
     /// The value in slot `s`, or nil (empty or dead).
     func value(_ s: Int) -> WeftValue? {
-        let n = nums[s]
-        switch n.kind {
-        case Self.int: return .int(n.bits)
-        case Self.double: return .double(Double(bitPattern: UInt64(bitPattern: n.bits)))
-        case Self.bool: return .bool(n.bits != 0)
-        case Self.boxedKind: return boxed[s]
-        default: return nil
-        }
+        nums[s].value { boxed[s] }
     }
 
     func setSlot(_ s: Int, _ v: Slot) {
         switch v {
         case .empty: put(s, weft_shim_number_t(), nil)
         case .dead: put(s, Self.deadNumber, nil)
-        case .value(.int(let i)): put(s, weft_shim_number_t(bits: i, kind: Self.int, taken: 0), nil)
-        case .value(.double(let d)): put(s, weft_shim_number_t(bits: Int64(bitPattern: d.bitPattern), kind: Self.double, taken: 0), nil)
-        case .value(.bool(let b)): put(s, weft_shim_number_t(bits: b ? 1 : 0, kind: Self.bool, taken: 0), nil)
-        case .value(var x): withUnsafeMutablePointer(to: &x) { put(s, weft_shim_number_t(bits: 0, kind: Self.boxedKind, taken: 0), $0) }
+        case .value(var x):
+            let n = weft_shim_number_t(x)
+            if n.isBoxed { withUnsafeMutablePointer(to: &x) { put(s, n, $0) } } else { put(s, n, nil) }
         }
     }
 
