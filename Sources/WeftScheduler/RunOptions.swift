@@ -32,6 +32,9 @@ public struct RunOptions: Sendable {
     /// general path for every node (see `progress` for a live status that
     /// does not).
     public var observers: [any RunObserver] = []
+    /// Parallel mode: where calls run (inline, on the pool, in batches):
+    /// every threshold in one place.
+    public var placement = PlacementPolicy()
     /// Counters the run keeps up to date for a watcher on another thread
     /// (steps, the current node, waves); unlike an observer, it leaves the
     /// run on its fast paths.
@@ -70,6 +73,32 @@ public struct RunOptions: Sendable {
 
     /// The default worker count: the number of online CPUs.
     public static var defaultWorkers: Int { POSIXThread.cpuCount }
+}
+
+/// Parallel mode: the thresholds that decide where a node's call runs. A
+/// type starts on the scheduler thread when it is pure and not blocking
+/// (`WEFT_NODE_PURE`, `WEFT_NODE_BLOCKING`), else on the pool; its measured
+/// calls then move it. The defaults were measured on 2 cores
+/// (Benchmarks/RESULTS.md). Out-of-range values are clamped (`batchMin`
+/// 2…2^30, `batchMax` 1…2^30, `costWindow` 1…1024, `sampleEvery` rounded
+/// up to a power of two, at most 2^30).
+public struct PlacementPolicy: Sendable, Equatable {
+    /// Node types whose calls take less than this many ns run on the
+    /// scheduler thread: a hop to a worker and back costs more than they do.
+    public var inlineBelowNs: UInt64 = 5_000
+    /// A batch of such nodes goes to a worker when at least this many are
+    /// ready; it takes half of them, at most `batchMax`.
+    public var batchMin = 64
+    public var batchMax = 16_384
+    /// A type's cost is the smallest of its last `costWindow` timed calls,
+    /// so one slow call (a cold start, a preempted thread) does not move a
+    /// cheap type to the pool, while a type whose calls all got slower does.
+    public var costWindow = 8
+    /// Once a type's window is full, one call in `sampleEvery` (a power of
+    /// two) is timed: two clock reads cost about half a trivial node.
+    public var sampleEvery = 256
+
+    public init() {}
 }
 
 /// How a run with event sources handles its events (see `EventRun`).

@@ -81,7 +81,7 @@ extension RunState {
     /// while they are plain nodes of types cheap enough to run inline — and
     /// runs them on a worker as one job.
     func startBatch() {
-        let want = min((readyTail - readyHead) / 2, Self.batchMax)
+        let want = min((readyTail - readyHead) / 2, batchMax)
         guard steps + want <= stepLimit || moreSteps(want) else { return }
         // From the back of the queue, so filled from the end.
         let picked = UnsafeMutablePointer<Int32>.allocate(capacity: want)

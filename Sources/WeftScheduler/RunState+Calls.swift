@@ -42,7 +42,7 @@ extension RunState {
     @inline(__always)
     func call(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
         steps += 1
-        let measure = parallel && (steps & Self.sampleMask == 0 || typeSamples[typeIndex] < Self.costWindow)
+        let measure = parallel && (steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow)
         let t0 = measure ? MonotonicClock.now() : 0
         // The graph owns its instances for longer than any run: no
         // retain/release per call.
@@ -142,7 +142,7 @@ extension RunState {
             // In parallel mode, time the call while the type is new, then one
             // call in `sampleMask + 1`.
             let measure = parallel
-                && (steps & Self.sampleMask == 0 || Int(graph.rows[n].typeIndex) < 0 || typeSamples[Int(graph.rows[n].typeIndex)] < Self.costWindow)
+                && (steps & sampleMask == 0 || Int(graph.rows[n].typeIndex) < 0 || typeSamples[Int(graph.rows[n].typeIndex)] < costWindow)
             let t0 = measure ? MonotonicClock.now() : 0
             // The graph owns its instances for longer than any run: no
             // retain/release per call.

@@ -29,17 +29,17 @@ extension RunState {
         case .automatic, .queue: break
         }
         if typeSamples[t] < 3 && (graph.rows[n].flags & NodeRow.pure != 0) { return true }
-        return typeSamples[t] > 0 && typeCost[t] < Self.inlineBelowNs
+        return typeSamples[t] > 0 && typeCost[t] < inlineBelowNs
     }
 
     func measured(_ n: Int, _ duration: UInt64) {
         let t = Int(graph.rows[n].typeIndex)
         guard t >= 0 else { return }
-        let base = t * Self.costWindow
-        typeWindow[base + typeSamples[t] % Self.costWindow] = max(duration, 1)
+        let base = t * costWindow
+        typeWindow[base + typeSamples[t] % costWindow] = max(duration, 1)
         typeSamples[t] += 1
         var smallest = UInt64.max
-        for i in base..<(base + Self.costWindow) where typeWindow[i] < smallest { smallest = typeWindow[i] }
+        for i in base..<(base + costWindow) where typeWindow[i] < smallest { smallest = typeWindow[i] }
         typeCost[t] = smallest
         typeInline[t] = decideInline(n, t)
     }

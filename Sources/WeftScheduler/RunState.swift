@@ -27,12 +27,15 @@ final class RunState: @unchecked Sendable {
     }
 
 
-    /// Parallel mode: a batch is formed when at least this many nodes are
-    /// ready; it takes half of them, at most `batchMax`.
-    static let batchMin = 64
-    /// `batchMin`, or 2 when batches are forced (`RunOptions.forcedPath`).
+    /// Parallel mode: the thresholds of `options.placement`, read once.
+    /// A batch is formed when `batchThreshold` nodes are ready (its
+    /// `batchMin`, or 2 when batches are forced: `RunOptions.forcedPath`).
     let batchThreshold: Int
-    static let batchMax = 16_384
+    let batchMax: Int
+    let inlineBelowNs: UInt64
+    let costWindow: Int
+    /// `sampleEvery - 1` (a mask).
+    let sampleMask: Int
     var batchInFlight = false
     /// The batch in flight (scheduler thread only).
     var currentBatch: Batch?
@@ -43,22 +46,12 @@ final class RunState: @unchecked Sendable {
     /// results as soon as they are there, so the next batch can start.
     let batchDone = Atomic<Bool>(false)
 
-    /// Parallel mode: node types whose calls take less than this run on the
-    /// scheduler thread — a hop to a worker and back costs more than they do.
-    static let inlineBelowNs: UInt64 = 5_000
     /// Parallel mode: typical call time per node type
-    /// (`NodeRow.typeIndex`), ns: the smallest of its last
-    /// `costWindow` calls, so one slow call (a cold start, the thread being
-    /// preempted) does not move a cheap type to the pool, while a type whose
-    /// calls all got slower does move.
+    /// (`NodeRow.typeIndex`), ns: the smallest of its last `costWindow`
+    /// calls (`PlacementPolicy`).
     var typeCost: [UInt64]
     /// The last `costWindow` call times per type (ring buffers, flattened).
     var typeWindow: [UInt64]
-    static let costWindow = 8
-    /// Parallel mode: once a type's window is full, the calls timed are
-    /// those whose step number is a multiple of `sampleMask + 1` (two
-    /// clock reads cost about half a trivial node).
-    static let sampleMask = 255
     /// Parallel mode: calls measured per node type.
     var typeSamples: [Int]
     /// Parallel mode: node types that run on the scheduler thread now.
@@ -184,7 +177,15 @@ final class RunState: @unchecked Sendable {
         quiet = events.isEmpty
         parallel = options.mode == .parallel
         direct = quiet && options.forcedPath != .queue
-        batchThreshold = options.forcedPath == .batches ? 2 : Self.batchMin
+        let placement = options.placement
+        // Clamped: any value a caller sets is safe (no overflow, no huge tables).
+        batchThreshold = options.forcedPath == .batches ? 2 : min(max(2, placement.batchMin), 1 << 30)
+        batchMax = min(max(1, placement.batchMax), 1 << 30)
+        inlineBelowNs = placement.inlineBelowNs
+        costWindow = min(max(1, placement.costWindow), 1_024)
+        var every = 1
+        while every < min(placement.sampleEvery, 1 << 30) { every <<= 1 }
+        sampleMask = every - 1  // (rounded up to a power of two)
         // Each node is in the queue at most once at a time, so count + 1
         // entries never grow; smaller graphs still start with 64.
         var capacity = 64
@@ -202,7 +203,7 @@ final class RunState: @unchecked Sendable {
         carryBoxed.initialize(repeating: .null, count: carryCount)
         typeCost = Array(repeating: 0, count: graph.typeCount)
         typeSamples = Array(repeating: 0, count: graph.typeCount)
-        typeWindow = Array(repeating: .max, count: graph.typeCount * Self.costWindow)
+        typeWindow = Array(repeating: .max, count: graph.typeCount * costWindow)
         switch options.forcedPath {
         case .pool: typeInline = Array(repeating: false, count: graph.typeCount)
         case .batches: typeInline = Array(repeating: true, count: graph.typeCount)

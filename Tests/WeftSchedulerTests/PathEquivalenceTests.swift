@@ -8,7 +8,8 @@ import WeftTestSupport
 /// same answers: quiet or observed, sequential or parallel, the ready
 /// queue's general path, plain nodes straight from the run loop, compiled
 /// loop passes, the worker pool, batches (`RunOptions.forcedPath` forces a
-/// path). Compared: the outcome always (in parallel mode only that it
+/// path; `RunOptions.placement` at its extremes moves every type to the
+/// pool or keeps every one inline). Compared: the outcome always (in parallel mode only that it
 /// failed, when a graph can fail at two independent nodes: which comes
 /// first is then a matter of timing); outputs, missing outputs and steps
 /// for every run that succeeds and for every sequential run (a parallel
@@ -22,8 +23,29 @@ struct PathEquivalenceTests {
         var mode: RunMode
         var path: RunOptions.ForcedPath
         var observed: Bool
-        var description: String { "\(mode) \(path)\(observed ? " observed" : "")" }
+        var placement = PlacementPolicy()
+        var description: String {
+            "\(mode) \(path)\(observed ? " observed" : "")\(placement == PlacementPolicy() ? "" : " \(placement)")"
+        }
     }
+
+    /// Placement thresholds at their extremes: every type timed on every
+    /// call and sent to the pool, batches from two ready nodes on; or every
+    /// type inline, never a batch.
+    static let toThePool: PlacementPolicy = {
+        var p = PlacementPolicy()
+        p.inlineBelowNs = 0
+        p.batchMin = 2
+        p.sampleEvery = 1
+        p.costWindow = 1
+        return p
+    }()
+    static let allInline: PlacementPolicy = {
+        var p = PlacementPolicy()
+        p.inlineBelowNs = .max
+        p.batchMin = .max
+        return p
+    }()
 
     static let configs: [Config] = [
         Config(mode: .sequential, path: .automatic, observed: false),
@@ -34,6 +56,8 @@ struct PathEquivalenceTests {
         Config(mode: .parallel, path: .queue, observed: false),
         Config(mode: .parallel, path: .pool, observed: false),
         Config(mode: .parallel, path: .batches, observed: false),
+        Config(mode: .parallel, path: .automatic, observed: false, placement: toThePool),
+        Config(mode: .parallel, path: .automatic, observed: false, placement: allInline),
     ]
 
     /// Runs `json` in every configuration and checks the answers agree
@@ -45,6 +69,7 @@ struct PathEquivalenceTests {
         for c in configs {
             var o = RunOptions(mode: c.mode, workers: 2)
             o.forcedPath = c.path
+            o.placement = c.placement
             if c.observed { o.observers = [EventRecorder()] }
             results.append((c, try TestGraphs.run(json, inputs: inputs, options: o)))
         }
