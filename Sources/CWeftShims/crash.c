@@ -95,6 +95,29 @@ static void weft_crash_handler(int sig, siginfo_t *info, void *uctx) {
     errno = saved_errno;
 }
 
+void *weft_shim_thread_altstack_begin(void) {
+    if (!weft_crash_installed) return NULL;
+    stack_t ss;
+    memset(&ss, 0, sizeof ss);
+    ss.ss_size = 64 * 1024;
+    ss.ss_sp = malloc(ss.ss_size);
+    if (!ss.ss_sp) return NULL;
+    if (sigaltstack(&ss, NULL) != 0) {
+        free(ss.ss_sp);
+        return NULL;
+    }
+    return ss.ss_sp;
+}
+
+void weft_shim_thread_altstack_end(void *stack) {
+    if (!stack) return;
+    stack_t ss;
+    memset(&ss, 0, sizeof ss);
+    ss.ss_flags = SS_DISABLE;
+    sigaltstack(&ss, NULL);
+    free(stack);
+}
+
 int weft_shim_crash_install(weft_shim_crash_describe_fn describe, int chain_previous) {
     if (weft_crash_installed) return 0;
     weft_crash_describe = describe;

@@ -1,10 +1,13 @@
+import CWeftShims
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Starts POSIX threads running Swift closures: the one place Weft creates
 /// a thread. Real threads, not Swift's cooperative pool: node code is C and
-/// may block. A new thread inherits the creating thread's signal mask.
+/// may block. A new thread inherits the creating thread's signal mask, and
+/// (once the CLI's crash reporter is installed) gets an alternate signal
+/// stack, so a stack overflow in a node on that thread is reported too.
 package enum POSIXThread {
     private final class Box {
         let body: () -> Void
@@ -27,7 +30,9 @@ package enum POSIXThread {
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { arg in
             guard let arg else { return nil }
+            let stack = weft_shim_thread_altstack_begin()
             Unmanaged<Box>.fromOpaque(arg).takeRetainedValue().body()
+            weft_shim_thread_altstack_end(stack)
             return nil
         }, box)
         if rc != 0 {

@@ -61,6 +61,19 @@ struct CrashReportTests {
                                       + "(plugin 'crashy' from \(folder)/libcrashy.so); run it with --isolate crashy"), "\(r.stderr)")
     }
 
+    /// A stack overflow on a worker thread: the thread has an alternate
+    /// signal stack (POSIXThread), so the handler can run and name the node.
+    @Test func aStackOverflowOnAWorkerThreadIsNamedToo() throws {
+        let folder = try IsolateCommandTests.folder.get()
+        let g = try graph("""
+            {"weft": 1, "nodes": [{"id": "deep", "type": "crashy.echo", "inputs": {"x": -7}}], "outputs": {"y": "deep.y"}}
+            """)
+        let r = try weft(["run", g, "--plugins", folder, "--mode", "parallel"])
+        #expect(r.status.flatMap(ChildProcess.signal) == SIGSEGV, "wait status \(String(describing: r.status)): \(r.stderr)")
+        #expect(r.stderr.contains("weft: crashed with SIGSEGV (Segmentation fault) in node 'deep' (crashy.echo) during its run "
+                                      + "(plugin 'crashy' from \(folder)/libcrashy.so); run it with --isolate crashy"), "\(r.stderr)")
+    }
+
     @Test func aPluginWhoseInitCrashesIsNamed() throws {
         let folder = try Self.crashInitFolder.get()
         let r = try weft(["plugins", "--plugins", folder])

@@ -210,4 +210,10 @@ int weft_shim_crash_install(weft_shim_crash_describe_fn describe, int chain_prev
  * /path/libx.so"; the caller keeps the string alive), or NULL after it;
  * returns the previous label. Two thread-local stores per plugin load. */
 const char *weft_shim_crash_set_plugin_init(const char *label);
+/* For threads Weft starts (POSIXThread): once the crash reporter is
+ * installed, an alternate signal stack for the calling thread, so a stack
+ * overflow there is reported too; returns the stack (NULL: none), which
+ * weft_shim_thread_altstack_end disables and frees as the thread ends. */
+void *weft_shim_thread_altstack_begin(void);
+void weft_shim_thread_altstack_end(void *stack);
 #endif

@@ -47,6 +47,13 @@ static void crash_now(void) {
     *p = 42;
 }
 
+/* Recurses until the stack runs out (4 KiB a frame, not a tail call). */
+static int overflow(int n) {
+    volatile char pad[4096];
+    pad[0] = (char)n;
+    return overflow(n + 1) + pad[0];
+}
+
 static weft_status_t echo_run(weft_ctx_t *c, void *state) {
     echo_state *s = state;
     int64_t x = 0;
@@ -54,6 +61,7 @@ static weft_status_t echo_run(weft_ctx_t *c, void *state) {
     s->calls++;
     if (x == -11) crash_now();
     if (x == -6) abort();
+    if (x == -7) return overflow(0) ? WEFT_ERR_FAILED : WEFT_ERR_FAILED;
     if (x == -2) exit(3);
     if (x == -1) for (;;) sleep(1);
     if (x == -3) {
