@@ -135,6 +135,7 @@ _PROTOTYPES = {
     "weft_engine_add_plugin_folder": (_status, [_handle, _str]),
     "weft_engine_load_plugin": (_status, [_handle, _str]),
     "weft_engine_allow_library": (_status, [_handle, _str]),
+    "weft_engine_set_max_graph_bytes": (_status, [_handle, ctypes.c_uint64]),
     "weft_engine_register_node": (_status, [_handle, _str, ctypes.c_void_p]),
     "weft_engine_nodes_json": (_status, [_handle, _owned_out]),
     "weft_diagnostics_count": (ctypes.c_size_t, [_handle]),
@@ -378,6 +379,11 @@ class Engine(_Handle):
 
     def allow_library(self, path_or_glob):
         _check(self._lib, self._lib.weft_engine_allow_library(self.handle, _bytes(path_or_glob)))
+
+    def set_max_graph_bytes(self, limit):
+        """The most bytes parse/load read of a graph (0: the default, 1 GiB);
+        past it they raise WeftError WEFT_ERR_INVALID."""
+        _check(self._lib, self._lib.weft_engine_set_max_graph_bytes(self.handle, limit))
 
     def nodes(self):
         """{"plugins": [...], "nodes": [...]}"""

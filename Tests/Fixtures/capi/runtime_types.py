@@ -44,5 +44,17 @@ for mode in (weft.MODE_SEQUENTIAL, weft.MODE_PARALLEL):
               f"failed events={failed_events}: {'ok' if ok else 'WRONG'}")
         failures += not ok
         run.close()
+# The graph size limit through the Python wrapper: a graph past it is refused.
+engine.set_max_graph_bytes(64)
+try:
+    engine.parse(GRAPH)
+    print("a graph past the size limit was parsed: WRONG")
+    failures += 1
+except weft.WeftError as e:
+    ok = e.status == weft.ERR_INVALID and "64 bytes" in e.message
+    print(f"size limit: {e.name}: {'ok' if ok else 'WRONG ' + e.message}")
+    failures += not ok
+engine.set_max_graph_bytes(0)
+engine.parse(GRAPH)
 print("runtime_types.py: " + ("ok" if failures == 0 else f"{failures} wrong"))
 sys.exit(1 if failures else 0)
