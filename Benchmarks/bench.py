@@ -44,6 +44,10 @@ SCENARIOS = [
     ("big-time", "8. N-node graph: parse+validate+compile+run", "s", 2.0, "le"),
     ("big-memory", "8. ... peak memory", "bytes/node", 400, "le"),
     ("plugins", "9. load N small plugins (dlopen+register)", "ms", 6, "le"),
+    # Issue 17's target: observing a run (--events) costs at most 15 % more
+    # than not; run time observed / quiet, both runs in the same repeat.
+    ("observed-chain", "10. chain observed (--events /dev/null) / quiet", "x", 1.15, "le"),
+    ("observed-loop", "10. loop observed (--events /dev/null) / quiet", "x", 1.15, "le"),
 ]
 
 
@@ -242,6 +246,18 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
                 assert out["i"] == self.n_loop, out
                 s.append(t["run_ms"] * 1e6 / self.n_loop)
             self.record("loop", "weft", s, self.n_loop)
+        if self.wanted("observed"):
+            cases = (("observed-chain", self.graph("chain", chain(self.n_chain)), [], self.n_chain),
+                     ("observed-loop", self.graph("loop", loop(self.n_loop)),
+                      ["--input", f"n={self.n_loop}", "--max-steps", str(3 * self.n_loop + 10)], self.n_loop))
+            for scenario, path, args, n in cases:
+                ratios = []
+                for _ in range(reps):
+                    quiet_out, quiet, *_ = self.weft_run(path, args)
+                    observed_out, observed, *_ = self.weft_run(path, [*args, "--events", "/dev/null"])
+                    assert quiet_out == observed_out and quiet["steps"] == observed["steps"], (quiet_out, observed_out)
+                    ratios.append(observed["run_ms"] / max(quiet["run_ms"], 1e-6))
+                self.record(scenario, "weft", ratios, n)
         if self.wanted("sleeps"):
             path = self.graph("sleeps", self.sleeps())
             s = []
@@ -507,7 +523,7 @@ def main():
     ap.add_argument("--no-peers", action="store_true", help="Weft only")
     ap.add_argument("--weft", help="a release weft binary (default: swift build -c release)")
     ap.add_argument("--repeats", type=int, help="runs per scenario and peer (default 5; 2 with --quick)")
-    ap.add_argument("--only", help="comma-separated scenario prefixes: chain,independent,loop,sleeps,cpu,ffi,startup,big,plugins")
+    ap.add_argument("--only", help="comma-separated scenario prefixes: chain,independent,loop,observed,sleeps,cpu,ffi,startup,big,plugins")
     a = ap.parse_args()
     b = Bench(a)
     b.load_at_start = os.getloadavg()[0]
