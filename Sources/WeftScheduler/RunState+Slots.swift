@@ -114,6 +114,7 @@ extension RunState {
 
     @inline(__always)
     func put(_ s: Int, _ n: weft_shim_number_t, _ box: UnsafeMutablePointer<WeftValue>?) {
+        assert(onSchedulerThread(), "a slot written off the scheduler thread")
         let old = nums[s].kind
         if n.kind == Self.boxedKind {
             if old == Self.boxedKind {

@@ -99,6 +99,10 @@ final class RunState: @unchecked Sendable {
     /// Live counters for a watcher (`RunOptions.progress`; plain runs only:
     /// an event run counts its waves itself).
     let progress: RunProgress?
+    #if DEBUG
+    /// The thread that called `run` (debug builds: `onSchedulerThread`).
+    var schedulerThread: pthread_t?
+    #endif
     /// `options.mode == .parallel`.
     let parallel: Bool
     // Per node, the state of a loop (meaningful for loop nodes while
@@ -233,6 +237,9 @@ final class RunState: @unchecked Sendable {
 
     func run(inputs: [WeftValue]) -> RunResult {
         let t0 = MonotonicClock.now()
+        #if DEBUG
+        schedulerThread = pthread_self()
+        #endif
         if let wave {
             events.emit(.waveStarted(time: events.now(), wave: wave.number, source: graph.ids[wave.source], event: wave.event))
         } else {
@@ -263,6 +270,7 @@ final class RunState: @unchecked Sendable {
         // first nodes run here.
         if parallel && direct && graph.count >= 2 * batchThreshold { workerPool().warmUp() }
         loop()
+        checkInvariants()
         progress?.publish(steps: steps, node: -1)
         pool?.shutdown()
         // Queued jobs capture this state; dropping the pool breaks the cycle.
@@ -385,6 +393,7 @@ final class RunState: @unchecked Sendable {
 
     @inline(__always)
     func enqueue(_ n: Int) {
+        assert(onSchedulerThread(), "the ready queue touched off the scheduler thread")
         // Never full: a node is queued at most once at a time, and the ring
         // has room for every node (`init`).
         precondition(readyTail - readyHead <= readyMask, "the ready queue overflowed (a node was queued twice)")
