@@ -57,14 +57,14 @@ struct Weft: ParsableCommand {
             h.logLevel = LogLevelOption.fromEnvironment()
             return h
         }
-        // The CLI never unloads its plugins (Docs/architecture.md), so the
-        // counts of suppressed refused-call warnings are reported here.
         do {
             var command = try parseAsRoot()
             // A crash in a plugin names its node (or the plugin's init).
             // Not in an isolated node's worker: the host reports its crash.
             if !(command is IsolateWorker) { CrashReporter.install() }
             try command.run()
+            // The CLI never unloads its plugins (Docs/architecture.md), so
+            // the counts of suppressed refused-call warnings are reported here.
             PluginLog.reportSuppressed()
             guard StdoutWatcher.flush() else { Glibc.exit(1) }
         } catch {

@@ -36,42 +36,39 @@ struct CrashReportTests {
         return path
     }
 
-    @Test func aCrashingNodeIsNamedAndWeftDiesOfTheSignal() throws {
+    /// Runs a graph of one crashy node with `args`: weft must die of
+    /// `signal`, its stderr holding the report line that starts with `line`.
+    func expectCrash(_ nodes: String, _ args: [String] = [], signal: Int32, line: (_ folder: String) -> String) throws {
         let folder = try IsolateCommandTests.folder.get()
-        let g = try graph("""
-            {"weft": 1, "nodes": [{"id": "ok", "type": "std.add", "inputs": {"a": 1, "b": 2}},
-                                  {"id": "boom", "type": "crashy.segv"}],
-             "outputs": {"n": "boom.n"}}
-            """)
-        let r = try weft(["run", g, "--plugins", folder])
-        #expect(r.status.flatMap(ChildProcess.signal) == SIGSEGV, "wait status \(String(describing: r.status)): \(r.stderr)")
-        #expect(r.stderr.contains("weft: crashed with SIGSEGV (Segmentation fault) in node 'boom' (crashy.segv) during its run "
-                                      + "(plugin 'crashy' from \(folder)/libcrashy.so); run it with --isolate crashy "
-                                      + "to make such a crash fail that node instead of weft\n"), "\(r.stderr)")
+        let g = try graph(#"{"weft": 1, "nodes": [\#(nodes)]}"#)
+        let r = try weft(["run", g, "--plugins", folder] + args)
+        #expect(r.status.flatMap(ChildProcess.signal) == signal, "wait status \(String(describing: r.status)): \(r.stderr)")
+        #expect(r.stderr.contains(line(folder)), "\(r.stderr)")
+    }
+
+    @Test func aCrashingNodeIsNamedAndWeftDiesOfTheSignal() throws {
+        try expectCrash(#"{"id": "ok", "type": "std.add", "inputs": {"a": 1, "b": 2}}, {"id": "boom", "type": "crashy.segv"}"#,
+                        signal: SIGSEGV) { folder in
+            "weft: crashed with SIGSEGV (Segmentation fault) in node 'boom' (crashy.segv) during its run "
+                + "(plugin 'crashy' from \(folder)/libcrashy.so); run it with --isolate crashy "
+                + "to make such a crash fail that node instead of weft\n"
+        }
     }
 
     @Test func anAbortInANodeIsNamedToo() throws {
-        let folder = try IsolateCommandTests.folder.get()
-        let g = try graph("""
-            {"weft": 1, "nodes": [{"id": "a", "type": "crashy.echo", "inputs": {"x": -6}}], "outputs": {"y": "a.y"}}
-            """)
-        let r = try weft(["run", g, "--plugins", folder, "--mode", "parallel"])
-        #expect(r.status.flatMap(ChildProcess.signal) == SIGABRT, "wait status \(String(describing: r.status)): \(r.stderr)")
-        #expect(r.stderr.contains("weft: crashed with SIGABRT (Aborted) in node 'a' (crashy.echo) during its run "
-                                      + "(plugin 'crashy' from \(folder)/libcrashy.so); run it with --isolate crashy"), "\(r.stderr)")
+        try expectCrash(#"{"id": "a", "type": "crashy.echo", "inputs": {"x": -6}}"#, ["--mode", "parallel"], signal: SIGABRT) { folder in
+            "weft: crashed with SIGABRT (Aborted) in node 'a' (crashy.echo) during its run "
+                + "(plugin 'crashy' from \(folder)/libcrashy.so); run it with --isolate crashy"
+        }
     }
 
     /// A stack overflow on a worker thread: the thread has an alternate
     /// signal stack (POSIXThread), so the handler can run and name the node.
     @Test func aStackOverflowOnAWorkerThreadIsNamedToo() throws {
-        let folder = try IsolateCommandTests.folder.get()
-        let g = try graph("""
-            {"weft": 1, "nodes": [{"id": "deep", "type": "crashy.echo", "inputs": {"x": -7}}], "outputs": {"y": "deep.y"}}
-            """)
-        let r = try weft(["run", g, "--plugins", folder, "--mode", "parallel"])
-        #expect(r.status.flatMap(ChildProcess.signal) == SIGSEGV, "wait status \(String(describing: r.status)): \(r.stderr)")
-        #expect(r.stderr.contains("weft: crashed with SIGSEGV (Segmentation fault) in node 'deep' (crashy.echo) during its run "
-                                      + "(plugin 'crashy' from \(folder)/libcrashy.so); run it with --isolate crashy"), "\(r.stderr)")
+        try expectCrash(#"{"id": "deep", "type": "crashy.echo", "inputs": {"x": -7}}"#, ["--mode", "parallel"], signal: SIGSEGV) { folder in
+            "weft: crashed with SIGSEGV (Segmentation fault) in node 'deep' (crashy.echo) during its run "
+                + "(plugin 'crashy' from \(folder)/libcrashy.so); run it with --isolate crashy"
+        }
     }
 
     @Test func aPluginWhoseInitCrashesIsNamed() throws {

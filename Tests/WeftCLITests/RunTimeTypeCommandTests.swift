@@ -35,11 +35,7 @@ struct RunTimeTypeCommandTests {
 
     /// In a terminal (the progress line reads the run's counters).
     @Test func inATerminalTheRunFailsWithTheMessage() throws {
-        let dir = try TestPaths.scratch("runtime-types-tty")
-        let g = dir + "/g.json"
-        try Self.graph.write(toFile: g, atomically: true, encoding: .utf8)
-        // `script` gives weft a pseudo-terminal; its own exit status is weft's.
-        let r = try Shell.run("/usr/bin/script", ["-qec", "'\(TestPaths.weft)' run '\(g)'", "/dev/null"])
+        let r = try inATerminal(Self.graph)
         #expect(r.status == 1, "\(r.stdout)")
         #expect(r.stdout.contains(Self.message), "\(r.stdout)")
         #expect(!r.stdout.contains("neg ="), "\(r.stdout)")
@@ -62,17 +58,23 @@ struct ProgressLineCommandTests {
         """
 
     @Test func itShowsStepsAndIsErasedBeforeTheResults() throws {
-        let dir = try TestPaths.scratch("progress-line")
-        let g = dir + "/g.json"
-        try Self.graph.write(toFile: g, atomically: true, encoding: .utf8)
-        let r = try Shell.run("/usr/bin/script", ["-qec", "'\(TestPaths.weft)' run '\(g)'", "/dev/null"])
+        let r = try inATerminal(Self.graph)
         #expect(r.status == 0, "\(r.stdout)")
         // "\r weft 0.1s  steps N  at NODE ESC[K" ... "\r ESC[K" then the results.
         #expect(r.stdout.contains("\rweft 0."), "\(r.stdout.debugDescription)")
         #expect(r.stdout.contains("  steps "), "\(r.stdout.debugDescription)")
         #expect(r.stdout.contains("\r\u{1B}[Ki = 7"), "erased before the results: \(r.stdout.debugDescription)")
         // With --quiet there is no line.
-        let q = try Shell.run("/usr/bin/script", ["-qec", "'\(TestPaths.weft)' run -q '\(g)'", "/dev/null"])
+        let q = try inATerminal(Self.graph, ["-q"])
         #expect(!q.stdout.contains("steps"), "\(q.stdout.debugDescription)")
     }
+}
+
+/// `weft run GRAPH ARGS` on a pseudo-terminal (`script`): what the terminal
+/// showed (stdout and stderr together) and weft's exit status.
+func inATerminal(_ graph: String, _ args: [String] = []) throws -> ProcessResult {
+    let g = try TestPaths.scratch("tty") + "/g.json"
+    try graph.write(toFile: g, atomically: true, encoding: .utf8)
+    let command = (["'\(TestPaths.weft)'", "run"] + args + ["'\(g)'"]).joined(separator: " ")
+    return try Shell.run("/usr/bin/script", ["-qec", command, "/dev/null"])
 }

@@ -22,7 +22,8 @@ import WeftCore
 /// The trace is streamed: rendered events are kept in a small buffer and
 /// appended to the file when it holds 64 KiB, when an event comes 100 ms
 /// of run time or more after the last append, when a node fails, and when
-/// the run finishes (events of a quiet spell wait for the next event). Each append rewrites the closing `]}` after the new events
+/// the run finishes (events of a quiet spell wait for the next event).
+/// Each append rewrites the closing `]}` after the new events
 /// (`SuffixedFile`), so the file is complete JSON after every append: a run
 /// that ends in any way (finished, failed, interrupted, or the process
 /// dies) leaves a valid trace of everything appended so far. Memory held is
