@@ -42,10 +42,20 @@ extension RunState {
         /// Per chunk: run by the scheduler thread, which delivered its
         /// outputs at once (read and written by that thread only).
         let byScheduler: UnsafeMutablePointer<Bool>
+        /// An observed run: per node, what the worker recorded (`ran`, or
+        /// `started` for a failed call), times spread over its chunk.
+        let records: UnsafeMutablePointer<EventRecord>?
 
         /// Takes `nodes` (allocated for `count`); `offsets` and `outputs`
         /// are made from the nodes' output counts.
-        init(nodes: UnsafeMutablePointer<Int32>, count: Int, rows: UnsafeMutablePointer<NodeRow>) {
+        init(nodes: UnsafeMutablePointer<Int32>, count: Int, rows: UnsafeMutablePointer<NodeRow>, observed: Bool) {
+            if observed {
+                let r = UnsafeMutablePointer<EventRecord>.allocate(capacity: max(count, 1))
+                r.initialize(repeating: EventRecord(kind: .ran), count: max(count, 1))
+                records = r
+            } else {
+                records = nil
+            }
             self.nodes = nodes
             self.count = count
             chunks = (count + Self.chunk - 1) / Self.chunk
@@ -72,6 +82,7 @@ extension RunState {
             offsets.deallocate()
             outputs.deallocate()
             byScheduler.deallocate()
+            records?.deallocate()
         }
     }
 
@@ -102,13 +113,13 @@ extension RunState {
         }
         if count < want { (picked).moveInitialize(from: picked + (want - count), count: count) }
         steps += count
-        let batch = Batch(nodes: picked, count: count, rows: graph.rows)
+        let batch = Batch(nodes: picked, count: count, rows: graph.rows, observed: observing)
         batchInFlight = true
         currentBatch = batch
         inflight += 1
-        workerPool().submit(blocking: false) { [self] _, ctx in
+        workerPool().submit(blocking: false) { [self] thread, ctx in
             while let chunk = batch.claim() {
-                runChunk(batch, chunk, ctx)
+                runChunk(batch, chunk, ctx, thread: thread)
                 chunkFinished(batch)
             }
         }
@@ -138,17 +149,9 @@ extension RunState {
         for i in chunk {
             let n = Int(batch.nodes[i])
             let row = graph.rows[n]
-            let base = Int(row.slotBase)
-            let ok = row.instance.unsafelyUnwrapped._withUnsafeGuaranteedRef { instance in
-                instance.run(context: context, slots: nums + base, boxed: boxed + base)
-            }
-            if ok {
-                deliverCallOutputs(of: n, portBase: Int(row.outPortBase), count: Int(row.outputCount))
-                if row.enclosingLoop >= 0 { completed(n) }
-            } else {
-                nodeFailed(n, callError(n))
-                if failure != nil { break }
-            }
+            called(n, call(n, row.instance.unsafelyUnwrapped, Int(row.slotBase), Int(row.typeIndex)),
+                   portBase: Int(row.outPortBase), outputs: Int(row.outputCount), enclosingLoop: row.enclosingLoop)
+            if failure != nil { break }
         }
         chunkFinished(batch)
     }
@@ -157,7 +160,9 @@ extension RunState {
     /// are its own while it waits in the batch (it is ready: nothing more
     /// is delivered to it), so they are lent to its call as on the
     /// scheduler thread.
-    func runChunk(_ batch: Batch, _ chunk: Range<Int>, _ ctx: CallContext) {
+    func runChunk(_ batch: Batch, _ chunk: Range<Int>, _ ctx: CallContext, thread: Int) {
+        let t0 = batch.records == nil ? 0 : events.now()
+        defer { if let records = batch.records { spread(records, chunk, from: t0, to: events.now(), thread: lane + thread) } }
         for i in chunk {
             let n = Int(batch.nodes[i])
             let row = graph.rows[n]
@@ -166,6 +171,7 @@ extension RunState {
             let ok = unmanaged._withUnsafeGuaranteedRef { instance in
                 instance.run(context: ctx, slots: nums + base, boxed: boxed + base)
             }
+            batch.records?[i].kind = ok ? .ran : .started
             guard ok else {
                 // (Every failed call sets its context's error.)
                 batch.errors.append((i, ctx.nodeError ?? NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type,
@@ -194,11 +200,17 @@ extension RunState {
             let n = Int(batch.nodes[i])
             if let f = nextFailure, f.0 == i {
                 nextFailure = failed.next()
+                if let r = batch.records?[i] {
+                    log.unsafelyUnwrapped.timed(.started, node: n, time: r.start, thread: r.thread)
+                }
                 nodeFailed(n, f.1)
                 if failure != nil { return }
                 continue
             }
             let row = graph.rows[n]
+            if let r = batch.records?[i] {
+                log.unsafelyUnwrapped.timed(.ran, node: n, start: r.start, time: r.time, thread: r.thread)
+            }
             let start = Int(batch.offsets[i])
             let count = Int(row.outputCount)
             if !batch.boxes.isEmpty && (0..<count).contains(where: { batch.outputs[start + $0].kind == Self.boxedKind }) {
@@ -210,6 +222,20 @@ extension RunState {
                 deliverOutputs(portBase: Int(row.outPortBase), count: count, batch.outputs + start, boxes.baseAddress!)
             }
             if row.enclosingLoop >= 0 { completed(n) }
+        }
+    }
+
+    /// A chunk's records (their kinds set per call): the chunk's time
+    /// spread evenly over its calls.
+    private func spread(_ records: UnsafeMutablePointer<EventRecord>, _ chunk: Range<Int>, from t0: UInt64, to t1: UInt64,
+                        thread: Int) {
+        var previous = t0
+        for (j, i) in chunk.enumerated() {
+            let t = t0 &+ (t1 &- t0) * UInt64(j + 1) / UInt64(chunk.count)
+            records[i].start = previous
+            records[i].time = t
+            records[i].thread = Int16(truncatingIfNeeded: thread)
+            previous = t
         }
     }
 }

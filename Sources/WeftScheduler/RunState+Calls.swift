@@ -11,11 +11,10 @@ import WeftNative
 // limit, failures.
 extension RunState {
     /// The common node, called straight from the run loop: sequential,
-    /// join all, in a run nobody observes (`direct`), on this thread (in
-    /// parallel mode: a type cheap enough to run inline, timed like
-    /// `execute` times it). What `process` and `execute` would do, without
-    /// their checks for other kinds of node; a node with a dead input, or
-    /// one that would pass `max_steps`, goes the general way.
+    /// join all, on this thread (in parallel mode: a type cheap enough to
+    /// run inline). What `process` and `execute` would do, without their
+    /// checks for other kinds of node; a node with a dead input, or one
+    /// that would pass `max_steps`, goes the general way.
     @inline(__always)
     func runPlain(_ n: Int, _ row: NodeRow) {
         let base = Int(row.slotBase)
@@ -27,30 +26,59 @@ extension RunState {
             process(n)
             return
         }
-        guard call(n, row.instance.unsafelyUnwrapped, base, Int(row.typeIndex)) else {
-            nodeFailed(n, callError(n))
-            return
-        }
-        deliverCallOutputs(of: n, portBase: Int(row.outPortBase), count: Int(row.outputCount))
-        if row.enclosingLoop >= 0 { completed(n) }
+        steps += 1
+        let ok = call(n, row.instance.unsafelyUnwrapped, base, Int(row.typeIndex))
+        called(n, ok, portBase: Int(row.outPortBase), outputs: Int(row.outputCount), enclosingLoop: row.enclosingLoop)
     }
 
-    /// Calls plain node `n` (`instance`, of type `typeIndex`; its inputs
-    /// in its slots from `base`) on this thread, counting the step; in
-    /// parallel mode timed now and then. False: the call failed
-    /// (`callError`).
+    /// The one way a node is called on this thread: node `n`
+    /// (`instance`, of type `typeIndex`, its inputs in its slots from
+    /// `base`) runs with its slots lent to the call. Timed while its type
+    /// is new and then one call in `sampleMask + 1` (parallel mode places
+    /// types by it; an observed run times slow types' calls exactly), and
+    /// recorded for observers. The caller has counted the step. False: the
+    /// call failed (`callError`); its outputs are in `context`'s frame.
     @inline(__always)
     func call(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
-        steps += 1
-        let measure = parallel && (steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow)
-        let t0 = measure ? MonotonicClock.now() : 0
+        let measure = (parallel || observing) && (steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow)
+        // Observed: a call of a type not known to be cheap is timed exactly,
+        // its start recorded (and handed on) before it runs.
+        let exact = observing && (measure || typeSamples[typeIndex] == 0 || typeCost[typeIndex] >= inlineBelowNs)
+        var t0: UInt64 = 0
+        if measure || exact {
+            t0 = MonotonicClock.now()
+            if exact {
+                log.unsafelyUnwrapped.timed(.started, node: n, time: t0 &- events.start)
+                log.unsafelyUnwrapped.flush(at: t0 &- events.start)
+            }
+        }
         // The graph owns its instances for longer than any run: no
         // retain/release per call.
         let ok = unmanaged._withUnsafeGuaranteedRef { instance in
             instance.run(context: context, slots: nums + base, boxed: boxed + base)
         }
-        if measure { measured(n, MonotonicClock.now() - t0) }
+        if measure || exact {
+            let t1 = MonotonicClock.now()
+            if measure { measured(n, t1 - t0) }
+            if exact && ok { log.unsafelyUnwrapped.timed(.finished, node: n, start: t0 &- events.start, time: t1 &- events.start) }
+        } else if observing {
+            // (A failed call's start; its failure is recorded by `nodeFailed`.)
+            log.unsafelyUnwrapped.untimed(ok ? .ran : .started, node: n)
+        }
         return ok
+    }
+
+    /// The one completion of a call made on this thread: its outputs
+    /// along the edges (and into graph outputs), the enclosing loop told;
+    /// or the failure (`nodeFailed`).
+    @inline(__always)
+    func called(_ n: Int, _ ok: Bool, portBase: Int, outputs: Int, enclosingLoop: Int32) {
+        guard ok else {
+            nodeFailed(n, callError(n))
+            return
+        }
+        deliverCallOutputs(of: n, portBase: portBase, count: outputs)
+        if enclosingLoop >= 0 { completed(n) }
     }
 
     /// Room for `want` more steps: a wave takes another lease from its
@@ -127,7 +155,7 @@ extension RunState {
 
     // MARK: executing nodes
 
-    /// Runs node `n` now on this thread, or submits it to the pool.
+    /// Runs node `n` now on this thread (`call`), or submits it to the pool.
     func execute(_ n: Int, onPool: Bool) {
         guard let unmanaged = graph.rows[n].instance else { return }
         guard steps < stepLimit || moreSteps(1) else {
@@ -135,38 +163,16 @@ extension RunState {
             return
         }
         steps += 1
-        let base = graph.slotBase(n)
+        let row = graph.rows[n]
+        let base = Int(row.slotBase)
         if !onPool {
-            let t = quiet ? 0 : events.now()
-            if !quiet { events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane)) }
-            // In parallel mode, time the call while the type is new, then one
-            // call in `sampleMask + 1`.
-            let measure = parallel
-                && (steps & sampleMask == 0 || Int(graph.rows[n].typeIndex) < 0 || typeSamples[Int(graph.rows[n].typeIndex)] < costWindow)
-            let t0 = measure ? MonotonicClock.now() : 0
-            // The graph owns its instances for longer than any run: no
-            // retain/release per call.
-            let ok = unmanaged._withUnsafeGuaranteedRef { instance in
-                instance.run(context: context, slots: nums + base, boxed: boxed + base)
-            }
-            let error = ok ? nil : callError(n)
-            if measure { measured(n, MonotonicClock.now() - t0) }
-            if let error {
-                report(n, .failure(error), start: t, thread: lane)
-                nodeFailed(n, error)
+            if graph.isSequential(n) {
+                called(n, call(n, unmanaged, base, Int(row.typeIndex)), portBase: Int(row.outPortBase),
+                       outputs: Int(row.outputCount), enclosingLoop: row.enclosingLoop)
+            } else if call(n, unmanaged, base, Int(row.typeIndex)) {
+                graph.strategy(n).finish(n, context.outputs, self)
             } else {
-                if !quiet {
-                    let now = events.now()
-                    events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: lane, duration: now - t))
-                }
-                if graph.isSequential(n) {
-                    // `ExecutionStrategy.finish`'s default, without the dynamic
-                    // call, and the outputs straight from the call's frame.
-                    deliverCallOutputs(of: n, portBase: Int(graph.rows[n].outPortBase), count: graph.outputCount(n))
-                    completed(n)
-                } else {
-                    graph.strategy(n).finish(n, context.outputs, self)
-                }
+                nodeFailed(n, callError(n))
             }
             return
         }
@@ -178,13 +184,19 @@ extension RunState {
         let pool = workerPool()
         let blocking = instance.type.spec.flags.contains(.blocking)
         let frozen = inputs
+        // Events recorded here come before the worker's.
+        log?.flush()
         pool.submit(blocking: blocking) { [self] thread, ctx in
-            let t = events.now()
-            events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane + thread))
+            let observed = !events.isEmpty
+            let t = observed ? events.now() : 0
+            if observed { events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane + thread)) }
             let t0 = MonotonicClock.now()
             let result = instance.run(inputs: frozen, context: ctx)
             let duration = MonotonicClock.now() - t0
-            report(n, result, start: t, thread: lane + thread)
+            if observed, case .success = result {
+                let now = events.now()
+                events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: lane + thread, duration: now - t))
+            }
             completionLock.withLock {
                 completions.append(Completion(node: n, result: result, duration: duration))
                 completionLock.signal()
@@ -199,17 +211,6 @@ extension RunState {
         return p
     }
 
-    func report(_ n: Int, _ result: Result<NodeOutputs, NodeError>, start: UInt64, thread: Int) {
-        guard !events.isEmpty else { return }
-        let t = events.now()
-        switch result {
-        case .success:
-            events.emit(.nodeFinished(time: t, node: n, id: graph.ids[n], thread: thread, duration: t - start))
-        case .failure(let e):
-            events.emit(.nodeFailed(time: t, node: n, id: graph.ids[n], thread: thread, message: e.message))
-        }
-    }
-
     func handle(_ n: Int, _ result: Result<NodeOutputs, NodeError>) {
         switch result {
         case .success(let out): graph.strategy(n).finish(n, out.values, self)
@@ -220,22 +221,29 @@ extension RunState {
     /// A node's call failed: the run fails, or with `keepGoing` the node's
     /// outputs go dead and the rest of the graph goes on.
     func nodeFailed(_ n: Int, _ error: NodeError) {
-        guard options.keepGoing else {
-            recordFailure(error.description, node: graph.ids[n])
-            return
-        }
-        keptGoing.append((error.description, graph.ids[n]))
+        guard failureKeepsGoing(n, error) else { return }
         for p in 0..<graph.outputCount(n) {
             graph.outEdges.forEach(graph.outPort(n, p)) { deliver(edge: $0, .dead) }
         }
         completed(n)
     }
 
+    /// The one rule for a failed call, on every path: recorded for
+    /// observers, then the run's failure — or with `keepGoing` one more
+    /// failure passed over (true: the caller makes the node's outputs dead).
+    func failureKeepsGoing(_ n: Int, _ error: NodeError) -> Bool {
+        log?.event(.nodeFailed(time: events.now(), node: n, id: graph.ids[n], thread: lane, message: error.message))
+        guard options.keepGoing else {
+            recordFailure(error.description, node: graph.ids[n])
+            return false
+        }
+        keptGoing.append((error.description, graph.ids[n]))
+        return true
+    }
+
     /// Fails the run because of node `n` (the message is prefixed with it).
     func fail(node n: Int, _ message: String) {
-        if !events.isEmpty {
-            events.emit(.nodeFailed(time: events.now(), node: n, id: graph.ids[n], thread: lane, message: message))
-        }
+        log?.event(.nodeFailed(time: events.now(), node: n, id: graph.ids[n], thread: lane, message: message))
         recordFailure("node '\(graph.ids[n])' (\(graph.plan.nodes[n].type)): \(message)", node: graph.ids[n])
     }
 

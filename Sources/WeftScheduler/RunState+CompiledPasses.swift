@@ -12,7 +12,7 @@ extension RunState {
     // MARK: compiled passes
 
     /// Loop `l`'s compiled body, if its next pass can run compiled:
-    /// nothing observes the run, nothing else is waiting (so the queue
+    /// nothing else is waiting (so the queue
     /// would run the pass alone, in the same order), the edges from outside
     /// the body have delivered, and in parallel mode every body node is
     /// cheap enough to run on this thread and too few to make a batch.
@@ -57,13 +57,7 @@ extension RunState {
             continue_slot: Int32(base + 2 * carry), next_slot: Int32(base + carry), carry_accept: graph.carryAccept + cb)
         /// After a pass: go round (true) or not; `max_iterations` checked.
         func wentRound() -> Bool {
-            guard goesRound(l, slotBase: base, carry: carry, carryBase: cb) else { return false }
-            // `mayStartPass` without its event: nothing observes this run.
-            if loopIteration[l] > maxIterations {
-                _ = mayStartPass(l)  // fails the run, naming max_iterations
-                return false
-            }
-            return true
+            goesRound(l, slotBase: base, carry: carry, carryBase: cb) && mayStartPass(l)
         }
         while true {
             // Checked after every return from C (at most 64 passes) and
@@ -79,6 +73,11 @@ extension RunState {
                 let how = cSteps { budget in
                     weft_shim_run_passes(context.frame, &pass, Int32(allowed), nums, boxedBase,
                                          MemoryLayout<WeftValue>.stride, budget, &rounds, &at, &status)
+                }
+                if observing {
+                    let partial = Int(how) == WEFT_SHIM_PASSES_END ? program.stepCount
+                        : Int(how) == WEFT_SHIM_PASSES_AGAIN || Int(how) == WEFT_SHIM_PASSES_CARRY ? 0 : Int(at)
+                    recordCompiled(l, program, iteration: loopIteration[l], rounds: Int(rounds), steps: 0..<partial)
                 }
                 compiledPasses += Int(rounds)
                 progress?.publish(steps: steps, node: l)
@@ -99,7 +98,7 @@ extension RunState {
                 default:
                     // A pass stopped at a step that needs this side.
                     compiledPasses += 1
-                    guard finishSteps(program, how, Int(at), status), wentRound() else { return }
+                    guard finishSteps(l, program, how, Int(at), status), wentRound() else { return }
                     continue
                 }
             }
@@ -124,7 +123,8 @@ extension RunState {
                                         Int32(program.carryWrites), nums, boxedBase, MemoryLayout<WeftValue>.stride,
                                         budget, &at, &status)
                 }
-                guard finishSteps(program, how, Int(at), status) else { return }
+                if observing { recordCompiled(l, program, iteration: 0, rounds: 0, steps: 0..<Int(at)) }
+                guard finishSteps(l, program, how, Int(at), status) else { return }
             }
             guard wentRound() else { return }
             if parallel && !allInline(program) {
@@ -151,7 +151,7 @@ extension RunState {
     /// Finishes a pass whose C steps stopped with `how` at step `at`: that
     /// step here (run, or finished after its call in C), then C from the
     /// next step on, and so on. False: the run failed.
-    func finishSteps(_ program: PassProgram, _ how: Int32, _ at: Int, _ status: Int32) -> Bool {
+    func finishSteps(_ l: Int, _ program: PassProgram, _ how: Int32, _ at: Int, _ status: Int32) -> Bool {
         var how = how
         var i = at
         var status = status
@@ -167,6 +167,7 @@ extension RunState {
                 let ok = Unmanaged<NodeInstance>.fromOpaque(step.instance)._withUnsafeGuaranteedRef {
                     $0.finishCall(context, status: status)
                 }
+                if observing { log.unsafelyUnwrapped.untimed(ok ? .ran : .started, node: Int(step.node)) }
                 guard stepCalled(step, ok, program.writes, start) else { return false }
             }
             var next: Int32 = 0
@@ -174,6 +175,7 @@ extension RunState {
                 weft_shim_run_steps(context.frame, program.steps, Int32(i + 1), Int32(program.stepCount), program.writes,
                                     step.writes_end, nums, boxedBase, MemoryLayout<WeftValue>.stride, budget, &next, &status)
             }
+            if observing { recordCompiled(l, program, iteration: 0, rounds: 0, steps: (i + 1)..<Int(next)) }
             i = Int(next)
         }
         return true
@@ -188,6 +190,7 @@ extension RunState {
         let base = Int(step.slot_base)
         for p in 0..<Int(step.input_count) where nums[base + p].kind == Self.dead {
             if onDeadPath(n) {
+                if observing { log.unsafelyUnwrapped.untimed(.skipped, node: n) }
                 for w in start..<Int(step.writes_end) { put(Int(writes[w].slot), Self.deadNumber, nil) }
                 return true
             }
@@ -197,6 +200,7 @@ extension RunState {
             reachedMaxSteps(at: n)
             return false
         }
+        steps += 1
         let ok = call(n, Unmanaged<NodeInstance>.fromOpaque(step.instance), base, Int(step.type_index))
         return stepCalled(step, ok, writes, start)
     }
@@ -210,12 +214,7 @@ extension RunState {
         let end = Int(step.writes_end)
         guard ok else {
             let n = Int(step.node)
-            let error = callError(n)
-            guard options.keepGoing else {
-                nodeFailed(n, error)
-                return false
-            }
-            keptGoing.append((error.description, graph.ids[n]))
+            guard failureKeepsGoing(n, callError(n)) else { return false }
             for w in start..<end { put(Int(writes[w].slot), Self.deadNumber, nil) }
             return true
         }
@@ -226,5 +225,23 @@ extension RunState {
             put(Int(writes[w].slot), outs[p].taken != 0 ? outs[p] : Self.deadNumber, boxes + p)
         }
         return true
+    }
+
+    /// Observed: records the calls C made since the last record — `rounds`
+    /// whole passes of loop `l` after `iteration`, then `steps` of the
+    /// next — their time spread evenly up to now.
+    func recordCompiled(_ l: Int, _ program: PassProgram, iteration: Int, rounds: Int, steps: Range<Int>) {
+        let whole = rounds * program.stepCount
+        guard whole + steps.count > 0 else { return }
+        let log = log.unsafelyUnwrapped
+        let now = max(events.now(), log.lastTime)
+        let start = log.lastTime
+        let middle = start + (now - start) * UInt64(whole) / UInt64(whole + steps.count)
+        if rounds > 0 {
+            log.timed(.passes, node: l, start: start, time: middle, a: Int64(iteration), b: Int32(rounds))
+        }
+        if !steps.isEmpty {
+            log.timed(.steps, node: l, start: middle, time: now, a: Int64(steps.lowerBound), b: Int32(steps.upperBound))
+        }
     }
 }

@@ -29,7 +29,7 @@ extension RunState {
         loopActive[l] = true
         loopIteration[l] = 0
         loopOutstanding[l] = 0
-        loopStarted[l] = events.now()
+        if observing { loopStarted[l] = events.now() }
         beginIteration(l)
     }
 
@@ -129,9 +129,7 @@ extension RunState {
                      + "raise \"max_iterations\" on the node, or check its continue condition")
             return false
         }
-        if !events.isEmpty {
-            events.emit(.loopIteration(time: events.now(), node: l, id: graph.ids[l], iteration: iteration))
-        }
+        if observing { log.unsafelyUnwrapped.untimed(.iteration, node: l, a: Int64(iteration)) }
         return true
     }
 
@@ -193,10 +191,7 @@ extension RunState {
                 graph.outEdges.forEach(key) { deliver(edge: $0, .dead) }
             }
         }
-        if !events.isEmpty {
-            let now = events.now()
-            events.emit(.nodeFinished(time: now, node: l, id: graph.ids[l], thread: lane, duration: now - loopStarted[l]))
-        }
+        if observing { log.unsafelyUnwrapped.timed(.finished, node: l, start: loopStarted[l], time: events.now()) }
         completed(l)
     }
 

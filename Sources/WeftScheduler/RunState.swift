@@ -94,8 +94,14 @@ final class RunState: @unchecked Sendable {
     let tracksDelivery: Bool
     /// Join-any nodes: already started this activation.
     let started: UnsafeMutablePointer<Bool>
-    /// No observers: the run emits no events (checked per node).
-    let quiet: Bool
+    /// What the run records for its observers (nil: nothing observes it).
+    /// The run takes the same path either way; recording is a store per
+    /// event (`EventLog`).
+    let log: EventLog?
+    /// `log != nil` (checked per node).
+    let observing: Bool
+    /// This state made `events` (a plain run): it drains it at the end.
+    let ownsHub: Bool
     /// Live counters for a watcher (`RunOptions.progress`; plain runs only:
     /// an event run counts its waves itself).
     let progress: RunProgress?
@@ -126,8 +132,9 @@ final class RunState: @unchecked Sendable {
     let readyMask: Int
     var readyHead = 0
     var readyTail = 0
-    /// Nothing observes the run: plain nodes that run on this thread are
-    /// called straight from the run loop (`runPlain`).
+    /// Plain nodes that run on this thread are called straight from the
+    /// run loop (`runPlain`), loops go round as compiled passes, and
+    /// parallel mode forms batches — unless `forcedPath` is `.queue`.
     let direct: Bool
     var loopsToCheck: [Int] = []
     /// Node executions made: at most `stepLimit`, which is `max_steps` for
@@ -165,7 +172,10 @@ final class RunState: @unchecked Sendable {
         self.wave = wave
         self.lane = lane
         progress = wave == nil ? options.progress : nil
-        events = hub ?? EventHub(observers: options.observers, start: MonotonicClock.now())
+        events = hub ?? EventHub(observers: options.observers, start: MonotonicClock.now(), graph: graph)
+        ownsHub = hub == nil
+        log = events.isEmpty ? nil : EventLog(hub: events, thread: lane)
+        observing = log != nil
         // Tables whose start is all zeros come from calloc: the kernel's
         // zero pages, so a big graph's run pays only for what it touches.
         nums = zeroed(graph.slotCount)
@@ -178,9 +188,8 @@ final class RunState: @unchecked Sendable {
         for n in 0..<graph.count { (pending + n).initialize(to: Int32(graph.inEdges.count(n))) }
         tracksDelivery = graph.hasLoops
         started = zeroed(graph.count)
-        quiet = events.isEmpty
         parallel = options.mode == .parallel
-        direct = quiet && options.forcedPath != .queue
+        direct = options.forcedPath != .queue
         let placement = options.placement
         // Clamped: any value a caller sets is safe (no overflow, no huge tables).
         batchThreshold = options.forcedPath == .batches ? 2 : min(max(2, placement.batchMin), 1 << 30)
@@ -241,10 +250,10 @@ final class RunState: @unchecked Sendable {
         schedulerThread = pthread_self()
         #endif
         if let wave {
-            events.emit(.waveStarted(time: events.now(), wave: wave.number, source: graph.ids[wave.source], event: wave.event))
+            log?.event(.waveStarted(time: events.now(), wave: wave.number, source: graph.ids[wave.source], event: wave.event))
         } else {
-            events.emit(.runStarted(time: 0, nodes: graph.count, mode: options.mode,
-                                    workers: options.mode == .parallel ? options.workers : 1))
+            log?.event(.runStarted(time: 0, nodes: graph.count, mode: options.mode,
+                                   workers: options.mode == .parallel ? options.workers : 1))
         }
         cancellation.whenCancelled { [completionLock] in completionLock.withLock { completionLock.broadcast() } }
         graph.numberConstantSlots.withUnsafeBufferPointer { slots in
@@ -290,18 +299,25 @@ final class RunState: @unchecked Sendable {
         } else {
             outcome = .succeeded
         }
-        if let wave {
-            events.emit(.waveFinished(time: events.now(), wave: wave.number, outcome: outcome, steps: steps))
-        } else {
-            events.emit(.runFinished(time: events.now(), outcome: outcome, steps: steps))
+        if let log {
+            if let wave {
+                log.event(.waveFinished(time: events.now(), wave: wave.number, outcome: outcome, steps: steps))
+            } else {
+                log.event(.runFinished(time: events.now(), outcome: outcome, steps: steps))
+            }
+            log.flush()
         }
+        let duration = MonotonicClock.now() - t0
+        // Every event delivered before the run returns (the observers' own
+        // work after the run's end is not part of its duration).
+        if ownsHub { events.drain() }
         var fired: [(name: String, value: WeftValue)] = []
         var missing: [String] = []
         for (i, o) in graph.plan.outputs.enumerated() {
             if let v = outputs[i] { fired.append((o.name, v)) } else { missing.append(o.name) }
         }
         var result = RunResult(outcome: outcome, outputs: fired, missingOutputs: missing, steps: steps,
-                               duration: MonotonicClock.now() - t0)
+                               duration: duration)
         result.compiledPasses = compiledPasses
         result.helpedChunks = helpedChunks
         if failedAfterCancel { result.failureWhileStopping = failure?.message }
@@ -371,6 +387,8 @@ final class RunState: @unchecked Sendable {
 
     /// The completions so far; with `wait`, waits briefly for one first.
     func takeCompletions(wait: Bool) -> [Completion] {
+        // What happened so far reaches the observers while this thread waits.
+        if wait { log?.flush() }
         completionLock.lock()
         if wait && completions.isEmpty { completionLock.wait(nanoseconds: 50_000_000) }
         let done = completions

@@ -98,11 +98,11 @@ struct CLITests {
         let r = try weft("inspect", path)
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("plugin   fixture 1.2.3\nsummary  Test fixture plugin\nfile     \(path)\nABI      3"))
-        #expect(r.stdout.contains("nodes    22"))
+        #expect(r.stdout.contains("nodes    23"))
         let j = try JSON.parse(try weft("inspect", "--json", path).stdout)
         #expect(j["ok"] == true)
         #expect(j["plugin"]?["abi_version"] == 3)
-        #expect(j["nodes"]?.listItems?.count == 22)
+        #expect(j["nodes"]?.listItems?.count == 23)
     }
 
     @Test func inspectExplainsABrokenPlugin() throws {

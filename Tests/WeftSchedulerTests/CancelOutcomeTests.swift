@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WeftCore
 import WeftScheduler
@@ -8,12 +9,21 @@ import WeftTestSupport
 /// cancelled, not failed: the C API's `WEFT_RUN_CANCELLED`, the CLI's 130.
 @Suite("Cancel, then a failure")
 struct CancelOutcomeTests {
-    /// Cancels the run when node `f` starts, before its call.
-    final class CancelWhenStarted: RunObserver, @unchecked Sendable {
+    /// When node `f` has started: cancels the run, then tells `f` (a
+    /// `fixture.fails_when`, waiting for a file) to fail. So `f` fails
+    /// after the cancel, whenever the event arrives.
+    final class CancelThenFail: RunObserver, @unchecked Sendable {
         let token: CancellationToken
-        init(_ token: CancellationToken) { self.token = token }
+        let path: String
+        init(_ token: CancellationToken, _ path: String) {
+            self.token = token
+            self.path = path
+        }
         func receive(_ event: RunEvent) {
-            if case .nodeStarted(_, _, "f", _) = event { token.cancel() }
+            if case .nodeStarted(_, _, "f", _) = event {
+                token.cancel()
+                FileManager.default.createFile(atPath: path, contents: Data())
+            }
         }
     }
 
@@ -24,12 +34,16 @@ struct CancelOutcomeTests {
     @Test(arguments: [RunMode.sequential, .parallel])
     func aFailureAfterTheCancelEndsTheRunCancelled(mode: RunMode) throws {
         let token = CancellationToken()
-        let graph = try TestGraphs.compile(Self.graph)
-        let r = try Scheduler.run(graph, options: RunOptions(mode: mode, observers: [CancelWhenStarted(token)]),
+        let path = try TestPaths.scratch("cancel-then-fail") + "/fail-now"
+        let graph = try TestGraphs.compile("""
+            {"weft": 1, "nodes": [{"id": "f", "type": "fixture.fails_when", "inputs": {"path": "\(path)"}}],
+             "outputs": {"n": "f.n"}}
+            """)
+        let r = try Scheduler.run(graph, options: RunOptions(mode: mode, observers: [CancelThenFail(token, path)]),
                                   cancellation: token)
         #expect(r.outcome == .cancelled, "\(r.outcome)")
         #expect(mode == .parallel  // (there the pool's result is not even looked at after a cancel)
-                    || r.failureWhileStopping == "node 'f' (fixture.fails): fixture.fails: this node always fails")
+                    || r.failureWhileStopping == "node 'f' (fixture.fails_when): fixture.fails_when: told to fail")
     }
 
     @Test func aFailureBeforeAnyCancelStillFailsTheRun() throws {

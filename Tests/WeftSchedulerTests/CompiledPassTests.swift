@@ -7,26 +7,41 @@ import WeftTestSupport
 import Glibc
 #endif
 
-/// A loop whose body is all plain nodes goes round as *compiled passes* in
-/// a run nobody observes (no ready queue: a fixed program of calls and slot
-/// writes). An observed run (an event recorder) always uses the queue, so
-/// running a graph both ways must give the same outcome, outputs and
-/// steps — and the same order of calls, which the `fixture.ticket` nodes
-/// (one counter shared by all) make visible.
+/// A loop whose body is all plain nodes goes round as *compiled passes*
+/// (no ready queue: a fixed program of calls and slot writes), observed or
+/// not. The ready queue alone (`RunOptions.forcedPath = .queue`) must give
+/// the same outcome, outputs and steps — and the same order of calls,
+/// which the `fixture.ticket` nodes (one counter shared by all) make
+/// visible, and the same events to an observer.
 @Suite("Compiled loop passes")
 struct CompiledPassTests {
-    /// Runs `json` unobserved and observed; both results.
+    /// Runs `json` quiet (compiled passes where they apply) and through the
+    /// ready queue alone, observed; both results. Also runs it observed
+    /// with compiled passes: observing changes neither the path (as many
+    /// compiled passes as quiet) nor what the observer sees (the queue's
+    /// events).
     static func both(_ json: String, inputs: [String: WeftValue] = [:], options: RunOptions = RunOptions())
         throws -> (quiet: RunResult, observed: RunResult) {
         let quiet = try TestGraphs.run(json, inputs: inputs, options: options)
         var observedOptions = options
-        observedOptions.observers = [EventRecorder()]
+        let compiledRecorder = EventRecorder()
+        observedOptions.observers = [compiledRecorder]
+        let compiledObserved = try TestGraphs.run(json, inputs: inputs, options: observedOptions)
+        let queueRecorder = EventRecorder()
+        observedOptions.observers = [queueRecorder]
+        observedOptions.forcedPath = .queue
         let observed = try TestGraphs.run(json, inputs: inputs, options: observedOptions)
+        if options.mode == .sequential {
+            #expect(compiledObserved.compiledPasses == quiet.compiledPasses)
+            #expect(compiledRecorder.events.map(PathEquivalenceTests.signature)
+                        == queueRecorder.events.map(PathEquivalenceTests.signature))
+        }
+        #expect(compiledObserved.steps == observed.steps)
         return (quiet, observed)
     }
 
     /// Same outcome, outputs (values too, unless `values` is false),
-    /// steps; the observed run used the queue only.
+    /// steps; the queue run made no compiled pass.
     static func expectSame(_ r: (quiet: RunResult, observed: RunResult), values: Bool = true, _ note: Comment? = nil) {
         #expect(r.quiet.outcome == r.observed.outcome, note)
         #expect(r.quiet.outputs.map(\.name) == r.observed.outputs.map(\.name), note)

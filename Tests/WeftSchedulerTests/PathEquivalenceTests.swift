@@ -5,7 +5,7 @@ import WeftScheduler
 import WeftTestSupport
 
 /// The same graph through every way the scheduler makes calls gives the
-/// same answers: quiet or observed, sequential or parallel, the ready
+/// same answers, and (sequential) the same events to its observers: quiet or observed, sequential or parallel, the ready
 /// queue's general path, plain nodes straight from the run loop, compiled
 /// loop passes, the worker pool, batches (`RunOptions.forcedPath` forces a
 /// path; `RunOptions.placement` at its extremes moves every type to the
@@ -51,6 +51,7 @@ struct PathEquivalenceTests {
         Config(mode: .sequential, path: .automatic, observed: false),
         Config(mode: .sequential, path: .automatic, observed: true),
         Config(mode: .sequential, path: .queue, observed: false),
+        Config(mode: .sequential, path: .queue, observed: true),
         Config(mode: .parallel, path: .automatic, observed: false),
         Config(mode: .parallel, path: .automatic, observed: true),
         Config(mode: .parallel, path: .queue, observed: false),
@@ -66,18 +67,35 @@ struct PathEquivalenceTests {
     static func expectSameEverywhere(_ json: String, inputs: [String: WeftValue] = [:], _ note: String,
                                      oneFailurePoint: Bool = true) throws -> RunResult {
         var results: [(Config, RunResult)] = []
+        // Sequential observed runs: what their observers saw.
+        var seen: [(Config, [String])] = []
         for c in configs {
             var o = RunOptions(mode: c.mode, workers: 2)
             o.forcedPath = c.path
             o.placement = c.placement
-            if c.observed { o.observers = [EventRecorder()] }
+            let recorder = EventRecorder()
+            if c.observed { o.observers = [recorder] }
             results.append((c, try TestGraphs.run(json, inputs: inputs, options: o)))
+            if c.observed && c.mode == .sequential { seen.append((c, recorder.events.map(signature))) }
         }
         let base = results[0].1
+        // Observing a run does not change its path: the same passes go round
+        // compiled. And every path tells its observers the same story: the
+        // same events in the same order (times aside).
+        for (c, r) in results where c.observed && c.mode == .sequential && c.path == .automatic {
+            #expect(r.compiledPasses == base.compiledPasses, "\(note): \(c) vs \(configs[0])")
+        }
+        for (c, events) in seen.dropFirst() {
+            #expect(events == seen[0].1, "\(note): events of \(c) vs \(seen[0].0)")
+            if events != seen[0].1 {
+                let first = (0..<min(events.count, seen[0].1.count)).first { events[$0] != seen[0].1[$0] } ?? min(events.count, seen[0].1.count)
+                Issue.record("first difference at event \(first): \(events.dropFirst(first).prefix(3)) vs \(seen[0].1.dropFirst(first).prefix(3))")
+            }
+        }
         for (c, r) in results.dropFirst() {
             let what: Comment = "\(note): \(c) vs \(configs[0])"
-            // The forced and observed paths never go round compiled.
-            if c.observed || c.path != .automatic { #expect(r.compiledPasses == 0, what) }
+            // The forced paths never go round compiled.
+            if c.path != .automatic { #expect(r.compiledPasses == 0, what) }
             if c.mode == .parallel && !oneFailurePoint, case .failed = base.outcome {
                 #expect(r.outcome.name == "failed", what)
             } else {
@@ -90,6 +108,20 @@ struct PathEquivalenceTests {
             #expect(r.steps == base.steps, what)
         }
         return base
+    }
+
+    /// An event without its times (and threads).
+    static func signature(_ e: RunEvent) -> String {
+        switch e {
+        case .runStarted(_, let nodes, let mode, _): "run_started \(nodes) \(mode)"
+        case .nodeStarted(_, _, let id, _): "started \(id)"
+        case .nodeFinished(_, _, let id, _, _): "finished \(id)"
+        case .nodeFailed(_, _, let id, _, let message): "failed \(id): \(message)"
+        case .nodeSkipped(_, _, let id): "skipped \(id)"
+        case .loopIteration(_, _, let id, let i): "iteration \(id) \(i)"
+        case .runFinished(_, let outcome, let steps): "run_finished \(outcome) \(steps)"
+        default: "\(e)"
+        }
     }
 
     /// The shipped examples that run to an end by themselves (no event

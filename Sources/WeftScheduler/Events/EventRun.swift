@@ -55,7 +55,7 @@ final class EventRun: @unchecked Sendable {
         self.inputs = inputs
         self.options = options
         self.cancellation = cancellation
-        hub = EventHub(observers: options.observers, start: MonotonicClock.now())
+        hub = EventHub(observers: options.observers, start: MonotonicClock.now(), graph: graph)
         budget = StepBudget(options.maxSteps, concurrentWaves: options.events.maxConcurrentWaves > 1)
         lastMissing = graph.plan.outputs.map(\.name)
     }
@@ -196,6 +196,8 @@ final class EventRun: @unchecked Sendable {
         hub.emit(.runFinished(time: hub.now(), outcome: outcome, steps: total))
         var result = RunResult(outcome: outcome, outputs: lastOutputs, missingOutputs: lastMissing, steps: total,
                                duration: MonotonicClock.now() - t0)
+        // Every event delivered before the run returns.
+        hub.drain()
         result.waves = lock.withLock { summary }
         return result
     }

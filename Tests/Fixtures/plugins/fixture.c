@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #ifndef FIXTURE_NAME
 #define FIXTURE_NAME "fixture"
@@ -81,6 +83,19 @@ static weft_status_t twice_run(weft_ctx_t *c, void *s) {
 static weft_status_t fails_run(weft_ctx_t *c, void *s) {
     (void)s;
     return H->fail(c, "fixture.fails: this node always fails");
+}
+
+/* Fails once the file named by its input exists (polled each ms, up to
+ * 10 s): a node that is running when something else happens, then fails. */
+static const weft_port_t path_in[] = {{"path", WEFT_TYPE_STRING, 0, NULL, NULL}, WEFT_PORTS_END};
+static weft_status_t fails_when_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    size_t len = 0;
+    const char *path = H->get_string(c, H->input(c, 0), &len);
+    if (!path) return H->fail(c, "path is not a string");
+    struct timespec ms = {0, 1000000};
+    for (int i = 0; i < 10000 && access(path, F_OK) != 0; i++) nanosleep(&ms, NULL);
+    return H->fail(c, "fixture.fails_when: told to fail");
 }
 
 static weft_status_t silent_fail_run(weft_ctx_t *c, void *s) {
@@ -345,6 +360,7 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("echo", "Copies any value through the value API.", any_in, any_out, NULL, WEFT_NODE_PURE, NULL, echo_run, NULL);
     NODE("twice", "Writes one output twice.", NULL, int_out, NULL, 0, NULL, twice_run, NULL);
     NODE("fails", "Always fails.", NULL, int_out, NULL, 0, NULL, fails_run, NULL);
+    NODE("fails_when", "Fails once a file exists.", path_in, int_out, NULL, 0, NULL, fails_when_run, NULL);
     NODE("silent_fail", "Fails without a message.", NULL, int_out, NULL, 0, NULL, silent_fail_run, NULL);
     NODE("stale", "Reuses a handle from an earlier call.", NULL, int_out, NULL, 0, NULL, stale_run, NULL);
     NODE("stale_ctx", "Reuses the ctx of an earlier call.", NULL, int_out, NULL, 0, NULL, stale_ctx_run, NULL);

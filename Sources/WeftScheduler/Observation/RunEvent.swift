@@ -103,8 +103,10 @@ public enum RunEvent: Sendable, Equatable {
     }
 }
 
-/// Receives a run's events. Called serially (never two calls at once) but
-/// from the scheduler thread or a worker thread; keep it quick.
+/// Receives a run's events, in order, on the run's delivery thread (never
+/// two calls at once), shortly after they happen: the run does not wait
+/// for an observer unless it falls far behind (`EventHub`). Every event of
+/// a run has been delivered when `Scheduler.run` returns.
 public protocol RunObserver: AnyObject, Sendable {
     func receive(_ event: RunEvent)
 }
@@ -119,27 +121,4 @@ public final class EventRecorder: RunObserver, @unchecked Sendable {
     public func receive(_ event: RunEvent) { lock.withLock { stored.append(event) } }
 
     public var events: [RunEvent] { lock.withLock { stored } }
-}
-
-/// Fans events out to observers, one at a time.
-final class EventHub: @unchecked Sendable {
-    let observers: [any RunObserver]
-    let start: UInt64
-    private let lock = ConditionLock()
-
-    init(observers: [any RunObserver], start: UInt64) {
-        self.observers = observers
-        self.start = start
-    }
-
-    var isEmpty: Bool { observers.isEmpty }
-
-    func now() -> UInt64 { MonotonicClock.now() &- start }
-
-    func emit(_ event: RunEvent) {
-        guard !observers.isEmpty else { return }
-        lock.withLock {
-            for o in observers { o.receive(event) }
-        }
-    }
 }
