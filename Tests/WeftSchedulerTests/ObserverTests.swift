@@ -209,6 +209,8 @@ struct ObserverTests {
             let value = try JSON.parse(String(line))
             #expect(value["event"]?.stringValue == name)
             #expect(value == event.jsonValue)
+            // The same text, too (node events are written from their fields).
+            #expect(String(line) == JSON.encode(event.jsonValue))
         }
         #expect(try JSON.parse(String(lines[6]))["message"] == "boom: \"quoted\"\nsecond line")
     }

@@ -169,11 +169,11 @@ final class EventHub: @unchecked Sendable {
             switch r.kind {
             case .ran:
                 send(.nodeStarted(time: r.start, node: n, id: ids[n], thread: thread))
-                send(.nodeFinished(time: r.time, node: n, id: ids[n], thread: thread, duration: r.time &- r.start))
+                send(.nodeFinished(time: r.time, node: n, id: ids[n], thread: thread, duration: r.time >= r.start ? r.time - r.start : 0))
             case .started:
                 send(.nodeStarted(time: r.time, node: n, id: ids[n], thread: thread))
             case .finished:
-                send(.nodeFinished(time: r.time, node: n, id: ids[n], thread: thread, duration: r.time &- r.start))
+                send(.nodeFinished(time: r.time, node: n, id: ids[n], thread: thread, duration: r.time >= r.start ? r.time - r.start : 0))
             case .skipped:
                 send(.nodeSkipped(time: r.time, node: n, id: ids[n]))
             case .iteration:
@@ -206,7 +206,7 @@ final class EventHub: @unchecked Sendable {
             let t = r.start &+ span * UInt64(made) / UInt64(calls)
             let n = Int(program.steps[s].node)
             send(.nodeStarted(time: previous, node: n, id: ids[n], thread: thread))
-            send(.nodeFinished(time: t, node: n, id: ids[n], thread: thread, duration: t &- previous))
+            send(.nodeFinished(time: t, node: n, id: ids[n], thread: thread, duration: t >= previous ? t - previous : 0))
             previous = t
         }
         if r.kind == .passes {

@@ -29,11 +29,40 @@ public final class EventLogWriter: RunObserver, @unchecked Sendable {
     public var path: String { file.path }
 
     public func receive(_ event: RunEvent) {
-        let line = JSON.encode(event.jsonValue) + "\n"
         lock.withLock {
-            file.write(line)
+            if !writeNodeEvent(event) { file.write(JSON.encode(event.jsonValue) + "\n") }
             if case .runFinished = event { file.flush() }
         }
+    }
+
+    /// Node ids as JSON strings, by node index (the common events are
+    /// written without building a `WeftValue`; the same text).
+    private var quoted: [Int: String] = [:]
+
+    private func quote(_ node: Int, _ id: String) -> String {
+        if let q = quoted[node] { return q }
+        let q = JSON.encode(.string(id))
+        quoted[node] = q
+        return q
+    }
+
+    /// Writes the events of node calls and loop passes, which are most of a
+    /// log, straight from their fields (under the lock). False: another kind.
+    private func writeNodeEvent(_ event: RunEvent) -> Bool {
+        switch event {
+        case .nodeStarted(let t, let n, let id, let thread):
+            file.write("{\"event\":\"node_started\",\"time_ns\":\(t),\"node\":\(quote(n, id)),\"thread\":\(thread)}\n")
+        case .nodeFinished(let t, let n, let id, let thread, let d):
+            file.write("{\"event\":\"node_finished\",\"time_ns\":\(t),\"node\":\(quote(n, id)),\"thread\":\(thread),"
+                           + "\"duration_ns\":\(d)}\n")
+        case .loopIteration(let t, let n, let id, let i):
+            file.write("{\"event\":\"loop_iteration\",\"time_ns\":\(t),\"node\":\(quote(n, id)),\"iteration\":\(i)}\n")
+        case .nodeSkipped(let t, let n, let id):
+            file.write("{\"event\":\"node_skipped\",\"time_ns\":\(t),\"node\":\(quote(n, id))}\n")
+        default:
+            return false
+        }
+        return true
     }
 
     /// Flushes and closes the file. Throws the first write error, if any.
