@@ -28,12 +28,12 @@ int32_t weft_shim_run_steps(weft_shim_frame_t *f, const weft_shim_step_t *steps,
         weft_shim_number_t *in = slots + s->slot_base;
         weft_shim_number_t *out = f->outputs;
         *at = i;
-        if (*budget <= 0 || f->dirty || !inputs_fit(s, in)) return WEFT_SHIM_STEPS_BEFORE_CALL;
+        if (*budget <= 0 || f->dirty || weft_shim_raised(f->stop) || !inputs_fit(s, in)) return WEFT_SHIM_STEPS_BEFORE_CALL;
         for (int32_t o = 0; o < s->output_count; o++) {
             if (out[o].kind == WEFT_SHIM_BOXED) return WEFT_SHIM_STEPS_BEFORE_CALL;
             out[o] = (weft_shim_number_t){0, 0, 0};
         }
-        /* Enter the call (CallContext.begin's work for a run). */
+        /* The call, entered and left as every call is. */
         f->inputs = in;
         f->input_count = s->input_count;
         f->boxed_inputs = boxed + (long)s->slot_base * boxed_stride;
@@ -41,15 +41,9 @@ int32_t weft_shim_run_steps(weft_shim_frame_t *f, const weft_shim_step_t *steps,
         f->accept = s->output_accept;
         f->instance = s->instance;
         f->phase = WEFT_SHIM_PHASE_RUN;
-        f->calls++;
-        void *ctx = f->tokens + (f->calls & (WEFT_SHIM_TOKEN_SPAN - 1));
-        f->ctx = ctx;
-        f->run_ctx = ctx;
-        weft_shim_frame_t *previous = weft_shim_tls_frame;
-        weft_shim_tls_frame = f;
-        int32_t st = s->run((struct weft_ctx *)ctx, s->state);
-        weft_shim_tls_frame = previous;
-        f->instance = NULL;
+        weft_shim_frame_t *previous = weft_shim_enter(f);
+        int32_t st = s->run((struct weft_ctx *)f->ctx, s->state);
+        weft_shim_leave(f, previous);
         (*budget)--;
         *status = st;
         if (st != 0 || f->dirty) return WEFT_SHIM_STEPS_AFTER_CALL;

@@ -266,16 +266,7 @@ public final class CallContext {
         self.phase = phase
         self.instance = instance
         if dirty { clearCall() }
-        // A new ctx address per call, cycling through the reserved block:
-        // a ctx kept from an earlier call no longer equals the live one.
-        let f = frame
-        f.pointee.calls &+= 1
-        let live = UnsafeMutableRawPointer(f.pointee.tokens + Int(f.pointee.calls & UInt64(WEFT_SHIM_TOKEN_SPAN - 1)))
-        f.pointee.ctx = live
-        f.pointee.run_ctx = phase == .run ? live : nil
-        let saved = weft_shim_current_frame()
-        weft_shim_set_current_frame(f)
-        return saved
+        return weft_shim_enter(frame)
     }
 
     /// Ends the call: handles die, borrowed strings are freed. (Its failure
@@ -285,8 +276,7 @@ public final class CallContext {
     /// next call's ctx is another address.
     @inline(__always)
     func end(restoring previous: SavedCall) {
-        weft_shim_set_current_frame(previous)
-        frame.pointee.instance = nil
+        weft_shim_leave(frame, previous)
         if dirty { releaseValues() }
     }
 

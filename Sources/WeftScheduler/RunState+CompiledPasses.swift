@@ -112,7 +112,7 @@ extension RunState {
                 var start = program.carryWrites
                 for i in 0..<program.stepCount {
                     let step = program.steps[i]
-                    guard runStep(step, writes, start) else { return }
+                    guard !cancellation.isCancelled, runStep(step, writes, start) else { return }
                     start = Int(step.writes_end)
                 }
             } else {
@@ -159,7 +159,8 @@ extension RunState {
             let step = program.steps[i]
             let start = i == 0 ? program.carryWrites : Int(program.steps[i - 1].writes_end)
             if Int(how) == WEFT_SHIM_STEPS_BEFORE_CALL {
-                guard runStep(step, program.writes, start) else { return false }
+                // (C stops before a call once the run is cancelled.)
+                guard !cancellation.isCancelled, runStep(step, program.writes, start) else { return false }
             } else {
                 // Called in C: what the end of `NodeInstance.run` and of
                 // `runStep` would have done.

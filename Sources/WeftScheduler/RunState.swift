@@ -159,6 +159,8 @@ final class RunState: @unchecked Sendable {
     var inflight = 0
     var pool: WorkerPool?
     let context = CallContext()
+    /// Raised when the run is cancelled; compiled passes check it per call.
+    let stop = StopFlag()
     let completionLock = ConditionLock()
     var completions: [Completion] = []
 
@@ -255,7 +257,11 @@ final class RunState: @unchecked Sendable {
             log?.event(.runStarted(time: 0, nodes: graph.count, mode: options.mode,
                                    workers: options.mode == .parallel ? options.workers : 1))
         }
-        cancellation.whenCancelled { [completionLock] in completionLock.withLock { completionLock.broadcast() } }
+        cancellation.whenCancelled { [completionLock, stop] in
+            stop.raise()
+            completionLock.withLock { completionLock.broadcast() }
+        }
+        context.frame.pointee.stop = UnsafePointer(stop.pointer)
         graph.numberConstantSlots.withUnsafeBufferPointer { slots in
             graph.numberConstants.withUnsafeBufferPointer { values in
                 for i in 0..<slots.count { nums[Int(slots[i])] = values[i] }

@@ -67,7 +67,12 @@ typedef struct weft_shim_frame {
     uint64_t calls;                   /* calls so far: call k's ctx is tokens + k % span */
     int32_t phase;                    /* WEFT_SHIM_PHASE_* */
     int32_t dirty;                    /* the call left handles, strings or messages to clear */
+    const int32_t *stop;              /* nonzero: the run is stopping (cancelled), so compiled passes
+                                       * call no more node (NULL: never); see weft_shim_raise */
 } weft_shim_frame_t;
+/* Raises a stop flag (frame->stop): any thread, at any time. */
+static inline void weft_shim_raise(int32_t *flag) { __atomic_store_n(flag, 1, __ATOMIC_RELAXED); }
+static inline int32_t weft_shim_raised(const int32_t *flag) { return flag && __atomic_load_n(flag, __ATOMIC_RELAXED); }
 #define WEFT_SHIM_TOKEN_SPAN 4096
 /* The current call of this thread, or NULL. Inline, so a host function's
  * check costs a TLS load and no call (initial-exec: no __tls_get_addr,
@@ -79,6 +84,32 @@ static inline weft_shim_frame_t *weft_shim_current_frame(void) { return weft_shi
 static inline void weft_shim_set_current_frame(weft_shim_frame_t *f) { weft_shim_tls_frame = f; }
 static inline void *weft_shim_current_ctx(void) { weft_shim_frame_t *f = weft_shim_tls_frame; return f ? f->ctx : 0; }
 static inline void *weft_shim_current_call(void) { weft_shim_frame_t *f = weft_shim_tls_frame; return f ? f->call : 0; }
+
+/* Enters a call on frame `f` (its phase and instance already set): a new
+ * ctx address, cycling through the frame's tokens (a ctx kept from an
+ * earlier call no longer equals the live one), and `f` becomes the
+ * thread's current frame. Returns the frame it replaces, for
+ * weft_shim_leave. The one way every call is entered: CallContext.begin
+ * (create, run, destroy) and the compiled passes' steps (passes.c). */
+static inline weft_shim_frame_t *weft_shim_enter(weft_shim_frame_t *f)
+{
+    f->calls++;
+    void *ctx = f->tokens + (f->calls & (WEFT_SHIM_TOKEN_SPAN - 1));
+    f->ctx = ctx;
+    f->run_ctx = f->phase == WEFT_SHIM_PHASE_RUN ? ctx : 0;
+    weft_shim_frame_t *previous = weft_shim_tls_frame;
+    weft_shim_tls_frame = f;
+    return previous;
+}
+
+/* Leaves the call entered on `f`: `previous` is the thread's current
+ * frame again, and `f` names no instance. The frame keeps the call's ctx
+ * and phase (no host function reaches it once it is not current). */
+static inline void weft_shim_leave(weft_shim_frame_t *f, weft_shim_frame_t *previous)
+{
+    weft_shim_tls_frame = previous;
+    f->instance = 0;
+}
 
 struct weft_ctx;
 typedef int32_t (*weft_shim_input_int_fn)(struct weft_ctx *, int32_t, int64_t *);
@@ -162,7 +193,7 @@ int32_t weft_shim_run_passes(weft_shim_frame_t *frame, const weft_shim_pass_t *p
  * step's outputs), `slots` the run's slots and `boxed` the base of the
  * host's boxed values (`boxed_stride` bytes each). `*budget` node calls
  * may still be made; each call takes one. A step stops the run before its
- * call when the budget is spent, an input slot is not taken as it is, the
+ * call when the budget is spent, the frame's stop flag is raised, an input slot is not taken as it is, the
  * frame still holds a boxed output or a call left something to clear;
  * after its call when the call failed, left something to clear, missed a
  * required output, wrote a boxed value, or would overwrite a boxed slot.
