@@ -158,6 +158,13 @@ typedef struct weft_port {
 #define WEFT_NODE_BLOCKING    0x4u /* `run` may block (sleep, I/O): the
                                       scheduler gives it its own thread
                                       rather than holding a compute worker. */
+#define WEFT_NODE_CHEAP       0x8u /* `run` returns in well under a
+                                      microsecond (arithmetic, comparisons):
+                                      the host may call it on the scheduler
+                                      thread or in batches without measuring
+                                      first; a CHEAP node that turns out slow
+                                      is demoted by measurement. Never with
+                                      BLOCKING (the loader refuses both). */
 
 /** Called once per node instance (one node of one graph) before its first
  *  run. Read params with `host->param(ctx, i)`. Store what you need in a
