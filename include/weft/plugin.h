@@ -150,7 +150,8 @@ typedef struct weft_port {
 
 /* Node flags (uint32_t bit set). */
 #define WEFT_NODE_PURE        0x1u /* same inputs+params give same outputs, no
-                                      side effects (may be cached/reordered) */
+                                      side effects (may be cached/reordered);
+                                      says nothing about cost (see CHEAP) */
 #define WEFT_NODE_THREAD_SAFE 0x2u /* `run` of ONE instance may be called
                                       concurrently from several threads.
                                       Without it the host never runs an
