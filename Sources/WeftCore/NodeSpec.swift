@@ -30,13 +30,18 @@ public struct NodeFlags: OptionSet, Sendable, Hashable {
     public static let threadSafe = NodeFlags(rawValue: 0x2)
     /// `run` may block (sleep, I/O).
     public static let blocking = NodeFlags(rawValue: 0x4)
+    /// `run` returns in well under a microsecond (arithmetic,
+    /// comparisons): a parallel run calls it on the scheduler thread (or in
+    /// batches) from the first call, and moves it to the pool only when
+    /// its calls are measured slow. Never together with `blocking`.
+    public static let cheap = NodeFlags(rawValue: 0x8)
 
     /// An event source: no `run`; started once per run, it fires waves
     /// (set by the host from the descriptor's `start`, not a C flag).
     public static let source = NodeFlags(rawValue: 0x100)
 
     /// The flags a plugin may set.
-    public static let all: NodeFlags = [.pure, .threadSafe, .blocking]
+    public static let all: NodeFlags = [.pure, .threadSafe, .blocking, .cheap]
 
     /// Flag names as shown by `weft plugins`.
     public var names: [String] {
@@ -44,6 +49,7 @@ public struct NodeFlags: OptionSet, Sendable, Hashable {
         if contains(.pure) { out.append("pure") }
         if contains(.threadSafe) { out.append("thread_safe") }
         if contains(.blocking) { out.append("blocking") }
+        if contains(.cheap) { out.append("cheap") }
         if contains(.source) { out.append("source") }
         return out
     }

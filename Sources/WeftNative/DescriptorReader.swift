@@ -67,6 +67,11 @@ enum DescriptorReader {
         guard unknownFlags == 0 else {
             return .failure(Message(message: "\(label) has unknown flag bits 0x\(String(unknownFlags, radix: 16)); use WEFT_NODE_* flags only"))
         }
+        let cheapAndBlocking = NodeFlags([.cheap, .blocking]).rawValue
+        guard d.flags & cheapAndBlocking != cheapAndBlocking else {
+            return .failure(Message(message: "\(label) is flagged both WEFT_NODE_CHEAP and WEFT_NODE_BLOCKING, which contradict each other: "
+                                        + "drop WEFT_NODE_CHEAP if run may sleep or wait on I/O, else drop WEFT_NODE_BLOCKING"))
+        }
         let inputs: [PortSpec], outputs: [PortSpec], params: [PortSpec]
         switch readPorts(d.inputs, kind: "input", label: label) {
         case .success(let p): inputs = p

@@ -79,8 +79,13 @@ public final class CompiledGraph: @unchecked Sendable {
     /// The number of distinct node types (`NodeRow.typeIndex`).
     let typeCount: Int
     /// Per node type: whether a parallel run starts out calling it on the
-    /// scheduler thread (pure and not blocking; measuring decides later).
+    /// scheduler thread (`typeCheap`; measuring may move it to the pool).
+    /// Whether a type is pure plays no part: purity is about caching and
+    /// reordering, not cost.
     let typeStartsInline: [Bool]
+    /// Per node type: declared `WEFT_NODE_CHEAP` and not blocking (the
+    /// loader refuses both, so not blocking holds for every plugin type).
+    let typeCheap: [Bool]
 
     /// Event source nodes, in node order (empty for an ordinary graph).
     public let sources: [Int]
@@ -152,7 +157,7 @@ public final class CompiledGraph: @unchecked Sendable {
         var typeIds: [ObjectIdentifier: Int] = [:]
         var lastTypeId: (ObjectIdentifier, Int)?
         var typeIndex = [Int32](repeating: -1, count: count)
-        var startsInline: [Bool] = []
+        var cheap: [Bool] = []
         var sources: [Int] = []
         for n in 0..<count {
             guard let t = instances[n]?.type else { continue }
@@ -167,7 +172,7 @@ public final class CompiledGraph: @unchecked Sendable {
                     index = typeIds.count
                     typeIds[id] = index
                     let flags = t.spec.flags
-                    startsInline.append(!flags.contains(.blocking) && flags.contains(.pure))
+                    cheap.append(flags.contains(.cheap) && !flags.contains(.blocking))
                 }
                 lastTypeId = (id, index)
                 typeIndex[n] = Int32(index)
@@ -175,7 +180,8 @@ public final class CompiledGraph: @unchecked Sendable {
             if t.isSource { sources.append(n) }
         }
         typeCount = typeIds.count
-        typeStartsInline = startsInline
+        typeCheap = cheap
+        typeStartsInline = cheap
         self.sources = sources
 
         // Slots and constants.
@@ -219,7 +225,7 @@ public final class CompiledGraph: @unchecked Sendable {
             if strategy == .sequential { flags |= NodeRow.sequential }
             if let type = instances[n]?.type {
                 let flagsOfType = type.spec.flags
-                if flagsOfType.contains(.pure) { flags |= NodeRow.pure }
+                if flagsOfType.contains(.cheap) && !flagsOfType.contains(.blocking) { flags |= NodeRow.cheap }
                 if flagsOfType.contains(.blocking) { flags |= NodeRow.blocking }
                 if strategy == .sequential && join == .all { flags |= NodeRow.plain }
                 if type.isSource { flags |= NodeRow.source }

@@ -26,8 +26,9 @@ struct NodeRow {
     static let loop: UInt8 = 2
     static let joinAny: UInt8 = 4
     static let sequential: UInt8 = 8
-    /// Its node type is flagged pure / blocking.
-    static let pure: UInt8 = 16
+    /// Its node type is flagged cheap (and so not blocking:
+    /// `CompiledGraph.typeCheap`) / blocking.
+    static let cheap: UInt8 = 16
     static let blocking: UInt8 = 32
     /// An event source.
     static let source: UInt8 = 64

@@ -76,9 +76,9 @@ public struct RunOptions: Sendable {
 }
 
 /// Parallel mode: the thresholds that decide where a node's call runs. A
-/// type starts on the scheduler thread when it is pure and not blocking
-/// (`WEFT_NODE_PURE`, `WEFT_NODE_BLOCKING`), else on the pool; its measured
-/// calls then move it. The defaults were measured on 2 cores
+/// type starts on the scheduler thread when it is declared cheap
+/// (`WEFT_NODE_CHEAP`, never with `WEFT_NODE_BLOCKING`), else on the pool;
+/// its measured calls then move it (blocking types never leave the pool). The defaults were measured on 2 cores
 /// (Benchmarks/RESULTS.md). Out-of-range values are clamped (`batchMin`
 /// 2…2^30, `batchMax` 1…2^30, `costWindow` 1…1024, `sampleEvery` rounded
 /// up to a power of two, at most 2^30).

@@ -10,10 +10,12 @@ import WeftNative
 // measuring their calls.
 extension RunState {
     /// Parallel mode: whether node `n` is cheap enough to run on the
-    /// scheduler thread. Never for blocking nodes. A type flagged pure
-    /// (typically a small computation) runs its first three calls here to be
-    /// measured; other types are measured on the pool. Then the measured
-    /// cost decides.
+    /// scheduler thread. Never for blocking nodes. A type flagged cheap
+    /// (`WEFT_NODE_CHEAP`) runs here from its first call and moves to the
+    /// pool once its measured cost (the smallest call of its window) is at
+    /// or above `PlacementPolicy.inlineBelowNs` — not before its window is
+    /// full, so one cold first call does not move it; any other type
+    /// starts on the pool and moves here once measured below it.
     func runsInline(_ n: Int) -> Bool {
         let t = Int(graph.rows[n].typeIndex)
         return t >= 0 && typeInline[t]
@@ -28,7 +30,7 @@ extension RunState {
         case .batches: return true
         case .automatic, .queue: break
         }
-        if typeSamples[t] < 3 && (graph.rows[n].flags & NodeRow.pure != 0) { return true }
+        if graph.rows[n].flags & NodeRow.cheap != 0 && typeSamples[t] < costWindow { return true }
         return typeSamples[t] > 0 && typeCost[t] < inlineBelowNs
     }
 

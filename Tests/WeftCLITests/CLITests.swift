@@ -63,7 +63,7 @@ struct CLITests {
         let dir = try mixedFolder()
         let r = try weft("plugins", "--no-default-plugins", "--plugins", dir)
         #expect(r.status == 2)
-        #expect(r.stdout.contains("fixture.add  Adds two ints.  [pure, thread_safe]"))
+        #expect(r.stdout.contains("fixture.add  Adds two ints.  [pure, thread_safe, cheap]"))
         #expect(r.stderr.contains("error: \(dir)/libbroken.so: not a loadable shared library"))
 
         let j = try weft("plugins", "--no-default-plugins", "--plugins", dir, "--json")
@@ -72,7 +72,7 @@ struct CLITests {
         let add = doc["nodes"]?.listItems?.first { $0["name"] == "fixture.add" }
         #expect(add == [
             "name": "fixture.add", "plugin": "fixture", "summary": "Adds two ints.",
-            "flags": ["pure", "thread_safe"],
+            "flags": ["pure", "thread_safe", "cheap"],
             "inputs": [
                 ["name": "a", "type": "int", "optional": false, "summary": "left"],
                 ["name": "b", "type": "int", "optional": true, "default": 10, "summary": "right, default 10"],
@@ -99,10 +99,17 @@ struct CLITests {
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("plugin   fixture 1.2.3\nsummary  Test fixture plugin\nfile     \(path)\nABI      3"))
         #expect(r.stdout.contains("nodes    23"))
+        // Flags as declared: CHEAP shown as `cheap`, and only where set.
+        #expect(r.stdout.contains("fixture.add  Adds two ints.  [pure, thread_safe, cheap]\n"))
+        #expect(r.stdout.contains("fixture.counter  Counts up from start.  [cheap]\n"))
+        #expect(r.stdout.contains("fixture.echo  Copies any value through the value API.  [pure]\n"))
+        #expect(r.stdout.contains("fixture.kinds  The types its inputs arrived as.\n"))
         let j = try JSON.parse(try weft("inspect", "--json", path).stdout)
         #expect(j["ok"] == true)
         #expect(j["plugin"]?["abi_version"] == 3)
         #expect(j["nodes"]?.listItems?.count == 23)
+        let flags = j["nodes"]?.listItems?.first { $0["name"] == "fixture.counter" }?["flags"]
+        #expect(flags == ["cheap"])
     }
 
     @Test func inspectExplainsABrokenPlugin() throws {

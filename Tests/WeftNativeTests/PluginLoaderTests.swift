@@ -30,7 +30,7 @@ struct PluginLoaderTests {
 
         let add = try #require(registry.node(named: "fixture.add"))
         #expect(add.spec.summary == "Adds two ints.")
-        #expect(add.spec.flags == [.pure, .threadSafe])
+        #expect(add.spec.flags == [.pure, .threadSafe, .cheap])
         #expect(add.spec.inputs.map(\.name) == ["a", "b"])
         #expect(add.spec.inputs[0] == PortSpec(name: "a", type: .int, summary: "left"))
         #expect(add.spec.inputs[1].defaultValue == .int(10))
@@ -95,6 +95,8 @@ struct PluginLoaderTests {
         (6, .invalidDescriptor, "has no summary"),
         (7, .invalidDescriptor, "struct_size is 8"),
         (8, .invalidDescriptor, "input name \"9lives\" is not a valid name"),
+        (9, .invalidDescriptor, "node 'baddesc.node' is flagged both WEFT_NODE_CHEAP and WEFT_NODE_BLOCKING, which contradict "
+            + "each other: drop WEFT_NODE_CHEAP if run may sleep or wait on I/O, else drop WEFT_NODE_BLOCKING"),
     ])
     func invalidDescriptorsFailTheLoad(variant: Int, kind: PluginLoadError.Kind, fragment: String) throws {
         let path = try Fixtures.build("baddesc.c", name: "baddesc\(variant)", flags: ["-DVARIANT=\(variant)"])

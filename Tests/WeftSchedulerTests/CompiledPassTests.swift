@@ -87,7 +87,7 @@ struct CompiledPassTests {
     }
 
     /// In parallel mode a pass runs compiled while every body type is
-    /// measured cheap enough to run on the scheduler thread; pure types
+    /// measured cheap enough to run on the scheduler thread; CHEAP types
     /// start out that way, so at least the first pass does. (How many more
     /// depends on measured costs: under a sanitizer a call can cost more
     /// than the threshold and the loop goes on through the queue.)

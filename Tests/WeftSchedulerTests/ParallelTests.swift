@@ -93,30 +93,6 @@ struct ParallelTests {
         }
     }
 
-    @Test func cheapPureNodesAreMeasuredOnTheSchedulerThreadOthersOnThePool() throws {
-        // Parallel mode keeps node types whose calls take under 5 µs on the
-        // scheduler thread. A pure type's first three calls are measured
-        // there; a type that is not pure is measured on the pool; blocking
-        // nodes always go to the pool.
-        let recorder = EventRecorder()
-        let r = try TestGraphs.run("""
-            {"weft": 1, "nodes": [
-               {"id": "a1", "type": "std.add", "inputs": {"a": 1, "b": 1}},
-               {"id": "a2", "type": "std.add", "inputs": {"a": 2, "b": 1}},
-               {"id": "a3", "type": "std.add", "inputs": {"a": 3, "b": 1}},
-               {"id": "c1", "type": "std.counter"},
-               {"id": "z1", "type": "time.sleep", "inputs": {"ms": 1, "value": 1}},
-               {"id": "z2", "type": "time.sleep", "inputs": {"ms": 1, "value": 2}}],
-             "outputs": {"a3": "a3.result", "c1": "c1.count"}}
-            """, options: RunOptions(mode: .parallel, workers: 2, observers: [recorder]))
-        #expect(r[output: "a3"] == 4 && r[output: "c1"] == 0)
-        var thread: [String: Int] = [:]
-        for case .nodeStarted(_, _, let id, let t) in recorder.events { thread[id] = t }
-        #expect(thread["a1"] == 0 && thread["a2"] == 0 && thread["a3"] == 0, "\(thread)")
-        #expect(thread["c1"].map { $0 != 0 } == true, "not pure: measured on the pool (\(thread))")
-        #expect(thread["z1"].map { $0 != 0 } == true && thread["z2"].map { $0 != 0 } == true, "blocking: on the pool (\(thread))")
-    }
-
     @Test func failureInParallelModeWaitsForRunningNodesAndReports() throws {
         let r = try TestGraphs.run("""
             {"weft": 1, "nodes": [

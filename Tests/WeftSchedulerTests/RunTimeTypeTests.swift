@@ -64,7 +64,7 @@ struct RunTimeTypeTests {
     }
 
     /// The fixture node reports the types its inputs arrived as; it is not
-    /// pure, so in parallel mode it runs on the pool (its own conversion
+    /// cheap, so in parallel mode it runs on the pool (its own conversion
     /// path). `from` says which constant feeds each input.
     static func kinds(_ from: [String: String] = [:]) -> String {
         let feeds = ["i": "i", "d": "i", "b": "b", "n": "x"].merging(from) { $1 }

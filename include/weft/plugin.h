@@ -150,7 +150,8 @@ typedef struct weft_port {
 
 /* Node flags (uint32_t bit set). */
 #define WEFT_NODE_PURE        0x1u /* same inputs+params give same outputs, no
-                                      side effects (may be cached/reordered) */
+                                      side effects (may be cached/reordered);
+                                      says nothing about cost (see CHEAP) */
 #define WEFT_NODE_THREAD_SAFE 0x2u /* `run` of ONE instance may be called
                                       concurrently from several threads.
                                       Without it the host never runs an
@@ -158,6 +159,13 @@ typedef struct weft_port {
 #define WEFT_NODE_BLOCKING    0x4u /* `run` may block (sleep, I/O): the
                                       scheduler gives it its own thread
                                       rather than holding a compute worker. */
+#define WEFT_NODE_CHEAP       0x8u /* `run` returns in well under a
+                                      microsecond (arithmetic, comparisons):
+                                      the host may call it on the scheduler
+                                      thread or in batches without measuring
+                                      first; a CHEAP node that turns out slow
+                                      is demoted by measurement. Never with
+                                      BLOCKING (the loader refuses both). */
 
 /** Called once per node instance (one node of one graph) before its first
  *  run. Read params with `host->param(ctx, i)`. Store what you need in a

@@ -161,14 +161,18 @@ static const weft_port_t range_out[] = {
     {"result", WEFT_TYPE_LIST, 0, NULL, "list of ints"},
     WEFT_PORTS_END};
 
-#define NODE(NAME, SUMMARY, IN, OUT, RUN) \
-    {sizeof(weft_node_desc_t), NAME, SUMMARY, IN, OUT, NULL, PURE, NULL, NULL, RUN, NULL, NULL, NULL}
+/* list_length and list_get take constant time (CHEAP); list_append copies
+ * its list and range builds one, so their cost grows with the list. */
+#define CHEAP (PURE | WEFT_NODE_CHEAP)
+#define NODE(NAME, SUMMARY, IN, OUT, RUN) NODE_FLAGS(NAME, SUMMARY, IN, OUT, RUN, PURE)
+#define NODE_FLAGS(NAME, SUMMARY, IN, OUT, RUN, FLAGS) \
+    {sizeof(weft_node_desc_t), NAME, SUMMARY, IN, OUT, NULL, FLAGS, NULL, NULL, RUN, NULL, NULL, NULL}
 
 static const weft_node_desc_t nodes[] = {
-    NODE("list_length", "number of items in a list", list_in, length_out,
-         run_list_length),
-    NODE("list_get", "item at index (negative from the end); out of range "
-                     "fails", get_in, get_out, run_list_get),
+    NODE_FLAGS("list_length", "number of items in a list", list_in,
+               length_out, run_list_length, CHEAP),
+    NODE_FLAGS("list_get", "item at index (negative from the end); out of "
+                           "range fails", get_in, get_out, run_list_get, CHEAP),
     NODE("list_append", "a new list: the items of list, then item",
          append_in, list_out, run_list_append),
     NODE("range", "ints from start up to (not including) stop by step",

@@ -400,7 +400,11 @@ static weft_status_t run_branch(weft_ctx_t *ctx, void *s)
 /* Descriptors                                                              */
 /* ------------------------------------------------------------------------ */
 
-#define PURE (WEFT_NODE_PURE | WEFT_NODE_THREAD_SAFE)
+/* Every node here is a few arithmetic, comparison or logic instructions:
+ * CHEAP (std.eq / std.ne compare lists deeply, but on the numbers and short
+ * strings they nearly always see they are as quick; a slow type is moved to
+ * the pool by measurement). */
+#define PURE (WEFT_NODE_PURE | WEFT_NODE_THREAD_SAFE | WEFT_NODE_CHEAP)
 
 static const weft_port_t num2_in[] = {
     {"a", WEFT_TYPE_NUMBER, 0, NULL, "left operand (int or double)"},

@@ -124,7 +124,8 @@ static const weft_port_t counter_params[] = {
      "added after each run (may be negative or 0)"},
     WEFT_PORTS_END};
 
-#define PURE (WEFT_NODE_PURE | WEFT_NODE_THREAD_SAFE)
+/* const and identity hand on one value; counter adds to an int: CHEAP. */
+#define PURE (WEFT_NODE_PURE | WEFT_NODE_THREAD_SAFE | WEFT_NODE_CHEAP)
 
 static const weft_node_desc_t nodes[] = {
     {sizeof(weft_node_desc_t), "const", "emits the value of its param 'value'",
@@ -133,7 +134,7 @@ static const weft_node_desc_t nodes[] = {
      value_in, value_out, NULL, PURE, NULL, NULL, run_identity, NULL, NULL, NULL},
     {sizeof(weft_node_desc_t), "counter",
      "outputs start, start+step, ... one more each run (stateful)",
-     counter_in, counter_out, counter_params, 0, NULL, counter_create,
+     counter_in, counter_out, counter_params, WEFT_NODE_CHEAP, NULL, counter_create,
      counter_run, counter_destroy, NULL, NULL},
     {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
 

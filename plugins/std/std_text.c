@@ -567,8 +567,12 @@ static const weft_port_t to_double_out[] = {
     {"result", WEFT_TYPE_DOUBLE, 0, NULL, "the value as a double"},
     WEFT_PORTS_END};
 
-#define NODE(NAME, SUMMARY, IN, OUT, RUN) \
-    {sizeof(weft_node_desc_t), NAME, SUMMARY, IN, OUT, NULL, PURE, NULL, NULL, RUN, NULL, NULL, NULL}
+/* to_int and to_double convert one scalar (or parse a short decimal
+ * string): CHEAP. The others walk or build whole strings. */
+#define CHEAP (PURE | WEFT_NODE_CHEAP)
+#define NODE(NAME, SUMMARY, IN, OUT, RUN) NODE_FLAGS(NAME, SUMMARY, IN, OUT, RUN, PURE)
+#define NODE_FLAGS(NAME, SUMMARY, IN, OUT, RUN, FLAGS) \
+    {sizeof(weft_node_desc_t), NAME, SUMMARY, IN, OUT, NULL, FLAGS, NULL, NULL, RUN, NULL, NULL, NULL}
 
 static const weft_node_desc_t nodes[] = {
     NODE("concat", "a followed by b", concat_in, string_out, run_concat),
@@ -588,10 +592,12 @@ static const weft_node_desc_t nodes[] = {
          format_in, string_out, run_format),
     NODE("to_string", "any value as text (strings unchanged)", value_in,
          to_string_out, run_to_string),
-    NODE("to_int", "int from an int, double (truncated), bool or decimal "
-                   "string", value_in, to_int_out, run_to_int),
-    NODE("to_double", "double from a double, int, bool or decimal string",
-         value_in, to_double_out, run_to_double),
+    NODE_FLAGS("to_int", "int from an int, double (truncated), bool or "
+                         "decimal string", value_in, to_int_out, run_to_int,
+               CHEAP),
+    NODE_FLAGS("to_double", "double from a double, int, bool or decimal "
+                            "string", value_in, to_double_out, run_to_double,
+               CHEAP),
     {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
 
 weft_status_t std_register_text(const weft_host_t *host, weft_registry_t *reg)

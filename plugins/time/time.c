@@ -254,7 +254,8 @@ static const weft_node_desc_t nodes[] = {
      NULL, NULL, NULL},
     {sizeof(weft_node_desc_t), "elapsed",
      "monotonic time since a time.now mono_ns value", elapsed_in,
-     elapsed_out, NULL, WEFT_NODE_THREAD_SAFE, NULL, NULL, run_elapsed, NULL, NULL, NULL},
+     elapsed_out, NULL, WEFT_NODE_THREAD_SAFE | WEFT_NODE_CHEAP, NULL, NULL,
+     run_elapsed, NULL, NULL, NULL},
     {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
 
 static weft_status_t time_init(const weft_host_t *host, weft_registry_t *reg)

@@ -28,7 +28,10 @@ public enum Isolation {
                                                + "set WEFT_WORKER=/path/to/weft"))
         }
         let shared = IsolatedType(spec: type.spec, plugin: plugin, timeoutMs: timeoutMs, worker: worker)
-        return .success(NodeType(spec: type.spec, plugin: plugin, create: isolatedCreate, run: isolatedRun,
+        // A call is a round trip to another process, cheap as the node may be.
+        var spec = type.spec
+        spec.flags.remove(.cheap)
+        return .success(NodeType(spec: spec, plugin: plugin, create: isolatedCreate, run: isolatedRun,
                                  destroy: isolatedDestroy, userData: Unmanaged.passUnretained(shared).toOpaque(),
                                  owner: shared))
     }

@@ -1,7 +1,8 @@
 /* A plugin registering one invalid descriptor, chosen by -DVARIANT=n:
  * 1 duplicate node name, 2 empty node name, 3 unknown port type,
  * 4 default that is not JSON, 5 default of the wrong type, 6 no summary,
- * 7 struct_size too small, 8 invalid port name. */
+ * 7 struct_size too small, 8 invalid port name, 9 flagged both CHEAP and
+ * BLOCKING. */
 #include <weft/plugin.h>
 #include <string.h>
 static weft_status_t run(weft_ctx_t *c, void *s) { (void)c; (void)s; return WEFT_OK; }
@@ -26,6 +27,8 @@ static weft_status_t bad_init(const weft_host_t *h, weft_registry_t *r) {
     d.struct_size = 8;
 #elif VARIANT == 8
     in[0].name = "9lives";
+#elif VARIANT == 9
+    d.flags = WEFT_NODE_CHEAP | WEFT_NODE_BLOCKING;
 #endif
     return h->register_node(r, &d);
 }

@@ -1,6 +1,8 @@
 /* A test plugin exercising the host functions, good and bad uses alike.
  * Built by the tests with plain cc; the plugin name can be changed with
- * -DFIXTURE_NAME='"other"' to test namespace clashes. */
+ * -DFIXTURE_NAME='"other"' to test namespace clashes, and -DFIXTURE_NOT_CHEAP
+ * drops WEFT_NODE_CHEAP from every node (the same work, placed as a node
+ * without the hint). */
 #include <weft/plugin.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -10,6 +12,13 @@
 
 #ifndef FIXTURE_NAME
 #define FIXTURE_NAME "fixture"
+#endif
+
+/* The trivial number nodes (add, branch, counter, live, ticket) are CHEAP. */
+#ifdef FIXTURE_NOT_CHEAP
+#define CHEAP 0u
+#else
+#define CHEAP WEFT_NODE_CHEAP
 #endif
 
 static const weft_host_t *H;
@@ -324,7 +333,7 @@ static weft_status_t bools_run(weft_ctx_t *c, void *s) {
 
 /* The types its inputs arrived as, e.g. "int double bool int": what the
  * host delivered after its checks and conversions (an int on a double port
- * must arrive as a double). Not pure: in parallel mode it runs on the pool. */
+ * must arrive as a double). Not cheap: in parallel mode it runs on the pool. */
 static const weft_port_t kinds_in[] = {
     {"i", WEFT_TYPE_INT, 0, NULL, NULL}, {"d", WEFT_TYPE_DOUBLE, 0, NULL, NULL},
     {"b", WEFT_TYPE_BOOL, 0, NULL, NULL}, {"n", WEFT_TYPE_NUMBER, 0, NULL, NULL}, WEFT_PORTS_END};
@@ -356,7 +365,7 @@ static weft_status_t kinds_run(weft_ctx_t *c, void *s) {
 static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg) {
     if (H != host) H = host; /* a second init (another engine) writes nothing: no race with running nodes */
     if (host->struct_size < WEFT_HOST_HAS(output_double)) return host->registry_fail(reg, "host too old");
-    NODE("add", "Adds two ints.", ab_in, sum_out, NULL, WEFT_NODE_PURE | WEFT_NODE_THREAD_SAFE, NULL, add_run, NULL);
+    NODE("add", "Adds two ints.", ab_in, sum_out, NULL, WEFT_NODE_PURE | WEFT_NODE_THREAD_SAFE | CHEAP, NULL, add_run, NULL);
     NODE("echo", "Copies any value through the value API.", any_in, any_out, NULL, WEFT_NODE_PURE, NULL, echo_run, NULL);
     NODE("twice", "Writes one output twice.", NULL, int_out, NULL, 0, NULL, twice_run, NULL);
     NODE("fails", "Always fails.", NULL, int_out, NULL, 0, NULL, fails_run, NULL);
@@ -366,9 +375,9 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("stale_ctx", "Reuses the ctx of an earlier call.", NULL, int_out, NULL, 0, NULL, stale_ctx_run, NULL);
     NODE("missing_output", "Forgets its required output.", NULL, int_out, NULL, 0, NULL, missing_output_run, NULL);
     NODE("wrong_type", "Writes a string to an int output.", NULL, int_out, NULL, 0, NULL, wrong_type_run, NULL);
-    NODE("branch", "Fires yes or no.", branch_in, branch_out, NULL, WEFT_NODE_PURE, NULL, branch_run, NULL);
-    NODE("counter", "Counts up from start.", NULL, int_out, counter_params, 0, counter_create, counter_run, counter_destroy);
-    NODE("live", "Number of live counter states.", NULL, int_out, NULL, 0, NULL, live_run, NULL);
+    NODE("branch", "Fires yes or no.", branch_in, branch_out, NULL, WEFT_NODE_PURE | CHEAP, NULL, branch_run, NULL);
+    NODE("counter", "Counts up from start.", NULL, int_out, counter_params, CHEAP, counter_create, counter_run, counter_destroy);
+    NODE("live", "Number of live counter states.", NULL, int_out, NULL, CHEAP, NULL, live_run, NULL);
     NODE("multi", "Fires the first n of its optional outputs.", NULL, multi_out, multi_params, 0, NULL, multi_run, NULL);
     NODE("thread", "Calls the host from another thread.", NULL, int_out, NULL, 0, NULL, thread_run, NULL);
     NODE("missing_input", "Reads an input port it does not have.", NULL, int_out, NULL, 0, NULL, missing_input_run, NULL);
@@ -376,7 +385,7 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("leak", "Makes 100,000 values and drops them.", NULL, int_out, NULL, 0, NULL, leak_run, NULL);
     NODE("numbers", "Mixes the number shortcuts with the value API.", numbers_in, numbers_out, NULL, 0, NULL, numbers_run, NULL);
     NODE("bools", "Mixes the bool shortcuts with the value API.", bools_in, bools_out, NULL, 0, NULL, bools_run, NULL);
-    NODE("ticket", "The next number of a counter shared by all ticket nodes.", after_in, int_out, NULL, 0, NULL, ticket_run, NULL);
+    NODE("ticket", "The next number of a counter shared by all ticket nodes.", after_in, int_out, NULL, CHEAP, NULL, ticket_run, NULL);
     NODE("kinds", "The types its inputs arrived as.", kinds_in, kinds_out, NULL, 0, NULL, kinds_run, NULL);
     NODE("freed_string", "Outputs a string whose buffer it freed.", NULL, string_out, NULL, 0, NULL, freed_string_run, NULL);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
