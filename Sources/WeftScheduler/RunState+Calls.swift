@@ -34,24 +34,25 @@ extension RunState {
     /// The one way a node is called on this thread: node `n`
     /// (`instance`, of type `typeIndex`, its inputs in its slots from
     /// `base`) runs with its slots lent to the call. Timed while its type
-    /// is new and then one call in `sampleMask + 1` (parallel mode places
-    /// types by it; an observed run times slow types' calls exactly), and
-    /// recorded for observers. The caller has counted the step. False: the
+    /// is new and then one call in `sampleMask + 1`: what a type costs
+    /// decides where it runs in parallel mode, whether a loop body of it
+    /// goes round compiled, and whether an observed run times its calls
+    /// one by one (`typeInline`). Recorded for observers. The caller has counted the step. False: the
     /// call failed (`callError`); its outputs are in `context`'s frame.
     @inline(__always)
     func call(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
-        let measure = (parallel || observing) && (steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow)
-        // Observed: a call of a type not known to be cheap is timed exactly,
-        // its start recorded (and handed on) before it runs.
-        let exact = observing && (measure || typeSamples[typeIndex] == 0 || typeCost[typeIndex] >= inlineBelowNs)
+        let measure = steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow
+        // Observed: a call of a type not known to be cheap (`typeInline`)
+        // is timed exactly, its start recorded (and handed on) before it runs.
+        let exact = observing && (measure || !typeInline[typeIndex])
         var t0: UInt64 = 0
-        if measure || exact {
-            t0 = MonotonicClock.now()
-            if exact {
-                log.unsafelyUnwrapped.timed(.started, node: n, time: t0 &- events.start)
-                log.unsafelyUnwrapped.flush(at: t0 &- events.start)
-            }
+        if exact {
+            let now = events.now()
+            log.unsafelyUnwrapped.timed(.started, node: n, time: now)
+            log.unsafelyUnwrapped.flush(at: now)
         }
+        // (After the hand-over: it is not the call's cost.)
+        if measure || exact { t0 = MonotonicClock.now() }
         // The graph owns its instances for longer than any run: no
         // retain/release per call.
         let ok = unmanaged._withUnsafeGuaranteedRef { instance in

@@ -12,14 +12,16 @@ extension RunState {
     // MARK: compiled passes
 
     /// Loop `l`'s compiled body, if its next pass can run compiled:
-    /// nothing else is waiting (so the queue
-    /// would run the pass alone, in the same order), the edges from outside
-    /// the body have delivered, and in parallel mode every body node is
-    /// cheap enough to run on this thread and too few to make a batch.
+    /// nothing else is waiting (so the queue would run the pass alone, in
+    /// the same order), the edges from outside the body have delivered,
+    /// every body node's type is known to be cheap (`typeInline`: flagged
+    /// CHEAP or measured under `inlineBelowNs` — a slow body gains nothing
+    /// from going round in C, and its calls are better timed one by one),
+    /// and in parallel mode the body is too small to make a batch.
     func compiledPass(_ l: Int) -> PassProgram? {
         guard direct, let program = graph.passPrograms[l], readyHead == readyTail, loopsToCheck.isEmpty,
               !program.external.contains(where: { !delivered[$0] }) else { return nil }
-        guard !parallel || (!batchInFlight && program.stepCount < batchThreshold && allInline(program)) else { return nil }
+        guard allInline(program), !parallel || (!batchInFlight && program.stepCount < batchThreshold) else { return nil }
         return program
     }
 
@@ -127,7 +129,7 @@ extension RunState {
                 guard finishSteps(l, program, how, Int(at), status) else { return }
             }
             guard wentRound() else { return }
-            if parallel && !allInline(program) {
+            if !allInline(program) {
                 armPass(l)
                 return
             }
