@@ -49,7 +49,7 @@ extension RunState {
         if exact {
             let now = events.now()
             log.unsafelyUnwrapped.timed(.started, node: n, time: now)
-            log.unsafelyUnwrapped.flush(at: now)
+            log.unsafelyUnwrapped.flush(at: now, urgent: true)
         }
         // (After the hand-over: it is not the call's cost.)
         if measure || exact { t0 = MonotonicClock.now() }
@@ -186,7 +186,7 @@ extension RunState {
         let blocking = instance.type.spec.flags.contains(.blocking)
         let frozen = inputs
         // Events recorded here come before the worker's.
-        log?.flush()
+        log?.flush(urgent: true)
         pool.submit(blocking: blocking) { [self] thread, ctx in
             let observed = !events.isEmpty
             let t = observed ? events.now() : 0

@@ -394,7 +394,7 @@ final class RunState: @unchecked Sendable {
     /// The completions so far; with `wait`, waits briefly for one first.
     func takeCompletions(wait: Bool) -> [Completion] {
         // What happened so far reaches the observers while this thread waits.
-        if wait { log?.flush() }
+        if wait { log?.flush(urgent: true) }
         completionLock.lock()
         if wait && completions.isEmpty { completionLock.wait(nanoseconds: 50_000_000) }
         let done = completions

@@ -12,15 +12,22 @@ import WeftNative
 /// store per event, not the observers' work: the answers and the path a
 /// run takes are the same with or without observers.
 ///
-/// The run waits only when more than `maxQueued` records are waiting (an
-/// observer far behind: memory stays bounded). `drain` (at the end of
-/// the run) waits until every event is delivered.
+/// The delivery thread keeps out of the run's way: it delivers when the
+/// run hands over something a watcher wants now (the start of a slow
+/// call, a wait for the pool — the run is waiting anyway), when
+/// `wakeAt` records are waiting, and at least every `latencyNs`; a run of
+/// cheap nodes is not slowed by its observers' work on a shared core. The
+/// run waits only when more than `maxQueued` records are waiting (an
+/// observer far behind: memory stays bounded). `drain` (at the end of the
+/// run) waits until every event is delivered.
 final class EventHub: @unchecked Sendable {
     let observers: [any RunObserver]
     let start: UInt64
     /// The run's graph: node ids and compiled loop bodies, to expand records.
     let graph: CompiledGraph
     static let maxQueued = 1 << 18
+    static let wakeAt = 1 << 16
+    static let latencyNs: UInt64 = 50_000_000
 
     private let lock = ConditionLock()
     private var queue: [EventBlock] = []
@@ -29,8 +36,10 @@ final class EventHub: @unchecked Sendable {
     private var spare: [EventBlock] = []
     private var thread: pthread_t?
     private var finishing = false
-    /// The delivery thread is between blocks, waiting for more.
+    /// The delivery thread is waiting for work.
     private var idle = false
+    /// Something queued is wanted now.
+    private var wake = false
 
     init(observers: [any RunObserver], start: UInt64, graph: CompiledGraph) {
         self.observers = observers
@@ -47,12 +56,14 @@ final class EventHub: @unchecked Sendable {
         lock.withLock { spare.popLast() } ?? EventBlock()
     }
 
-    /// Queues `block` for delivery (the hub owns it now). Any thread.
-    func push(_ block: EventBlock) {
+    /// Queues `block` for delivery (the hub owns it now); `urgent`: deliver
+    /// it now, not within `latencyNs`. Any thread.
+    func push(_ block: EventBlock, urgent: Bool = false) {
         guard !observers.isEmpty else { return }
         lock.lock()
         queue.append(block)
         queued += block.count
+        if urgent || queued >= Self.wakeAt { wake = true }
         if thread == nil {
             thread = POSIXThread.spawnJoinable { [self] in deliver() }
             if thread == nil {
@@ -61,8 +72,8 @@ final class EventHub: @unchecked Sendable {
                 deliverQueued()
                 return
             }
-        } else if idle {
-            lock.signal()
+        } else if idle && wake {
+            lock.broadcast()
         }
         while queued > Self.maxQueued && thread != nil { lock.wait() }
         lock.unlock()
@@ -76,7 +87,7 @@ final class EventHub: @unchecked Sendable {
         block.events.append(event)
         block.records[0] = EventRecord(time: event.time, kind: .event)
         block.count = 1
-        push(block)
+        push(block, urgent: true)
     }
 
     /// Waits until everything queued is delivered; the delivery thread
@@ -99,30 +110,38 @@ final class EventHub: @unchecked Sendable {
     }
 
     private func deliver() {
+        lock.lock()
         while true {
-            lock.lock()
-            while queueHead == queue.count && !finishing {
+            // Until something is wanted now, or `latencyNs` passed with
+            // something queued, or the run is over.
+            while !finishing && !wake {
                 idle = true
-                lock.wait()
+                let before = MonotonicClock.now()
+                lock.wait(nanoseconds: Self.latencyNs)
                 idle = false
+                if queueHead < queue.count && MonotonicClock.now() &- before >= Self.latencyNs { break }
             }
-            if queueHead == queue.count {
+            wake = false
+            // Everything queued, in order.
+            while queueHead < queue.count {
+                let block = queue[queueHead]
+                queueHead += 1
+                if queueHead == queue.count {
+                    queue.removeAll(keepingCapacity: true)
+                    queueHead = 0
+                }
+                lock.unlock()
+                expand(block)
+                lock.lock()
+                queued -= block.count
+                recycle(block)
+                // (Wakes a producer waiting for room.)
+                lock.broadcast()
+            }
+            if finishing {
                 lock.unlock()
                 return
             }
-            let block = queue[queueHead]
-            queueHead += 1
-            if queueHead == queue.count {
-                queue.removeAll(keepingCapacity: true)
-                queueHead = 0
-            }
-            lock.unlock()
-            expand(block)
-            lock.lock()
-            queued -= block.count
-            recycle(block)
-            lock.broadcast()
-            lock.unlock()
         }
     }
 

@@ -58,10 +58,11 @@ final class EventBlock: @unchecked Sendable {
 /// calls of types that take under `PlacementPolicy.inlineBelowNs` are not
 /// timed one by one; their times are spread evenly over a group of up to
 /// `group` records, between two clock reads. Slower calls are timed
-/// exactly, and their start is handed to the hub before the call, so a
-/// watcher sees a long node start while it runs. Blocks go to the hub when
-/// full, at least every `flushEvery` ns at a clock read, before work goes
-/// to another thread, and at the end of the run. Scheduler thread only.
+/// exactly, and their start is handed to the hub before the call (urgent:
+/// delivered at once), so a watcher sees a long node start while it runs.
+/// Blocks go to the hub when full, at least every `flushEvery` ns at a
+/// clock read, before work goes to another thread or the run waits, and
+/// at the end of the run. Scheduler thread only.
 final class EventLog {
     let hub: EventHub
     let thread: Int16
@@ -120,13 +121,14 @@ final class EventLog {
         if now &- lastFlush >= Self.flushEvery { flush(at: now) }
     }
 
-    /// Hands what is recorded to the hub.
-    func flush(at now: UInt64? = nil) {
+    /// Hands what is recorded to the hub; `urgent`: a watcher wants it
+    /// now (a slow call starts, the run waits), so the hub delivers at once.
+    func flush(at now: UInt64? = nil, urgent: Bool = false) {
         let t = now ?? hub.now()
         spread(to: t)
         lastFlush = t
         guard block.count > 0 else { return }
-        hub.push(block)
+        hub.push(block, urgent: urgent)
         block = hub.freshBlock()
     }
 
