@@ -42,16 +42,21 @@ extension RunState {
         /// Per chunk: run by the scheduler thread, which delivered its
         /// outputs at once (read and written by that thread only).
         let byScheduler: UnsafeMutablePointer<Bool>
-        /// An observed run: per node, what the worker recorded (`ran`, or
-        /// `started` for a failed call), times spread over its chunk.
-        let records: UnsafeMutablePointer<EventRecord>?
+        /// An observed run: per node, when the worker ran it (times spread
+        /// over its chunk) and on which thread.
+        let records: UnsafeMutablePointer<Call>?
+        struct Call {
+            var start: UInt64 = 0
+            var time: UInt64 = 0
+            var thread: Int16 = 0
+        }
 
         /// Takes `nodes` (allocated for `count`); `offsets` and `outputs`
         /// are made from the nodes' output counts.
         init(nodes: UnsafeMutablePointer<Int32>, count: Int, rows: UnsafeMutablePointer<NodeRow>, observed: Bool) {
             if observed {
-                let r = UnsafeMutablePointer<EventRecord>.allocate(capacity: max(count, 1))
-                r.initialize(repeating: EventRecord(kind: .ran), count: max(count, 1))
+                let r = UnsafeMutablePointer<Call>.allocate(capacity: max(count, 1))
+                r.initialize(repeating: Call(), count: max(count, 1))
                 records = r
             } else {
                 records = nil
@@ -171,7 +176,6 @@ extension RunState {
             let ok = unmanaged._withUnsafeGuaranteedRef { instance in
                 instance.run(context: ctx, slots: nums + base, boxed: boxed + base)
             }
-            batch.records?[i].kind = ok ? .ran : .started
             guard ok else {
                 // (Every failed call sets its context's error.)
                 batch.errors.append((i, ctx.nodeError ?? NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type,
@@ -201,7 +205,7 @@ extension RunState {
             if let f = nextFailure, f.0 == i {
                 nextFailure = failed.next()
                 if let r = batch.records?[i] {
-                    log.unsafelyUnwrapped.timed(.started, node: n, time: r.start, thread: r.thread)
+                    record { $0.timed(.started, node: n, time: r.start, thread: r.thread) }
                 }
                 nodeFailed(n, f.1)
                 if failure != nil { return }
@@ -209,7 +213,7 @@ extension RunState {
             }
             let row = graph.rows[n]
             if let r = batch.records?[i] {
-                log.unsafelyUnwrapped.timed(.ran, node: n, start: r.start, time: r.time, thread: r.thread)
+                record { $0.timed(.ranAt, node: n, start: r.start, time: r.time, thread: r.thread) }
             }
             let start = Int(batch.offsets[i])
             let count = Int(row.outputCount)
@@ -225,9 +229,8 @@ extension RunState {
         }
     }
 
-    /// A chunk's records (their kinds set per call): the chunk's time
-    /// spread evenly over its calls.
-    private func spread(_ records: UnsafeMutablePointer<EventRecord>, _ chunk: Range<Int>, from t0: UInt64, to t1: UInt64,
+    /// A chunk's calls: the chunk's time spread evenly over them.
+    private func spread(_ records: UnsafeMutablePointer<Batch.Call>, _ chunk: Range<Int>, from t0: UInt64, to t1: UInt64,
                         thread: Int) {
         var previous = t0
         for (j, i) in chunk.enumerated() {

@@ -48,8 +48,9 @@ extension RunState {
         var t0: UInt64 = 0
         if exact {
             let now = events.now()
-            log.unsafelyUnwrapped.timed(.started, node: n, time: now)
-            log.unsafelyUnwrapped.flush(at: now, urgent: true)
+            record { $0.timed(.started, node: n, time: now) }
+            // A slow type's start reaches watchers while it runs.
+            if !typeInline[typeIndex] { record { $0.flush(at: now, urgent: true) } }
         }
         // (After the hand-over: it is not the call's cost.)
         if measure || exact { t0 = MonotonicClock.now() }
@@ -61,10 +62,10 @@ extension RunState {
         if measure || exact {
             let t1 = MonotonicClock.now()
             if measure { measured(n, t1 - t0) }
-            if exact && ok { log.unsafelyUnwrapped.timed(.finished, node: n, start: t0 &- events.start, time: t1 &- events.start) }
+            if exact && ok { record { $0.timed(.finished, node: n, start: t0 &- events.start, time: t1 &- events.start) } }
         } else if observing {
             // (A failed call's start; its failure is recorded by `nodeFailed`.)
-            log.unsafelyUnwrapped.untimed(ok ? .ran : .started, node: n)
+            record { $0.untimed(ok ? .ran : .began, node: n) }
         }
         return ok
     }

@@ -170,7 +170,7 @@ extension RunState {
                 let ok = Unmanaged<NodeInstance>.fromOpaque(step.instance)._withUnsafeGuaranteedRef {
                     $0.finishCall(context, status: status)
                 }
-                if observing { log.unsafelyUnwrapped.untimed(ok ? .ran : .started, node: Int(step.node)) }
+                if observing { record { $0.untimed(ok ? .ran : .began, node: Int(step.node)) } }
                 guard stepCalled(step, ok, program.writes, start) else { return false }
             }
             var next: Int32 = 0
@@ -193,7 +193,7 @@ extension RunState {
         let base = Int(step.slot_base)
         for p in 0..<Int(step.input_count) where nums[base + p].kind == Self.dead {
             if onDeadPath(n) {
-                if observing { log.unsafelyUnwrapped.untimed(.skipped, node: n) }
+                if observing { record { $0.untimed(.skipped, node: n) } }
                 for w in start..<Int(step.writes_end) { put(Int(writes[w].slot), Self.deadNumber, nil) }
                 return true
             }

@@ -129,7 +129,7 @@ extension RunState {
                      + "raise \"max_iterations\" on the node, or check its continue condition")
             return false
         }
-        if observing { log.unsafelyUnwrapped.untimed(.iteration, node: l, a: Int64(iteration)) }
+        if observing { record { $0.untimed(.iteration, node: l, a: Int64(iteration)) } }
         return true
     }
 
@@ -191,7 +191,7 @@ extension RunState {
                 graph.outEdges.forEach(key) { deliver(edge: $0, .dead) }
             }
         }
-        if observing { log.unsafelyUnwrapped.timed(.finished, node: l, start: loopStarted[l], time: events.now()) }
+        if observing { record { $0.timed(.finished, node: l, start: loopStarted[l], time: events.now()) } }
         completed(l)
     }
 

@@ -152,7 +152,7 @@ extension RunState {
 
     /// Node `n` is on a dead path: it does not run; its outputs are dead.
     func skip(_ n: Int) {
-        if observing { log.unsafelyUnwrapped.untimed(.skipped, node: n) }
+        if observing { record { $0.untimed(.skipped, node: n) } }
         if graph.isLoop(n) {
             // A skipped loop never runs its body: only its done ports go dead.
             for p in graph.loopCarry[n]..<graph.outputCount(n) {

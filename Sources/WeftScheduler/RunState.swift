@@ -100,6 +100,8 @@ final class RunState: @unchecked Sendable {
     let log: EventLog?
     /// `log != nil` (checked per node).
     let observing: Bool
+    /// `log`, unretained: recording a node costs no reference counting.
+    let logRef: Unmanaged<EventLog>?
     /// This state made `events` (a plain run): it drains it at the end.
     let ownsHub: Bool
     /// Live counters for a watcher (`RunOptions.progress`; plain runs only:
@@ -178,6 +180,7 @@ final class RunState: @unchecked Sendable {
         ownsHub = hub == nil
         log = events.isEmpty ? nil : EventLog(hub: events, thread: lane)
         observing = log != nil
+        logRef = log.map { Unmanaged.passUnretained($0) }
         // Tables whose start is all zeros come from calloc: the kernel's
         // zero pages, so a big graph's run pays only for what it touches.
         nums = zeroed(graph.slotCount)
@@ -423,5 +426,12 @@ final class RunState: @unchecked Sendable {
         precondition(readyTail - readyHead <= readyMask, "the ready queue overflowed (a node was queued twice)")
         ready[readyTail & readyMask] = Int32(truncatingIfNeeded: n)
         readyTail += 1
+    }
+
+    /// Records for observers (only when `observing`): `body` gets the log
+    /// without a retain and release (the state owns it).
+    @inline(__always)
+    func record(_ body: (EventLog) -> Void) {
+        logRef.unsafelyUnwrapped._withUnsafeGuaranteedRef(body)
     }
 }

@@ -15,9 +15,9 @@ import WeftNative
 /// The delivery thread keeps out of the run's way: it delivers when the
 /// run hands over something a watcher wants now (the start of a slow
 /// call, a wait for the pool — the run is waiting anyway), when
-/// `wakeAt` records are waiting, and at least every `latencyNs`; a run of
+/// `wakeAt` words (of records) are waiting, and at least every `latencyNs`; a run of
 /// cheap nodes is not slowed by its observers' work on a shared core. The
-/// run waits only when more than `maxQueued` records are waiting (an
+/// run waits only when more than `maxQueued` words are waiting (16 MiB: an
 /// observer far behind: memory stays bounded). `drain` (at the end of the
 /// run) waits until every event is delivered.
 final class EventHub: @unchecked Sendable {
@@ -25,8 +25,8 @@ final class EventHub: @unchecked Sendable {
     let start: UInt64
     /// The run's graph: node ids and compiled loop bodies, to expand records.
     let graph: CompiledGraph
-    static let maxQueued = 1 << 18
-    static let wakeAt = 1 << 16
+    static let maxQueued = 1 << 21
+    static let wakeAt = 1 << 19
     static let latencyNs: UInt64 = 50_000_000
 
     private let lock = ConditionLock()
@@ -51,7 +51,8 @@ final class EventHub: @unchecked Sendable {
 
     func now() -> UInt64 { MonotonicClock.now() &- start }
 
-    /// An empty block for a producer (a delivered one, when there is one).
+    /// An empty block for a producer (a delivered or reserved one, when
+    /// there is one).
     func freshBlock() -> EventBlock {
         lock.withLock { spare.popLast() } ?? EventBlock()
     }
@@ -83,10 +84,11 @@ final class EventHub: @unchecked Sendable {
     /// workers, an event run's own events).
     func emit(_ event: RunEvent) {
         guard !observers.isEmpty else { return }
-        let block = EventBlock(capacity: 1)
+        let block = EventBlock(capacity: 2)
         block.events.append(event)
-        block.records[0] = EventRecord(time: event.time, kind: .event)
-        block.count = 1
+        block.words[0] = EventRecord.word(.event, node: 0, thread: 0)
+        block.words[1] = 0
+        block.count = 2
         push(block, urgent: true)
     }
 
@@ -168,7 +170,7 @@ final class EventHub: @unchecked Sendable {
 
     /// (Under the lock.)
     private func recycle(_ block: EventBlock) {
-        guard block.capacity == EventBlock.capacity, spare.count < 4 else { return }
+        guard block.capacity == EventBlock.capacity, spare.count < 8 else { return }
         block.count = 0
         block.events.removeAll(keepingCapacity: true)
         spare.append(block)
@@ -181,63 +183,115 @@ final class EventHub: @unchecked Sendable {
     /// A block's records as events.
     private func expand(_ block: EventBlock) {
         let ids = graph.ids
-        for i in 0..<block.count {
-            let r = block.records[i]
-            let n = Int(r.node)
-            let thread = Int(r.thread)
-            switch r.kind {
-            case .ran:
-                send(.nodeStarted(time: r.start, node: n, id: ids[n], thread: thread))
-                send(.nodeFinished(time: r.time, node: n, id: ids[n], thread: thread, duration: r.time >= r.start ? r.time - r.start : 0))
-            case .started:
-                send(.nodeStarted(time: r.time, node: n, id: ids[n], thread: thread))
-            case .finished:
-                send(.nodeFinished(time: r.time, node: n, id: ids[n], thread: thread, duration: r.time >= r.start ? r.time - r.start : 0))
-            case .skipped:
-                send(.nodeSkipped(time: r.time, node: n, id: ids[n]))
-            case .iteration:
-                send(.loopIteration(time: r.time, node: n, id: ids[n], iteration: Int(r.a)))
-            case .passes, .steps:
-                expandPasses(r, ids)
-            case .event:
-                send(block.events[Int(r.a)])
+        let w = block.words
+        let count = block.count
+        // Untimed records take their times from the clock record that
+        // closes their group: `groupEnd` (its time), `groupLeft` (records
+        // of the group still to come), `previous` (where the next one starts).
+        var previous = block.startTime
+        var groupEnd: UInt64 = 0
+        var groupLeft = 0
+        var i = 0
+        func untimedTime() -> UInt64 {
+            if groupLeft == 0 {
+                // Find the clock that closes this group; count its records.
+                var j = i
+                var n = 0
+                while j < count {
+                    let k = EventRecord.kind(w[j])
+                    if k == .clock {
+                        groupEnd = w[j + 1]
+                        break
+                    }
+                    n += 1
+                    j += 1 + EventRecord.payload(k)
+                }
+                groupLeft = max(n, 1)
             }
+            let t = previous &+ (groupEnd &- previous) / UInt64(groupLeft)
+            groupLeft -= 1
+            return groupLeft == 0 ? groupEnd : max(t, previous)
+        }
+        while i < count {
+            let word = w[i]
+            let kind = EventRecord.kind(word)
+            let n = EventRecord.node(word)
+            let thread = EventRecord.thread(word)
+            switch kind {
+            case .ran, .began, .skipped, .iteration:
+                let t = untimedTime()
+                switch kind {
+                case .ran:
+                    send(.nodeStarted(time: previous, node: n, id: ids[n], thread: thread))
+                    send(.nodeFinished(time: t, node: n, id: ids[n], thread: thread, duration: t &- previous))
+                case .began:
+                    send(.nodeStarted(time: previous, node: n, id: ids[n], thread: thread))
+                case .skipped:
+                    send(.nodeSkipped(time: t, node: n, id: ids[n]))
+                default:
+                    send(.loopIteration(time: t, node: n, id: ids[n], iteration: Int(Int64(bitPattern: w[i + 1]))))
+                }
+                previous = t
+            case .clock:
+                previous = max(previous, w[i + 1])
+            case .started:
+                send(.nodeStarted(time: w[i + 1], node: n, id: ids[n], thread: thread))
+                previous = max(previous, w[i + 1])
+            case .finished, .ranAt:
+                let (start, t) = (w[i + 1], w[i + 2])
+                if kind == .ranAt { send(.nodeStarted(time: start, node: n, id: ids[n], thread: thread)) }
+                send(.nodeFinished(time: t, node: n, id: ids[n], thread: thread, duration: t >= start ? t - start : 0))
+                previous = max(previous, t)
+            case .passes, .steps:
+                let (start, t) = (w[i + 1], w[i + 2])
+                if kind == .passes {
+                    expandPasses(loop: n, thread: thread, start: start, time: t, ids,
+                                 iteration: Int(Int64(bitPattern: w[i + 3])), rounds: Int(UInt32(truncatingIfNeeded: w[i + 4])),
+                                 steps: 0..<0)
+                } else {
+                    let from = Int(UInt32(truncatingIfNeeded: w[i + 3] >> 32))
+                    let to = Int(UInt32(truncatingIfNeeded: w[i + 3]))
+                    expandPasses(loop: n, thread: thread, start: start, time: t, ids, iteration: 0, rounds: 0,
+                                 steps: from..<max(from, to))
+                }
+                previous = max(previous, t)
+            case .event:
+                send(block.events[Int(w[i + 1])])
+            }
+            i += 1 + EventRecord.payload(kind)
         }
     }
 
-    /// The node calls (and iterations) of compiled passes, their times
-    /// spread evenly over the record's span.
-    private func expandPasses(_ r: EventRecord, _ ids: CompiledGraph.NodeIDs) {
-        let l = Int(r.node)
+    /// The node calls (and iterations) of compiled passes — `rounds` whole
+    /// passes after `iteration`, or `steps` of one — their times spread
+    /// evenly from `start` to `time`.
+    private func expandPasses(loop l: Int, thread: Int, start: UInt64, time: UInt64, _ ids: CompiledGraph.NodeIDs,
+                              iteration: Int, rounds: Int, steps: Range<Int>) {
         guard let program = graph.passPrograms[l] else { return }
-        let thread = Int(r.thread)
         let stepCount = program.stepCount
         let maxIterations = graph.loopMaxIterations[l]
-        let rounds = r.kind == .passes ? Int(r.b) : 0
-        let (from, to) = r.kind == .passes ? (0, stepCount) : (Int(r.a), Int(r.b))
-        let calls = r.kind == .passes ? rounds * stepCount : to - from
+        let calls = rounds > 0 ? rounds * stepCount : steps.count
         guard calls > 0 else { return }
-        let span = r.time &- r.start
+        let span = time >= start ? time - start : 0
         var made = 0
-        var previous = r.start
+        var previous = start
         func ran(_ s: Int) {
             made += 1
-            let t = r.start &+ span * UInt64(made) / UInt64(calls)
+            let t = start &+ span * UInt64(made) / UInt64(calls)
             let n = Int(program.steps[s].node)
             send(.nodeStarted(time: previous, node: n, id: ids[n], thread: thread))
-            send(.nodeFinished(time: t, node: n, id: ids[n], thread: thread, duration: t >= previous ? t - previous : 0))
+            send(.nodeFinished(time: t, node: n, id: ids[n], thread: thread, duration: t - previous))
             previous = t
         }
-        if r.kind == .passes {
+        if rounds > 0 {
             for round in 0..<rounds {
                 for s in 0..<stepCount { ran(s) }
-                let iteration = Int(r.a) + round + 1
-                if iteration <= maxIterations {
-                    send(.loopIteration(time: previous, node: l, id: ids[l], iteration: iteration))
+                if iteration + round + 1 <= maxIterations {
+                    send(.loopIteration(time: previous, node: l, id: ids[l], iteration: iteration + round + 1))
                 }
             }
         } else {
-            for s in from..<to { ran(s) }
+            for s in steps { ran(s) }
         }
     }
 }

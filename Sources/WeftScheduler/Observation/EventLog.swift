@@ -3,121 +3,179 @@ import Glibc
 #endif
 
 /// One thing a run did, as the scheduler records it for its observers: a
-/// compact record, turned into `RunEvent`s later on the hub's delivery
-/// thread (`EventHub`). Times are run-relative nanoseconds.
+/// word (node, kind, thread), some kinds followed by payload words
+/// (times, counts). The hub's delivery thread turns records into
+/// `RunEvent`s (`EventHub.expand`). Times are run-relative nanoseconds.
+///
+/// Untimed records (a call of a cheap type, a skip, a loop iteration) take
+/// their times from the `clock` record that closes their group: the group's
+/// time is spread evenly over them, each starting where the one before
+/// ended (the first where the last timed record of the block ended).
 struct EventRecord {
     enum Kind: UInt8 {
-        /// A call that succeeded: `nodeStarted` at `start`, `nodeFinished` at `time`.
+        // Untimed, no payload but `iteration`'s.
+        /// A call that succeeded: `nodeStarted` and `nodeFinished`.
         case ran
-        /// `nodeStarted` at `time` (a call whose end is recorded apart:
-        /// `finished`, or a failure event).
-        case started
-        /// `nodeFinished` at `time`, begun at `start`.
-        case finished
-        /// `nodeSkipped` at `time`.
+        /// A call that failed: `nodeStarted` (its failure is an `event`).
+        case began
         case skipped
-        /// `loopIteration` number `a` of loop `node`.
+        /// `loopIteration`; payload: the iteration.
         case iteration
-        /// Loop `node`'s compiled body ran whole `b` times from iteration
-        /// `a` (announced already), each pass going round: per pass, every
-        /// step's `ran`, then the next iteration (if within max_iterations).
+        // Timed.
+        /// Closes a group of untimed records; payload: the time.
+        case clock
+        /// `nodeStarted`; payload: the time.
+        case started
+        /// `nodeFinished`; payload: start, time.
+        case finished
+        /// A call made elsewhere (a batch's worker): `nodeStarted` and
+        /// `nodeFinished`; payload: start, time.
+        case ranAt
+        /// Loop `node`'s compiled body ran whole `rounds` times from
+        /// iteration `iteration` (announced already), each pass going round:
+        /// per pass every step's call, then the next iteration (if within
+        /// max_iterations). Payload: start, time, iteration, rounds.
         case passes
-        /// Steps `a ..< b` of loop `node`'s compiled body ran.
+        /// Steps `from ..< to` of loop `node`'s compiled body ran. Payload:
+        /// start, time, from << 32 | to.
         case steps
-        /// `events[a]` of the record's block, as it is.
+        /// `events[index]` of the record's block, as it is; payload: index.
         case event
     }
-    var time: UInt64 = 0
-    var start: UInt64 = 0
-    var a: Int64 = 0
-    var node: Int32 = 0
-    var b: Int32 = 0
-    var thread: Int16 = 0
-    var kind: Kind
+
+    static func word(_ kind: Kind, node: Int, thread: Int16) -> UInt64 {
+        UInt64(UInt32(truncatingIfNeeded: node)) | UInt64(kind.rawValue) << 32 | UInt64(UInt16(bitPattern: thread)) << 48
+    }
+
+    static func node(_ w: UInt64) -> Int { Int(Int32(truncatingIfNeeded: w)) }
+    static func kind(_ w: UInt64) -> Kind { Kind(rawValue: UInt8(truncatingIfNeeded: w >> 32)) ?? .clock }
+    static func thread(_ w: UInt64) -> Int { Int(Int16(bitPattern: UInt16(truncatingIfNeeded: w >> 48))) }
+
+    /// Payload words after a record of `kind`.
+    static func payload(_ kind: Kind) -> Int {
+        switch kind {
+        case .ran, .began, .skipped: 0
+        case .iteration, .clock, .started, .event: 1
+        case .finished, .ranAt: 2
+        case .steps: 3
+        case .passes: 4
+        }
+    }
 }
 
-/// Records of one producer on their way to the hub: `count` records, and
+/// Records of one producer on their way to the hub: `count` words, the
+/// time the producer's last timed record had when the block began, and
 /// the rare events (`EventRecord.Kind.event`) they point to.
 final class EventBlock: @unchecked Sendable {
-    static let capacity = 4_096
-    let records: UnsafeMutablePointer<EventRecord>
+    static let capacity = 8_192
+    let words: UnsafeMutablePointer<UInt64>
     let capacity: Int
     var count = 0
+    var startTime: UInt64 = 0
     var events: [RunEvent] = []
 
     init(capacity: Int = EventBlock.capacity) {
         self.capacity = capacity
-        records = .allocate(capacity: capacity)
+        words = .allocate(capacity: capacity)
     }
 
-    deinit { records.deallocate() }
+    deinit { words.deallocate() }
 }
 
 /// What one run's scheduler thread records for its observers (nil when
-/// nothing observes the run). Recording is a store into a block: node
-/// calls of types that take under `PlacementPolicy.inlineBelowNs` are not
-/// timed one by one; their times are spread evenly over a group of up to
-/// `group` records, between two clock reads. Slower calls are timed
-/// exactly, and their start is handed to the hub before the call (urgent:
-/// delivered at once), so a watcher sees a long node start while it runs.
-/// Blocks go to the hub when full, at least every `flushEvery` ns at a
-/// clock read, before work goes to another thread or the run waits, and
-/// at the end of the run. Scheduler thread only.
+/// nothing observes the run). Recording a call is one 8-byte store: calls
+/// of types known to be cheap are not timed one by one, their times are
+/// spread evenly over a group of up to `group` records between two clock
+/// reads. Slower calls are timed exactly, and their start is handed to
+/// the hub before the call (urgent: delivered at once), so a watcher sees
+/// a long node start while it runs. Blocks go to the hub when full, at
+/// least every `flushEvery` ns at a clock read, before work goes to
+/// another thread or the run waits, and at the end of the run. Scheduler
+/// thread only.
 final class EventLog {
     let hub: EventHub
     let thread: Int16
     private var block: EventBlock
-    /// Records at the end of `block` without their time yet.
+    /// The next free word of `block` and its end: the hot path touches
+    /// these two pointers only (no reference counting per record).
+    private var cursor: UnsafeMutablePointer<UInt64>
+    private var end: UnsafeMutablePointer<UInt64>
+    /// Untimed records since the last timed one.
     private var untimed = 0
     /// The time of the last timed record (run-relative ns).
     private(set) var lastTime: UInt64 = 0
     private var lastFlush: UInt64 = 0
     static let group = 16
     static let flushEvery: UInt64 = 1_000_000
+    /// The most words one record takes.
+    private static let longest = 7  // (5, and a clock record after it)
 
     init(hub: EventHub, thread: Int) {
         self.hub = hub
         self.thread = Int16(truncatingIfNeeded: thread)
         block = hub.freshBlock()
+        cursor = block.words
+        end = block.words + block.capacity
         lastTime = hub.now()
         lastFlush = lastTime
+        block.startTime = lastTime
     }
 
-    @inline(__always)
-    private func append(_ r: EventRecord) {
-        if block.count == block.capacity { flush() }
-        block.records[block.count] = r
-        block.count += 1
-    }
-
-    /// An untimed record (its time is spread at the next clock read).
+    /// An untimed record (its time comes with the next clock read).
     @inline(__always)
     func untimed(_ kind: EventRecord.Kind, node: Int, a: Int64 = 0) {
-        append(EventRecord(a: a, node: Int32(truncatingIfNeeded: node), thread: thread, kind: kind))
+        if end - cursor < Self.longest { flush() }
+        cursor.initialize(to: EventRecord.word(kind, node: node, thread: thread))
+        cursor += 1
+        if kind == .iteration {
+            cursor.initialize(to: UInt64(bitPattern: a))
+            cursor += 1
+        }
         untimed += 1
         if untimed >= Self.group { stamp(hub.now()) }
     }
 
-    /// A record with its times.
+    /// A record with its times (`start` for kinds that have one; `a`, `b`
+    /// as `EventRecord.Kind` says).
     func timed(_ kind: EventRecord.Kind, node: Int, start: UInt64 = 0, time: UInt64, a: Int64 = 0, b: Int32 = 0,
                thread: Int16? = nil) {
-        if untimed > 0 { stamp(max(time, lastTime)) }
-        append(EventRecord(time: time, start: start, a: a, node: Int32(truncatingIfNeeded: node), b: b,
-                           thread: thread ?? self.thread, kind: kind))
+        if untimed > 0 { close(max(time, lastTime)) }
+        if end - cursor < Self.longest { flush() }
+        put(EventRecord.word(kind, node: node, thread: thread ?? self.thread))
+        switch kind {
+        case .started:
+            put(time)
+        case .finished, .ranAt:
+            put(start)
+            put(time)
+        case .passes:
+            put(start)
+            put(time)
+            put(UInt64(bitPattern: a))
+            put(UInt64(UInt32(bitPattern: b)))
+        case .steps:
+            put(start)
+            put(time)
+            put(UInt64(UInt32(truncatingIfNeeded: a)) << 32 | UInt64(UInt32(bitPattern: b)))
+        default:
+            preconditionFailure("not a timed record kind: \(kind)")
+        }
         lastTime = max(lastTime, time)
     }
 
     /// A rare event, as it is (after everything recorded before it).
     func event(_ e: RunEvent) {
-        if untimed > 0 { stamp(max(e.time, lastTime)) }
+        if untimed > 0 { close(max(e.time, lastTime)) }
+        if end - cursor < Self.longest { flush() }
         block.events.append(e)
-        append(EventRecord(time: e.time, a: Int64(block.events.count - 1), thread: thread, kind: .event))
+        put(EventRecord.word(.event, node: 0, thread: thread))
+        put(UInt64(block.events.count - 1))
     }
 
-    /// Gives the untimed records their times (`spread`) and hands the
-    /// block to the hub when `flushEvery` has passed.
+    /// Closes the untimed group at `now`, and hands the block to the hub
+    /// when `flushEvery` has passed.
     func stamp(_ now: UInt64) {
-        spread(to: now)
+        close(now)
         if now &- lastFlush >= Self.flushEvery { flush(at: now) }
     }
 
@@ -125,29 +183,31 @@ final class EventLog {
     /// now (a slow call starts, the run waits), so the hub delivers at once.
     func flush(at now: UInt64? = nil, urgent: Bool = false) {
         let t = now ?? hub.now()
-        spread(to: t)
+        close(t)
         lastFlush = t
+        block.count = cursor - block.words
         guard block.count > 0 else { return }
         hub.push(block, urgent: urgent)
         block = hub.freshBlock()
+        block.startTime = lastTime
+        cursor = block.words
+        end = block.words + block.capacity
     }
 
-    /// The untimed records' times: evenly spread from `lastTime` to `now`,
-    /// each starting where the one before ended.
-    private func spread(to now: UInt64) {
-        let k = untimed
-        guard k > 0 else { return }
-        let from = lastTime
-        let span = now &- from
-        var previous = from
-        for j in 1...k {
-            let t = from &+ span * UInt64(j) / UInt64(k)
-            let r = block.records + (block.count - k + j - 1)
-            r.pointee.start = previous
-            r.pointee.time = t
-            previous = t
-        }
+    @inline(__always)
+    private func put(_ w: UInt64) {
+        cursor.initialize(to: w)
+        cursor += 1
+    }
+
+    /// A clock record for the untimed group, if there is one (room for it
+    /// is kept by every append).
+    private func close(_ now: UInt64) {
+        guard untimed > 0 else { return }
+        let t = max(now, lastTime)
+        put(EventRecord.word(.clock, node: 0, thread: thread))
+        put(t)
         untimed = 0
-        lastTime = max(lastTime, now)
+        lastTime = t
     }
 }
