@@ -34,23 +34,28 @@ extension RunState {
     /// The one way a node is called on this thread: node `n`
     /// (`instance`, of type `typeIndex`, its inputs in its slots from
     /// `base`) runs with its slots lent to the call. Timed while its type
-    /// is new and then one call in `sampleMask + 1`: what a type costs
+    /// is new and then one call in `sampleMask + 1` (in sequential mode
+    /// only types not known to be cheap): what a type costs
     /// decides where it runs in parallel mode, whether a loop body of it
     /// goes round compiled, and whether an observed run times its calls
     /// one by one (`typeInline`). Recorded for observers. The caller has counted the step. False: the
     /// call failed (`callError`); its outputs are in `context`'s frame.
     @inline(__always)
     func call(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
-        let measure = steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow
+        // Sequential runs measure only types not known to be cheap (their
+        // loops go round compiled once they are); parallel runs measure
+        // every type (placement, and demotion of a slow "cheap" one).
+        let inline = typeInline[typeIndex]
+        let measure = (parallel || !inline) && (steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow)
         // Observed: a call of a type not known to be cheap (`typeInline`)
         // is timed exactly, its start recorded (and handed on) before it runs.
-        let exact = observing && (measure || !typeInline[typeIndex])
+        let exact = observing && (measure || !inline)
         var t0: UInt64 = 0
         if exact {
             let now = events.now()
             record { $0.timed(.started, node: n, time: now) }
             // A slow type's start reaches watchers while it runs.
-            if !typeInline[typeIndex] { record { $0.flush(at: now, urgent: true) } }
+            if !inline { record { $0.flush(at: now, urgent: true) } }
         }
         // (After the hand-over: it is not the call's cost.)
         if measure || exact { t0 = MonotonicClock.now() }

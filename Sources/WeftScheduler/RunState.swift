@@ -53,9 +53,9 @@ final class RunState: @unchecked Sendable {
     /// The last `costWindow` call times per type (ring buffers, flattened).
     var typeWindow: [UInt64]
     /// Parallel mode: calls measured per node type.
-    var typeSamples: [Int]
+    let typeSamples: UnsafeMutablePointer<Int>
     /// Parallel mode: node types that run on the scheduler thread now.
-    var typeInline: [Bool]
+    let typeInline: UnsafeMutablePointer<Bool>
 
     /// One wave of an event run: the event that starts it.
     struct Wave {
@@ -220,12 +220,16 @@ final class RunState: @unchecked Sendable {
         carryBoxed = .allocate(capacity: carryCount)
         carryBoxed.initialize(repeating: .null, count: carryCount)
         typeCost = Array(repeating: 0, count: graph.typeCount)
-        typeSamples = Array(repeating: 0, count: graph.typeCount)
+        // (Raw buffers: read per call.)
+        typeSamples = zeroed(graph.typeCount)
         typeWindow = Array(repeating: .max, count: graph.typeCount * costWindow)
-        switch options.forcedPath {
-        case .pool: typeInline = Array(repeating: false, count: graph.typeCount)
-        case .batches: typeInline = Array(repeating: true, count: graph.typeCount)
-        case .automatic, .queue: typeInline = graph.typeStartsInline
+        typeInline = zeroed(graph.typeCount)
+        for t in 0..<graph.typeCount {
+            switch options.forcedPath {
+            case .pool: typeInline[t] = false
+            case .batches: typeInline[t] = true
+            case .automatic, .queue: typeInline[t] = graph.typeStartsInline[t]
+            }
         }
     }
 
@@ -244,12 +248,15 @@ final class RunState: @unchecked Sendable {
         free(loopOutstanding)
         free(loopStarted)
         free(carryNums)
+        free(typeSamples)
+        free(typeInline)
         carryBoxed.deinitialize(count: carryCount).deallocate()
     }
 
     // MARK: the run loop
 
     func run(inputs: [WeftValue]) -> RunResult {
+        if ownsHub { events.startDelivery() }
         let t0 = MonotonicClock.now()
         #if DEBUG
         schedulerThread = pthread_self()

@@ -65,6 +65,7 @@ final class EventRun: @unchecked Sendable {
     func run() -> RunResult {
         let t0 = MonotonicClock.now()
         let eo = options.events
+        hub.startDelivery()
         hub.emit(.runStarted(time: 0, nodes: graph.count, mode: options.mode,
                              workers: options.mode == .parallel ? options.workers : 1))
 

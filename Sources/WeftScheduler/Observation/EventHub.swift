@@ -57,6 +57,15 @@ final class EventHub: @unchecked Sendable {
         lock.withLock { spare.popLast() } ?? EventBlock()
     }
 
+    /// Starts the delivery thread now (a run does so before it starts
+    /// timing itself: a thread is not the run's work). `drain` ends it.
+    func startDelivery() {
+        guard !observers.isEmpty else { return }
+        lock.withLock {
+            if thread == nil { thread = POSIXThread.spawnJoinable { [self] in deliver() } }
+        }
+    }
+
     /// Queues `block` for delivery (the hub owns it now); `urgent`: deliver
     /// it now, not within `latencyNs`. Any thread.
     func push(_ block: EventBlock, urgent: Bool = false) {
