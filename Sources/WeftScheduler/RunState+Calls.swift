@@ -42,33 +42,48 @@ extension RunState {
     /// call failed (`callError`); its outputs are in `context`'s frame.
     @inline(__always)
     func call(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
+        if observing { return observedCall(n, unmanaged, base, typeIndex) }
         // Sequential runs measure only types not known to be cheap (their
         // loops go round compiled once they are); parallel runs measure
         // every type (placement, and demotion of a slow "cheap" one).
+        let measure = (parallel || !typeInline[typeIndex])
+            && (steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow)
+        let t0 = measure ? MonotonicClock.now() : 0
+        // The graph owns its instances for longer than any run: no
+        // retain/release per call.
+        let ok = unmanaged._withUnsafeGuaranteedRef { instance in
+            instance.run(context: context, slots: nums + base, boxed: boxed + base)
+        }
+        if measure { measured(n, MonotonicClock.now() - t0) }
+        return ok
+    }
+
+    /// `call` in an observed run: the same call, measured the same way,
+    /// and recorded. A call of a type not known to be cheap (`typeInline`)
+    /// is timed exactly, its start recorded (and handed on) before it runs;
+    /// others are one untimed record. (Apart, so the quiet path stays small.)
+    @inline(never)
+    func observedCall(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
         let inline = typeInline[typeIndex]
         let measure = (parallel || !inline) && (steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow)
-        // Observed: a call of a type not known to be cheap (`typeInline`)
-        // is timed exactly, its start recorded (and handed on) before it runs.
-        let exact = observing && (measure || !inline)
+        let exact = measure || !inline
         var t0: UInt64 = 0
         if exact {
             let now = events.now()
             record { $0.timed(.started, node: n, time: now) }
             // A slow type's start reaches watchers while it runs.
             if !inline { record { $0.flush(at: now, urgent: true) } }
+            // (After the hand-over: it is not the call's cost.)
+            t0 = MonotonicClock.now()
         }
-        // (After the hand-over: it is not the call's cost.)
-        if measure || exact { t0 = MonotonicClock.now() }
-        // The graph owns its instances for longer than any run: no
-        // retain/release per call.
         let ok = unmanaged._withUnsafeGuaranteedRef { instance in
             instance.run(context: context, slots: nums + base, boxed: boxed + base)
         }
-        if measure || exact {
+        if exact {
             let t1 = MonotonicClock.now()
             if measure { measured(n, t1 - t0) }
-            if exact && ok { record { $0.timed(.finished, node: n, start: t0 &- events.start, time: t1 &- events.start) } }
-        } else if observing {
+            if ok { record { $0.timed(.finished, node: n, start: t0 &- events.start, time: t1 &- events.start) } }
+        } else {
             // (A failed call's start; its failure is recorded by `nodeFailed`.)
             record { $0.untimed(ok ? .ran : .began, node: n) }
         }

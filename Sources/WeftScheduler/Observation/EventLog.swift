@@ -105,7 +105,7 @@ final class EventLog {
     /// The time of the last timed record (run-relative ns).
     private(set) var lastTime: UInt64 = 0
     private var lastFlush: UInt64 = 0
-    static let group = 16
+    static let group = 64
     static let flushEvery: UInt64 = 1_000_000
     /// The most words one record takes.
     private static let longest = 7  // (5, and a clock record after it)
