@@ -30,10 +30,11 @@ PEER_NAMES = {"weft": "Weft", "floor": "C floor", "tbb": "oneTBB", "pocketflow":
 
 # id, title, unit, target (Weft), how the target compares ("le": value <= target, "ge": value >= target)
 SCENARIOS = [
-    ("chain", "1. chain of N add-1 nodes, sequential", "ns/node", 50, "le"),
+    # Scenarios 1 and 3: issue 17's targets (issue 3's were 50 and 60).
+    ("chain", "1. chain of N add-1 nodes, sequential", "ns/node", 40, "le"),
     ("independent-seq", "2. N independent nodes, sequential", "ns/node", 60, "le"),
     ("independent-par", "2. N independent nodes, 2 workers", "ns/node", None, "le"),
-    ("loop", "3. loop node, N iterations", "ns/iter", 60, "le"),
+    ("loop", "3. loop node, N iterations", "ns/iter", 40, "le"),
     ("sleeps", "4. 8 x sleep 200 ms + join, parallel defaults", "s wall", 0.21, "le"),
     ("cpu-speedup", "5. 2 CPU-bound C nodes ~0.5 s: speedup", "x", 1.9, "ge"),
     ("cpu-cpu-time", "5. ... process CPU time, parallel", "s CPU", None, "le"),
@@ -48,7 +49,83 @@ SCENARIOS = [
     # than not; run time observed / quiet, both runs in the same repeat.
     ("observed-chain", "10. chain observed (--events /dev/null) / quiet", "x", 1.15, "le"),
     ("observed-loop", "10. loop observed (--events /dev/null) / quiet", "x", 1.15, "le"),
+    # ... and issue 17's absolute targets for the observed runs (as 1. and 3.).
+    ("observed-chain-ns", "10. ... chain observed", "ns/node", 40, "le"),
+    ("observed-loop-ns", "10. ... loop observed", "ns/iter", 40, "le"),
+    # Issue 17: a loop whose body holds an if/else and an inner loop costs at
+    # most 1.5x the simple loop (scenario 3) per body node executed. Both
+    # loops run in the same repeat; the ratio is taken per repeat.
+    ("nested-simple", "11. simple loop (as 3.), per body node", "ns/node", None, "le"),
+    ("nested-body", "11. if/else + inner loop of 5, per body node", "ns/node", None, "le"),
+    ("nested-ratio", "11. ... nested / simple, per body node", "x", 1.5, "le"),
 ]
+
+# Scenario 11: how often the inner loop goes round on each outer pass.
+NESTED_INNER = 10
+
+
+def nested_loop(n, m):
+    """An outer loop of n go-rounds whose body holds an if/else and an inner loop.
+
+    Outer body (carry i, total): `more` (i < n, the continue), `inc` (i + 1),
+    the if/else — `rem` (i mod 2), `is_even`, a conditional `split`, then
+    `triple` (3i) or else `plus7` (i + 7), merged by `x` (join any) — and the
+    inner loop (carry j from 0, sum from the outer total) whose body is 5 plain
+    nodes: `more_j` (j < m), `inc_j` (j + 1), `cell` (j * x), `cell1`
+    (cell + 1), `add` (sum + cell1). The inner done_sum is the next total.
+    """
+    return {"weft": 1, "inputs": {"n": "int", "m": "int"},
+            "nodes": [
+                {"id": "outer", "type": "loop", "carry": {"i": "int", "total": "int"}, "inputs": {"i": 0, "total": 0},
+                 "max_iterations": n + 1},
+                {"id": "more", "type": "std.lt"},
+                {"id": "inc", "type": "std.add", "inputs": {"b": 1}},
+                {"id": "rem", "type": "std.mod", "inputs": {"b": 2}},
+                {"id": "is_even", "type": "std.eq", "inputs": {"b": 0}},
+                {"id": "split", "type": "std.branch", "strategy": "conditional"},
+                {"id": "triple", "type": "std.mul", "inputs": {"b": 3}},
+                {"id": "plus7", "type": "std.add", "inputs": {"b": 7}},
+                {"id": "x", "type": "std.identity", "join": "any"},
+                {"id": "inner", "type": "loop", "carry": {"j": "int", "sum": "int"}, "inputs": {"j": 0},
+                 "max_iterations": m + 1},
+                {"id": "more_j", "type": "std.lt"},
+                {"id": "inc_j", "type": "std.add", "inputs": {"b": 1}},
+                {"id": "cell", "type": "std.mul"},
+                {"id": "cell1", "type": "std.add", "inputs": {"b": 1}},
+                {"id": "add", "type": "std.add"}],
+            "edges": [
+                {"from": "outer.i", "to": "more.a"}, {"from": "$n", "to": "more.b"},
+                {"from": "more.result", "to": "outer.continue"},
+                {"from": "outer.i", "to": "inc.a"}, {"from": "inc.result", "to": "outer.next_i"},
+                {"from": "outer.i", "to": "rem.a"}, {"from": "rem.result", "to": "is_even.a"},
+                {"from": "is_even.result", "to": "split.cond"}, {"from": "outer.i", "to": "split.value"},
+                {"from": "split.true", "to": "triple.a"}, {"from": "split.false", "to": "plus7.a"},
+                {"from": "triple.result", "to": "x.value"}, {"from": "plus7.result", "to": "x.value"},
+                {"from": "outer.total", "to": "inner.sum"},
+                {"from": "inner.j", "to": "more_j.a"}, {"from": "$m", "to": "more_j.b"},
+                {"from": "more_j.result", "to": "inner.continue"},
+                {"from": "inner.j", "to": "inc_j.a"}, {"from": "inc_j.result", "to": "inner.next_j"},
+                {"from": "inner.j", "to": "cell.a"}, {"from": "x.value", "to": "cell.b"},
+                {"from": "cell.result", "to": "cell1.a"},
+                {"from": "inner.sum", "to": "add.a"}, {"from": "cell1.result", "to": "add.b"},
+                {"from": "add.result", "to": "inner.next_sum"},
+                {"from": "inner.done_sum", "to": "outer.next_total"}],
+            "outputs": {"total": "outer.done_total", "i": "outer.done_i"}}
+
+
+def nested_loop_expected(n, m):
+    """(total, body node executions) of `nested_loop(n, m)`, computed here.
+
+    The outer loop makes passes i = 0..n; the last (i = n) stops it, and its
+    total is the one carried into it. Every pass runs 7 outer body nodes (one
+    arm of the if/else is skipped, and skipped nodes are not steps) and the
+    inner loop's m + 1 passes of 5 nodes.
+    """
+    total = 0
+    for i in range(n):
+        x = 3 * i if i % 2 == 0 else i + 7
+        total += sum(j * x + 1 for j in range(m))
+    return total, (n + 1) * (7 + 5 * (m + 1))
 
 
 def median(xs):
@@ -72,6 +149,7 @@ class Bench:
         self.n_chain = 2_000 if q else 100_000
         self.n_indep = 2_000 if q else 100_000
         self.n_loop = 5_000 if q else 1_000_000
+        self.n_nested = 100 if q else 16_000   # outer go-rounds: ~6,300 and ~990,000 body nodes
         self.n_big = 20_000 if q else 1_000_000
         self.n_plugins = 5 if q else 100
         self.sleep_ms = 20 if q else 200
@@ -251,13 +329,17 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
                      ("observed-loop", self.graph("loop", loop(self.n_loop)),
                       ["--input", f"n={self.n_loop}", "--max-steps", str(3 * self.n_loop + 10)], self.n_loop))
             for scenario, path, args, n in cases:
-                ratios = []
+                ratios, per_node = [], []
                 for _ in range(reps):
                     quiet_out, quiet, *_ = self.weft_run(path, args)
                     observed_out, observed, *_ = self.weft_run(path, [*args, "--events", "/dev/null"])
                     assert quiet_out == observed_out and quiet["steps"] == observed["steps"], (quiet_out, observed_out)
                     ratios.append(observed["run_ms"] / max(quiet["run_ms"], 1e-6))
+                    per_node.append(observed["run_ms"] * 1e6 / n)
                 self.record(scenario, "weft", ratios, n)
+                self.record(scenario + "-ns", "weft", per_node, n)
+        if self.wanted("nested"):
+            self.nested_weft()
         if self.wanted("sleeps"):
             path = self.graph("sleeps", self.sleeps())
             s = []
@@ -298,6 +380,27 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
                 assert out["n"] == 0, out
                 s.append(t["plugins_ms"])
             self.record("plugins", "weft", s, self.n_plugins)
+
+    def nested_weft(self):
+        """Scenario 11: ns per body node of the simple loop and of `nested_loop`, run in the same repeat."""
+        simple = self.graph("loop", loop(self.n_loop))
+        simple_args = ["--input", f"n={self.n_loop}", "--max-steps", str(3 * self.n_loop + 10)]
+        n, m = self.n_nested, NESTED_INNER
+        total, executions = nested_loop_expected(n, m)
+        nested = self.graph("nested", nested_loop(n, m))
+        nested_args = ["--input", f"n={n}", "--input", f"m={m}", "--max-steps", str(executions + 10)]
+        simples, nesteds, ratios = [], [], []
+        for _ in range(self.reps):
+            out, t, *_ = self.weft_run(simple, simple_args)
+            assert out["i"] == self.n_loop and t["steps"] == 2 * (self.n_loop + 1), (out, t)
+            simples.append(t["run_ms"] * 1e6 / t["steps"])
+            out, t, *_ = self.weft_run(nested, nested_args)
+            assert out == {"total": total, "i": n} and t["steps"] == executions, (out, t, total, executions)
+            nesteds.append(t["run_ms"] * 1e6 / t["steps"])
+            ratios.append(nesteds[-1] / simples[-1])
+        self.record("nested-simple", "weft", simples, 2 * (self.n_loop + 1))
+        self.record("nested-body", "weft", nesteds, executions, outer=n, inner=m)
+        self.record("nested-ratio", "weft", ratios, executions)
 
     def cpu_weft(self):
         path = self.graph("cpu", self.cpu_graph())
@@ -523,7 +626,7 @@ def main():
     ap.add_argument("--no-peers", action="store_true", help="Weft only")
     ap.add_argument("--weft", help="a release weft binary (default: swift build -c release)")
     ap.add_argument("--repeats", type=int, help="runs per scenario and peer (default 5; 2 with --quick)")
-    ap.add_argument("--only", help="comma-separated scenario prefixes: chain,independent,loop,observed,sleeps,cpu,ffi,startup,big,plugins")
+    ap.add_argument("--only", help="comma-separated scenario prefixes: chain,independent,loop,observed,nested,sleeps,cpu,ffi,startup,big,plugins")
     a = ap.parse_args()
     b = Bench(a)
     b.load_at_start = os.getloadavg()[0]
