@@ -12,10 +12,8 @@ final class WorkerPool: @unchecked Sendable {
     typealias Job = @Sendable (_ thread: Int, _ context: CallContext) -> Void
 
     private let lock = ConditionLock()
-    private var compute: [Job] = []
-    private var computeHead = 0
-    private var blocking: [Job] = []
-    private var blockingHead = 0
+    private var compute = JobQueue()
+    private var blocking = JobQueue()
     private var computeStarted = 0
     private var blockingStarted = 0
     private var blockingIdle = 0
@@ -53,7 +51,7 @@ final class WorkerPool: @unchecked Sendable {
         lock.unlock()
     }
 
-    private var pendingCompute: Int { compute.count - computeHead }
+    private var pendingCompute: Int { compute.count }
 
     /// Starts one compute thread now if none has started, so the first
     /// job does not wait for a thread to be made (a run that will hand out
@@ -80,30 +78,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func take(blocking isBlocking: Bool) -> Job? {
-        if isBlocking {
-            guard blockingHead < blocking.count else { return nil }
-            let j = blocking[blockingHead]
-            blockingHead += 1
-            if blockingHead == blocking.count {
-                blocking.removeAll(keepingCapacity: true)
-                blockingHead = 0
-            } else if blockingHead > 1024 && blockingHead * 2 > blocking.count {
-                blocking.removeFirst(blockingHead)
-                blockingHead = 0
-            }
-            return j
-        }
-        guard computeHead < compute.count else { return nil }
-        let j = compute[computeHead]
-        computeHead += 1
-        if computeHead == compute.count {
-            compute.removeAll(keepingCapacity: true)
-            computeHead = 0
-        } else if computeHead > 1024 && computeHead * 2 > compute.count {
-            compute.removeFirst(computeHead)
-            computeHead = 0
-        }
-        return j
+        isBlocking ? blocking.take() : compute.take()
     }
 
     private func loop(thread: Int, blocking isBlocking: Bool) {
@@ -122,5 +97,30 @@ final class WorkerPool: @unchecked Sendable {
             if isBlocking { blockingIdle -= 1 }
         }
         lock.unlock()
+    }
+}
+
+/// A FIFO of jobs: taken from a moving head, the array compacted when it
+/// empties or its taken half passes 1,024 entries. (Under the pool's lock.)
+private struct JobQueue {
+    private var jobs: [WorkerPool.Job] = []
+    private var head = 0
+
+    var count: Int { jobs.count - head }
+
+    mutating func append(_ job: @escaping WorkerPool.Job) { jobs.append(job) }
+
+    mutating func take() -> WorkerPool.Job? {
+        guard head < jobs.count else { return nil }
+        let j = jobs[head]
+        head += 1
+        if head == jobs.count {
+            jobs.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 1024 && head * 2 > jobs.count {
+            jobs.removeFirst(head)
+            head = 0
+        }
+        return j
     }
 }
