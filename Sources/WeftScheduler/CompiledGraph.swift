@@ -101,6 +101,7 @@ public final class CompiledGraph: @unchecked Sendable {
     let strategyObjects: [any ExecutionStrategy] = [
         SequentialStrategy(), ConditionalStrategy(), LoopStrategy(), ParallelStrategy(), EventStrategy(),
     ]
+    @inline(__always) static var conditionalCode: UInt8 { strategyCode(.conditional) }
     static func strategyCode(_ kind: StrategyKind) -> UInt8 {
         switch kind {
         case .sequential: 0

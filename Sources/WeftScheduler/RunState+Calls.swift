@@ -192,7 +192,15 @@ extension RunState {
                 called(n, call(n, unmanaged, base, Int(row.typeIndex)), portBase: Int(row.outPortBase),
                        outputs: Int(row.outputCount), enclosingLoop: row.enclosingLoop)
             } else if call(n, unmanaged, base, Int(row.typeIndex)) {
-                graph.strategy(n).finish(n, context.outputs, self)
+                if row.strategy == CompiledGraph.conditionalCode && firedOne(row) {
+                    // A decision that fired exactly one output: delivered
+                    // from the call's frame like any node's (the strategy
+                    // reports the others).
+                    called(n, true, portBase: Int(row.outPortBase), outputs: Int(row.outputCount),
+                           enclosingLoop: row.enclosingLoop)
+                } else {
+                    graph.strategy(n).finish(n, context.outputs, self)
+                }
             } else {
                 nodeFailed(n, callError(n))
             }
@@ -224,6 +232,16 @@ extension RunState {
                 completionLock.signal()
             }
         }
+    }
+
+    /// The call that just ended on `context` fired exactly one of the
+    /// node's outputs.
+    @inline(__always)
+    func firedOne(_ row: NodeRow) -> Bool {
+        let outs = context.frame.pointee.outputs!
+        var fired = 0
+        for p in 0..<Int(row.outputCount) where outs[p].taken != 0 { fired += 1 }
+        return fired == 1
     }
 
     func workerPool() -> WorkerPool {

@@ -5,7 +5,8 @@ import WeftCore
 /// dead. Firing none or several is a node error.
 final class ConditionalStrategy: ExecutionStrategy {
     func start(_ node: Int, _ run: RunState) {
-        run.execute(node, onPool: run.options.mode == .parallel)
+        // Placed like any node: its type's cost decides (`runsInline`).
+        run.execute(node, onPool: run.parallel && !run.runsInline(node))
     }
 
     func finish(_ node: Int, _ outputs: [WeftValue?], _ run: RunState) {
