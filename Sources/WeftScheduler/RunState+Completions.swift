@@ -1,0 +1,54 @@
+import CWeftShims
+import Synchronization
+import WeftCore
+import WeftNative
+
+// Results handed back by workers: single calls on the pool and batches,
+// taken from `completions` under `completionLock`.
+extension RunState {
+    struct Completion {
+        var node: Int
+        /// The call's result (nil for a batch).
+        var result: Result<NodeOutputs, NodeError>?
+        /// How long the call took on its worker, in ns.
+        var duration: UInt64
+        /// A batch of cheap nodes run on a worker (then `node` is -1).
+        var batch: Batch? = nil
+    }
+
+    /// Waits (briefly) for pool results and handles them. With `process`
+    /// false (after a failure or cancel) results are only counted.
+    func drainCompletions(process: Bool) {
+        let done = takeCompletions(wait: true)
+        if done.contains(where: { $0.batch != nil }) {
+            batchInFlight = false
+            currentBatch = nil
+            batchDone.store(false, ordering: .relaxed)
+        }
+        handle(done, process: process)
+    }
+
+    /// The completions so far; with `wait`, waits briefly for one first.
+    func takeCompletions(wait: Bool) -> [Completion] {
+        // What happened so far reaches the observers while this thread waits.
+        if wait { log?.flush(urgent: true) }
+        completionLock.lock()
+        if wait && completions.isEmpty { completionLock.wait(nanoseconds: 50_000_000) }
+        let done = completions
+        completions.removeAll(keepingCapacity: true)
+        completionLock.unlock()
+        return done
+    }
+
+    func handle(_ done: [Completion], process: Bool) {
+        for c in done {
+            inflight -= 1
+            if let batch = c.batch {
+                if process && failure == nil && !cancellation.isCancelled { finishBatch(batch) }
+                continue
+            }
+            measured(c.node, c.duration)
+            if process && failure == nil && !cancellation.isCancelled, let result = c.result { handle(c.node, result) }
+        }
+    }
+}
