@@ -69,16 +69,14 @@ int32_t weft_shim_output_int(struct weft_ctx *ctx, int32_t index, int64_t v)
         uint8_t accept = f->accept[index];
         weft_shim_number_t *n = &f->outputs[index];
         if (accept & WEFT_SHIM_ACCEPT_INT) {
-            n->bits = v;
-            n->kind = WEFT_SHIM_INT;
-            n->taken = 1;
+            weft_shim_store_number(n, v, WEFT_SHIM_INT, 1);
             return 0;
         }
         if (accept & WEFT_SHIM_WIDEN_INT) {
             double d = (double)v;
-            memcpy(&n->bits, &d, sizeof d);
-            n->kind = WEFT_SHIM_DOUBLE;
-            n->taken = 1;
+            int64_t bits;
+            memcpy(&bits, &d, sizeof d);
+            weft_shim_store_number(n, bits, WEFT_SHIM_DOUBLE, 1);
             return 0;
         }
     }
@@ -91,9 +89,9 @@ int32_t weft_shim_output_double(struct weft_ctx *ctx, int32_t index, double v)
     if (f != NULL && index >= 0 && index < f->output_count && !f->outputs[index].taken
         && (f->accept[index] & WEFT_SHIM_ACCEPT_DOUBLE)) {
         weft_shim_number_t *n = &f->outputs[index];
-        memcpy(&n->bits, &v, sizeof v);
-        n->kind = WEFT_SHIM_DOUBLE;
-        n->taken = 1;
+        int64_t bits;
+        memcpy(&bits, &v, sizeof v);
+        weft_shim_store_number(n, bits, WEFT_SHIM_DOUBLE, 1);
         return 0;
     }
     return slow_output_double(ctx, index, v);
@@ -116,9 +114,7 @@ int32_t weft_shim_output_bool(struct weft_ctx *ctx, int32_t index, int32_t v)
     if (f != NULL && index >= 0 && index < f->output_count && !f->outputs[index].taken
         && (f->accept[index] & WEFT_SHIM_ACCEPT_BOOL)) {
         weft_shim_number_t *n = &f->outputs[index];
-        n->bits = v != 0;
-        n->kind = WEFT_SHIM_BOOL;
-        n->taken = 1;
+        weft_shim_store_number(n, v != 0, WEFT_SHIM_BOOL, 1);
         return 0;
     }
     return slow_output_bool(ctx, index, v);

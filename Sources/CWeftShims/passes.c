@@ -49,18 +49,18 @@ int32_t weft_shim_run_steps(weft_shim_frame_t *f, const weft_shim_step_t *steps,
         if (st != 0 || f->dirty) return WEFT_SHIM_STEPS_AFTER_CALL;
         for (int32_t r = 0; r < s->required_count; r++)
             if (!out[s->required[r]].taken) return WEFT_SHIM_STEPS_AFTER_CALL;
+        /* Checked and written in one go: stopping at a boxed value leaves
+         * the writes before it made (numbers, into slots that held no
+         * boxed value), which the host then makes again its own way. */
         int32_t w1 = s->writes_end;
-        for (int32_t w = w0; w < w1; w++)
-            if (out[writes[w].port].kind == WEFT_SHIM_BOXED || slots[writes[w].slot].kind == WEFT_SHIM_BOXED)
-                return WEFT_SHIM_STEPS_AFTER_CALL;
         for (int32_t w = w0; w < w1; w++) {
-            weft_shim_number_t n = out[writes[w].port];
-            if (!n.taken) {
-                n.bits = 0;
-                n.kind = WEFT_SHIM_DEAD;
-            }
-            n.taken = 0;
-            slots[writes[w].slot] = n;
+            const weft_shim_number_t *n = &out[writes[w].port];
+            weft_shim_number_t *slot = &slots[writes[w].slot];
+            if (n->kind == WEFT_SHIM_BOXED || slot->kind == WEFT_SHIM_BOXED) return WEFT_SHIM_STEPS_AFTER_CALL;
+            if (n->taken)
+                weft_shim_store_number(slot, n->bits, n->kind, 0);
+            else
+                weft_shim_store_number(slot, 0, WEFT_SHIM_DEAD, 0);
         }
         w0 = w1;
     }
@@ -76,10 +76,12 @@ int32_t weft_shim_run_passes(weft_shim_frame_t *f, const weft_shim_pass_t *pass,
     weft_shim_number_t *carry = pass->carry;
     *rounds = 0;
     while (*rounds < max_rounds) {
-        for (int32_t w = 0; w < pass->carry_writes; w++)
-            if (carry[writes[w].port].kind == WEFT_SHIM_BOXED || slots[writes[w].slot].kind == WEFT_SHIM_BOXED)
-                return WEFT_SHIM_PASSES_CARRY;
-        for (int32_t w = 0; w < pass->carry_writes; w++) slots[writes[w].slot] = carry[writes[w].port];
+        /* (As a step's writes: stopping leaves harmless copies made.) */
+        for (int32_t w = 0; w < pass->carry_writes; w++) {
+            weft_shim_number_t *slot = &slots[writes[w].slot];
+            if (carry[writes[w].port].kind == WEFT_SHIM_BOXED || slot->kind == WEFT_SHIM_BOXED) return WEFT_SHIM_PASSES_CARRY;
+            *slot = carry[writes[w].port];
+        }
         int32_t how = weft_shim_run_steps(f, pass->steps, 0, pass->step_count, writes, pass->carry_writes, slots,
                                           boxed, boxed_stride, budget, at, status);
         if (how != WEFT_SHIM_STEPS_DONE) return how;
