@@ -1,9 +1,6 @@
 #ifndef CWEFT_SHIMS_H
 #define CWEFT_SHIMS_H
 #include <stdint.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 /* Tiny C helpers Swift cannot express: the thread-local "current call" and
  * "current registration" that host functions check every handle against,
  * so a plugin passing a stale, foreign or other-thread pointer gets an error
@@ -60,16 +57,13 @@ static inline void weft_shim_copy_number(weft_shim_number_t *dst, const weft_shi
  * 16-byte load that copies it on (a compiled pass's write, the next
  * step's carry) is forwarded from the store instead of stalling — field
  * by field stores cannot be forwarded to a wider load. */
+typedef long long weft_shim_slot_vector __attribute__((vector_size(16), aligned(1)));
 static inline void weft_shim_store_number(weft_shim_number_t *dst, int64_t bits, int32_t kind, int32_t taken)
 {
-#if defined(__SSE2__)
-    __m128i v = _mm_set_epi64x((int64_t)(((uint64_t)(uint32_t)taken << 32) | (uint32_t)kind), bits);
-    _mm_storeu_si128((__m128i *)(void *)dst, v);
-#else
-    dst->bits = bits;
-    dst->kind = kind;
-    dst->taken = taken;
-#endif
+    /* (A vector of two 64-bit lanes: the compiler stores it in one go; no
+     * intrinsics header, which would pull system types into this module.) */
+    weft_shim_slot_vector v = {bits, (long long)(((uint64_t)(uint32_t)taken << 32) | (uint32_t)kind)};
+    *(weft_shim_slot_vector *)(void *)dst = v;
 }
 
 typedef struct weft_shim_frame {

@@ -37,10 +37,12 @@ public final class EventLogWriter: RunObserver, @unchecked Sendable {
 
     /// Node ids as JSON strings, by node index (the common events are
     /// written without building a `WeftValue`; the same text).
-    private var quoted: [Int: String] = [:]
+    private var quoted: [String?] = []
 
     private func quote(_ node: Int, _ id: String) -> String {
-        if let q = quoted[node] { return q }
+        guard node >= 0 else { return JSON.encode(.string(id)) }
+        if node < quoted.count, let q = quoted[node] { return q }
+        if node >= quoted.count { quoted += Array(repeating: nil, count: node + 1 - quoted.count) }
         let q = JSON.encode(.string(id))
         quoted[node] = q
         return q
