@@ -1,0 +1,210 @@
+// GraphDecoder.Decoder's readers of a graph's elements: graph inputs, value types, nodes, edges.
+
+import OrderedCollections
+
+extension GraphDecoder.Decoder {
+    /// The graph's inputs, or nil when `value` is not an object. An input
+    /// with a problem is reported and kept (as `any` when its type is
+    /// wrong, without its default when that is wrong), so edges from it
+    /// are not reported again as coming from an unknown input.
+    mutating func graphInputs(_ value: WeftValue) -> [GraphInput]? {
+        guard case .map(let m) = value else {
+            error("$.inputs", "\"inputs\" must be an object mapping input names to a type or {\"type\", \"default\"}")
+            return nil
+        }
+        var out: [GraphInput] = []
+        for (name, spec) in m {
+            let path = "$.inputs.\(name)"
+            if !Identifier.isValid(name) {
+                error(path, "input name \(JSON.quote(name)) is not a valid name (letters, digits, _)")
+            }
+            switch spec {
+            case .string(let t):
+                out.append(GraphInput(name: name, type: valueType(t, path: path) ?? .any, defaultValue: nil, summary: "", path: path))
+            case .map(let fields):
+                checkKeys(fields, allowed: GraphDecoder.inputKeys, path: path, what: "input '\(name)'")
+                var type = ValueType.any
+                var typeRead = true
+                if let t = fields["type"] {
+                    if case .string(let s) = t, let vt = valueType(s, path: path + ".type") {
+                        type = vt
+                    } else {
+                        if case .string = t {} else { error(path + ".type", "type must be a string such as \"int\"") }
+                        typeRead = false
+                    }
+                }
+                var def: WeftValue?
+                if let d = fields["default"], typeRead {
+                    if let c = type.coerce(d) {
+                        def = c
+                    } else {
+                        error(path + ".default", "default \(JSON.encode(d)) is \(d.kind), but input '\(name)' is \(type)")
+                    }
+                }
+                var summary = ""
+                if let d = fields["description"] {
+                    if case .string(let s) = d { summary = s } else { error(path + ".description", "description must be a string") }
+                }
+                out.append(GraphInput(name: name, type: type, defaultValue: def, summary: summary, path: path))
+            default:
+                error(path, "an input is a type name (\"int\") or {\"type\": \"int\", \"default\": 3}")
+                out.append(GraphInput(name: name, type: .any, defaultValue: nil, summary: "", path: path))
+            }
+        }
+        return out
+    }
+
+    mutating func valueType(_ name: String, path: String) -> ValueType? {
+        if let t = ValueType(name: name) { return t }
+        error(path, "unknown type \(JSON.quote(name)); use one of: \(ValueType.allCases.map(\.description).joined(separator: ", "))")
+        return nil
+    }
+
+    /// A node, or nil when it has no id to know it by. A node with other
+    /// problems is reported and kept, what could not be read marked in
+    /// `GraphNode.unread`.
+    mutating func node(_ value: WeftValue, index: Int) -> GraphNode? {
+        // The path is only made for a message (most nodes have none).
+        var path: String { "$.nodes[\(index)]" }
+        guard case .map(let m) = value else {
+            error(path, "a node must be an object with \"id\" and \"type\"")
+            return nil
+        }
+        guard case .string(let id)? = m["id"] else {
+            error(path, m["id"] == nil ? "node has no \"id\"" : "node \"id\" must be a string")
+            return nil
+        }
+        var unread: GraphNode.Fields = []
+        // An unknown field may be a misspelling of a missing one.
+        let fields: [String: GraphNode.Fields] = ["type": .type, "params": .params, "inputs": .inputs, "join": .join, "carry": .carry]
+        for meant in checkKeys(m, allowed: GraphDecoder.nodeKeys, path: path, node: id, what: "node '\(id)'") where m[meant] == nil {
+            unread.formUnion(fields[meant] ?? [])
+        }
+        if !NodeID.isValid(id) {
+            error(path + ".id", node: id, "node id \(JSON.quote(id)) is not valid: use letters, digits, _ and -, starting with a letter or _ (no dots: edges use node.port)")
+            // No edge can name it as it is: what feeds it is not known.
+            unread.insert(.inputs)
+        }
+        var type = ""
+        if case .string(let t)? = m["type"] {
+            type = t
+        } else {
+            error(path, node: id, m["type"] == nil ? "node '\(id)' has no \"type\" (e.g. \"std.add\")" : "node \"type\" must be a string")
+            unread.insert(.type)
+        }
+        var n = GraphNode(id: id, type: type, label: nil, params: [], constants: [], strategy: nil, join: .all,
+                          maxIterations: nil, carry: [], index: index)
+        if let l = m["label"] {
+            if case .string(let s) = l { n.label = s } else { error(path + ".label", node: id, "label must be a string") }
+        }
+        if let p = m["params"] {
+            if case .map(let pm) = p {
+                n.params = pm.map { (name: $0.key, value: $0.value) }
+            } else {
+                error(path + ".params", node: id, "params must be an object of name: value")
+                unread.insert(.params)
+            }
+        }
+        if let c = m["inputs"] {
+            if case .map(let cm) = c {
+                n.constants = cm.map { (port: $0.key, value: $0.value) }
+            } else {
+                error(path + ".inputs", node: id, "a node's \"inputs\" binds input ports to constants: an object of port: value")
+                unread.insert(.inputs)
+            }
+        }
+        if let s = m["strategy"] {
+            if case .string(let str) = s, let k = StrategyKind(rawValue: str) {
+                n.strategy = k
+            } else {
+                error(path + ".strategy", node: id,
+                      "strategy must be one of: \(StrategyKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if let j = m["join"] {
+            if case .string(let str) = j, let k = JoinPolicy(rawValue: str) {
+                n.join = k
+            } else {
+                error(path + ".join", node: id, "join must be \"all\" or \"any\"")
+                unread.insert(.join)
+            }
+        }
+        if let iso = m["isolate"] {
+            if case .bool(let b) = iso { n.isolate = b } else { error(path + ".isolate", node: id, "isolate must be true or false") }
+        }
+        if let t = m["timeout_ms"] {
+            if case .int(let v) = t, v > 0, v <= 86_400_000 {
+                n.timeoutMs = Int(v)
+            } else {
+                error(path + ".timeout_ms", node: id, "timeout_ms must be a whole number of milliseconds from 1 to 86400000 (one day)")
+            }
+        }
+        if let me = m["max_events"] {
+            if case .int(let v) = me, v > 0, v <= 1_000_000_000_000 {
+                n.maxEvents = Int(v)
+            } else {
+                error(path + ".max_events", node: id, "max_events must be a whole number from 1 to 1000000000000")
+            }
+        }
+        if let mi = m["max_iterations"] {
+            if case .int(let v) = mi, v > 0, v <= Int64(Int32.max) {
+                n.maxIterations = Int(v)
+            } else {
+                error(path + ".max_iterations", node: id, "max_iterations must be a positive integer")
+            }
+        }
+        if let c = m["carry"] {
+            if case .map(let cm) = c, !cm.isEmpty {
+                for (name, t) in cm {
+                    guard Identifier.isValid(name) else {
+                        error("\(path).carry.\(name)", node: id, "carried variable name \(JSON.quote(name)) is not valid (letters, digits, _)")
+                        unread.insert(.carry)
+                        continue
+                    }
+                    guard case .string(let ts) = t, let vt = valueType(ts, path: "\(path).carry.\(name)") else {
+                        if case .string = t {} else { error("\(path).carry.\(name)", node: id, "a carried variable's value is its type name, e.g. \"int\"") }
+                        unread.insert(.carry)
+                        continue
+                    }
+                    n.carry.append((name: name, type: vt))
+                }
+            } else {
+                error(path + ".carry", node: id, "carry must be a non-empty object of variable: type, e.g. {\"i\": \"int\"}")
+                unread.insert(.carry)
+            }
+        }
+        n.unread = unread
+        return n
+    }
+
+    /// An edge, or nil when either end is missing or wrong; then the end
+    /// that parsed is kept aside (`unreadSources`, `unreadTargets`).
+    mutating func edge(_ value: WeftValue, index: Int) -> GraphEdge? {
+        var path: String { "$.edges[\(index)]" }
+        guard case .map(let m) = value else {
+            error(path, "an edge must be an object {\"from\": \"node.port\", \"to\": \"node.port\"}")
+            return nil
+        }
+        checkKeys(m, allowed: GraphDecoder.edgeKeys, path: path, what: "an edge")
+        var from: PortRef?, to: PortRef?
+        if case .string(let f)? = m["from"] {
+            from = PortRef(parsing: f)
+            if from == nil { error(path + ".from", "\(JSON.quote(f)) is not \"node.port\" or \"$input\"") }
+        } else {
+            error(path, "edge has no \"from\" string (\"node.port\" or \"$input\")")
+        }
+        if case .string(let t)? = m["to"] {
+            to = PortRef(parsing: t)
+            if let ref = to, ref.isGraphInput { to = nil }
+            if to == nil { error(path + ".to", "\(JSON.quote(t)) is not \"node.port\"") }
+        } else {
+            error(path, "edge has no \"to\" string (\"node.port\")")
+        }
+        guard let from, let to else {
+            if let from { unreadSources.append(from) }
+            if let to { unreadTargets.append(to) }
+            return nil
+        }
+        return GraphEdge(from: from, to: to, index: index)
+    }
+}

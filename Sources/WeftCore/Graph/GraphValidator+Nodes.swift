@@ -1,0 +1,145 @@
+// Validation's per-node part: resolving a node's type, params and constants, and the stand-in for one that does not resolve.
+
+extension Validation {
+    /// Resolves a node's type, params, constants and strategy.
+    mutating func resolveNode(_ n: GraphNode) -> GraphPlan.Node? {
+        // The node's spec, read through its box (a copy of a spec retains
+        // its six parts): the catalog's box, shared with the other nodes of
+        // the type, or a box of its own (loops, ffi).
+        var box: SpecBox
+        let isLoop = n.type == LoopNode.typeName
+        if isLoop {
+            guard !n.carry.isEmpty else {
+                error(n.path, node: n.id, "loop '\(n.id)' needs \"carry\": the variables it carries, e.g. {\"i\": \"int\"}")
+                return nil
+            }
+            box = SpecBox(LoopNode.spec(carry: n.carry))
+            if !n.params.isEmpty { error(n.path + ".params", node: n.id, "a loop node takes no params") }
+            if n.join == .any {
+                error(n.path + ".join", node: n.id, "a loop node waits for all its initial values; remove \"join\": \"any\"")
+            }
+            if let s = n.strategy, s != .loop {
+                error(n.path + ".strategy", node: n.id, "a loop node's strategy is \"loop\"")
+            }
+        } else {
+            // Graphs repeat types: the last lookup is kept (one string
+            // comparison instead of a catalog lookup per node).
+            let looked: SpecBox?
+            if let last = lastSpec, last.type == n.type {
+                looked = last.box
+            } else {
+                looked = catalog.spec(named: n.type).map(SpecBox.init)
+                if let looked { lastSpec = (n.type, looked) }
+            }
+            guard let looked else {
+                let near = catalog.suggestions(for: n.type)
+                error(n.path + ".type", node: n.id, "unknown node type '\(n.type)'"
+                        + (near.isEmpty ? "; run `weft plugins` to list the node types, or load the plugin with --plugins DIR"
+                           : "; did you mean \(near.map { "'\($0)'" }.joined(separator: " or "))?"))
+                return nil
+            }
+            box = looked
+            if !n.carry.isEmpty { error(n.path + ".carry", node: n.id, "\"carry\" is for loop nodes only") }
+            if n.maxIterations != nil { error(n.path + ".max_iterations", node: n.id, "\"max_iterations\" is for loop nodes only") }
+            let isSource = box.spec.flags.contains(.source)
+            if n.maxEvents != nil && !isSource {
+                error(n.path + ".max_events", node: n.id, "\"max_events\" is for event sources only ('\(n.type)' is not one)")
+            }
+            if isSource, let st = n.strategy, st != .event {
+                error(n.path + ".strategy", node: n.id, "node '\(n.id)' (\(n.type)) is an event source: its strategy is \"event\"")
+            }
+            if !isSource && n.strategy == .event {
+                error(n.path + ".strategy", node: n.id, "strategy \"event\" belongs to event sources such as event.timer; "
+                        + "'\(n.type)' is not one")
+            }
+            if isSource && (n.isolate || n.timeoutMs != nil) {
+                error(n.path + (n.timeoutMs != nil ? ".timeout_ms" : ".isolate"), node: n.id,
+                      "node '\(n.id)' (\(n.type)) is an event source; sources cannot be isolated (isolate the nodes downstream instead)")
+            } else if (n.isolate || n.timeoutMs != nil) && !catalog.canIsolate(n.type) {
+                error(n.path + (n.timeoutMs != nil ? ".timeout_ms" : ".isolate"), node: n.id,
+                      "node '\(n.id)' (\(n.type)) cannot be isolated: only nodes of plugin files run in a child process"
+                        + (n.timeoutMs != nil ? " (timeout_ms needs one)" : ""))
+            }
+            if n.strategy == .loop {
+                error(n.path + ".strategy", node: n.id, "strategy \"loop\" belongs to nodes of type \"loop\"")
+            }
+            if n.strategy == .conditional && !box.spec.outputs.contains(where: \.optional) {
+                error(n.path + ".strategy", node: n.id, "node '\(n.id)' (\(n.type)) cannot be conditional: it has no optional outputs to choose between")
+            }
+        }
+        // Params.
+        var params: [String: WeftValue] = [:]
+        for p in n.params where !isLoop {
+            guard let port = box.spec.params.first(where: { $0.name == p.name }) else {
+                error(n.path + ".params." + p.name, node: n.id, "node '\(n.id)' (\(n.type)) has no param '\(p.name)'" + hint(p.name, among: box.spec.params.map(\.name)))
+                continue
+            }
+            guard let c = port.type.coerce(p.value) else {
+                error(n.path + ".params." + p.name, node: n.id, "param '\(p.name)' of node '\(n.id)' must be \(port.type), not \(p.value.kind) \(JSON.encode(p.value))")
+                continue
+            }
+            params[p.name] = c
+        }
+        var missingParam = false
+        let paramsUnread = n.unread.contains(.params)
+        for port in box.spec.params where !port.optional && params[port.name] == nil {
+            // Perhaps under the params the decoder could not read.
+            if !paramsUnread {
+                error(n.path + ".params", node: n.id, "node '\(n.id)' (\(n.type)) needs param '\(port.name)' (\(port.type))")
+            }
+            missingParam = true
+        }
+        // The ports of some types come from their params: unknown here.
+        if missingParam && paramsUnread { return nil }
+        // Types whose ports come from their params (ffi). A type the catalog
+        // said has none keeps saying so (the answer depends on the type
+        // alone), so a run of nodes of one type asks once.
+        if !isLoop, !missingParam, lastPlainType != n.type {
+            if let resolved = catalog.parameterizedSpec(type: n.type, params: params) {
+                switch resolved {
+                case .success(let s): box = SpecBox(s)
+                case .failure(let e):
+                    if !paramsUnread {
+                        error(e.param.map { "\(n.path).params.\($0)" } ?? n.path, node: n.id, "node '\(n.id)' (\(n.type)): \(e.message)")
+                    }
+                    return nil
+                }
+            } else {
+                lastPlainType = n.type
+            }
+        }
+        // Constants.
+        var constants: [(port: Int, value: WeftValue)] = []
+        n.constantList.forEach { c in
+            guard let p = box.spec.inputs.firstIndex(where: { $0.name == c.port }) else {
+                error(n.path + ".inputs." + c.port, node: n.id, "node '\(n.id)' (\(n.type)) has no input '\(c.port)'" + hint(c.port, among: box.spec.inputs.map(\.name)))
+                return
+            }
+            if isLoop && LoopNode.isBackInput(p, carryCount: n.carry.count) {
+                error(n.path + ".inputs." + c.port, node: n.id, "loop input '\(c.port)' must come from the loop body, not a constant")
+                return
+            }
+            guard let v = box.spec.inputs[p].type.coerce(c.value) else {
+                error(n.path + ".inputs." + c.port, node: n.id, "input '\(c.port)' of node '\(n.id)' takes \(box.spec.inputs[p].type), not \(c.value.kind) \(JSON.encode(c.value))")
+                return
+            }
+            constants.append((p, v))
+        }
+        return GraphPlan.Node(id: n.id, type: n.type, label: n.label, specBox: box, params: params,
+                              constants: constants,
+                              strategy: isLoop ? .loop : (box.spec.flags.contains(.source) ? .event : (n.strategy ?? .sequential)),
+                              join: n.join,
+                              maxIterations: n.maxIterations ?? LoopNode.defaultMaxIterations,
+                              carryCount: n.carry.count, enclosingLoop: nil, index: n.index,
+                              isolate: n.isolate || n.timeoutMs != nil, timeoutMs: n.timeoutMs, maxEvents: n.maxEvents)
+    }
+
+    /// Holds the place of a node that did not resolve (never in a plan:
+    /// its error stops validation).
+    static func standIn(_ n: GraphNode) -> GraphPlan.Node {
+        GraphPlan.Node(id: n.id, type: n.type, label: nil, specBox: emptySpec,
+                       params: [:], constants: [], strategy: .sequential, join: .all, maxIterations: 0,
+                       carryCount: 0, enclosingLoop: nil, index: n.index, isolate: false, timeoutMs: nil, maxEvents: nil)
+    }
+    static let emptySpec = SpecBox(NodeSpec(namespace: "", name: "", summary: "", inputs: [], outputs: [], flags: []))
+}
