@@ -22,7 +22,7 @@ struct CancelOutcomeTests {
         func receive(_ event: RunEvent) {
             if case .nodeStarted(_, _, "f", _) = event {
                 token.cancel()
-                FileManager.default.createFile(atPath: path, contents: Data())
+                _ = FileManager.default.createFile(atPath: path, contents: Data())
             }
         }
     }
