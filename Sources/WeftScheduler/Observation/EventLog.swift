@@ -100,8 +100,9 @@ final class EventLog {
     /// these two pointers only (no reference counting per record).
     private var cursor: UnsafeMutablePointer<UInt64>
     private var end: UnsafeMutablePointer<UInt64>
-    /// Untimed records since the last timed one.
-    private var untimed = 0
+    /// Where the untimed records since the last timed one begin (they
+    /// are the words from here to `cursor`).
+    private var groupStart: UnsafeMutablePointer<UInt64>
     /// The time of the last timed record (run-relative ns).
     private(set) var lastTime: UInt64 = 0
     private var lastFlush: UInt64 = 0
@@ -116,6 +117,7 @@ final class EventLog {
         block = hub.freshBlock()
         cursor = block.words
         end = block.words + block.capacity
+        groupStart = cursor
         lastTime = hub.now()
         lastFlush = lastTime
         block.startTime = lastTime
@@ -131,15 +133,14 @@ final class EventLog {
             cursor.initialize(to: UInt64(bitPattern: a))
             cursor += 1
         }
-        untimed += 1
-        if untimed >= Self.group { stamp(hub.now()) }
+        if cursor - groupStart >= Self.group { stamp(hub.now()) }
     }
 
     /// A record with its times (`start` for kinds that have one; `a`, `b`
     /// as `EventRecord.Kind` says).
     func timed(_ kind: EventRecord.Kind, node: Int, start: UInt64 = 0, time: UInt64, a: Int64 = 0, b: Int32 = 0,
                thread: Int16? = nil) {
-        if untimed > 0 { close(max(time, lastTime)) }
+        if cursor != groupStart { close(max(time, lastTime)) }
         if end - cursor < Self.longest { flush() }
         put(EventRecord.word(kind, node: node, thread: thread ?? self.thread))
         switch kind {
@@ -161,15 +162,17 @@ final class EventLog {
             preconditionFailure("not a timed record kind: \(kind)")
         }
         lastTime = max(lastTime, time)
+        groupStart = cursor
     }
 
     /// A rare event, as it is (after everything recorded before it).
     func event(_ e: RunEvent) {
-        if untimed > 0 { close(max(e.time, lastTime)) }
+        if cursor != groupStart { close(max(e.time, lastTime)) }
         if end - cursor < Self.longest { flush() }
         block.events.append(e)
         put(EventRecord.word(.event, node: 0, thread: thread))
         put(UInt64(block.events.count - 1))
+        groupStart = cursor
     }
 
     /// Closes the untimed group at `now`, and hands the block to the hub
@@ -192,6 +195,7 @@ final class EventLog {
         block.startTime = lastTime
         cursor = block.words
         end = block.words + block.capacity
+        groupStart = cursor
     }
 
     @inline(__always)
@@ -203,11 +207,11 @@ final class EventLog {
     /// A clock record for the untimed group, if there is one (room for it
     /// is kept by every append).
     private func close(_ now: UInt64) {
-        guard untimed > 0 else { return }
+        guard cursor != groupStart else { return }
         let t = max(now, lastTime)
         put(EventRecord.word(.clock, node: 0, thread: thread))
         put(t)
-        untimed = 0
+        groupStart = cursor
         lastTime = t
     }
 }
