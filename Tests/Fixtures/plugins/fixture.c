@@ -103,8 +103,11 @@ static weft_status_t fails_when_run(weft_ctx_t *c, void *s) {
     const char *path = H->get_string(c, H->input(c, 0), &len);
     if (!path) return H->fail(c, "path is not a string");
     struct timespec ms = {0, 1000000};
-    for (int i = 0; i < 10000 && access(path, F_OK) != 0; i++) nanosleep(&ms, NULL);
-    return H->fail(c, "fixture.fails_when: told to fail");
+    for (int i = 0; i < 10000; i++) {
+        if (access(path, F_OK) == 0) return H->fail(c, "fixture.fails_when: told to fail");
+        nanosleep(&ms, NULL);
+    }
+    return H->fail(c, "fixture.fails_when: no file after 10 s");
 }
 
 static weft_status_t silent_fail_run(weft_ctx_t *c, void *s) {
