@@ -30,22 +30,48 @@ public final class EventLogWriter: RunObserver, @unchecked Sendable {
 
     public func receive(_ event: RunEvent) {
         lock.withLock {
-            if !writeNodeEvent(event) { file.write(JSON.encode(event.jsonValue) + "\n") }
+            if !writeNodeEvent(event) { line.append(contentsOf: (JSON.encode(event.jsonValue) + "\n").utf8) }
+            writeLines()
             if case .runFinished = event { file.flush() }
         }
     }
 
-    /// Node ids as JSON strings, by node index (the common events are
-    /// written without building a `WeftValue`; the same text).
-    private var quoted: [String?] = []
+    /// The line being made (handed to stdio's buffer at once).
+    private var line: [UInt8] = []
 
-    private func quote(_ node: Int, _ id: String) -> String {
-        guard node >= 0 else { return JSON.encode(.string(id)) }
-        if node < quoted.count, let q = quoted[node] { return q }
+    private func writeLines() {
+        line.withUnsafeBufferPointer { file.write($0) }
+        line.removeAll(keepingCapacity: true)
+    }
+
+    /// Node ids as JSON strings (UTF-8), by node index (the common events
+    /// are written without building a `WeftValue`; the same text).
+    private var quoted: [[UInt8]?] = []
+
+    private func appendQuoted(_ node: Int, _ id: String) {
+        guard node >= 0 else {
+            line.append(contentsOf: JSON.encode(.string(id)).utf8)
+            return
+        }
         if node >= quoted.count { quoted += Array(repeating: nil, count: node + 1 - quoted.count) }
-        let q = JSON.encode(.string(id))
-        quoted[node] = q
-        return q
+        if quoted[node] == nil { quoted[node] = Array(JSON.encode(.string(id)).utf8) }
+        line.append(contentsOf: quoted[node].unsafelyUnwrapped)
+    }
+
+    private func append(_ text: StaticString) {
+        text.withUTF8Buffer { line.append(contentsOf: $0) }
+    }
+
+    /// A number's decimal digits.
+    private func append<T: BinaryInteger>(_ value: T) {
+        if value < 0 { line.append(UInt8(ascii: "-")) }
+        var v = UInt64(truncatingIfNeeded: value.magnitude)
+        let start = line.count
+        repeat {
+            line.append(UInt8(ascii: "0") + UInt8(v % 10))
+            v /= 10
+        } while v > 0
+        line[start...].reverse()
     }
 
     /// Writes the events of node calls and loop passes, which are most of a
@@ -53,14 +79,37 @@ public final class EventLogWriter: RunObserver, @unchecked Sendable {
     private func writeNodeEvent(_ event: RunEvent) -> Bool {
         switch event {
         case .nodeStarted(let t, let n, let id, let thread):
-            file.write("{\"event\":\"node_started\",\"time_ns\":\(t),\"node\":\(quote(n, id)),\"thread\":\(thread)}\n")
+            append("{\"event\":\"node_started\",\"time_ns\":")
+            append(t)
+            append(",\"node\":")
+            appendQuoted(n, id)
+            append(",\"thread\":")
+            append(thread)
+            append("}\n")
         case .nodeFinished(let t, let n, let id, let thread, let d):
-            file.write("{\"event\":\"node_finished\",\"time_ns\":\(t),\"node\":\(quote(n, id)),\"thread\":\(thread),"
-                           + "\"duration_ns\":\(d)}\n")
+            append("{\"event\":\"node_finished\",\"time_ns\":")
+            append(t)
+            append(",\"node\":")
+            appendQuoted(n, id)
+            append(",\"thread\":")
+            append(thread)
+            append(",\"duration_ns\":")
+            append(d)
+            append("}\n")
         case .loopIteration(let t, let n, let id, let i):
-            file.write("{\"event\":\"loop_iteration\",\"time_ns\":\(t),\"node\":\(quote(n, id)),\"iteration\":\(i)}\n")
+            append("{\"event\":\"loop_iteration\",\"time_ns\":")
+            append(t)
+            append(",\"node\":")
+            appendQuoted(n, id)
+            append(",\"iteration\":")
+            append(i)
+            append("}\n")
         case .nodeSkipped(let t, let n, let id):
-            file.write("{\"event\":\"node_skipped\",\"time_ns\":\(t),\"node\":\(quote(n, id))}\n")
+            append("{\"event\":\"node_skipped\",\"time_ns\":")
+            append(t)
+            append(",\"node\":")
+            appendQuoted(n, id)
+            append("}\n")
         default:
             return false
         }
@@ -115,6 +164,14 @@ final class OutputFile {
     }
 
     var isOpen: Bool { handle != nil }
+
+    /// Writes `bytes`. Does nothing after an error or `close()`.
+    func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let handle, firstError == nil, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        if fwrite(base, 1, bytes.count, handle) != bytes.count {
+            firstError = OutputFileError(path: path, action: "cannot write", errno: errno)
+        }
+    }
 
     /// Writes `text` as UTF-8. Does nothing after an error or `close()`.
     func write(_ text: String) {
