@@ -45,8 +45,7 @@ struct ObservationTests {
     final class Slow: RunObserver, @unchecked Sendable {
         let recorder = EventRecorder()
         func receive(_ event: RunEvent) {
-            var ts = timespec(tv_sec: 0, tv_nsec: 50_000)
-            nanosleep(&ts, nil)
+            Thread.sleep(forTimeInterval: 0.000_05)
             recorder.receive(event)
         }
     }
