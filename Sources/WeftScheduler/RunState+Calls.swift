@@ -33,21 +33,14 @@ extension RunState {
 
     /// The one way a node is called on this thread: node `n`
     /// (`instance`, of type `typeIndex`, its inputs in its slots from
-    /// `base`) runs with its slots lent to the call. Timed while its type
-    /// is new and then one call in `sampleMask + 1` (in sequential mode
-    /// only types not known to be cheap): what a type costs
-    /// decides where it runs in parallel mode, whether a loop body of it
-    /// goes round compiled, and whether an observed run times its calls
-    /// one by one (`typeInline`). Recorded for observers. The caller has counted the step. False: the
-    /// call failed (`callError`); its outputs are in `context`'s frame.
+    /// `base`) runs with its slots lent to the call, timed when `measures`
+    /// says so, and recorded for observers. The caller has counted the
+    /// step. False: the call failed (`callError`); its outputs are in
+    /// `context`'s frame.
     @inline(__always)
     func call(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
         if observing { return observedCall(n, unmanaged, base, typeIndex) }
-        // Sequential runs measure only types not known to be cheap (their
-        // loops go round compiled once they are); parallel runs measure
-        // every type (placement, and demotion of a slow "cheap" one).
-        let measure = (parallel || !typeInline[typeIndex])
-            && (steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow)
+        let measure = measures(typeIndex, inline: typeInline[typeIndex])
         let t0 = measure ? MonotonicClock.now() : 0
         // The graph owns its instances for longer than any run: no
         // retain/release per call.
@@ -65,7 +58,7 @@ extension RunState {
     @inline(never)
     func observedCall(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
         let inline = typeInline[typeIndex]
-        let measure = (parallel || !inline) && (steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow)
+        let measure = measures(typeIndex, inline: inline)
         let exact = measure || !inline
         var t0: UInt64 = 0
         if exact {
@@ -88,6 +81,19 @@ extension RunState {
             record { $0.untimed(ok ? .ran : .began, node: n) }
         }
         return ok
+    }
+
+    /// Whether this call of a type (`inline`: known to be cheap) is timed:
+    /// while the type is new, then one call in `sampleMask + 1`. What a
+    /// type costs decides where it runs in parallel mode, whether a loop
+    /// body of it goes round compiled, and whether an observed run times
+    /// its calls one by one (`typeInline`). Sequential runs measure only
+    /// types not known to be cheap (their loops go round compiled once
+    /// they are); parallel runs measure every type (placement, and
+    /// demotion of a slow "cheap" one).
+    @inline(__always)
+    func measures(_ typeIndex: Int, inline: Bool) -> Bool {
+        (parallel || !inline) && (steps & sampleMask == 0 || typeSamples[typeIndex] < costWindow)
     }
 
     /// The one completion of a call made on this thread: its outputs

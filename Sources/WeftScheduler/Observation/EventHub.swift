@@ -51,8 +51,7 @@ final class EventHub: @unchecked Sendable {
 
     func now() -> UInt64 { MonotonicClock.now() &- start }
 
-    /// An empty block for a producer (a delivered or reserved one, when
-    /// there is one).
+    /// An empty block for a producer (a delivered one, when there is one).
     func freshBlock() -> EventBlock {
         lock.withLock { spare.popLast() } ?? EventBlock()
     }
@@ -61,9 +60,14 @@ final class EventHub: @unchecked Sendable {
     /// timing itself: a thread is not the run's work). `drain` ends it.
     func startDelivery() {
         guard !observers.isEmpty else { return }
-        lock.withLock {
-            if thread == nil { thread = POSIXThread.spawnJoinable { [self] in deliver() } }
-        }
+        lock.withLock { _ = startThread() }
+    }
+
+    /// Starts the delivery thread if none runs (under the lock). False:
+    /// no thread could be had.
+    private func startThread() -> Bool {
+        if thread == nil { thread = POSIXThread.spawnJoinable { [self] in deliver() } }
+        return thread != nil
     }
 
     /// Queues `block` for delivery (the hub owns it now); `urgent`: deliver
@@ -75,8 +79,7 @@ final class EventHub: @unchecked Sendable {
         queued += block.count
         if urgent || queued >= Self.wakeAt { wake = true }
         if thread == nil {
-            thread = POSIXThread.spawnJoinable { [self] in deliver() }
-            if thread == nil {
+            guard startThread() else {
                 // No thread to be had: deliver here.
                 lock.unlock()
                 deliverQueued()
