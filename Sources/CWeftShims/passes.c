@@ -1,4 +1,5 @@
-/* The steps of a compiled loop pass (see CWeftShims.h). Each step does
+/* The steps of a compiled program (see CWeftShims.h): a loop pass or a
+ * graph's top level. Each step does
  * what the host's NodeInstance.run(context:slots:boxed:) and the
  * scheduler's delivery do for a node whose inputs and outputs are plain
  * numbers and whose call succeeds — lend the input slots, clear the
@@ -9,46 +10,51 @@
 #include "CWeftShims.h"
 #include <stddef.h>
 
-static int inputs_fit(const weft_shim_step_t *s, const weft_shim_number_t *in)
+static int inputs_fit(const weft_shim_call_t *c, const weft_shim_number_t *in)
 {
-    for (int32_t p = 0; p < s->input_count; p++) {
+    for (int32_t p = 0; p < c->input_count; p++) {
         int32_t kind = in[p].kind;
-        if (kind < 0 || kind > 7 || !(s->input_accept[p] & (1u << kind))) return 0;
+        if (kind < 0 || kind > 7 || !(c->input_accept[p] & (1u << kind))) return 0;
     }
     return 1;
 }
 
-int32_t weft_shim_run_steps(weft_shim_frame_t *f, const weft_shim_step_t *steps, int32_t first, int32_t count,
-                            const weft_shim_write_t *writes, int32_t writes_start, weft_shim_number_t *slots,
-                            char *boxed, long boxed_stride, int64_t *budget, int32_t *at, int32_t *status)
+int32_t weft_shim_run_steps(weft_shim_frame_t *f, const weft_shim_program_t *program, int32_t first, int32_t count,
+                            weft_shim_number_t *slots, char *boxed, long boxed_stride, const _Bool *inline_types,
+                            int64_t *budget, int32_t *at, int32_t *status)
 {
-    int32_t w0 = writes_start;
+    const weft_shim_step_t *steps = program->steps;
+    const weft_shim_write_t *writes = program->writes;
+    int32_t w0 = first == 0 ? program->carry_writes : steps[first - 1].writes_end;
     for (int32_t i = first; i < count; i++) {
         const weft_shim_step_t *s = &steps[i];
+        const weft_shim_call_t *c = &program->calls[s->type_index];
         weft_shim_number_t *in = slots + s->slot_base;
         weft_shim_number_t *out = f->outputs;
         *at = i;
-        if (*budget <= 0 || f->dirty || weft_shim_raised(f->stop) || !inputs_fit(s, in)) return WEFT_SHIM_STEPS_BEFORE_CALL;
-        for (int32_t o = 0; o < s->output_count; o++) {
+        if (*budget <= 0 || f->dirty || weft_shim_raised(f->stop) || (inline_types && !inline_types[s->type_index])
+            || !inputs_fit(c, in))
+            return WEFT_SHIM_STEPS_BEFORE_CALL;
+        for (int32_t o = 0; o < c->output_count; o++) {
             if (out[o].kind == WEFT_SHIM_BOXED) return WEFT_SHIM_STEPS_BEFORE_CALL;
             out[o] = (weft_shim_number_t){0, 0, 0};
         }
         /* The call, entered and left as every call is. */
         f->inputs = in;
-        f->input_count = s->input_count;
+        f->input_count = c->input_count;
         f->boxed_inputs = boxed + (long)s->slot_base * boxed_stride;
-        f->output_count = s->output_count;
-        f->accept = s->output_accept;
+        f->output_count = c->output_count;
+        f->accept = c->output_accept;
         f->instance = s->instance;
         f->phase = WEFT_SHIM_PHASE_RUN;
         weft_shim_frame_t *previous = weft_shim_enter(f);
-        int32_t st = s->run((struct weft_ctx *)f->ctx, s->state);
+        int32_t st = c->run((struct weft_ctx *)f->ctx, s->state);
         weft_shim_leave(f, previous);
         (*budget)--;
         *status = st;
         if (st != 0 || f->dirty) return WEFT_SHIM_STEPS_AFTER_CALL;
-        for (int32_t r = 0; r < s->required_count; r++)
-            if (!out[s->required[r]].taken) return WEFT_SHIM_STEPS_AFTER_CALL;
+        for (int32_t r = 0; r < c->required_count; r++)
+            if (!out[c->required[r]].taken) return WEFT_SHIM_STEPS_AFTER_CALL;
         /* Checked and written in one go: stopping at a boxed value leaves
          * the writes before it made (numbers, into slots that held no
          * boxed value), which the host then makes again its own way. */
@@ -72,18 +78,19 @@ int32_t weft_shim_run_passes(weft_shim_frame_t *f, const weft_shim_pass_t *pass,
                              weft_shim_number_t *slots, char *boxed, long boxed_stride, int64_t *budget,
                              int32_t *rounds, int32_t *at, int32_t *status)
 {
-    const weft_shim_write_t *writes = pass->writes;
+    const weft_shim_program_t *program = pass->program;
+    const weft_shim_write_t *writes = program->writes;
     weft_shim_number_t *carry = pass->carry;
     *rounds = 0;
     while (*rounds < max_rounds) {
         /* (As a step's writes: stopping leaves harmless copies made.) */
-        for (int32_t w = 0; w < pass->carry_writes; w++) {
+        for (int32_t w = 0; w < program->carry_writes; w++) {
             weft_shim_number_t *slot = &slots[writes[w].slot];
             if (carry[writes[w].port].kind == WEFT_SHIM_BOXED || slot->kind == WEFT_SHIM_BOXED) return WEFT_SHIM_PASSES_CARRY;
             *slot = carry[writes[w].port];
         }
-        int32_t how = weft_shim_run_steps(f, pass->steps, 0, pass->step_count, writes, pass->carry_writes, slots,
-                                          boxed, boxed_stride, budget, at, status);
+        int32_t how = weft_shim_run_steps(f, program, 0, program->step_count, slots, boxed, boxed_stride, NULL, budget,
+                                          at, status);
         if (how != WEFT_SHIM_STEPS_DONE) return how;
         const weft_shim_number_t *go = &slots[pass->continue_slot];
         if (go->kind != WEFT_SHIM_BOOL || go->bits == 0) return WEFT_SHIM_PASSES_END;

@@ -233,16 +233,23 @@ public final class NodeInstance: @unchecked Sendable {
         return true
     }
 
-    /// This instance as a step of a compiled loop pass
-    /// (`CWeftShims/passes.c`): its run function, state and port facts.
+    /// This instance as a step of a compiled program
+    /// (`CWeftShims/passes.c`): its state and where it reads and writes.
     /// Valid while the instance is open.
-    package func passStep(node: Int, typeIndex: Int32, slotBase: Int32, writesEnd: Int32) -> weft_shim_step_t {
-        weft_shim_step_t(
-            run: type.run, state: state, instance: Unmanaged.passUnretained(self).toOpaque(),
-            input_accept: UnsafePointer(ports.inputAccept), output_accept: UnsafePointer(ports.outputAccept),
-            required: UnsafePointer(ports.required), required_count: Int32(ports.requiredCount),
-            slot_base: slotBase, input_count: Int32(ports.inputCount), output_count: Int32(ports.outputCount),
-            writes_end: writesEnd, node: Int32(node), type_index: typeIndex)
+    package func programStep(node: Int, typeIndex: Int32, slotBase: Int32, writesEnd: Int32) -> weft_shim_step_t {
+        weft_shim_step_t(state: state, instance: Unmanaged.passUnretained(self).toOpaque(), slot_base: slotBase,
+                         writes_end: writesEnd, node: Int32(node), type_index: typeIndex)
+    }
+
+    /// What a compiled program's steps of this instance's type call: the
+    /// type's run function and port facts (the same for every instance of
+    /// the type). Valid while the type is loaded.
+    package var programCall: weft_shim_call_t {
+        weft_shim_call_t(
+            run: type.run, input_accept: UnsafePointer(ports.inputAccept),
+            output_accept: UnsafePointer(ports.outputAccept), required: UnsafePointer(ports.required),
+            required_count: Int32(ports.requiredCount), input_count: Int32(ports.inputCount),
+            output_count: Int32(ports.outputCount))
     }
 
     private func fail(_ message: String) -> NodeError {

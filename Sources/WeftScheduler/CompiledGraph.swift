@@ -27,8 +27,11 @@ public final class CompiledGraph: @unchecked Sendable {
     public let count: Int
     let edgeCount: Int
 
-    // Slots: one per node input port.
+    // Slots: one per node input port, then one per graph output (its tap
+    // slot, written by the top-level program).
     let slotCount: Int
+    /// Graph output `k`'s tap slot is `tapBase + k`.
+    let tapBase: Int
     /// Per slot: the port is required (no default, not optional).
     let slotRequired: [Bool]
     /// Slots holding constants from the file (never cleared): numbers and
@@ -73,7 +76,11 @@ public final class CompiledGraph: @unchecked Sendable {
     /// instance; no nested loop, no event source): its body compiled into a
     /// fixed program, which a quiet run goes round without the ready queue
     /// (`RunState.runCompiledPasses`); else nil.
-    let passPrograms: [PassProgram?]
+    let passPrograms: [StepProgram?]
+    /// For a graph without loops or event sources whose nodes are all
+    /// plain: every node compiled into one program, which a sequential run
+    /// runs instead of the ready queue (`RunState.runTopProgram`); else nil.
+    let topProgram: StepProgram?
     let hasLoops: Bool
 
     /// The number of distinct node types (`NodeRow.typeIndex`).
@@ -205,8 +212,9 @@ public final class CompiledGraph: @unchecked Sendable {
             }
             total += nodes[i].inputCount
         }
-        slotCount = total
-        slotRequired = required
+        tapBase = total
+        slotCount = total + plan.outputs.count
+        slotRequired = required + Array(repeating: false, count: plan.outputs.count)
         numberConstantSlots = numberSlots
         numberConstants = numbers
         self.boxedConstants = boxedConstants
@@ -270,7 +278,7 @@ public final class CompiledGraph: @unchecked Sendable {
         var loopDirectMembers = [Int](repeating: 0, count: loopTable)
         var carryBase = [Int](repeating: 0, count: loopTable)
         var bodyKeys: [Int32] = [], bodyItems: [Int32] = [], resetKeys: [Int32] = [], resetItems: [Int32] = []
-        var passPrograms = [PassProgram?](repeating: nil, count: loopTable)
+        var passPrograms = [StepProgram?](repeating: nil, count: loopTable)
         if hasLoops {
             for l in 0..<count {
                 if let e = nodes[l].enclosingLoop { loopDirectMembers[e] += 1 }
@@ -296,7 +304,8 @@ public final class CompiledGraph: @unchecked Sendable {
             carryTypes += nodes[l].spec.inputs.prefix(nodes[l].carryCount).map(\.type)
             for n in body { bodyKeys.append(Int32(l)); bodyItems.append(Int32(n)) }
             for e in reset { resetKeys.append(Int32(l)); resetItems.append(Int32(e)) }
-            passPrograms[l] = PassProgram(loop: l, body: body, inBody: inBody, rows: rows, edgeRows: edgeRows, plan: plan)
+            passPrograms[l] = StepProgram(loop: l, body: body, count: count, typeCount: typeCount, rows: rows,
+                                          edgeRows: edgeRows, plan: plan, outEdges: outEdges, inEdges: inEdges)
         }
         self.loopCarry = loopCarry
         self.loopMaxIterations = loopMaxIterations
@@ -310,6 +319,9 @@ public final class CompiledGraph: @unchecked Sendable {
         loopBody = FlatLists(count: loopTable, keys: bodyKeys, items: bodyItems)
         loopReset = FlatLists(count: loopTable, keys: resetKeys, items: resetItems)
         self.passPrograms = passPrograms
+        topProgram = hasLoops ? nil : StepProgram(
+            loop: nil, body: nil, count: count, typeCount: typeCount, rows: rows, edgeRows: edgeRows, plan: plan,
+            outEdges: outEdges, inEdges: inEdges, inputEdges: inputEdges, outputTaps: outputTaps, tapBase: tapBase)
     }
 
     deinit {

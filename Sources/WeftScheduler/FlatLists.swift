@@ -62,6 +62,9 @@ struct FlatLists: @unchecked Sendable {
     /// Length of list `k`.
     @inline(__always) func count(_ k: Int) -> Int { Int(start[k + 1] - start[k]) }
     @inline(__always) func isEmpty(_ k: Int) -> Bool { start[k + 1] == start[k] }
+    /// Where list `k`'s items are (`item(_:)` reads them).
+    @inline(__always) func range(_ k: Int) -> Range<Int> { Int(start[k])..<Int(start[k + 1]) }
+    @inline(__always) func item(_ i: Int) -> Int { Int(items[i]) }
     /// Calls `body` with each item of list `k`, in order.
     @inline(__always) func forEach(_ k: Int, _ body: (Int) -> Void) {
         var i = Int(start[k])

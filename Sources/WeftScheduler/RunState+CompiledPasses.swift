@@ -6,9 +6,54 @@ import Glibc
 import WeftCore
 import WeftNative
 
-// Loops whose body is plain nodes, gone round as compiled passes (in C,
-// `CWeftShims/passes.c`) without the ready queue.
+// Compiled programs (`StepProgram`), run in C (`CWeftShims/passes.c`)
+// without the ready queue: the top level of a graph of plain nodes, run
+// once, and loops whose body is plain nodes, gone round in passes.
 extension RunState {
+    // MARK: the top-level program
+
+    /// Whether this run runs the graph's top-level program instead of the
+    /// ready queue: a sequential run, no path forced, and a graph that has
+    /// one (no loops, no event sources, every node plain).
+    var runsTopProgram: Bool { direct && !parallel && graph.topProgram != nil }
+
+    /// Runs every node of the graph through its top-level program: the
+    /// calls, values and order the ready queue would give (the queue the
+    /// run's start filled is emptied first: the program makes the same
+    /// calls in its order). The program is made a window at a time
+    /// (`StepProgram.emit`); after each window progress is published. Steps
+    /// of types `typeInline` lets run in C go there; each other step runs
+    /// here (`runStep`: timed, measured, its start handed to watchers), as
+    /// does each step C hands back. The graph outputs are read from their
+    /// tap slots at the end.
+    func runTopProgram(_ program: StepProgram) {
+        readyHead = readyTail
+        context.reserveOutputs(program.maxOutputs)
+        var i = 0
+        while i < program.stepCount && !cancellation.isCancelled {
+            let end = program.emit(from: i)
+            guard runSteps(-1, program, from: 0, to: program.windowCount) else { break }
+            progress?.publish(steps: steps, node: Int(program.order[end - 1]))
+            i = end
+        }
+        for k in 0..<graph.plan.outputs.count { outputs[k] = value(graph.tapBase + k) }
+        compiledPasses += 1
+    }
+
+    /// Runs steps `from ..< to` of `program`'s window (block `block`: a
+    /// loop, or -1 for the top level): in C while it can, each step C hands back here,
+    /// then C again from the next. False: the run failed.
+    func runSteps(_ block: Int, _ program: StepProgram, from: Int, to: Int) -> Bool {
+        var at: Int32 = 0
+        var status: Int32 = 0
+        let how = cSteps { budget in
+            weft_shim_run_steps(context.frame, program.c, Int32(from), Int32(to), nums, boxedBase,
+                                MemoryLayout<WeftValue>.stride, typeInline, budget, &at, &status)
+        }
+        if observing { recordCompiled(block, program, iteration: 0, rounds: 0, steps: from..<Int(at)) }
+        return finishSteps(block, program, how, Int(at), status, to: to)
+    }
+
     // MARK: compiled passes
 
     /// Loop `l`'s compiled body, if its next pass can run compiled:
@@ -18,14 +63,14 @@ extension RunState {
     /// CHEAP or measured under `inlineBelowNs` — a slow body gains nothing
     /// from going round in C, and its calls are better timed one by one),
     /// and in parallel mode the body is too small to make a batch.
-    func compiledPass(_ l: Int) -> PassProgram? {
+    func compiledPass(_ l: Int) -> StepProgram? {
         guard direct, let program = graph.passPrograms[l], readyHead == readyTail, loopsToCheck.isEmpty,
               !program.external.contains(where: { !delivered[$0] }) else { return nil }
         guard allInline(program), !parallel || (!batchInFlight && program.stepCount < batchThreshold) else { return nil }
         return program
     }
 
-    func allInline(_ program: PassProgram) -> Bool {
+    func allInline(_ program: StepProgram) -> Bool {
         for i in 0..<program.stepCount where !typeInline[Int(program.steps[i].type_index)] { return false }
         return true
     }
@@ -46,7 +91,7 @@ extension RunState {
     /// pass must go through the queue (it is then armed). Internal edges'
     /// `delivered` flags are not kept: only `armPass` reads them, after
     /// resetting them.
-    func runCompiledPasses(_ l: Int, _ program: PassProgram) {
+    func runCompiledPasses(_ l: Int, _ program: StepProgram) {
         let cb = graph.carryBase[l]
         let base = graph.slotBase(l)
         let carry = graph.loopCarry[l]
@@ -54,8 +99,7 @@ extension RunState {
         let writes = program.writes
         context.reserveOutputs(program.maxOutputs)
         var pass = weft_shim_pass_t(
-            steps: program.steps, writes: program.writes, carry: carryNums + cb, step_count: Int32(program.stepCount),
-            carry_writes: Int32(program.carryWrites), carry_count: Int32(carry),
+            program: program.c, carry: carryNums + cb, carry_count: Int32(carry),
             continue_slot: Int32(base + 2 * carry), next_slot: Int32(base + carry), carry_accept: graph.carryAccept + cb)
         /// After a pass: go round (true) or not; `max_iterations` checked.
         func wentRound() -> Bool {
@@ -100,7 +144,7 @@ extension RunState {
                 default:
                     // A pass stopped at a step that needs this side.
                     compiledPasses += 1
-                    guard finishSteps(l, program, how, Int(at), status), wentRound() else { return }
+                    guard finishSteps(l, program, how, Int(at), status, to: program.stepCount), wentRound() else { return }
                     continue
                 }
             }
@@ -118,15 +162,7 @@ extension RunState {
                     start = Int(step.writes_end)
                 }
             } else {
-                var at: Int32 = 0
-                var status: Int32 = 0
-                let how = cSteps { budget in
-                    weft_shim_run_steps(context.frame, program.steps, 0, Int32(program.stepCount), program.writes,
-                                        Int32(program.carryWrites), nums, boxedBase, MemoryLayout<WeftValue>.stride,
-                                        budget, &at, &status)
-                }
-                if observing { recordCompiled(l, program, iteration: 0, rounds: 0, steps: 0..<Int(at)) }
-                guard finishSteps(l, program, how, Int(at), status) else { return }
+                guard runSteps(l, program, from: 0, to: program.stepCount) else { return }
             }
             guard wentRound() else { return }
             if !allInline(program) {
@@ -150,10 +186,11 @@ extension RunState {
         return how
     }
 
-    /// Finishes a pass whose C steps stopped with `how` at step `at`: that
-    /// step here (run, or finished after its call in C), then C from the
-    /// next step on, and so on. False: the run failed.
-    func finishSteps(_ l: Int, _ program: PassProgram, _ how: Int32, _ at: Int, _ status: Int32) -> Bool {
+    /// Finishes steps up to `to` of block `block` (a loop, or -1 for the
+    /// top level) whose C steps stopped with `how` at step `at`: that step
+    /// here (run, or finished after its call in C), then C from the next
+    /// step on, and so on. False: the run failed.
+    func finishSteps(_ block: Int, _ program: StepProgram, _ how: Int32, _ at: Int, _ status: Int32, to: Int) -> Bool {
         var how = how
         var i = at
         var status = status
@@ -175,10 +212,10 @@ extension RunState {
             }
             var next: Int32 = 0
             how = cSteps { budget in
-                weft_shim_run_steps(context.frame, program.steps, Int32(i + 1), Int32(program.stepCount), program.writes,
-                                    step.writes_end, nums, boxedBase, MemoryLayout<WeftValue>.stride, budget, &next, &status)
+                weft_shim_run_steps(context.frame, program.c, Int32(i + 1), Int32(to), nums, boxedBase,
+                                    MemoryLayout<WeftValue>.stride, typeInline, budget, &next, &status)
             }
-            if observing { recordCompiled(l, program, iteration: 0, rounds: 0, steps: (i + 1)..<Int(next)) }
+            if observing { recordCompiled(block, program, iteration: 0, rounds: 0, steps: (i + 1)..<Int(next)) }
             i = Int(next)
         }
         return true
@@ -191,7 +228,7 @@ extension RunState {
     func runStep(_ step: weft_shim_step_t, _ writes: UnsafeMutablePointer<weft_shim_write_t>, _ start: Int) -> Bool {
         let n = Int(step.node)
         let base = Int(step.slot_base)
-        for p in 0..<Int(step.input_count) where nums[base + p].kind == Self.dead {
+        for p in 0..<Int(graph.rows[n].inputCount) where nums[base + p].kind == Self.dead {
             if onDeadPath(n) {
                 if observing { record { $0.untimed(.skipped, node: n) } }
                 for w in start..<Int(step.writes_end) { put(Int(writes[w].slot), Self.deadNumber, nil) }
@@ -232,12 +269,15 @@ extension RunState {
 
     /// Observed: records the calls C made since the last record — `rounds`
     /// whole passes of loop `l` after `iteration`, then `steps` of the
-    /// next — their time spread evenly up to now.
-    func recordCompiled(_ l: Int, _ program: PassProgram, iteration: Int, rounds: Int, steps: Range<Int>) {
+    /// next (or of the top level's window, `l` = -1) — their time spread
+    /// evenly up to now.
+    func recordCompiled(_ l: Int, _ program: StepProgram, iteration: Int, rounds: Int, steps: Range<Int>) {
         let whole = rounds * program.stepCount
         guard whole + steps.count > 0 else { return }
         let log = log.unsafelyUnwrapped
         let now = max(events.now(), log.lastTime)
+        // (Steps of the window, recorded as steps of the program.)
+        let steps = (steps.lowerBound + program.windowStart)..<(steps.upperBound + program.windowStart)
         let start = log.lastTime
         let middle = start + (now - start) * UInt64(whole) / UInt64(whole + steps.count)
         if rounds > 0 {

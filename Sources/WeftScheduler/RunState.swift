@@ -283,7 +283,9 @@ final class RunState: @unchecked Sendable {
         // A graph big enough for batches: its worker starts while the
         // first nodes run here.
         if parallel && direct && graph.count >= 2 * batchThreshold { workerPool().warmUp() }
-        loop()
+        // A sequential run of a graph of plain nodes runs its compiled
+        // program; any other run goes through the ready queue.
+        if runsTopProgram { runTopProgram(graph.topProgram.unsafelyUnwrapped) } else { loop() }
         checkInvariants()
         progress?.publish(steps: steps, node: -1)
         pool?.shutdown()

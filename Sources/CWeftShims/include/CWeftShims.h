@@ -142,45 +142,58 @@ int32_t weft_shim_output_double(struct weft_ctx *ctx, int32_t index, double v);
 int32_t weft_shim_input_bool(struct weft_ctx *ctx, int32_t index, int32_t *out);
 int32_t weft_shim_output_bool(struct weft_ctx *ctx, int32_t index, int32_t v);
 
-/* ---- Compiled loop passes ----------------------------------------------
- * A loop body of plain nodes runs as a fixed program of steps: each step
+/* ---- Compiled programs: loop passes and a graph's top level ------------
+ * A block of plain nodes (a loop body, or every node of a graph without
+ * loops) runs as a fixed program of steps: each step
  * calls one node with its input slots lent as its frame's inputs, then
  * copies its outputs into the slots that read them. weft_shim_run_steps
  * runs the steps whose every part is plain numbers and a successful call;
  * at the first step that needs more it stops and says where, and the host
  * does that step its own way. */
-typedef struct weft_shim_step {
+/* What a step needs of its node's type (one per type: every node of a
+ * type shares its run function and port facts). */
+typedef struct weft_shim_call {
     int32_t (*run)(struct weft_ctx *, void *);
-    void *state;
-    void *instance;                   /* the node instance (unretained) */
     const uint8_t *input_accept;      /* per input: slot kinds taken as they are (1 << WEFT_SHIM_*) */
     const uint8_t *output_accept;     /* per output: WEFT_SHIM_ACCEPT_* */
     const int32_t *required;          /* outputs a call must write */
     int32_t required_count;
-    int32_t slot_base;                /* its first input slot */
     int32_t input_count, output_count;
+} weft_shim_call_t;
+/* One node of the program (32 bytes: a top level may have a million). */
+typedef struct weft_shim_step {
+    void *state;                      /* the instance's state, passed to run */
+    void *instance;                   /* the node instance (unretained) */
+    int32_t slot_base;                /* its first input slot */
     int32_t writes_end;               /* its writes end here (they start where the last step's end) */
     int32_t node;                     /* for the host: the node's index */
-    int32_t type_index;               /* for the host: its type's index in the graph */
+    int32_t type_index;               /* its type: calls[type_index], inline_types[type_index] */
 } weft_shim_step_t;
 typedef struct weft_shim_write {
     int32_t port;                     /* output port of the step */
     int32_t slot;                     /* the slot it goes to */
 } weft_shim_write_t;
+/* A compiled block: its steps in order, the writes of their outputs
+ * (the first `carry_writes` take a loop's current values into its body),
+ * and the calls of its types by type index. */
+typedef struct weft_shim_program {
+    const weft_shim_step_t *steps;
+    const weft_shim_write_t *writes;
+    const weft_shim_call_t *calls;
+    int32_t step_count, carry_writes;
+} weft_shim_program_t;
 /* Where weft_shim_run_steps stopped. */
 enum {
     WEFT_SHIM_STEPS_DONE = 0,         /* every step ran */
     WEFT_SHIM_STEPS_BEFORE_CALL = 1,  /* step `at` is not called yet: the host runs it */
     WEFT_SHIM_STEPS_AFTER_CALL = 2,   /* step `at` was called (status in *status): the host finishes it */
 };
-/* A compiled loop: its steps and writes (the first `carry_writes` take
- * the loop's current values, `carry[port]`, into the body), and where its
- * `continue` and `next_*` inputs are. */
+/* A compiled loop: its body's program, and where its `continue` and
+ * `next_*` inputs are. */
 typedef struct weft_shim_pass {
-    const weft_shim_step_t *steps;
-    const weft_shim_write_t *writes;
+    const weft_shim_program_t *program;
     weft_shim_number_t *carry;        /* the loop's current values (carry_count) */
-    int32_t step_count, carry_writes, carry_count;
+    int32_t carry_count;
     int32_t continue_slot;            /* the loop's continue input */
     int32_t next_slot;                /* its first next_* input (carry_count in a row) */
     const uint8_t *carry_accept;      /* per carried value: slot kinds it takes as they are (1 << WEFT_SHIM_*);
@@ -202,18 +215,20 @@ int32_t weft_shim_run_passes(weft_shim_frame_t *frame, const weft_shim_pass_t *p
                              weft_shim_number_t *slots, char *boxed, long boxed_stride, int64_t *budget,
                              int32_t *rounds, int32_t *at, int32_t *status);
 
-/* Runs steps first..count-1 with `frame` (its outputs room for every
+/* Runs steps first..count-1 of `program` with `frame` (its outputs room for every
  * step's outputs), `slots` the run's slots and `boxed` the base of the
  * host's boxed values (`boxed_stride` bytes each). `*budget` node calls
  * may still be made; each call takes one. A step stops the run before its
- * call when the budget is spent, the frame's stop flag is raised, an input slot is not taken as it is, the
+ * call when the budget is spent, the frame's stop flag is raised, its
+ * type is not one the host lets run here (`inline_types[type_index]`
+ * false; NULL: every type may), an input slot is not taken as it is, the
  * frame still holds a boxed output or a call left something to clear;
  * after its call when the call failed, left something to clear, missed a
  * required output, wrote a boxed value, or would overwrite a boxed slot.
  * Sets *at to the step where it stopped. */
-int32_t weft_shim_run_steps(weft_shim_frame_t *frame, const weft_shim_step_t *steps, int32_t first, int32_t count,
-                            const weft_shim_write_t *writes, int32_t writes_start, weft_shim_number_t *slots,
-                            char *boxed, long boxed_stride, int64_t *budget, int32_t *at, int32_t *status);
+int32_t weft_shim_run_steps(weft_shim_frame_t *frame, const weft_shim_program_t *program, int32_t first,
+                            int32_t count, weft_shim_number_t *slots, char *boxed, long boxed_stride,
+                            const _Bool *inline_types, int64_t *budget, int32_t *at, int32_t *status);
 
 void *weft_shim_current_registry(void);
 /* An address no plugin hands out: a node instance's state before create

@@ -279,9 +279,9 @@ final class EventHub: @unchecked Sendable {
     /// evenly from `start` to `time`.
     private func expandPasses(loop l: Int, thread: Int, start: UInt64, time: UInt64, _ ids: CompiledGraph.NodeIDs,
                               iteration: Int, rounds: Int, steps: Range<Int>) {
-        guard let program = graph.passPrograms[l] else { return }
+        // (l = -1: the top-level program.)
+        guard let program = l < 0 ? graph.topProgram : graph.passPrograms[l] else { return }
         let stepCount = program.stepCount
-        let maxIterations = graph.loopMaxIterations[l]
         let calls = rounds > 0 ? rounds * stepCount : steps.count
         guard calls > 0 else { return }
         let span = time >= start ? time - start : 0
@@ -290,7 +290,7 @@ final class EventHub: @unchecked Sendable {
         func ran(_ s: Int) {
             made += 1
             let t = start &+ span * UInt64(made) / UInt64(calls)
-            let n = Int(program.steps[s].node)
+            let n = Int(program.order[s])
             send(.nodeStarted(time: previous, node: n, id: ids[n], thread: thread))
             send(.nodeFinished(time: t, node: n, id: ids[n], thread: thread, duration: t - previous))
             previous = t
@@ -298,7 +298,7 @@ final class EventHub: @unchecked Sendable {
         if rounds > 0 {
             for round in 0..<rounds {
                 for s in 0..<stepCount { ran(s) }
-                if iteration + round + 1 <= maxIterations {
+                if iteration + round + 1 <= graph.loopMaxIterations[l] {
                     send(.loopIteration(time: previous, node: l, id: ids[l], iteration: iteration + round + 1))
                 }
             }
