@@ -101,11 +101,20 @@ extension RunState {
     /// or the failure (`nodeFailed`).
     @inline(__always)
     func called(_ n: Int, _ ok: Bool, portBase: Int, outputs: Int, enclosingLoop: Int32) {
+        called(n, ok, context.frame.pointee.outputs!, context.boxedOutputs, portBase: portBase, outputs: outputs,
+               enclosingLoop: enclosingLoop)
+    }
+
+    /// `called` with the outputs at `outs` (a boxed one's value at
+    /// `boxes + p`): a pool call's, copied back to this thread.
+    @inline(__always)
+    func called(_ n: Int, _ ok: Bool, _ outs: UnsafeMutablePointer<weft_shim_number_t>,
+                _ boxes: UnsafeMutablePointer<WeftValue>, portBase: Int, outputs: Int, enclosingLoop: Int32) {
         guard ok else {
             nodeFailed(n, callError(n))
             return
         }
-        deliverCallOutputs(of: n, portBase: portBase, count: outputs)
+        deliverOutputs(portBase: portBase, count: outputs, outs, boxes)
         if enclosingLoop >= 0 { completed(n) }
     }
 
@@ -198,40 +207,39 @@ extension RunState {
                 called(n, call(n, unmanaged, base, Int(row.typeIndex)), portBase: Int(row.outPortBase),
                        outputs: Int(row.outputCount), enclosingLoop: row.enclosingLoop)
             } else if call(n, unmanaged, base, Int(row.typeIndex)) {
-                if row.strategy == CompiledGraph.conditionalCode && firedOne(row) {
-                    // A decision that fired exactly one output: delivered
-                    // from the call's frame like any node's (the strategy
-                    // reports the others).
-                    called(n, true, portBase: Int(row.outPortBase), outputs: Int(row.outputCount),
-                           enclosingLoop: row.enclosingLoop)
-                } else {
-                    graph.strategy(n).finish(n, context.outputs, self)
-                }
+                succeeded(n, row, context.frame.pointee.outputs!, context.boxedOutputs)
             } else {
                 nodeFailed(n, callError(n))
             }
             return
         }
         let instance = unmanaged.takeUnretainedValue()
-        var inputs: [WeftValue?] = []
-        inputs.reserveCapacity(graph.inputCount(n))
-        for p in 0..<graph.inputCount(n) { inputs.append(value(base + p)) }
         inflight += 1
         let pool = workerPool()
         let blocking = instance.type.spec.flags.contains(.blocking)
-        let frozen = inputs
+        let outputCount = Int(row.outputCount)
         // Events recorded here come before the worker's.
         log?.flush(urgent: true)
+        // The worker makes the same call as this thread (`NodeInstance.run`
+        // with the node's slots lent: nothing else touches them until the
+        // node completes) and hands back a copy of its outputs.
         pool.submit(blocking: blocking) { [self] thread, ctx in
             let observed = !events.isEmpty
             let t = observed ? events.now() : 0
             if observed { events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane + thread)) }
             let t0 = MonotonicClock.now()
-            let result = instance.run(inputs: frozen, context: ctx)
+            let ok = instance.run(context: ctx, slots: nums + base, boxed: boxed + base)
             let duration = MonotonicClock.now() - t0
-            if observed, case .success = result {
-                let now = events.now()
-                events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: lane + thread, duration: now - t))
+            let result: Result<CallOutputs, NodeError>
+            if ok {
+                result = .success(CallOutputs(ctx.frame.pointee.outputs!, ctx.boxedOutputs, count: outputCount))
+                if observed {
+                    let now = events.now()
+                    events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: lane + thread, duration: now - t))
+                }
+            } else {
+                result = .failure(ctx.nodeError ?? NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type,
+                                                             message: "failed without a message (a host bug)"))
             }
             completionLock.withLock {
                 completions.append(Completion(node: n, result: result, duration: duration))
@@ -240,14 +248,21 @@ extension RunState {
         }
     }
 
-    /// The call that just ended on `context` fired exactly one of the
-    /// node's outputs.
-    @inline(__always)
-    func firedOne(_ row: NodeRow) -> Bool {
-        let outs = context.frame.pointee.outputs!
+    /// The completion of a call that succeeded, wherever it ran (`outs`:
+    /// its outputs, a boxed one's value at `boxes + p`): a sequential node,
+    /// or a conditional one that fired exactly one output, delivers them
+    /// as they are; any other strategy gets them as values.
+    func succeeded(_ n: Int, _ row: NodeRow, _ outs: UnsafeMutablePointer<weft_shim_number_t>,
+                   _ boxes: UnsafeMutablePointer<WeftValue>) {
+        let count = Int(row.outputCount)
         var fired = 0
-        for p in 0..<Int(row.outputCount) where outs[p].taken != 0 { fired += 1 }
-        return fired == 1
+        for p in 0..<count where outs[p].taken != 0 { fired += 1 }
+        if graph.isSequential(n) || (row.strategy == CompiledGraph.conditionalCode && fired == 1) {
+            called(n, true, outs, boxes, portBase: Int(row.outPortBase), outputs: count, enclosingLoop: row.enclosingLoop)
+        } else {
+            graph.strategy(n).finish(n, (0..<count).map { outs[$0].taken != 0 ? Self.value(of: outs[$0], boxes + $0) : nil },
+                                     self)
+        }
     }
 
     func workerPool() -> WorkerPool {
@@ -257,9 +272,15 @@ extension RunState {
         return p
     }
 
-    func handle(_ n: Int, _ result: Result<NodeOutputs, NodeError>) {
+    /// A pool call's result, on this thread.
+    func handle(_ n: Int, _ result: Result<CallOutputs, NodeError>) {
         switch result {
-        case .success(let out): graph.strategy(n).finish(n, out.values, self)
+        case .success(var out):
+            out.numbers.withUnsafeMutableBufferPointer { numbers in
+                out.boxes.withUnsafeMutableBufferPointer { boxes in
+                    succeeded(n, graph.rows[n], numbers.baseAddress!, boxes.baseAddress!)
+                }
+            }
         case .failure(let e): nodeFailed(n, e)
         }
     }

@@ -9,11 +9,23 @@ extension RunState {
     struct Completion {
         var node: Int
         /// The call's result (nil for a batch).
-        var result: Result<NodeOutputs, NodeError>?
+        var result: Result<CallOutputs, NodeError>?
         /// How long the call took on its worker, in ns.
         var duration: UInt64
         /// A batch of cheap nodes run on a worker (then `node` is -1).
         var batch: Batch? = nil
+    }
+
+    /// A pool call's outputs, copied from its worker's frame: per port its
+    /// slot contents (`taken` = fired) and, for a boxed one, its value.
+    struct CallOutputs: @unchecked Sendable {
+        var numbers: [weft_shim_number_t]
+        var boxes: [WeftValue]
+
+        init(_ outs: UnsafeMutablePointer<weft_shim_number_t>, _ boxed: UnsafeMutablePointer<WeftValue>, count: Int) {
+            numbers = Array(UnsafeBufferPointer(start: outs, count: count))
+            boxes = (0..<count).map { outs[$0].kind == RunState.boxedKind ? boxed[$0] : .null }
+        }
     }
 
     /// Waits (briefly) for pool results and handles them. With `process`

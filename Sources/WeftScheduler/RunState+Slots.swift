@@ -24,13 +24,6 @@ extension RunState {
         }
     }
 
-    /// The outputs of the call that just ended on `context` (node `n`),
-    /// read from its frame: numbers go to the next slots as they are.
-    @inline(__always)
-    func deliverCallOutputs(of n: Int, portBase base: Int, count: Int) {
-        deliverOutputs(portBase: base, count: count, context.frame.pointee.outputs!, context.boxedOutputs)
-    }
-
     /// Delivers `count` outputs (`outs[p]`, a boxed one's value at
     /// `boxes + p`; `taken` = fired) of the node whose first output port is
     /// `base`.
