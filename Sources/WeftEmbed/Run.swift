@@ -299,6 +299,10 @@ final class EventBridge: RunObserver, @unchecked Sendable {
             node = id
             e.thread = Int32(thread)
             message = m
+        case .nodeRecovered(_, _, let id, let how):
+            e.kind = WEFT_EVENT_NODE_RECOVERED
+            node = id
+            message = how
         case .nodeSkipped(_, _, let id):
             e.kind = WEFT_EVENT_NODE_SKIPPED
             node = id

@@ -83,6 +83,8 @@ public final class CompiledGraph: @unchecked Sendable {
     let topProgram: StepProgram?
     let hasLoops: Bool
 
+    /// Nodes whose failure their own `on_error` handles (`NodeRow.handlesErrors`).
+    let errorPolicies: [Int: PlanErrorPolicy]
     /// The number of distinct node types (`NodeRow.typeIndex`).
     let typeCount: Int
     /// Per node type: whether a parallel run starts out calling it on the
@@ -224,6 +226,7 @@ public final class CompiledGraph: @unchecked Sendable {
         let portCount = Int(portBase[count])
 
         // Rows.
+        var errorPolicies: [Int: PlanErrorPolicy] = [:]
         rows = .allocate(capacity: max(count, 1))
         for n in 0..<count {
             // Fields read in place: a copy of a plan node retains its parts.
@@ -236,7 +239,12 @@ public final class CompiledGraph: @unchecked Sendable {
                 let flagsOfType = type.spec.flags
                 if flagsOfType.contains(.cheap) && !flagsOfType.contains(.blocking) { flags |= NodeRow.cheap }
                 if flagsOfType.contains(.blocking) { flags |= NodeRow.blocking }
-                if strategy == .sequential && join == .all { flags |= NodeRow.plain }
+                if nodes[n].errorPolicy != nil {
+                    flags |= NodeRow.handlesErrors
+                    errorPolicies[n] = nodes[n].errorPolicy
+                } else if strategy == .sequential && join == .all {
+                    flags |= NodeRow.plain
+                }
                 if type.isSource { flags |= NodeRow.source }
             }
             (rows + n).initialize(to: NodeRow(
@@ -245,6 +253,8 @@ public final class CompiledGraph: @unchecked Sendable {
                 inputCount: UInt16(nodes[n].inputCount), outputCount: UInt16(portBase[n + 1] - portBase[n]),
                 flags: flags, strategy: Self.strategyCode(strategy)))
         }
+
+        self.errorPolicies = errorPolicies
 
         // Edges.
         let edgeCount = plan.edges.count

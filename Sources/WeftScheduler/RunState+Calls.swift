@@ -203,7 +203,7 @@ extension RunState {
         let row = graph.rows[n]
         let base = Int(row.slotBase)
         if !onPool {
-            if graph.isSequential(n) {
+            if graph.isSequential(n) && row.flags & NodeRow.handlesErrors == 0 {
                 called(n, call(n, unmanaged, base, Int(row.typeIndex)), portBase: Int(row.outPortBase),
                        outputs: Int(row.outputCount), enclosingLoop: row.enclosingLoop)
             } else if call(n, unmanaged, base, Int(row.typeIndex)) {
@@ -217,7 +217,6 @@ extension RunState {
         inflight += 1
         let pool = workerPool()
         let blocking = instance.type.spec.flags.contains(.blocking)
-        let outputCount = Int(row.outputCount)
         // Events recorded here come before the worker's.
         log?.flush(urgent: true)
         // The worker makes the same call as this thread (`NodeInstance.run`
@@ -232,7 +231,8 @@ extension RunState {
             let duration = MonotonicClock.now() - t0
             let result: Result<CallOutputs, NodeError>
             if ok {
-                result = .success(CallOutputs(ctx.frame.pointee.outputs!, ctx.boxedOutputs, count: outputCount))
+                result = .success(CallOutputs(ctx.frame.pointee.outputs!, ctx.boxedOutputs,
+                                              count: Int(ctx.frame.pointee.output_count)))
                 if observed {
                     let now = events.now()
                     events.emit(.nodeFinished(time: now, node: n, id: graph.ids[n], thread: lane + thread, duration: now - t))
@@ -251,17 +251,27 @@ extension RunState {
     /// The completion of a call that succeeded, wherever it ran (`outs`:
     /// its outputs, a boxed one's value at `boxes + p`): a sequential node,
     /// or a conditional one that fired exactly one output, delivers them
-    /// as they are; any other strategy gets them as values.
+    /// as they are; any other strategy gets them as values. A node whose
+    /// `on_error` is "route" has one output more than its call (`error`,
+    /// the last): dead.
     func succeeded(_ n: Int, _ row: NodeRow, _ outs: UnsafeMutablePointer<weft_shim_number_t>,
                    _ boxes: UnsafeMutablePointer<WeftValue>) {
-        let count = Int(row.outputCount)
+        var count = Int(row.outputCount)
+        var errorPort = -1
+        if row.flags & NodeRow.handlesErrors != 0, case .route(let p)? = graph.errorPolicies[n] {
+            count = p
+            errorPort = p
+        }
         var fired = 0
         for p in 0..<count where outs[p].taken != 0 { fired += 1 }
         if graph.isSequential(n) || (row.strategy == CompiledGraph.conditionalCode && fired == 1) {
-            called(n, true, outs, boxes, portBase: Int(row.outPortBase), outputs: count, enclosingLoop: row.enclosingLoop)
+            deliverOutputs(portBase: Int(row.outPortBase), count: count, outs, boxes)
+            if errorPort >= 0 { graph.outEdges.forEach(Int(row.outPortBase) + errorPort) { deliver(edge: $0, .dead) } }
+            if row.enclosingLoop >= 0 { completed(n) }
         } else {
-            graph.strategy(n).finish(n, (0..<count).map { outs[$0].taken != 0 ? Self.value(of: outs[$0], boxes + $0) : nil },
-                                     self)
+            var values = (0..<count).map { outs[$0].taken != 0 ? Self.value(of: outs[$0], boxes + $0) : nil }
+            if errorPort >= 0 { values.append(nil) }
+            graph.strategy(n).finish(n, values, self)
         }
     }
 
@@ -288,6 +298,10 @@ extension RunState {
     /// A node's call failed: the run fails, or with `keepGoing` the node's
     /// outputs go dead and the rest of the graph goes on.
     func nodeFailed(_ n: Int, _ error: NodeError) {
+        if let policy = graph.errorPolicies[n] {
+            recovered(n, error, policy)
+            return
+        }
         guard failureKeepsGoing(n, error) else { return }
         for p in 0..<graph.outputCount(n) {
             graph.outEdges.forEach(graph.outPort(n, p)) { deliver(edge: $0, .dead) }
@@ -300,12 +314,33 @@ extension RunState {
     /// failure passed over (true: the caller makes the node's outputs dead).
     func failureKeepsGoing(_ n: Int, _ error: NodeError) -> Bool {
         log?.event(.nodeFailed(time: events.now(), node: n, id: graph.ids[n], thread: lane, message: error.message))
-        guard options.keepGoing else {
+        guard keepGoing else {
             recordFailure(error.description, node: graph.ids[n])
             return false
         }
         keptGoing.append((error.description, graph.ids[n]))
         return true
+    }
+
+    /// A failure node `n`'s own `on_error` handles: recorded for observers
+    /// (`node_failed`, then `node_recovered`), then the node completes as
+    /// if it had succeeded — with its `error` output fired and the others
+    /// dead ("route"), or with the default outputs (the others dead). The
+    /// run goes on and does not fail for it.
+    func recovered(_ n: Int, _ error: NodeError, _ policy: PlanErrorPolicy) {
+        let now = events.now()
+        log?.event(.nodeFailed(time: now, node: n, id: graph.ids[n], thread: lane, message: error.message))
+        var values = [WeftValue?](repeating: nil, count: graph.outputCount(n))
+        switch policy {
+        case .route(let port):
+            values[port] = ["node": .string(graph.ids[n]), "type": .string(graph.plan.nodes[n].type),
+                            "message": .string(error.message), "attempt": 1]
+        case .defaults(let defaults):
+            for d in defaults { values[d.port] = d.value }
+        }
+        log?.event(.nodeRecovered(time: now, node: n, id: graph.ids[n], how: policy.name))
+        deliver(outputs: values, of: n)
+        completed(n)
     }
 
     /// Fails the run because of node `n` (the message is prefixed with it).

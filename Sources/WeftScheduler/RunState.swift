@@ -145,6 +145,10 @@ final class RunState: @unchecked Sendable {
     /// is stopped, e.g. an isolated worker killed by the same Ctrl-C): the
     /// run ends cancelled, not failed.
     var failedAfterCancel = false
+    /// A failed node (without an `on_error` of its own) does not fail the
+    /// run: `RunOptions.keepGoing`, or the graph's `error_strategy` is
+    /// `continue`.
+    let keepGoing: Bool
     /// Node failures passed over with `keepGoing`, in order.
     var keptGoing: [(message: String, node: String)] = []
     var inflight = 0
@@ -182,6 +186,7 @@ final class RunState: @unchecked Sendable {
         for n in 0..<graph.count { (pending + n).initialize(to: Int32(graph.inEdges.count(n))) }
         tracksDelivery = graph.hasLoops
         started = zeroed(graph.count)
+        keepGoing = options.keepGoing || graph.plan.errorStrategy == .continue
         parallel = options.mode == .parallel
         direct = options.forcedPath != .queue
         let placement = options.placement

@@ -196,6 +196,7 @@ struct ObserverTests {
             case .nodeStarted: "node_started"
             case .nodeFinished: "node_finished"
             case .nodeFailed: "node_failed"
+            case .nodeRecovered: "node_recovered"
             case .nodeSkipped: "node_skipped"
             case .loopIteration: "loop_iteration"
             case .runFinished: "run_finished"

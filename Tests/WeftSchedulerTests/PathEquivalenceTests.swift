@@ -124,6 +124,7 @@ struct PathEquivalenceTests {
         case .nodeFinished(_, _, let id, _, _): "finished \(id)"
         case .nodeFailed(_, _, let id, _, let message): "failed \(id): \(message)"
         case .nodeSkipped(_, _, let id): "skipped \(id)"
+        case .nodeRecovered(_, _, let id, let how): "recovered \(id) \(how)"
         case .loopIteration(_, _, let id, let i): "iteration \(id) \(i)"
         case .runFinished(_, let outcome, let steps): "run_finished \(outcome) \(steps)"
         default: "\(e)"
@@ -152,6 +153,16 @@ struct PathEquivalenceTests {
         try Self.expectSameEverywhere(RunTimeTypeTests.bodyGetsAString, "loop body gets a string")
         try Self.expectSameEverywhere(RunTimeTypeTests.carrying("double"), "double carry")
         try Self.expectSameEverywhere(RunTimeTypeTests.carrying("int", next: "half.result"), "int carry gets a double")
+    }
+
+    /// Random graphs with divisions whose failures their `on_error`
+    /// handles: every path recovers the same way, and the run succeeds
+    /// unless the generator knows it may fail elsewhere.
+    @Test(arguments: 0..<80)
+    func randomGraphsWithErrorHandling(seed: Int) throws {
+        let g = RandomGraph(seed: UInt64(5_000 + seed), errorHandling: true)
+        let r = try Self.expectSameEverywhere(g.json, "error handling seed \(seed)", oneFailurePoint: g.failurePoints <= 1)
+        if g.failurePoints == 0 { #expect(r.outcome == .succeeded, "seed \(seed): \(r.outcome)\n\(g.json)") }
     }
 
     /// Random graphs: every one through every path.
@@ -186,7 +197,10 @@ struct RandomGraph {
     /// `plainOnly`: no if/else (its merge joins any) and no loop — a
     /// graph of plain nodes, which a sequential run runs as its top-level
     /// program.
-    init(seed: UInt64, plainOnly: Bool = false) {
+    /// `errorHandling`: also integer divisions that may divide by zero,
+    /// each with an `on_error` ("route", its error map a graph output, or
+    /// a default result).
+    init(seed: UInt64, plainOnly: Bool = false, errorHandling: Bool = false) {
         rng = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         let blocks = 4 + next(14)
         for _ in 0..<blocks {
@@ -202,6 +216,26 @@ struct RandomGraph {
             }
         }
         if next(8) == 0 { badValue() }
+        if errorHandling { for _ in 0..<(1 + next(3)) { division() } }
+    }
+
+    /// a / b, which fails when b is 0; its failure handled by its
+    /// `on_error`: routed (its `error` map becomes a graph output, its
+    /// result is then dead) or a default result of 0.
+    private mutating func division() {
+        let (d, after) = (id("div"), id("n"))
+        let a = pick(), b = pick()
+        let route = next(2) == 0
+        // Half of them divide by a constant 0.
+        let byZero = next(2) == 0
+        let onError = route ? #""route""# : #"{"default": {"result": 0}}"#
+        nodes += [#"{"id": "\#(d)", "type": "std.div", \#(byZero ? #""inputs": {"b": 0}, "# : "")"on_error": \#(onError)}"#,
+                  #"{"id": "\#(after)", "type": "std.add", "inputs": {"b": 1}}"#]
+        edge(a.0, d + ".a")
+        if !byZero { edge(b.0, d + ".b") }
+        edge(d + ".result", after + ".a")
+        if route { outputs.append(#""o\#(outputs.count)": "\#(d).error""#) }
+        produced(after + ".result", dead: a.1 || (!byZero && b.1) || route)
     }
 
     var json: String {

@@ -281,6 +281,10 @@ WEFT_API weft_status_t weft_graph_destroy(weft_graph_t *graph);
                                        dropped so far (queue full)          */
 #define WEFT_EVENT_SOURCE_FINISHED 10 /* node_id = the source; message when it
                                        ended with an error, else NULL       */
+#define WEFT_EVENT_NODE_RECOVERED 11 /* the node failed (NODE_FAILED came just
+                                        before) and its on_error handled it:
+                                        message = "route" or "default"; the
+                                        run goes on                       */
 
 /* Run outcomes (int32_t): weft_run_state and the run-finished event. */
 #define WEFT_RUN_PENDING   0 /* made, not started                                 */

@@ -64,6 +64,14 @@ extension GraphDecoder {
             if let d = top["description"] {
                 if case .string(let s) = d { doc.description = s } else { error("$.description", "description must be a string") }
             }
+            if let e = top["error_strategy"] {
+                if case .string(let str) = e, let k = ErrorStrategy(rawValue: str) {
+                    doc.errorStrategy = k
+                } else {
+                    error("$.error_strategy", "error_strategy must be one of: "
+                            + ErrorStrategy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+                }
+            }
             if let inputs = top["inputs"] {
                 if let list = graphInputs(inputs) { doc.inputs = list } else { doc.unread.insert(.inputs) }
             }

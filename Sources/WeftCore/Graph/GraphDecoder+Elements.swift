@@ -139,6 +139,7 @@ extension GraphDecoder.Decoder {
                 error(path + ".timeout_ms", node: id, "timeout_ms must be a whole number of milliseconds from 1 to 86400000 (one day)")
             }
         }
+        if let oe = m["on_error"] { n.onError = errorPolicy(oe, path: path + ".on_error", node: id) }
         if let me = m["max_events"] {
             if case .int(let v) = me, v > 0, v <= 1_000_000_000_000 {
                 n.maxEvents = Int(v)
@@ -206,5 +207,20 @@ extension GraphDecoder.Decoder {
             return nil
         }
         return GraphEdge(from: from, to: to, index: index)
+    }
+
+    /// A node's `"on_error"`: "fail", "route" or {"default": {port: value}}.
+    mutating func errorPolicy(_ v: WeftValue, path: String, node id: String) -> ErrorPolicy? {
+        switch v {
+        case .string("fail"): return .fail
+        case .string("route"): return .route
+        case .map(let m) where m.count == 1:
+            guard case .map(let values)? = m["default"] else { break }
+            return .defaults(values.map { (port: $0.key, value: $0.value) })
+        default: break
+        }
+        error(path, node: id, "on_error must be \"fail\", \"route\" (a failure fires the node's 'error' output) "
+                + "or {\"default\": {\"port\": value, …}} (a failure gives these outputs)")
+        return nil
     }
 }

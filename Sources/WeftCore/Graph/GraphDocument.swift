@@ -33,6 +33,9 @@ public struct GraphDocument: Sendable, Equatable {
     /// `to` ends (that parsed) of edges the decoder left out: the input
     /// ports they name count as connected.
     public var unreadEdgeTargets: [PortRef] = []
+    /// `"error_strategy"`: what a failed node without an `on_error` of its
+    /// own does to the run (nil: not given, `fail_fast`).
+    public var errorStrategy: ErrorStrategy?
 
     /// Top-level sections of a graph file.
     public struct Sections: OptionSet, Sendable, Hashable {
@@ -156,6 +159,7 @@ public struct GraphNode: Sendable, Equatable {
         var isolate = false
         var timeoutMs: Int? = nil
         var maxEvents: Int? = nil
+        var onError: ErrorPolicy? = nil
         var unread: Fields = []
     }
 
@@ -197,6 +201,12 @@ public struct GraphNode: Sendable, Equatable {
         get { rare[\.maxEvents] ?? nil }
         set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.maxEvents = newValue } }
     }
+    /// What a failure of this node does (`"on_error"`; nil: the graph's
+    /// `error_strategy`).
+    public var onError: ErrorPolicy? {
+        get { rare[\.onError] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.onError = newValue } }
+    }
     /// Fields the decoder could not read (each reported in the document's
     /// diagnostics), or that are missing where an unknown field looks like
     /// a misspelling of them: they hold their defaults, and the validator
@@ -222,7 +232,8 @@ public struct GraphNode: Sendable, Equatable {
             && a.constants.map(\.port) == b.constants.map(\.port) && a.constants.map(\.value) == b.constants.map(\.value)
             && a.strategy == b.strategy && a.join == b.join && a.maxIterations == b.maxIterations
             && a.carry.map(\.name) == b.carry.map(\.name) && a.carry.map(\.type) == b.carry.map(\.type)
-            && a.isolate == b.isolate && a.timeoutMs == b.timeoutMs && a.maxEvents == b.maxEvents && a.unread == b.unread
+            && a.isolate == b.isolate && a.timeoutMs == b.timeoutMs && a.maxEvents == b.maxEvents && a.onError == b.onError
+            && a.unread == b.unread
     }
 }
 

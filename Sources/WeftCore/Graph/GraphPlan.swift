@@ -90,6 +90,7 @@ public struct GraphPlan: Sendable {
             var carryCount = 0
             var timeoutMs: Int? = nil
             var maxEvents: Int? = nil
+            var errorPolicy: PlanErrorPolicy? = nil
         }
 
         public var label: String? {
@@ -111,6 +112,12 @@ public struct GraphPlan: Sendable {
         public var params: [String: WeftValue] {
             get { rare[\.params] ?? [:] }
             set { rare.update(isDefault: newValue.isEmpty, defaults: { RareFields() }) { $0.params = newValue } }
+        }
+        /// What a failure of this node does, if it says (`on_error`
+        /// "route" or a default; nil: the graph's `errorStrategy`).
+        public var errorPolicy: PlanErrorPolicy? {
+            get { rare[\.errorPolicy] ?? nil }
+            set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.errorPolicy = newValue } }
         }
         /// Loop nodes: the iteration limit.
         public var maxIterations: Int {
@@ -185,6 +192,8 @@ public struct GraphPlan: Sendable {
     public var loopBodies: [Int: [Int]]
     /// Non-fatal findings (isolated nodes, unused inputs).
     public var warnings: [Diagnostic]
+    /// What a failed node without an `on_error` of its own does.
+    public var errorStrategy: ErrorStrategy = .failFast
 
     public func index(of id: String) -> Int? { nodes.firstIndex { $0.id == id } }
 }

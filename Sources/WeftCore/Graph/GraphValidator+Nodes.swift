@@ -125,13 +125,52 @@ extension Validation {
             }
             constants.append((p, v))
         }
-        return GraphPlan.Node(id: n.id, type: n.type, label: n.label, specBox: box, params: params,
+        // Error policy: "route" adds the output port `error`; a default
+        // names output ports and values of their types.
+        var errorPolicy: PlanErrorPolicy?
+        switch n.onError {
+        case nil, .fail?: break
+        case _? where isLoop || box.spec.flags.contains(.source):
+            error(n.path + ".on_error", node: n.id, "on_error is for nodes that run a call; '\(n.id)' is a "
+                    + (isLoop ? "loop (set it on the nodes of its body)" : "source (set it on the nodes it feeds)"))
+        case .route?:
+            if box.spec.outputs.contains(where: { $0.name == ErrorPolicy.errorPort }) {
+                error(n.path + ".on_error", node: n.id, "on_error \"route\" adds an output 'error', but '\(n.type)' already has "
+                        + "an output of that name; use {\"default\": {…}} instead")
+            } else {
+                var spec = box.spec
+                spec.outputs.append(PortSpec(name: ErrorPolicy.errorPort, type: .map, optional: true,
+                                             summary: "fires when the node fails: {node, type, message, attempt}"))
+                box = SpecBox(spec)
+                errorPolicy = .route(port: spec.outputs.count - 1)
+            }
+        case .defaults(let values)?:
+            var resolved: [(port: Int, value: WeftValue)] = []
+            for (name, value) in values {
+                let place = n.path + ".on_error.default." + name
+                guard let p = box.spec.outputs.firstIndex(where: { $0.name == name }) else {
+                    error(place, node: n.id, "node '\(n.id)' (\(n.type)) has no output '\(name)'"
+                            + hint(name, among: box.spec.outputs.map(\.name)))
+                    continue
+                }
+                guard let v = box.spec.outputs[p].type.coerce(value) else {
+                    error(place, node: n.id, "output '\(name)' of node '\(n.id)' is \(box.spec.outputs[p].type), "
+                            + "not \(value.kind) \(JSON.encode(value))")
+                    continue
+                }
+                resolved.append((p, v))
+            }
+            errorPolicy = .defaults(resolved.sorted { $0.port < $1.port })
+        }
+        var node = GraphPlan.Node(id: n.id, type: n.type, label: n.label, specBox: box, params: params,
                               constants: constants,
                               strategy: isLoop ? .loop : (box.spec.flags.contains(.source) ? .event : (n.strategy ?? .sequential)),
                               join: n.join,
                               maxIterations: n.maxIterations ?? LoopNode.defaultMaxIterations,
                               carryCount: n.carry.count, enclosingLoop: nil, index: n.index,
                               isolate: n.isolate || n.timeoutMs != nil, timeoutMs: n.timeoutMs, maxEvents: n.maxEvents)
+        node.errorPolicy = errorPolicy
+        return node
     }
 
     /// Holds the place of a node that did not resolve (never in a plan:

@@ -343,7 +343,9 @@ extension Validation {
                 resolved[i].enclosingLoop = containing.min { $0.value.count < $1.value.count }?.key
             }
         }
-        return GraphPlan(description: doc.description, nodes: resolved, edges: edges, inputs: doc.inputs,
-                         outputs: outputs, loopBodies: bodies, warnings: diagnostics)
+        var plan = GraphPlan(description: doc.description, nodes: resolved, edges: edges, inputs: doc.inputs,
+                             outputs: outputs, loopBodies: bodies, warnings: diagnostics)
+        plan.errorStrategy = doc.errorStrategy ?? .failFast
+        return plan
     }
 }

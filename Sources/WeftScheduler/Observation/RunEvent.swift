@@ -25,6 +25,10 @@ public enum RunEvent: Sendable, Equatable {
     case nodeStarted(time: UInt64, node: Int, id: String, thread: Int)
     case nodeFinished(time: UInt64, node: Int, id: String, thread: Int, duration: UInt64)
     case nodeFailed(time: UInt64, node: Int, id: String, thread: Int, message: String)
+    /// The node failed (`nodeFailed` came just before) and its own
+    /// `on_error` handled it: `how` is "route" (its `error` output fired)
+    /// or "default" (its default outputs were given). The run goes on.
+    case nodeRecovered(time: UInt64, node: Int, id: String, how: String)
     /// The node was on a dead path (an untaken branch) and did not run.
     case nodeSkipped(time: UInt64, node: Int, id: String)
     /// A loop starts iteration `iteration` (0-based).
@@ -44,7 +48,8 @@ public enum RunEvent: Sendable, Equatable {
     public var time: UInt64 {
         switch self {
         case .runStarted(let t, _, _, _), .nodeStarted(let t, _, _, _), .nodeFinished(let t, _, _, _, _),
-             .nodeFailed(let t, _, _, _, _), .nodeSkipped(let t, _, _), .loopIteration(let t, _, _, _),
+             .nodeFailed(let t, _, _, _, _), .nodeRecovered(let t, _, _, _), .nodeSkipped(let t, _, _),
+             .loopIteration(let t, _, _, _),
              .runFinished(let t, _, _), .waveStarted(let t, _, _, _), .waveFinished(let t, _, _, _),
              .eventDropped(let t, _, _), .sourceFinished(let t, _, _):
             t
@@ -65,6 +70,8 @@ public enum RunEvent: Sendable, Equatable {
         case .nodeFailed(let t, _, let id, let thread, let message):
             ["event": "node_failed", "time_ns": .int(Int64(t)), "node": .string(id), "thread": .int(Int64(thread)),
              "message": .string(message)]
+        case .nodeRecovered(let t, _, let id, let how):
+            ["event": "node_recovered", "time_ns": .int(Int64(t)), "node": .string(id), "how": .string(how)]
         case .nodeSkipped(let t, _, let id):
             ["event": "node_skipped", "time_ns": .int(Int64(t)), "node": .string(id)]
         case .loopIteration(let t, _, let id, let i):

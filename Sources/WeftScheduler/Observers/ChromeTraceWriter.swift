@@ -180,6 +180,9 @@ private struct TraceState {
                 // Reported after the node finished (e.g. a conditional node fired no output).
                 instant("\(id) failed", category: "error", thread: thread, time: t, args: args)
             }
+        case .nodeRecovered(let t, _, let id, let how):
+            instant("\(id) recovered (\(how))", category: "error", thread: 0, time: t,
+                    args: [("node", .string(id)), ("how", .string(how))])
         case .nodeSkipped(let t, _, let id):
             instant("\(id) skipped", category: "skip", thread: 0, time: t, args: [("node", .string(id))])
         case .loopIteration(let t, let node, let id, let iteration):
