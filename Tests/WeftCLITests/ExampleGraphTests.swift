@@ -10,7 +10,7 @@ struct ExampleGraphTests {
     static func path(_ name: String) -> String { "\(TestPaths.repoRoot)/examples/\(name)" }
 
     static let all = ["arithmetic.json", "if-else.json", "count-loop.json", "collatz.json", "nested-loop.json", "fan-out.json", "ffi-math.json",
-                      "heartbeat.json", "lines-filter.json", "inbox-word-count.json"]
+                      "safe-divide.json", "heartbeat.json", "lines-filter.json", "inbox-word-count.json"]
 
     func weft(_ args: [String]) throws -> ProcessResult {
         try Shell.run(TestPaths.weft, args)
@@ -140,5 +140,15 @@ struct ExampleGraphTests {
         #expect(abs(root - 1.709975946676697) < 1e-15, "cbrt(5) = \(root)")
         let empty = try run("ffi-math.json", ["text": ""])
         #expect(outputs(empty.doc)?["bytes"] == 0)
+    }
+
+    /// A division by zero is routed (its error map an output, the node after
+    /// it skipped) or falls back to a default; the run succeeds (exit 0).
+    @Test func safeDivide() throws {
+        #expect(outputs(try run("safe-divide.json").doc) == ["quotient_plus_one": 26, "ratio": 0.25])
+        let byZero = try run("safe-divide.json", ["x": "0"])
+        #expect(outputs(byZero.doc) == ["error": ["node": "divide", "type": "std.div",
+                                                  "message": "std.div: division by zero (a=100, b=0)", "attempt": 1],
+                                        "ratio": 0])
     }
 }

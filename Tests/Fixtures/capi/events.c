@@ -1,7 +1,9 @@
 /*
  * events.c — graphs with event sources through the C API: a timer with a
  * count ends by itself; an endless timer ends on duration_s and on
- * weft_run_cancel from the event callback; every wave's nodes are reported.
+ * weft_run_cancel from the event callback; every wave's nodes are reported;
+ * a failure handled by the node's on_error gives NODE_FAILED then
+ * NODE_RECOVERED and the run succeeds.
  *
  *   cc -std=c99 events.c $(pkg-config --cflags --libs weft) -o events
  *   ./events
@@ -38,6 +40,28 @@ static const char *ENDLESS =
     "  {\"id\": \"sq\", \"type\": \"std.mul\"}],"
     " \"edges\": [{\"from\": \"t.tick\", \"to\": \"sq.a\"}, {\"from\": \"t.tick\", \"to\": \"sq.b\"}],"
     " \"outputs\": {\"square\": \"sq.result\"}}";
+
+static const char *ROUTED =
+    "{\"weft\": 1, \"nodes\": ["
+    "  {\"id\": \"div\", \"type\": \"std.div\", \"inputs\": {\"a\": 1, \"b\": 0}, \"on_error\": \"route\"},"
+    "  {\"id\": \"why\", \"type\": \"std.identity\"}],"
+    " \"edges\": [{\"from\": \"div.error\", \"to\": \"why.value\"}],"
+    " \"outputs\": {\"error\": \"why.value\"}}";
+
+/* Kinds of the node events of `div`, in order. */
+typedef struct {
+    int kinds[8];
+    int count;
+    int recovered_how_ok; /* NODE_RECOVERED's message was "route" */
+} trail;
+
+static void on_routed_event(const weft_event_t *ev, void *user)
+{
+    trail *t = user;
+    if (!ev->node_id || strcmp(ev->node_id, "div") != 0 || t->count == 8) return;
+    t->kinds[t->count++] = ev->kind;
+    if (ev->kind == WEFT_EVENT_NODE_RECOVERED) t->recovered_how_ok = ev->message && strcmp(ev->message, "route") == 0;
+}
 
 typedef struct {
     int finished;       /* NODE_FINISHED events of node sq */
@@ -118,6 +142,28 @@ int main(void)
     o.duration_s = 0.2;
     CHECK(weft_run_graph(g, &o, NULL, &r) == WEFT_OK, "run with duration");
     CHECK(weft_run_state(r) == WEFT_RUN_CANCELLED, "duration_s ends it as cancelled");
+    weft_run_destroy(r);
+
+    weft_graph_destroy(g);
+    g = NULL;
+
+    /* A failure routed by on_error: NODE_FAILED, NODE_RECOVERED, success. */
+    CHECK(weft_graph_parse(e, ROUTED, WEFT_NUL_TERMINATED, &g, NULL) == WEFT_OK, "routed graph");
+    trail t;
+    memset(&t, 0, sizeof t);
+    weft_run_options_init(&o);
+    o.on_event = on_routed_event;
+    o.user_data = &t;
+    CHECK(weft_run_graph(g, &o, NULL, &r) == WEFT_OK, "run routed");
+    CHECK(weft_run_state(r) == WEFT_RUN_SUCCEEDED, "a routed failure does not fail the run");
+    CHECK(t.count >= 3 && t.kinds[t.count - 2] == WEFT_EVENT_NODE_FAILED && t.kinds[t.count - 1] == WEFT_EVENT_NODE_RECOVERED,
+          "div: ... NODE_FAILED, NODE_RECOVERED (%d events, last kinds %d %d)", t.count,
+          t.count >= 2 ? t.kinds[t.count - 2] : -1, t.count >= 1 ? t.kinds[t.count - 1] : -1);
+    CHECK(t.recovered_how_ok, "NODE_RECOVERED says how: \"route\"");
+    char *json = NULL;
+    CHECK(weft_run_output_json(r, "error", &json) == WEFT_OK && json && strstr(json, "division by zero"),
+          "the error output holds the message (%s)", json ? json : "(none)");
+    weft_free(json);
     weft_run_destroy(r);
 
     weft_graph_destroy(g);
