@@ -299,6 +299,12 @@ final class EventBridge: RunObserver, @unchecked Sendable {
             node = id
             e.thread = Int32(thread)
             message = m
+        case .nodeRetry(_, _, let id, let attempt, let delay, let m):
+            e.kind = WEFT_EVENT_NODE_RETRY
+            node = id
+            e.iteration = Int64(attempt)
+            e.duration_ns = delay
+            message = m
         case .nodeRecovered(_, _, let id, let how):
             e.kind = WEFT_EVENT_NODE_RECOVERED
             node = id

@@ -85,6 +85,8 @@ public final class CompiledGraph: @unchecked Sendable {
 
     /// Nodes whose failure their own `on_error` handles (`NodeRow.handlesErrors`).
     let errorPolicies: [Int: PlanErrorPolicy]
+    /// Nodes whose failure is retried (`NodeRow.handlesErrors` too).
+    let retryPolicies: [Int: RetryPolicy]
     /// The number of distinct node types (`NodeRow.typeIndex`).
     let typeCount: Int
     /// Per node type: whether a parallel run starts out calling it on the
@@ -227,6 +229,7 @@ public final class CompiledGraph: @unchecked Sendable {
 
         // Rows.
         var errorPolicies: [Int: PlanErrorPolicy] = [:]
+        var retryPolicies: [Int: RetryPolicy] = [:]
         rows = .allocate(capacity: max(count, 1))
         for n in 0..<count {
             // Fields read in place: a copy of a plan node retains its parts.
@@ -239,9 +242,10 @@ public final class CompiledGraph: @unchecked Sendable {
                 let flagsOfType = type.spec.flags
                 if flagsOfType.contains(.cheap) && !flagsOfType.contains(.blocking) { flags |= NodeRow.cheap }
                 if flagsOfType.contains(.blocking) { flags |= NodeRow.blocking }
-                if nodes[n].errorPolicy != nil {
+                if nodes[n].errorPolicy != nil || nodes[n].retry != nil {
                     flags |= NodeRow.handlesErrors
                     errorPolicies[n] = nodes[n].errorPolicy
+                    retryPolicies[n] = nodes[n].retry
                 } else if strategy == .sequential && join == .all {
                     flags |= NodeRow.plain
                 }
@@ -255,6 +259,7 @@ public final class CompiledGraph: @unchecked Sendable {
         }
 
         self.errorPolicies = errorPolicies
+        self.retryPolicies = retryPolicies
 
         // Edges.
         let edgeCount = plan.edges.count

@@ -32,9 +32,9 @@ struct NodeRow {
     static let blocking: UInt8 = 32
     /// An event source.
     static let source: UInt8 = 64
-    /// Its failure is handled by its own `on_error` (route or default):
-    /// never plain, so it always completes through `succeeded` /
-    /// `nodeFailed`.
+    /// Its failure is retried (`retry`) or handled by its own `on_error`
+    /// (route or default): never plain, so it always completes through
+    /// `succeeded` / `nodeFailed`.
     static let handlesErrors: UInt8 = 128
 }
 

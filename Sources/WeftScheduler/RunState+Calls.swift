@@ -258,9 +258,12 @@ extension RunState {
                    _ boxes: UnsafeMutablePointer<WeftValue>) {
         var count = Int(row.outputCount)
         var errorPort = -1
-        if row.flags & NodeRow.handlesErrors != 0, case .route(let p)? = graph.errorPolicies[n] {
-            count = p
-            errorPort = p
+        if row.flags & NodeRow.handlesErrors != 0 {
+            _ = attemptsMade(n)
+            if case .route(let p)? = graph.errorPolicies[n] {
+                count = p
+                errorPort = p
+            }
         }
         var fired = 0
         for p in 0..<count where outs[p].taken != 0 { fired += 1 }
@@ -298,9 +301,13 @@ extension RunState {
     /// A node's call failed: the run fails, or with `keepGoing` the node's
     /// outputs go dead and the rest of the graph goes on.
     func nodeFailed(_ n: Int, _ error: NodeError) {
-        if let policy = graph.errorPolicies[n] {
-            recovered(n, error, policy)
-            return
+        if graph.rows[n].flags & NodeRow.handlesErrors != 0 {
+            if retryAfterFailure(n, error) { return }
+            let attempts = attemptsMade(n)
+            if let policy = graph.errorPolicies[n] {
+                recovered(n, error, policy, attempts: attempts)
+                return
+            }
         }
         guard failureKeepsGoing(n, error) else { return }
         for p in 0..<graph.outputCount(n) {
@@ -327,14 +334,14 @@ extension RunState {
     /// if it had succeeded — with its `error` output fired and the others
     /// dead ("route"), or with the default outputs (the others dead). The
     /// run goes on and does not fail for it.
-    func recovered(_ n: Int, _ error: NodeError, _ policy: PlanErrorPolicy) {
+    func recovered(_ n: Int, _ error: NodeError, _ policy: PlanErrorPolicy, attempts: Int) {
         let now = events.now()
         log?.event(.nodeFailed(time: now, node: n, id: graph.ids[n], thread: lane, message: error.message))
         var values = [WeftValue?](repeating: nil, count: graph.outputCount(n))
         switch policy {
         case .route(let port):
             values[port] = ["node": .string(graph.ids[n]), "type": .string(graph.plan.nodes[n].type),
-                            "message": .string(error.message), "attempt": 1]
+                            "message": .string(error.message), "attempt": .int(Int64(attempts))]
         case .defaults(let defaults):
             for d in defaults { values[d.port] = d.value }
         }

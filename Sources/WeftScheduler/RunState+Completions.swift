@@ -30,8 +30,8 @@ extension RunState {
 
     /// Waits (briefly) for pool results and handles them. With `process`
     /// false (after a failure or cancel) results are only counted.
-    func drainCompletions(process: Bool) {
-        let done = takeCompletions(wait: true)
+    func drainCompletions(process: Bool, within wait: UInt64 = 50_000_000) {
+        let done = takeCompletions(wait: true, within: wait)
         if done.contains(where: { $0.batch != nil }) {
             batchInFlight = false
             currentBatch = nil
@@ -40,12 +40,13 @@ extension RunState {
         handle(done, process: process)
     }
 
-    /// The completions so far; with `wait`, waits briefly for one first.
-    func takeCompletions(wait: Bool) -> [Completion] {
+    /// The completions so far; with `wait`, waits briefly (at most
+    /// `within` ns) for one first.
+    func takeCompletions(wait: Bool, within: UInt64 = 50_000_000) -> [Completion] {
         // What happened so far reaches the observers while this thread waits.
         if wait { log?.flush(urgent: true) }
         completionLock.lock()
-        if wait && completions.isEmpty { completionLock.wait(nanoseconds: 50_000_000) }
+        if wait && completions.isEmpty && !cancellation.isCancelled { completionLock.wait(nanoseconds: within) }
         let done = completions
         completions.removeAll(keepingCapacity: true)
         completionLock.unlock()

@@ -149,6 +149,11 @@ final class RunState: @unchecked Sendable {
     /// run: `RunOptions.keepGoing`, or the graph's `error_strategy` is
     /// `continue`.
     let keepGoing: Bool
+    /// Per node being retried: its failed attempts so far (cleared when
+    /// it succeeds or fails for good).
+    var attempts: [Int: Int] = [:]
+    /// Nodes waiting to be called again, and when (`MonotonicClock`).
+    var retries: [(due: UInt64, node: Int)] = []
     /// Node failures passed over with `keepGoing`, in order.
     var keptGoing: [(message: String, node: String)] = []
     var inflight = 0
@@ -377,8 +382,14 @@ final class RunState: @unchecked Sendable {
                 helpWith(batch, chunk)
                 continue
             }
+            // A retry whose wait is over.
+            if !retries.isEmpty, retryDue() { continue }
             if inflight > 0 {
-                drainCompletions(process: true)
+                drainCompletions(process: true, within: retryWait())
+                continue
+            }
+            if !retries.isEmpty {
+                waitForRetry()
                 continue
             }
             return

@@ -497,19 +497,24 @@ struct FFIFunctionTests {
     static let underSanitizer = ["__asan_init", "__tsan_init"].contains { (name: String) in dlsym(nil, name) != nil }
 
     /// 100,000 calls with 1 KiB of string and bytes each: a leak of the copies
-    /// would grow the resident set by ≥ 200 MB.
+    /// would grow the resident set by ≥ 200 MB in every round of them. The
+    /// resident set is the whole process's, and other suites run at the
+    /// same time: the smallest growth of three rounds is what counts.
     @Test(.disabled(if: underSanitizer, "a sanitizer's allocator grows the resident set without leaking"))
     func callsDoNotLeak() throws {
         let f = try bind("fx_kitchen", .int64, [("s", .value(.cString)), ("scale", .value(.double)), ("p", .bytes),
                                                 ("neg", .value(.bool)), ("len", .out(.int64)), ("scaled", .out(.double))])
         let s = WeftValue.string(String(repeating: "z", count: 1024)), p = WeftValue.bytes([UInt8](repeating: 1, count: 1024))
         _ = try f.call([s, 2.0, p, false])
-        let before = try residentBytes()
-        for _ in 0..<100_000 {
-            _ = try f.call([s, 2.0, p, false])
+        var growths: [Int] = []
+        for _ in 0..<3 {
+            let before = try residentBytes()
+            for _ in 0..<100_000 {
+                _ = try f.call([s, 2.0, p, false])
+            }
+            growths.append(try residentBytes() - before)
         }
-        let grown = try residentBytes() - before
-        #expect(grown < 64 << 20, "resident set grew by \(grown) bytes")
+        #expect(growths.min()! < 64 << 20, "resident set grew by \(growths) bytes in the rounds")
     }
 
     func residentBytes() throws -> Int {

@@ -285,6 +285,9 @@ WEFT_API weft_status_t weft_graph_destroy(weft_graph_t *graph);
                                         before) and its on_error handled it:
                                         message = "route" or "default"; the
                                         run goes on                       */
+#define WEFT_EVENT_NODE_RETRY     12 /* attempt `iteration` (1-based) failed with
+                                        `message`; the node is called again
+                                        in duration_ns (its retry policy)  */
 
 /* Run outcomes (int32_t): weft_run_state and the run-finished event. */
 #define WEFT_RUN_PENDING   0 /* made, not started                                 */

@@ -72,6 +72,7 @@ extension GraphDecoder {
                             + ErrorStrategy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
                 }
             }
+            if let r = top["retry"] { doc.retry = retryPolicy(r, path: "$.retry", node: nil) }
             if let inputs = top["inputs"] {
                 if let list = graphInputs(inputs) { doc.inputs = list } else { doc.unread.insert(.inputs) }
             }

@@ -140,6 +140,7 @@ extension GraphDecoder.Decoder {
             }
         }
         if let oe = m["on_error"] { n.onError = errorPolicy(oe, path: path + ".on_error", node: id) }
+        if let r = m["retry"] { n.retry = retryPolicy(r, path: path + ".retry", node: id) }
         if let me = m["max_events"] {
             if case .int(let v) = me, v > 0, v <= 1_000_000_000_000 {
                 n.maxEvents = Int(v)
@@ -223,4 +224,48 @@ extension GraphDecoder.Decoder {
                 + "or {\"default\": {\"port\": value, …}} (a failure gives these outputs)")
         return nil
     }
+
+    /// A `"retry"` object (of a node, or the graph's default).
+    mutating func retryPolicy(_ v: WeftValue, path: String, node id: String?) -> RetryPolicy? {
+        guard case .map(let m) = v else {
+            error(path, node: id, "retry must be an object: {\"max_attempts\": 3, \"backoff_ms\": 100, \"multiplier\": 2, "
+                    + "\"max_backoff_ms\": 10000, \"jitter\": 0.1} (only max_attempts is required)")
+            return nil
+        }
+        var ok = !m.keys.contains { !RetryPolicy.keys.contains($0) }
+        _ = checkKeys(m, allowed: RetryPolicy.keys, path: path, node: id, what: "retry")
+        func whole(_ key: String, _ range: ClosedRange<Int64>, _ what: String) -> Int? {
+            guard let value = m[key] else { return nil }
+            if case .int(let i) = value, range.contains(i) { return Int(i) }
+            error(path + "." + key, node: id, "\(key) must be \(what)")
+            ok = false
+            return nil
+        }
+        func fraction(_ key: String, _ range: ClosedRange<Double>, _ what: String) -> Double? {
+            guard let value = m[key] else { return nil }
+            let d: Double? = switch value {
+            case .int(let i): Double(i)
+            case .double(let x): x
+            default: nil
+            }
+            if let d, range.contains(d) { return d }
+            error(path + "." + key, node: id, "\(key) must be \(what)")
+            ok = false
+            return nil
+        }
+        let attempts = whole("max_attempts", 1...1_000, "a whole number of attempts from 1 to 1000 (the first included)")
+        if m["max_attempts"] == nil {
+            error(path, node: id, "retry needs \"max_attempts\": how many attempts in all, the first included")
+            ok = false
+        }
+        var p = RetryPolicy(maxAttempts: attempts ?? 1)
+        if let b = whole("backoff_ms", 0...86_400_000, "a whole number of milliseconds from 0 to 86400000") { p.backoffMs = b }
+        if let x = fraction("multiplier", 1...100, "a number from 1 to 100") { p.multiplier = x }
+        if let x = whole("max_backoff_ms", 0...86_400_000, "a whole number of milliseconds from 0 to 86400000") { p.maxBackoffMs = x }
+        if let j = fraction("jitter", 0...1, "a number from 0 to 1 (the largest fraction of a wait taken off at random)") {
+            p.jitter = j
+        }
+        return ok ? p : nil
+    }
+
 }

@@ -101,9 +101,9 @@ public enum GraphDecoder {
         return doc
     }
 
-    static let topKeys = ["weft", "description", "error_strategy", "inputs", "outputs", "nodes", "edges"]
+    static let topKeys = ["weft", "description", "error_strategy", "retry", "inputs", "outputs", "nodes", "edges"]
     static let nodeKeys = ["id", "type", "label", "params", "inputs", "strategy", "join", "max_iterations", "carry",
-                           "isolate", "timeout_ms", "max_events", "on_error"]
+                           "isolate", "timeout_ms", "max_events", "on_error", "retry"]
     static let edgeKeys = ["from", "to"]
     static let inputKeys = ["type", "default", "description"]
 }

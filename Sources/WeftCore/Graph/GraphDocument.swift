@@ -36,6 +36,9 @@ public struct GraphDocument: Sendable, Equatable {
     /// `"error_strategy"`: what a failed node without an `on_error` of its
     /// own does to the run (nil: not given, `fail_fast`).
     public var errorStrategy: ErrorStrategy?
+    /// `"retry"` at the top: the retry policy of every node that runs a
+    /// call and has none of its own.
+    public var retry: RetryPolicy?
 
     /// Top-level sections of a graph file.
     public struct Sections: OptionSet, Sendable, Hashable {
@@ -160,6 +163,7 @@ public struct GraphNode: Sendable, Equatable {
         var timeoutMs: Int? = nil
         var maxEvents: Int? = nil
         var onError: ErrorPolicy? = nil
+        var retry: RetryPolicy? = nil
         var unread: Fields = []
     }
 
@@ -207,6 +211,11 @@ public struct GraphNode: Sendable, Equatable {
         get { rare[\.onError] ?? nil }
         set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.onError = newValue } }
     }
+    /// How a failure of this node is retried (`"retry"`; nil: the graph's).
+    public var retry: RetryPolicy? {
+        get { rare[\.retry] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.retry = newValue } }
+    }
     /// Fields the decoder could not read (each reported in the document's
     /// diagnostics), or that are missing where an unknown field looks like
     /// a misspelling of them: they hold their defaults, and the validator
@@ -233,6 +242,7 @@ public struct GraphNode: Sendable, Equatable {
             && a.strategy == b.strategy && a.join == b.join && a.maxIterations == b.maxIterations
             && a.carry.map(\.name) == b.carry.map(\.name) && a.carry.map(\.type) == b.carry.map(\.type)
             && a.isolate == b.isolate && a.timeoutMs == b.timeoutMs && a.maxEvents == b.maxEvents && a.onError == b.onError
+            && a.retry == b.retry
             && a.unread == b.unread
     }
 }

@@ -91,6 +91,7 @@ public struct GraphPlan: Sendable {
             var timeoutMs: Int? = nil
             var maxEvents: Int? = nil
             var errorPolicy: PlanErrorPolicy? = nil
+            var retry: RetryPolicy? = nil
         }
 
         public var label: String? {
@@ -118,6 +119,12 @@ public struct GraphPlan: Sendable {
         public var errorPolicy: PlanErrorPolicy? {
             get { rare[\.errorPolicy] ?? nil }
             set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.errorPolicy = newValue } }
+        }
+        /// How a failure of this node is retried (its own `retry`, else the
+        /// graph's; nil: not retried).
+        public var retry: RetryPolicy? {
+            get { rare[\.retry] ?? nil }
+            set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.retry = newValue } }
         }
         /// Loop nodes: the iteration limit.
         public var maxIterations: Int {

@@ -170,6 +170,14 @@ extension Validation {
                               carryCount: n.carry.count, enclosingLoop: nil, index: n.index,
                               isolate: n.isolate || n.timeoutMs != nil, timeoutMs: n.timeoutMs, maxEvents: n.maxEvents)
         node.errorPolicy = errorPolicy
+        // Retries: the node's own, else the graph's (for nodes that run a call).
+        let runsCall = !isLoop && !box.spec.flags.contains(.source)
+        if n.retry != nil && !runsCall {
+            error(n.path + ".retry", node: n.id, "retry is for nodes that run a call; '\(n.id)' is a "
+                    + (isLoop ? "loop (set it on the nodes of its body)" : "source"))
+        } else if runsCall, let retry = n.retry ?? doc.retry, retry.maxAttempts > 1 {
+            node.retry = retry
+        }
         return node
     }
 

@@ -268,7 +268,10 @@ final class EventHub: @unchecked Sendable {
                 }
                 previous = max(previous, t)
             case .event:
-                send(block.events[Int(w[i + 1])])
+                let e = block.events[Int(w[i + 1])]
+                send(e)
+                // (What comes after it happened no sooner.)
+                previous = max(previous, e.time)
             }
             i += 1 + EventRecord.payload(kind)
         }

@@ -175,6 +175,18 @@ final class EventLog {
         groupStart = cursor
     }
 
+    /// Marks `now` (run-relative ns): whatever is recorded after it
+    /// happened no sooner (a retry's wait is over, say).
+    func mark(_ now: UInt64) {
+        if end - cursor < Self.longest { flush() }
+        if cursor != groupStart { close(now) }
+        let t = max(now, lastTime)
+        put(EventRecord.word(.clock, node: 0, thread: thread))
+        put(t)
+        groupStart = cursor
+        lastTime = t
+    }
+
     /// Closes the untimed group at `now`, and hands the block to the hub
     /// when `flushEvery` has passed.
     func stamp(_ now: UInt64) {

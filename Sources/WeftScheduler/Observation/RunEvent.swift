@@ -29,6 +29,10 @@ public enum RunEvent: Sendable, Equatable {
     /// `on_error` handled it: `how` is "route" (its `error` output fired)
     /// or "default" (its default outputs were given). The run goes on.
     case nodeRecovered(time: UInt64, node: Int, id: String, how: String)
+    /// Attempt `attempt` (1-based) of the node failed with `message`
+    /// (`nodeFailed` came just before); it is called again in `delayNs`
+    /// (its `retry` policy).
+    case nodeRetry(time: UInt64, node: Int, id: String, attempt: Int, delayNs: UInt64, message: String)
     /// The node was on a dead path (an untaken branch) and did not run.
     case nodeSkipped(time: UInt64, node: Int, id: String)
     /// A loop starts iteration `iteration` (0-based).
@@ -48,7 +52,8 @@ public enum RunEvent: Sendable, Equatable {
     public var time: UInt64 {
         switch self {
         case .runStarted(let t, _, _, _), .nodeStarted(let t, _, _, _), .nodeFinished(let t, _, _, _, _),
-             .nodeFailed(let t, _, _, _, _), .nodeRecovered(let t, _, _, _), .nodeSkipped(let t, _, _),
+             .nodeFailed(let t, _, _, _, _), .nodeRecovered(let t, _, _, _), .nodeRetry(let t, _, _, _, _, _),
+             .nodeSkipped(let t, _, _),
              .loopIteration(let t, _, _, _),
              .runFinished(let t, _, _), .waveStarted(let t, _, _, _), .waveFinished(let t, _, _, _),
              .eventDropped(let t, _, _), .sourceFinished(let t, _, _):
@@ -72,6 +77,9 @@ public enum RunEvent: Sendable, Equatable {
              "message": .string(message)]
         case .nodeRecovered(let t, _, let id, let how):
             ["event": "node_recovered", "time_ns": .int(Int64(t)), "node": .string(id), "how": .string(how)]
+        case .nodeRetry(let t, _, let id, let attempt, let delay, let message):
+            ["event": "node_retry", "time_ns": .int(Int64(t)), "node": .string(id), "attempt": .int(Int64(attempt)),
+             "delay_ns": .int(Int64(delay)), "message": .string(message)]
         case .nodeSkipped(let t, _, let id):
             ["event": "node_skipped", "time_ns": .int(Int64(t)), "node": .string(id)]
         case .loopIteration(let t, _, let id, let i):

@@ -180,6 +180,11 @@ private struct TraceState {
                 // Reported after the node finished (e.g. a conditional node fired no output).
                 instant("\(id) failed", category: "error", thread: thread, time: t, args: args)
             }
+        case .nodeRetry(let t, _, let id, let attempt, let delay, let message):
+            // (The failed attempt's slice ended at its node_failed.)
+            instant("\(id) retry after attempt \(attempt)", category: "error", thread: 0, time: t,
+                    args: [("node", .string(id)), ("attempt", .int(Int64(attempt))), ("delay_ns", .int(Int64(delay))),
+                           ("error", .string(message))])
         case .nodeRecovered(let t, _, let id, let how):
             instant("\(id) recovered (\(how))", category: "error", thread: 0, time: t,
                     args: [("node", .string(id)), ("how", .string(how))])

@@ -5,6 +5,7 @@
  * without the hint). */
 #include <weft/plugin.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -261,6 +262,33 @@ static weft_status_t leak_run(weft_ctx_t *c, void *s) {
 /* Hands the host a string from a buffer it then scribbles over and frees:
  * string_new copies, so the output is intact. */
 static const weft_port_t string_out[] = {{"text", WEFT_TYPE_STRING, 0, NULL, NULL}, WEFT_PORTS_END};
+/* Fails its first `fail_times` calls ("flaky: failure K of N"), then
+ * outputs how many calls it has had (retries). Per instance. */
+static const weft_port_t flaky_params[] = {{"fail_times", WEFT_TYPE_INT, 0, "1", NULL}, WEFT_PORTS_END};
+typedef struct { int64_t calls, fail_times; } flaky_state;
+static weft_status_t flaky_create(weft_ctx_t *c, void *ud, void **out) {
+    (void)ud;
+    flaky_state *st = calloc(1, sizeof *st);
+    if (!st) return H->fail(c, "out of memory");
+    if (H->get_int(c, H->param(c, 0), &st->fail_times) != WEFT_OK) {
+        free(st);
+        return H->fail(c, "fail_times is not an int");
+    }
+    *out = st;
+    return WEFT_OK;
+}
+static weft_status_t flaky_run(weft_ctx_t *c, void *s) {
+    flaky_state *st = s;
+    st->calls++;
+    if (st->calls <= st->fail_times) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "flaky: failure %lld of %lld", (long long)st->calls, (long long)st->fail_times);
+        return H->fail(c, msg);
+    }
+    return H->output_int(c, 0, st->calls);
+}
+static void flaky_destroy(void *s) { free(s); }
+
 static weft_status_t freed_string_run(weft_ctx_t *c, void *s) {
     (void)s;
     char *buf = malloc(64);
@@ -391,6 +419,8 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("ticket", "The next number of a counter shared by all ticket nodes.", after_in, int_out, NULL, CHEAP, NULL, ticket_run, NULL);
     NODE("kinds", "The types its inputs arrived as.", kinds_in, kinds_out, NULL, 0, NULL, kinds_run, NULL);
     NODE("freed_string", "Outputs a string whose buffer it freed.", NULL, string_out, NULL, 0, NULL, freed_string_run, NULL);
+    NODE("flaky", "Fails its first fail_times calls, then counts its calls.", after_in, int_out, flaky_params, 0, flaky_create,
+         flaky_run, flaky_destroy);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
     return WEFT_OK;
 }
