@@ -10,7 +10,7 @@ struct ExampleGraphTests {
     static func path(_ name: String) -> String { "\(TestPaths.repoRoot)/examples/\(name)" }
 
     static let all = ["arithmetic.json", "if-else.json", "count-loop.json", "collatz.json", "nested-loop.json", "fan-out.json", "ffi-math.json",
-                      "safe-divide.json", "heartbeat.json", "lines-filter.json", "inbox-word-count.json"]
+                      "safe-divide.json", "wait-for-file.json", "heartbeat.json", "lines-filter.json", "inbox-word-count.json"]
 
     func weft(_ args: [String]) throws -> ProcessResult {
         try Shell.run(TestPaths.weft, args)
@@ -150,5 +150,23 @@ struct ExampleGraphTests {
         #expect(outputs(byZero.doc) == ["error": ["node": "divide", "type": "std.div",
                                                   "message": "std.div: division by zero (a=100, b=0)", "attempt": 1],
                                         "ratio": 0])
+    }
+
+    /// The read is tried 5 times (4 retries, waits of 100, 200, 400, 800
+    /// ms), then the default stands in; a file that is there is read at
+    /// once.
+    @Test func waitForFile() throws {
+        let dir = try TestPaths.scratch("wait")
+        let path = dir + "/ready.txt"
+        let events = dir + "/events.jsonl"
+        let missing = try run("wait-for-file.json", ["path": path], extra: ["--events", events])
+        #expect(outputs(missing.doc) == ["content": "not ready"])
+        let lines = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n")
+        let retries = lines.filter { $0.contains("\"event\":\"node_retry\"") }
+        #expect(retries.count == 4)
+        #expect(retries.last?.contains("\"attempt\":4,\"delay_ns\":800000000") == true, "\(retries.last ?? "")")
+        #expect(lines.contains { $0.contains("\"event\":\"node_recovered\"") && $0.contains("\"how\":\"default\"") })
+        try "hello".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(outputs(try run("wait-for-file.json", ["path": path]).doc) == ["content": "hello"])
     }
 }
