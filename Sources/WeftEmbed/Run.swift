@@ -305,6 +305,11 @@ final class EventBridge: RunObserver, @unchecked Sendable {
             e.iteration = Int64(attempt)
             e.duration_ns = delay
             message = m
+        case .itemFailed(_, _, let id, let item, let m):
+            e.kind = WEFT_EVENT_ITEM_FAILED
+            node = id
+            e.iteration = Int64(item)
+            message = m
         case .nodeRecovered(_, _, let id, let how):
             e.kind = WEFT_EVENT_NODE_RECOVERED
             node = id

@@ -87,6 +87,17 @@ public final class CompiledGraph: @unchecked Sendable {
     let errorPolicies: [Int: PlanErrorPolicy]
     /// Nodes whose failure is retried (`NodeRow.handlesErrors` too).
     let retryPolicies: [Int: RetryPolicy]
+    /// Mapped nodes (`NodeRow.handlesErrors` too).
+    let maps: [Int: PlanMap]
+    /// Mapped nodes with more than one lane, of types that may not run
+    /// concurrently: the instances of lanes 1… (lane 0 uses the node's).
+    let mapInstances: [Int: [NodeInstance]]
+
+    /// The instance lane `lane` of mapped node `n` calls.
+    func mapInstance(_ n: Int, lane: Int) -> NodeInstance {
+        if lane > 0, let more = mapInstances[n] { return more[lane - 1] }
+        return instances[n]!
+    }
     /// The number of distinct node types (`NodeRow.typeIndex`).
     let typeCount: Int
     /// Per node type: whether a parallel run starts out calling it on the
@@ -230,6 +241,7 @@ public final class CompiledGraph: @unchecked Sendable {
         // Rows.
         var errorPolicies: [Int: PlanErrorPolicy] = [:]
         var retryPolicies: [Int: RetryPolicy] = [:]
+        var maps: [Int: PlanMap] = [:]
         rows = .allocate(capacity: max(count, 1))
         for n in 0..<count {
             // Fields read in place: a copy of a plan node retains its parts.
@@ -242,10 +254,11 @@ public final class CompiledGraph: @unchecked Sendable {
                 let flagsOfType = type.spec.flags
                 if flagsOfType.contains(.cheap) && !flagsOfType.contains(.blocking) { flags |= NodeRow.cheap }
                 if flagsOfType.contains(.blocking) { flags |= NodeRow.blocking }
-                if nodes[n].errorPolicy != nil || nodes[n].retry != nil {
+                if nodes[n].errorPolicy != nil || nodes[n].retry != nil || nodes[n].map != nil {
                     flags |= NodeRow.handlesErrors
                     errorPolicies[n] = nodes[n].errorPolicy
                     retryPolicies[n] = nodes[n].retry
+                    maps[n] = nodes[n].map
                 } else if strategy == .sequential && join == .all {
                     flags |= NodeRow.plain
                 }
@@ -260,6 +273,19 @@ public final class CompiledGraph: @unchecked Sendable {
 
         self.errorPolicies = errorPolicies
         self.retryPolicies = retryPolicies
+        self.maps = maps
+        // A mapped node running items on several lanes at once: an
+        // instance per lane unless its type may run concurrently.
+        var mapInstances: [Int: [NodeInstance]] = [:]
+        for (n, map) in maps where map.concurrency > 1 {
+            guard let instance = instances[n], !instance.type.spec.flags.contains(.threadSafe) else { continue }
+            var more: [NodeInstance] = []
+            for _ in 1..<map.concurrency {
+                more.append(try NodeInstance(type: instance.type, nodeId: nodes[n].id, params: nodes[n].params))
+            }
+            mapInstances[n] = more
+        }
+        self.mapInstances = mapInstances
 
         // Edges.
         let edgeCount = plan.edges.count
@@ -396,6 +422,7 @@ public final class CompiledGraph: @unchecked Sendable {
         guard running.acquire() else { return }
         closed = true
         for instance in instances { instance?.close() }
+        for more in mapInstances.values { for instance in more { instance.close() } }
         running.release()
     }
 }

@@ -14,6 +14,8 @@ extension RunState {
         var duration: UInt64
         /// A batch of cheap nodes run on a worker (then `node` is -1).
         var batch: Batch? = nil
+        /// A mapped node's items, all done (`node` is the node).
+        var map: MapRun? = nil
     }
 
     /// A pool call's outputs, copied from its worker's frame: per port its
@@ -58,6 +60,10 @@ extension RunState {
             inflight -= 1
             if let batch = c.batch {
                 if process && failure == nil && !cancellation.isCancelled { finishBatch(batch) }
+                continue
+            }
+            if let map = c.map {
+                if process && failure == nil && !cancellation.isCancelled { finishMap(map) }
                 continue
             }
             measured(c.node, c.duration)

@@ -125,6 +125,7 @@ struct PathEquivalenceTests {
         case .nodeFailed(_, _, let id, _, let message): "failed \(id): \(message)"
         case .nodeSkipped(_, _, let id): "skipped \(id)"
         case .nodeRecovered(_, _, let id, let how): "recovered \(id) \(how)"
+        case .itemFailed(_, _, let id, let item, let message): "item failed \(id) \(item): \(message)"
         case .nodeRetry(_, _, let id, let attempt, _, let message): "retry \(id) \(attempt): \(message)"
         case .loopIteration(_, _, let id, let i): "iteration \(id) \(i)"
         case .runFinished(_, let outcome, let steps): "run_finished \(outcome) \(steps)"

@@ -288,6 +288,10 @@ WEFT_API weft_status_t weft_graph_destroy(weft_graph_t *graph);
 #define WEFT_EVENT_NODE_RETRY     12 /* attempt `iteration` (1-based) failed with
                                         `message`; the node is called again
                                         in duration_ns (its retry policy)  */
+#define WEFT_EVENT_ITEM_FAILED    13 /* item `iteration` (0-based) of a mapped
+                                        node failed with `message`; its
+                                        on_item_error (skip, collect) let
+                                        the node go on                     */
 
 /* Run outcomes (int32_t): weft_run_state and the run-finished event. */
 #define WEFT_RUN_PENDING   0 /* made, not started                                 */

@@ -141,6 +141,32 @@ extension GraphDecoder.Decoder {
         }
         if let oe = m["on_error"] { n.onError = errorPolicy(oe, path: path + ".on_error", node: id) }
         if let r = m["retry"] { n.retry = retryPolicy(r, path: path + ".retry", node: id) }
+        if let mp = m["map"] {
+            switch mp {
+            case .string(let port): n.map = [port]
+            case .list(let items) where !items.isEmpty && items.allSatisfy({ if case .string = $0 { true } else { false } }):
+                n.map = items.compactMap { if case .string(let s) = $0 { s } else { nil } }
+            default:
+                error(path + ".map", node: id, "map must name the input port whose list the node runs over (\"map\": \"items\"), "
+                        + "or a list of them, zipped item by item")
+            }
+        }
+        if let c = m["concurrency"] {
+            if case .int(let v) = c, v >= 1, v <= Int64(PlanMap.maxConcurrency) {
+                n.concurrency = Int(v)
+            } else {
+                error(path + ".concurrency", node: id, "concurrency must be a whole number from 1 to \(PlanMap.maxConcurrency): "
+                        + "how many items of a mapped node run at once")
+            }
+        }
+        if let e = m["on_item_error"] {
+            if case .string(let s) = e, let k = ItemErrorPolicy(rawValue: s) {
+                n.onItemError = k
+            } else {
+                error(path + ".on_item_error", node: id, "on_item_error must be one of: "
+                        + ItemErrorPolicy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+            }
+        }
         if let me = m["max_events"] {
             if case .int(let v) = me, v > 0, v <= 1_000_000_000_000 {
                 n.maxEvents = Int(v)

@@ -103,7 +103,8 @@ public enum GraphDecoder {
 
     static let topKeys = ["weft", "description", "error_strategy", "retry", "inputs", "outputs", "nodes", "edges"]
     static let nodeKeys = ["id", "type", "label", "params", "inputs", "strategy", "join", "max_iterations", "carry",
-                           "isolate", "timeout_ms", "max_events", "on_error", "retry"]
+                           "isolate", "timeout_ms", "max_events", "on_error", "retry", "map", "concurrency",
+                           "on_item_error"]
     static let edgeKeys = ["from", "to"]
     static let inputKeys = ["type", "default", "description"]
 }

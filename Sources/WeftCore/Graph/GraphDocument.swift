@@ -164,6 +164,9 @@ public struct GraphNode: Sendable, Equatable {
         var maxEvents: Int? = nil
         var onError: ErrorPolicy? = nil
         var retry: RetryPolicy? = nil
+        var map: [String]? = nil
+        var concurrency: Int? = nil
+        var onItemError: ItemErrorPolicy? = nil
         var unread: Fields = []
     }
 
@@ -216,6 +219,21 @@ public struct GraphNode: Sendable, Equatable {
         get { rare[\.retry] ?? nil }
         set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.retry = newValue } }
     }
+    /// The input ports whose lists the node maps over (`"map"`), zipped.
+    public var map: [String]? {
+        get { rare[\.map] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.map = newValue } }
+    }
+    /// Mapped nodes: how many items run at once (`"concurrency"`).
+    public var concurrency: Int? {
+        get { rare[\.concurrency] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.concurrency = newValue } }
+    }
+    /// Mapped nodes: what a failed item does (`"on_item_error"`).
+    public var onItemError: ItemErrorPolicy? {
+        get { rare[\.onItemError] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.onItemError = newValue } }
+    }
     /// Fields the decoder could not read (each reported in the document's
     /// diagnostics), or that are missing where an unknown field looks like
     /// a misspelling of them: they hold their defaults, and the validator
@@ -242,7 +260,7 @@ public struct GraphNode: Sendable, Equatable {
             && a.strategy == b.strategy && a.join == b.join && a.maxIterations == b.maxIterations
             && a.carry.map(\.name) == b.carry.map(\.name) && a.carry.map(\.type) == b.carry.map(\.type)
             && a.isolate == b.isolate && a.timeoutMs == b.timeoutMs && a.maxEvents == b.maxEvents && a.onError == b.onError
-            && a.retry == b.retry
+            && a.retry == b.retry && a.map == b.map && a.concurrency == b.concurrency && a.onItemError == b.onItemError
             && a.unread == b.unread
     }
 }

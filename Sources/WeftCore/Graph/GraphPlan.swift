@@ -92,6 +92,7 @@ public struct GraphPlan: Sendable {
             var maxEvents: Int? = nil
             var errorPolicy: PlanErrorPolicy? = nil
             var retry: RetryPolicy? = nil
+            var map: PlanMap? = nil
         }
 
         public var label: String? {
@@ -125,6 +126,11 @@ public struct GraphPlan: Sendable {
         public var retry: RetryPolicy? {
             get { rare[\.retry] ?? nil }
             set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.retry = newValue } }
+        }
+        /// Mapped nodes: the mapped ports and how items run.
+        public var map: PlanMap? {
+            get { rare[\.map] ?? nil }
+            set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.map = newValue } }
         }
         /// Loop nodes: the iteration limit.
         public var maxIterations: Int {

@@ -108,6 +108,16 @@ extension Validation {
                 lastPlainType = n.type
             }
         }
+        // Map: the mapped inputs take lists, and every output gives one.
+        var planMap: PlanMap?
+        if n.map == nil && (n.concurrency != nil || n.onItemError != nil) {
+            error(n.path + (n.concurrency != nil ? ".concurrency" : ".on_item_error"), node: n.id,
+                  "\(n.concurrency != nil ? "concurrency" : "on_item_error") is for mapped nodes: add \"map\": the input "
+                    + "port whose list the node runs over")
+        }
+        if let names = n.map {
+            planMap = mapNode(n, names, isLoop: isLoop, box: &box)
+        }
         // Constants.
         var constants: [(port: Int, value: WeftValue)] = []
         n.constantList.forEach { c in
@@ -170,15 +180,75 @@ extension Validation {
                               carryCount: n.carry.count, enclosingLoop: nil, index: n.index,
                               isolate: n.isolate || n.timeoutMs != nil, timeoutMs: n.timeoutMs, maxEvents: n.maxEvents)
         node.errorPolicy = errorPolicy
+        node.map = planMap
         // Retries: the node's own, else the graph's (for nodes that run a call).
         let runsCall = !isLoop && !box.spec.flags.contains(.source)
         if n.retry != nil && !runsCall {
             error(n.path + ".retry", node: n.id, "retry is for nodes that run a call; '\(n.id)' is a "
                     + (isLoop ? "loop (set it on the nodes of its body)" : "source"))
-        } else if runsCall, let retry = n.retry ?? doc.retry, retry.maxAttempts > 1 {
+        } else if runsCall, planMap == nil, let retry = n.retry ?? doc.retry, retry.maxAttempts > 1 {
             node.retry = retry
         }
         return node
+    }
+
+    /// A mapped node's ports: its mapped inputs become lists (required),
+    /// each output a list of the items' values (with `collect`, one more:
+    /// `errors`). Nil, with the errors reported, when it cannot be mapped.
+    mutating func mapNode(_ n: GraphNode, _ names: [String], isLoop: Bool, box: inout SpecBox) -> PlanMap? {
+        let at = n.path + ".map"
+        guard !isLoop && !box.spec.flags.contains(.source) else {
+            error(at, node: n.id, "map is for nodes that run a call; '\(n.id)' is a " + (isLoop ? "loop" : "source"))
+            return nil
+        }
+        if let st = n.strategy, st != .sequential {
+            error(at, node: n.id, "a mapped node runs with the sequential strategy (it fires every output, one list each); "
+                    + "remove \"strategy\": \"\(st.rawValue)\"")
+            return nil
+        }
+        if n.join == .any {
+            error(at, node: n.id, "a mapped node waits for all its inputs; remove \"join\": \"any\"")
+            return nil
+        }
+        if n.retry != nil {
+            error(n.path + ".retry", node: n.id, "retry does not apply to a mapped node; use \"on_item_error\" for its items")
+            return nil
+        }
+        var spec = box.spec
+        var ports: [Int] = []
+        for name in names {
+            guard let p = spec.inputs.firstIndex(where: { $0.name == name }) else {
+                error(at, node: n.id, "node '\(n.id)' (\(n.type)) has no input '\(name)' to map over"
+                        + hint(name, among: spec.inputs.map(\.name)))
+                return nil
+            }
+            guard !ports.contains(p) else {
+                error(at, node: n.id, "input '\(name)' is mapped twice")
+                return nil
+            }
+            ports.append(p)
+        }
+        let policy = n.onItemError ?? .fail
+        if policy == .collect && spec.outputs.contains(where: { $0.name == PlanMap.errorsPort }) {
+            error(n.path + ".on_item_error", node: n.id, "on_item_error \"collect\" adds an output 'errors', but '\(n.type)' "
+                    + "already has one; use \"skip\" or \"fail\"")
+            return nil
+        }
+        for p in ports {
+            let item = spec.inputs[p]
+            spec.inputs[p] = PortSpec(name: item.name, type: .list, summary: "a list, one \(item.type) per item")
+        }
+        let itemOutputs = spec.outputs.count
+        spec.outputs = spec.outputs.map {
+            PortSpec(name: $0.name, type: .list, summary: "per item, its '\($0.name)' (\($0.type))"
+                        + ($0.optional ? ", null where it did not fire" : ""))
+        }
+        if policy == .collect {
+            spec.outputs.append(PortSpec(name: PlanMap.errorsPort, type: .list,
+                                         summary: "per item, null or its error: {item, message}"))
+        }
+        box = SpecBox(spec)
+        return PlanMap(ports: ports, concurrency: n.concurrency ?? 1, onItemError: policy, itemOutputs: itemOutputs)
     }
 
     /// Holds the place of a node that did not resolve (never in a plan:

@@ -33,6 +33,9 @@ public enum RunEvent: Sendable, Equatable {
     /// (`nodeFailed` came just before); it is called again in `delayNs`
     /// (its `retry` policy).
     case nodeRetry(time: UInt64, node: Int, id: String, attempt: Int, delayNs: UInt64, message: String)
+    /// Item `item` (0-based) of mapped node `id` failed with `message`;
+    /// its `on_item_error` (skip or collect) let the node go on.
+    case itemFailed(time: UInt64, node: Int, id: String, item: Int, message: String)
     /// The node was on a dead path (an untaken branch) and did not run.
     case nodeSkipped(time: UInt64, node: Int, id: String)
     /// A loop starts iteration `iteration` (0-based).
@@ -52,7 +55,7 @@ public enum RunEvent: Sendable, Equatable {
     public var time: UInt64 {
         switch self {
         case .runStarted(let t, _, _, _), .nodeStarted(let t, _, _, _), .nodeFinished(let t, _, _, _, _),
-             .nodeFailed(let t, _, _, _, _), .nodeRecovered(let t, _, _, _), .nodeRetry(let t, _, _, _, _, _),
+             .nodeFailed(let t, _, _, _, _), .nodeRecovered(let t, _, _, _), .nodeRetry(let t, _, _, _, _, _), .itemFailed(let t, _, _, _, _),
              .nodeSkipped(let t, _, _),
              .loopIteration(let t, _, _, _),
              .runFinished(let t, _, _), .waveStarted(let t, _, _, _), .waveFinished(let t, _, _, _),
@@ -80,6 +83,9 @@ public enum RunEvent: Sendable, Equatable {
         case .nodeRetry(let t, _, let id, let attempt, let delay, let message):
             ["event": "node_retry", "time_ns": .int(Int64(t)), "node": .string(id), "attempt": .int(Int64(attempt)),
              "delay_ns": .int(Int64(delay)), "message": .string(message)]
+        case .itemFailed(let t, _, let id, let item, let message):
+            ["event": "item_failed", "time_ns": .int(Int64(t)), "node": .string(id), "item": .int(Int64(item)),
+             "message": .string(message)]
         case .nodeSkipped(let t, _, let id):
             ["event": "node_skipped", "time_ns": .int(Int64(t)), "node": .string(id)]
         case .loopIteration(let t, _, let id, let i):

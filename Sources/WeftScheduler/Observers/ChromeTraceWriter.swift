@@ -185,6 +185,9 @@ private struct TraceState {
             instant("\(id) retry after attempt \(attempt)", category: "error", thread: 0, time: t,
                     args: [("node", .string(id)), ("attempt", .int(Int64(attempt))), ("delay_ns", .int(Int64(delay))),
                            ("error", .string(message))])
+        case .itemFailed(let t, _, let id, let item, let message):
+            instant("\(id) item \(item) failed", category: "error", thread: 0, time: t,
+                    args: [("node", .string(id)), ("item", .int(Int64(item))), ("error", .string(message))])
         case .nodeRecovered(let t, _, let id, let how):
             instant("\(id) recovered (\(how))", category: "error", thread: 0, time: t,
                     args: [("node", .string(id)), ("how", .string(how))])
