@@ -12,17 +12,26 @@ final class MapRun: @unchecked Sendable {
     let map: PlanMap
     /// Items in all (the mapped lists' length).
     let count: Int
-    /// The mapped ports' lists (`map.ports` order).
+    /// The mapped ports' lists (`map.ports` order), kept alive for
+    /// `items`.
     let lists: [[WeftValue]]
+    /// Where each list's items are (read per item without retaining the
+    /// list).
+    let items: [UnsafePointer<WeftValue>]
     /// Per input port: the slot contents of the node's other inputs (and
     /// a boxed one's value), written once into each lane's slots.
     let fixed: [(number: weft_shim_number_t, box: WeftValue)]
     /// Per input port: the index of its list, or -1 (not mapped).
     let mapped: [Int]
-    /// Item `i`'s output `q` (nil: did not fire) at `i * map.itemOutputs + q`.
-    let outputs: UnsafeMutablePointer<WeftValue?>
-    /// Item `i`'s failure, if it failed.
-    let errors: UnsafeMutablePointer<NodeError?>
+    /// Item `i`'s output `q` (null: did not fire) at `q * count + i`: each
+    /// output's values in item order, moved into its list at the end.
+    let outputs: UnsafeMutablePointer<WeftValue>
+    /// Set once the outputs moved into their lists (nothing left to free).
+    var outputsMoved = false
+    /// How many items failed (their errors are their lanes').
+    let failed = Atomic<Int>(0)
+    /// The lanes, made here, each used by one thread.
+    private(set) var lanes: [Lane] = []
     let next = Atomic<Int>(0)
     let lanesLeft: Atomic<Int>
     /// Set when an item failed and the node fails with it (`fail`): the
@@ -38,27 +47,34 @@ final class MapRun: @unchecked Sendable {
         self.lists = lists
         self.fixed = fixed
         count = lists.first?.count ?? 0
+        items = lists.map { list in list.withUnsafeBufferPointer { $0.baseAddress ?? UnsafePointer(bitPattern: 8)! } }
         var mapped = [Int](repeating: -1, count: fixed.count)
         for (k, p) in map.ports.enumerated() { mapped[p] = k }
         self.mapped = mapped
         outputs = .allocate(capacity: max(count * map.itemOutputs, 1))
-        outputs.initialize(repeating: nil, count: max(count * map.itemOutputs, 1))
-        errors = .allocate(capacity: max(count, 1))
-        errors.initialize(repeating: nil, count: max(count, 1))
+        outputs.initialize(repeating: .null, count: max(count * map.itemOutputs, 1))
         lanesLeft = Atomic(lanes)
         self.start = start
+        self.lanes = (0..<lanes).map { _ in Lane(self) }
     }
 
     deinit {
-        outputs.deinitialize(count: max(count * map.itemOutputs, 1)).deallocate()
-        errors.deinitialize(count: max(count, 1)).deallocate()
+        if !outputsMoved { outputs.deinitialize(count: max(count * map.itemOutputs, 1)) }
+        outputs.deallocate()
     }
 
-    /// One lane's input slots: the fixed inputs written once.
-    final class Lane {
+    /// Every failed item and its error, in item order.
+    func errors() -> [(item: Int, error: NodeError)] {
+        lanes.flatMap(\.errors).sorted { $0.item < $1.item }
+    }
+
+    /// One lane's input slots (the fixed inputs written once) and the
+    /// items that failed on it.
+    final class Lane: @unchecked Sendable {
         let slots: UnsafeMutablePointer<weft_shim_number_t>
         let boxed: UnsafeMutablePointer<WeftValue>
         let inputs: Int
+        var errors: [(item: Int, error: NodeError)] = []
 
         init(_ run: MapRun) {
             inputs = run.fixed.count
@@ -82,21 +98,21 @@ final class MapRun: @unchecked Sendable {
     @discardableResult
     func call(_ i: Int, _ instance: NodeInstance, _ ctx: CallContext, _ lane: Lane) -> Bool {
         for (k, p) in map.ports.enumerated() {
-            let v = lists[k][i]
+            let v = items[k][i]
             let n = weft_shim_number_t(v)
             lane.slots[p] = n
             if n.isBoxed { lane.boxed[p] = v }
         }
         guard instance.run(context: ctx, slots: lane.slots, boxed: lane.boxed) else {
-            errors[i] = ctx.nodeError ?? NodeError(nodeId: instance.nodeId, type: instance.type.fullName,
-                                                   message: "failed without a message (a host bug)")
+            lane.errors.append((i, ctx.nodeError ?? NodeError(nodeId: instance.nodeId, type: instance.type.fullName,
+                                                              message: "failed without a message (a host bug)")))
+            failed.add(1, ordering: .relaxed)
             return false
         }
         let outs = ctx.frame.pointee.outputs!
         let boxes = ctx.boxedOutputs
-        let base = i * map.itemOutputs
         for q in 0..<map.itemOutputs where outs[q].taken != 0 {
-            outputs[base + q] = RunState.value(of: outs[q], boxes + q)
+            outputs[q &* count &+ i] = RunState.value(of: outs[q], boxes + q)
         }
         return true
     }
@@ -142,7 +158,7 @@ extension RunState {
         guard let unmanaged = row.instance else { return }
         if lanes == 1 {
             // One after another, here, each item a step.
-            let lane = MapRun.Lane(run)
+            let lane = run.lanes[0]
             let instance = unmanaged.takeUnretainedValue()
             for i in 0..<count {
                 guard !cancellation.isCancelled else { return }
@@ -168,8 +184,8 @@ extension RunState {
         log?.flush(urgent: true)
         for l in 0..<lanes {
             let instance = l == 0 ? unmanaged.takeUnretainedValue() : graph.mapInstance(n, lane: l)
+            let lane = run.lanes[l]
             pool.submit(blocking: blocking) { [self] _, ctx in
-                let lane = MapRun.Lane(run)
                 while !cancellation.isCancelled && !run.stopped.load(ordering: .relaxed) {
                     let i = run.next.add(1, ordering: .relaxed).oldValue
                     guard i < run.count else { break }
@@ -193,33 +209,50 @@ extension RunState {
         let n = run.node
         let map = run.map
         let io = map.itemOutputs
-        var lists = [[WeftValue]](repeating: [], count: io)
-        for q in 0..<io { lists[q].reserveCapacity(run.count) }
-        var errors: [WeftValue] = []
-        for i in 0..<run.count {
-            if let e = run.errors[i] {
-                switch map.onItemError {
-                case .fail:
-                    if observing { record { $0.timed(.finished, node: n, start: run.start, time: events.now()) } }
-                    nodeFailed(n, mapError(n, "item \(i): \(e.message)"))
-                    return
-                case .skip:
-                    log?.event(.itemFailed(time: events.now(), node: n, id: graph.ids[n], item: i, message: e.message))
-                    continue
-                case .collect:
-                    log?.event(.itemFailed(time: events.now(), node: n, id: graph.ids[n], item: i, message: e.message))
-                    for q in 0..<io { lists[q].append(.null) }
-                    errors.append(["item": .int(Int64(i)), "message": .string(e.message)])
-                    continue
-                }
+        let count = run.count
+        var values: [WeftValue?] = []
+        if run.failed.load(ordering: .acquiring) == 0 {
+            // Every item ran: each output's values move into its list.
+            for q in 0..<io {
+                values.append(.list([WeftValue](unsafeUninitializedCapacity: count) { buffer, made in
+                    buffer.baseAddress!.moveInitialize(from: run.outputs + q * count, count: count)
+                    made = count
+                }))
             }
-            let base = i * io
-            for q in 0..<io { lists[q].append(run.outputs[base + q] ?? .null) }
-            if map.onItemError == .collect { errors.append(.null) }
+            run.outputsMoved = true
+            if map.onItemError == .collect { values.append(.list([WeftValue](repeating: .null, count: count))) }
+        } else {
+            var lists = [[WeftValue]](repeating: [], count: io)
+            for q in 0..<io { lists[q].reserveCapacity(count) }
+            var errors: [WeftValue] = []
+            var failures = run.errors().makeIterator()
+            var nextFailure = failures.next()
+            for i in 0..<count {
+                if let f = nextFailure, f.item == i {
+                    nextFailure = failures.next()
+                    let e = f.error
+                    switch map.onItemError {
+                    case .fail:
+                        if observing { record { $0.timed(.finished, node: n, start: run.start, time: events.now()) } }
+                        nodeFailed(n, mapError(n, "item \(i): \(e.message)"))
+                        return
+                    case .skip:
+                        log?.event(.itemFailed(time: events.now(), node: n, id: graph.ids[n], item: i, message: e.message))
+                        continue
+                    case .collect:
+                        log?.event(.itemFailed(time: events.now(), node: n, id: graph.ids[n], item: i, message: e.message))
+                        for q in 0..<io { lists[q].append(.null) }
+                        errors.append(["item": .int(Int64(i)), "message": .string(e.message)])
+                        continue
+                    }
+                }
+                for q in 0..<io { lists[q].append(run.outputs[q * count + i]) }
+                if map.onItemError == .collect { errors.append(.null) }
+            }
+            values = lists.map { .list($0) }
+            if map.onItemError == .collect { values.append(.list(errors)) }
         }
         if observing { record { $0.timed(.finished, node: n, start: run.start, time: events.now()) } }
-        var values: [WeftValue?] = lists.map { .list($0) }
-        if map.onItemError == .collect { values.append(.list(errors)) }
         // (A routed `error` output, after them, is dead.)
         while values.count < graph.outputCount(n) { values.append(nil) }
         deliver(outputs: values, of: n)
