@@ -58,6 +58,13 @@ SCENARIOS = [
     ("nested-simple", "11. simple loop (as 3.), per body node", "ns/node", None, "le"),
     ("nested-body", "11. if/else + inner loop of 5, per body node", "ns/node", None, "le"),
     ("nested-ratio", "11. ... nested / simple, per body node", "x", 1.5, "le"),
+    # Issue 18: a mapped node. The map's own cost per item: the run of
+    # range -> map(std.add) -> list_length minus the run of range ->
+    # list_length, both in the same repeat.
+    ("map-add", "12. map of std.add over N ints, per item", "ns/item", 60, "le"),
+    # ... and a parallel map: 64 items of ~1 ms CPU each (the spin C
+    # function through an ffi node), concurrency 2 (2 workers) against 1.
+    ("map-parallel", "12. map of 64 x 1 ms CPU items: concurrency 2 / 1 speedup", "x", 1.9, "ge"),
 ]
 
 # Scenario 11: how often the inner loop goes round on each outer pass.
@@ -154,6 +161,9 @@ class Bench:
         self.n_plugins = 5 if q else 100
         self.sleep_ms = 20 if q else 200
         self.spin = 2_000_000 if q else 180_000_000
+        self.n_map = 20_000 if q else 1_000_000
+        # spin iterations of about 1 ms on this machine (0.6 ms per 250,000 measured)
+        self.spin_1ms = 40_000 if q else 400_000
 
     def wanted(self, scenario):
         return self.only is None or any(scenario.startswith(o) for o in self.only)
@@ -340,6 +350,8 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
                 self.record(scenario + "-ns", "weft", per_node, n)
         if self.wanted("nested"):
             self.nested_weft()
+        if self.wanted("map"):
+            self.map_weft()
         if self.wanted("sleeps"):
             path = self.graph("sleeps", self.sleeps())
             s = []
@@ -401,6 +413,47 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
         self.record("nested-simple", "weft", simples, 2 * (self.n_loop + 1))
         self.record("nested-body", "weft", nesteds, executions, outer=n, inner=m)
         self.record("nested-ratio", "weft", ratios, executions)
+
+    def map_weft(self):
+        """Scenario 12: the map's cost per item, and a parallel map's speedup."""
+        n = self.n_map
+        def ranged(mapped):
+            nodes = [{"id": "nums", "type": "std.range", "inputs": {"start": 0}}, {"id": "len", "type": "std.list_length"}]
+            edges = [{"from": "$n", "to": "nums.stop"}]
+            if mapped:
+                nodes.append({"id": "add", "type": "std.add", "inputs": {"b": 1}, "map": "a"})
+                edges += [{"from": "nums.result", "to": "add.a"}, {"from": "add.result", "to": "len.list"}]
+            else:
+                edges.append({"from": "nums.result", "to": "len.list"})
+            return {"weft": 1, "inputs": {"n": "int"}, "nodes": nodes, "edges": edges, "outputs": {"count": "len.result"}}
+        with_map, without = self.graph("map", ranged(True)), self.graph("map-base", ranged(False))
+        args = ["--input", f"n={n}", "--max-steps", str(n + 10)]
+        per_item = []
+        for _ in range(self.reps):
+            out_map, t_map, *_ = self.weft_run(with_map, args)
+            out_base, t_base, *_ = self.weft_run(without, args)
+            assert out_map["count"] == n and out_base["count"] == n and t_map["steps"] == n + 2, (out_map, t_map)
+            per_item.append((t_map["run_ms"] - t_base["run_ms"]) * 1e6 / n)
+        self.record("map-add", "weft", per_item, n)
+        spin = {"library": self.spin_lib, "symbol": "spin", "signature": "double spin(int64_t n)"}
+        def spun(concurrency):
+            return {"weft": 1, "inputs": {"ns": "list"},
+                    "nodes": [{"id": "work", "type": "ffi", "params": spin, "map": "n", "concurrency": concurrency},
+                              {"id": "len", "type": "std.list_length"}],
+                    "edges": [{"from": "$ns", "to": "work.n"}, {"from": "work.result", "to": "len.list"}],
+                    "outputs": {"count": "len.result"}}
+        inputs = os.path.join(self.tmp, "map-inputs.json")
+        with open(inputs, "w") as f:
+            json.dump({"ns": [self.spin_1ms] * 64}, f)
+        one, two = self.graph("map-1", spun(1)), self.graph("map-2", spun(2))
+        args = ["--allow-library", self.spin_lib, "--inputs", inputs, "--workers", "2"]
+        speedups = []
+        for _ in range(self.reps):
+            out1, t1, *_ = self.weft_run(one, args)
+            out2, t2, *_ = self.weft_run(two, args)
+            assert out1["count"] == 64 and out2["count"] == 64, (out1, out2)
+            speedups.append(t1["run_ms"] / t2["run_ms"])
+        self.record("map-parallel", "weft", speedups, 64, spin_iterations=self.spin_1ms)
 
     def cpu_weft(self):
         path = self.graph("cpu", self.cpu_graph())
@@ -626,7 +679,7 @@ def main():
     ap.add_argument("--no-peers", action="store_true", help="Weft only")
     ap.add_argument("--weft", help="a release weft binary (default: swift build -c release)")
     ap.add_argument("--repeats", type=int, help="runs per scenario and peer (default 5; 2 with --quick)")
-    ap.add_argument("--only", help="comma-separated scenario prefixes: chain,independent,loop,observed,nested,sleeps,cpu,ffi,startup,big,plugins")
+    ap.add_argument("--only", help="comma-separated scenario prefixes: chain,independent,loop,observed,nested,map,sleeps,cpu,ffi,startup,big,plugins")
     a = ap.parse_args()
     b = Bench(a)
     b.load_at_start = os.getloadavg()[0]

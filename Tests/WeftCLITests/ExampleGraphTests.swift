@@ -10,7 +10,8 @@ struct ExampleGraphTests {
     static func path(_ name: String) -> String { "\(TestPaths.repoRoot)/examples/\(name)" }
 
     static let all = ["arithmetic.json", "if-else.json", "count-loop.json", "collatz.json", "nested-loop.json", "fan-out.json", "ffi-math.json",
-                      "safe-divide.json", "wait-for-file.json", "heartbeat.json", "lines-filter.json", "inbox-word-count.json"]
+                      "safe-divide.json", "wait-for-file.json", "map-batch.json",
+                      "heartbeat.json", "lines-filter.json", "inbox-word-count.json"]
 
     func weft(_ args: [String]) throws -> ProcessResult {
         try Shell.run(TestPaths.weft, args)
@@ -168,5 +169,12 @@ struct ExampleGraphTests {
         #expect(lines.contains { $0.contains("\"event\":\"node_recovered\"") && $0.contains("\"how\":\"default\"") })
         try "hello".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(outputs(try run("wait-for-file.json", ["path": path]).doc) == ["content": "hello"])
+    }
+
+    @Test func mapBatch() throws {
+        let doc = try run("map-batch.json", ["n": "4"]).doc
+        let error: WeftValue = ["item": 0, "message": "std.div: division by zero (a=100, b=0)"]
+        #expect(outputs(doc) == ["squares": [0, 1, 4, 9], "count": 4, "shares": [.null, 100, 50, 33],
+                                 "errors": [error, .null, .null, .null]])
     }
 }

@@ -137,7 +137,7 @@ struct PathEquivalenceTests {
     /// sources), with inputs that keep them short.
     @Test(arguments: [("arithmetic", [:]), ("collatz", ["n": 27]), ("count-loop", ["n": 5]), ("fan-out", ["ms": 1]),
                       ("ffi-math", [:]), ("if-else", ["x": -4]), ("if-else", ["x": 9]), ("nested-loop", [:]),
-                      ("safe-divide", [:]), ("safe-divide", ["x": 0])]
+                      ("safe-divide", [:]), ("safe-divide", ["x": 0]), ("map-batch", [:])]
                      as [(String, [String: WeftValue])])
     func examples(name: String, inputs: [String: WeftValue]) throws {
         let text = try String(contentsOfFile: TestPaths.repoRoot + "/examples/\(name).json", encoding: .utf8)
