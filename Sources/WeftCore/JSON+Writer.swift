@@ -90,3 +90,12 @@ extension JSON {
         return out
     }
 }
+
+extension String {
+    /// A number with two decimals, without Foundation (`12.50`).
+    public init(format2 value: Double) {
+        let scaled = Int64((value * 100).rounded())
+        let whole = scaled / 100, frac = abs(scaled % 100)
+        self = "\(value < 0 && whole == 0 ? "-" : "")\(whole).\(frac < 10 ? "0" : "")\(frac)"
+    }
+}

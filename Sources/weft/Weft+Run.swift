@@ -79,6 +79,11 @@ extension Weft {
         @Flag(help: "Print the outputs as one JSON object.")
         var json = false
 
+        @Flag(help: ArgumentHelp("Print per-node calls and times and the peak memory after the run (a table on stderr; "
+                                 + "with --json, under \"$metrics\" in the object).",
+                                 discussion: "Gathered from the run's events, like --events: the run takes its usual path."))
+        var metrics = false
+
         @Flag(name: .shortAndLong, help: "No progress line and no warnings.")
         var quiet = false
 
@@ -142,6 +147,8 @@ extension Weft {
             // Not an observer: it reads counters, so the run keeps its fast paths.
             let progressLine = quiet ? nil : ProgressLine(eventRun: isEventRun) { [plan] in plan.nodes[$0].id }
             if isEventRun { observers.append(WaveFailureReporter(stdout: stdoutWatcher)) }
+            let metricsRecorder = metrics ? MetricsRecorder() : nil
+            if let metricsRecorder { observers.append(metricsRecorder) }
 
             var options = RunOptions(mode: RunMode(rawValue: mode) ?? .sequential, workers: workers, maxSteps: maxSteps,
                                      observers: observers)
@@ -194,9 +201,13 @@ extension Weft {
                 throw ExitCode(1)
             }
             if json {
-                print(JSON.encode(result.outputsJSON, pretty: true))
+                var doc = result.outputs.map { ($0.name, $0.value) }
+                // ("$metrics" is no output's name: output names are identifiers.)
+                if let metricsRecorder { doc.append(("$metrics", metricsRecorder.json())) }
+                print(JSON.encode(.object(doc), pretty: true))
             } else {
                 for (name, value) in result.outputs { print("\(name) = \(value)") }
+                if let metricsRecorder { Stderr.write(metricsRecorder.table()) }
             }
             guard StdoutWatcher.flush() else { throw ExitCode(1) }
             if !quiet && result.outcome == .succeeded {
@@ -289,15 +300,6 @@ extension Weft {
             }
             return values
         }
-    }
-}
-
-extension String {
-    /// A number with two decimals, without Foundation.
-    init(format2 value: Double) {
-        let scaled = Int64((value * 100).rounded())
-        let whole = scaled / 100, frac = abs(scaled % 100)
-        self = "\(whole).\(frac < 10 ? "0" : "")\(frac)"
     }
 }
 
