@@ -55,14 +55,15 @@ public func weftDiagnosticsDestroy(_ diags: OpaquePointer?) -> Int32 {
 
 // MARK: - Graphs
 
-private func parseGraph(_ engine: OpaquePointer?, _ fn: String, source: String, text: (Engine) throws(APIError) -> String,
+private func parseGraph(_ engine: OpaquePointer?, _ fn: String, source: String, file: String? = nil,
+                        text: (Engine) throws(APIError) -> String,
                         _ out: UnsafeMutablePointer<OpaquePointer?>?,
                         _ diagsOut: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     api { () throws(APIError) in
         let e = try Handles.object(engine, Engine.self, fn)
         let out = try Arg.out(out, "out", fn)
         let text = try text(e)
-        let (result, diagnostics) = Graph.parse(text, engine: e, function: fn, source: source)
+        let (result, diagnostics) = Graph.parse(text, engine: e, function: fn, source: source, file: file)
         if let diagsOut { diagsOut.pointee = Handles.make(Diagnostics(diagnostics)) }
         let graph = try result.get()
         try graph.lease.acquire(fn)
@@ -99,7 +100,11 @@ public func weftGraphLoad(_ engine: OpaquePointer?, _ path: UnsafePointer<CChar>
     let fn = "weft_graph_load"
     var file = ""
     if let path { file = String(cString: path) }
-    return parseGraph(engine, fn, source: file + ":", text: { (e: Engine) throws(APIError) -> String in
+    // (Subgraph paths start from the file's folder.)
+    let real = path.flatMap { realpath($0, nil) }
+    let canonical = real.map { String(cString: $0) }
+    free(real)
+    return parseGraph(engine, fn, source: file + ":", file: canonical, text: { (e: Engine) throws(APIError) -> String in
         let path = try Arg.string(path, "path", fn)
         let bytes: [UInt8]
         switch FileSystem.read(path, limit: e.maxGraphBytes) {

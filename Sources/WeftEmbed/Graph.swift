@@ -24,11 +24,15 @@ final class Graph: EmbedObject, @unchecked Sendable {
 
     /// Parses and validates; on failure the error holds every problem, one
     /// per line, and `diagnostics` the same list.
-    static func parse(_ text: String, engine: Engine, function: String, source: String)
+    /// `file`: the graph's file, if it came from one (subgraph paths start
+    /// from its folder; else from the working directory).
+    static func parse(_ text: String, engine: Engine, function: String, source: String, file: String? = nil)
         -> (Result<Graph, APIError>, [Diagnostic])
     {
         do {
-            let plan = try GraphValidator.load(text: text, catalog: engine.registry)
+            let plan = try GraphValidator.validate(try GraphDecoder.decodePartial(text: text), catalog: engine.registry,
+                                                   subgraphs: .files(baseDirectory: nil, maxBytes: engine.maxGraphBytes),
+                                                   file: file)
             return (.success(Graph(plan: plan, registry: engine.registry, lease: engine.lease)), plan.warnings)
         } catch {
             // Control characters in names escaped (a NUL would end the C

@@ -15,6 +15,17 @@ struct GraphLoading {
     /// The most bytes the file may hold (`--max-graph-bytes`).
     var maxBytes = FileSystem.defaultGraphLimit
 
+    /// Subgraph files (`"type": "graph"`): relative paths from the folder
+    /// of the file that names them; each at most `maxBytes`.
+    var subgraphs: SubgraphLoader { .files(baseDirectory: nil, maxBytes: maxBytes) }
+    /// The graph file as subgraph paths start from it (stdin and devices:
+    /// the working directory).
+    var subgraphFile: String? {
+        guard !file.hasPrefix("/dev/"), let real = realpath(file, nil) else { return nil }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
     /// Loads the plugins; load failures are printed as warnings (a broken
     /// plugin the graph does not use should not stop it).
     func registry() -> (NodeRegistry, [PluginLoadError]) {
@@ -109,7 +120,8 @@ struct GraphLoading {
         do {
             // The document goes to the validator as a temporary: nothing
             // else holds it, so it is freed as the plan is built.
-            let plan = try GraphValidator.validate(try document().get(), catalog: registry)
+            let plan = try GraphValidator.validate(try document().get(), catalog: registry, subgraphs: subgraphs,
+                                                   file: subgraphFile)
             debugMem("after validating")
             print(plan.warnings)
             return plan

@@ -32,7 +32,8 @@ extension Weft {
             do {
                 // The document goes to the validator as a temporary, so it is
                 // freed as the plan is built (see GraphLoading.plan).
-                diagnostics = try GraphValidator.validate(try loading.document().get(), catalog: registry).warnings
+                diagnostics = try GraphValidator.validate(try loading.document().get(), catalog: registry,
+                                                          subgraphs: loading.subgraphs, file: loading.subgraphFile).warnings
                 debugMem("after validating")
             } catch let error as GraphError {
                 diagnostics = error.diagnostics

@@ -167,6 +167,7 @@ public struct GraphNode: Sendable, Equatable {
         var map: [String]? = nil
         var concurrency: Int? = nil
         var onItemError: ItemErrorPolicy? = nil
+        var origin: String? = nil
         var unread: Fields = []
     }
 
@@ -250,8 +251,15 @@ public struct GraphNode: Sendable, Equatable {
         get { Int(position) }
         set { position = Int32(clamping: newValue) }
     }
-    /// `$.nodes[i]`: made when a message needs it, not stored per node.
-    public var path: String { "$.nodes[\(index)]" }
+    /// `$.nodes[i]`: made when a message needs it, not stored per node
+    /// (a subgraph's node: its place in that graph, `origin` + `nodes[i]`).
+    public var path: String { (origin ?? "$.") + "nodes[\(index)]" }
+    /// For a node inlined from a subgraph: where that graph's `$.` is
+    /// (`sub.json:$.`, or `$.nodes[3].params.graph.`).
+    public var origin: String? {
+        get { rare[\.origin] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.origin = newValue } }
+    }
 
     public static func == (a: GraphNode, b: GraphNode) -> Bool {
         a.id == b.id && a.type == b.type && a.label == b.label && a.path == b.path
@@ -312,6 +320,8 @@ public struct GraphEdge: Sendable, Equatable {
     public var to: PortRef
     /// The edge's position in the file's "edges" list.
     public var index: Int
-    /// `$.edges[i]`.
-    public var path: String { "$.edges[\(index)]" }
+    /// For an edge inlined from a subgraph: where that graph's `$.` is.
+    public var origin: String? = nil
+    /// `$.edges[i]` (`origin` + `edges[i]` for a subgraph's).
+    public var path: String { (origin ?? "$.") + "edges[\(index)]" }
 }

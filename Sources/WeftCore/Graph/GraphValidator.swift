@@ -15,19 +15,33 @@ public enum GraphValidator {
     /// problems: they are reported first, and the rest of the graph is
     /// checked too, except what follows from them (an input fed by an edge
     /// from an unknown node is not also "not connected").
-    public static func validate(_ doc: consuming GraphDocument, catalog: any NodeCatalog) throws(GraphError) -> GraphPlan {
+    /// `subgraphs`: where the files of subgraph nodes (`"type": "graph"`)
+    /// come from (nil: only inline subgraphs); `file`: the graph's own file,
+    /// if it is one (its folder is where relative subgraph paths start).
+    public static func validate(_ doc: consuming GraphDocument, catalog: any NodeCatalog,
+                                subgraphs: SubgraphLoader? = nil, file: String? = nil) throws(GraphError) -> GraphPlan {
+        var doc = doc
+        let inlined = Subgraphs.expand(&doc, catalog: catalog, loader: subgraphs, file: file, stack: file.map { [$0] } ?? [])
+        doc.diagnostics += inlined
         var v = Validation(doc: doc, catalog: catalog)
         let plan = v.run()
-        guard let plan, !v.diagnostics.contains(where: { $0.severity == .error }) else {
-            throw GraphError(v.diagnostics)
+        // (A subgraph's warnings come from its own validation and again
+        // from the whole graph's: once each.)
+        var seen = Set<Diagnostic>()
+        let diagnostics = v.diagnostics.filter { seen.insert($0).inserted }
+        guard var plan, !diagnostics.contains(where: { $0.severity == .error }) else {
+            throw GraphError(diagnostics)
         }
+        var once = Set<Diagnostic>()
+        plan.warnings = plan.warnings.filter { once.insert($0).inserted }
         return plan
     }
 
     /// Decodes and validates graph text in one step, reporting the
     /// decoder's problems and the validator's together.
-    public static func load(text: String, catalog: any NodeCatalog) throws(GraphError) -> GraphPlan {
-        try validate(try GraphDecoder.decodePartial(text: text), catalog: catalog)
+    public static func load(text: String, catalog: any NodeCatalog, subgraphs: SubgraphLoader? = nil)
+        throws(GraphError) -> GraphPlan {
+        try validate(try GraphDecoder.decodePartial(text: text), catalog: catalog, subgraphs: subgraphs)
     }
 
     /// Decodes and validates a graph file's bytes (UTF-8) in one step,
