@@ -10,7 +10,7 @@ struct ExampleGraphTests {
     static func path(_ name: String) -> String { "\(TestPaths.repoRoot)/examples/\(name)" }
 
     static let all = ["arithmetic.json", "if-else.json", "count-loop.json", "collatz.json", "nested-loop.json", "fan-out.json", "ffi-math.json",
-                      "safe-divide.json", "wait-for-file.json", "map-batch.json",
+                      "safe-divide.json", "wait-for-file.json", "map-batch.json", "subgraphs.json",
                       "heartbeat.json", "lines-filter.json", "inbox-word-count.json"]
 
     func weft(_ args: [String]) throws -> ProcessResult {
@@ -176,5 +176,12 @@ struct ExampleGraphTests {
         let error: WeftValue = ["item": 0, "message": "std.div: division by zero (a=100, b=0)"]
         #expect(outputs(doc) == ["squares": [0, 1, 4, 9], "count": 4, "shares": [.null, 100, 50, 33],
                                  "errors": [error, .null, .null, .null]])
+    }
+
+    /// parts/affine.json twice (from the example's folder, whatever the
+    /// working directory) and an inline graph.
+    @Test func subgraphs() throws {
+        #expect(outputs(try run("subgraphs.json").doc) == ["first": 11, "second": 110, "negated": -110])
+        #expect(outputs(try run("subgraphs.json", ["n": "1"]).doc) == ["first": 3, "second": 30, "negated": -30])
     }
 }
