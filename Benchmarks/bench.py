@@ -195,6 +195,7 @@ class Bench:
         lib.spin.restype = ctypes.c_double
         lib.spin.argtypes = [ctypes.c_int64]
         self.spin_value = lib.spin(self.spin)
+        self.spin_1ms_value = lib.spin(self.spin_1ms)
         self.cpu_expected = round(1e6 * (self.spin_value + self.spin_value))
 
     def prepare_peers(self):
@@ -491,7 +492,7 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
     # ---------------------------------------------------------------- peers
 
     def peer(self, peer, scenario, n, workers=1, expected=None, env=None):
-        cmd = self.peer_cmd[peer] + [scenario, str(n)] + ([str(workers)] if scenario in ("independent", "cpu") else [])
+        cmd = self.peer_cmd[peer] + [scenario, str(n)] + ([str(workers)] if scenario in ("independent", "cpu", "mapcpu") else [])
         e = dict(os.environ, WEFT_SPIN_LIB=self.spin_lib, **(env or {}))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
@@ -559,6 +560,34 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
                     self.record("cpu-cpu-time", peer, cpus, 2)
                 else:
                     self.notes[("cpu-speedup", peer)] = note
+            if self.wanted("map") and peer in ("pocketflow", "fastdag", "dask"):
+                # The whole map run per item (Weft's row is the map's own cost:
+                # its run minus the same graph without the map).
+                n = self.n_map
+                s, note = [], None
+                for _ in range(self.reps):
+                    doc, note, _ = self.peer(peer, "map", n, 1, n * (n + 1) // 2)
+                    if doc is None:
+                        break
+                    s.append(doc["seconds"] * 1e9 / n)
+                if s and note is None:
+                    self.record("map-add", peer, s, n)
+                else:
+                    self.notes[("map-add", peer)] = note
+                expected = round(1e6 * self.spin_1ms_value * 64)
+                speedups, note = [], None
+                for _ in range(self.reps):
+                    seq, note, _ = self.peer(peer, "mapcpu", self.spin_1ms, 1, expected)
+                    if seq is None:
+                        break
+                    par, note, _ = self.peer(peer, "mapcpu", self.spin_1ms, 2, expected)
+                    if par is None:
+                        break
+                    speedups.append(seq["seconds"] / par["seconds"])
+                if speedups and note is None:
+                    self.record("map-parallel", peer, speedups, 64)
+                else:
+                    self.notes[("map-parallel", peer)] = note
             if self.wanted("startup") and peer in ("pocketflow", "fastdag", "dask"):
                 s, note = [], None
                 for _ in range(max(self.reps, 5)):

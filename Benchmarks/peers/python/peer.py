@@ -11,6 +11,10 @@ SCENARIO  chain N            N nodes in a chain, each adds 1; the first gets 0; 
           cpu ITERATIONS W   2 nodes calling spin(ITERATIONS) from $WEFT_SPIN_LIB, then a
                              join; result round(1e6 * (a + b))
           startup N          an N-node chain (the harness times the whole process)
+          map N              add 1 to each of 0 .. N-1 with the library's map/batch
+                             construct; result the sum of the N results, N(N+1)/2
+          mapcpu ITERATIONS W  64 items each calling spin(ITERATIONS) through the
+                             map/batch construct; result round(1e6 * sum)
 WORKERS   1 = sequential (default), >1 = the library's thread-parallel mode with
           that many workers (independent, cpu); ignored elsewhere.
 
@@ -32,7 +36,8 @@ import sys
 import time
 
 PEERS = ("pocketflow", "fastdag", "dask")
-SCENARIOS = ("chain", "independent", "loop", "sleeps", "cpu", "startup")
+SCENARIOS = ("chain", "independent", "loop", "sleeps", "cpu", "startup", "map", "mapcpu")
+MAP_CPU_ITEMS = 64
 SLEEP_SECONDS = 0.2
 
 # fast-dag validates the whole graph inside every run() call, and that
@@ -64,6 +69,10 @@ def expected(scenario, n, spin_value=None):
         return n * (n + 1) // 2
     if scenario == "cpu":
         return round(1e6 * (spin_value + spin_value))
+    if scenario == "map":
+        return n * (n + 1) // 2
+    if scenario == "mapcpu":
+        return round(1e6 * spin_value * MAP_CPU_ITEMS)
     raise AssertionError(scenario)
 
 
@@ -251,6 +260,32 @@ def pocketflow_peer(scenario, n, workers):
         out["spin"] = shared["spins"][0]
         return shared["result"], secs, cpu, out
 
+    if scenario in ("map", "mapcpu"):
+        if workers > 1:
+            raise Skip("PocketFlow has no thread-parallel mode: AsyncParallelBatchNode runs "
+                       "coroutines with asyncio.gather on one thread, so blocking C calls "
+                       "cannot overlap")
+        spin = load_spin() if scenario == "mapcpu" else None
+
+        class Each(pf.BatchNode):
+            def prep(self, shared):
+                return shared["items"]
+
+            def exec(self, x):
+                return spin(x) if spin else x + 1
+
+            def post(self, shared, prep_res, exec_res):
+                shared["results"] = exec_res
+
+        flow = pf.Flow(start=Each())
+        items = [n] * MAP_CPU_ITEMS if spin else list(range(n))
+        shared = {"items": items}
+        _, secs, cpu = timed(lambda: flow.run(shared))
+        if spin:
+            out["spin"] = shared["results"][0]
+            return round(1e6 * sum(shared["results"])), secs, cpu, out
+        return sum(shared["results"]), secs, cpu, out
+
     raise AssertionError(scenario)
 
 
@@ -278,6 +313,10 @@ def fastdag_peer(scenario, n, workers):
         ns = {"body": body}
         exec(f"def join({names}):\n    return body([{names}])\n", ns)
         return ns["join"]
+
+    if scenario in ("map", "mapcpu"):
+        raise Skip("fast-dag has no map or batch construct over a list (a DAG of one "
+                   "node per item would be the independent scenario)")
 
     if scenario in ("chain", "independent") and n > FASTDAG_MAX_N:
         raise Skip(f"fast-dag validates the graph inside every run, in O(N^2) "
@@ -461,6 +500,20 @@ def dask_peer(scenario, n, workers):
         out["spin"] = both[1]
         return both[0], secs, cpu, out
 
+    if scenario in ("map", "mapcpu"):
+        import dask.bag as db
+
+        if scenario == "mapcpu":
+            spin = load_spin()
+            bag = db.from_sequence([n] * MAP_CPU_ITEMS, npartitions=MAP_CPU_ITEMS).map(spin)
+            results, secs, cpu = timed(lambda: compute(bag, workers))
+            out["spin"] = results[0]
+            return round(1e6 * sum(results)), secs, cpu, out
+        bag = db.from_sequence(range(n), npartitions=max(1, workers)).map(lambda x: x + 1)
+        results, secs, cpu = timed(lambda: compute(bag, workers))
+        out["note"] = "dask.bag.map over the items (a bag of one partition per worker)"
+        return sum(results), secs, cpu, out
+
     raise AssertionError(scenario)
 
 
@@ -494,7 +547,7 @@ def main(argv):
     except Usage as e:
         print(f"peer.py: {e}", file=sys.stderr)
         return 2
-    if scenario not in ("independent", "cpu"):
+    if scenario not in ("independent", "cpu", "mapcpu"):
         workers = 1  # sequential scenarios; sleeps reports the pool it used
     line = {"peer": peer, "scenario": scenario, "n": n, "workers": workers}
     run = {"pocketflow": pocketflow_peer, "fastdag": fastdag_peer, "dask": dask_peer}[peer]
@@ -515,7 +568,7 @@ def main(argv):
     spin_value = extra.pop("spin", None)
     line.update({"workers": extra.pop("workers", workers),
                  "seconds": round(secs, 6), "result": result})
-    if scenario == "cpu":
+    if scenario in ("cpu", "mapcpu"):
         line["cpu_seconds"] = round(cpu, 6)
     line.update(extra)
     print(json.dumps(line), flush=True)
