@@ -21,10 +21,6 @@ struct ErrorRoutingTests {
          "outputs": {"sum": "ok.result", "error": "why.value"}}
         """
 
-    static func modes() -> [RunOptions] {
-        [RunOptions(), RunOptions(mode: .parallel, workers: 2)]
-    }
-
     @Test(arguments: [RunMode.sequential, .parallel])
     func routeFiresTheErrorOutputOnlyWhenTheNodeFails(mode: RunMode) throws {
         let options = RunOptions(mode: mode, workers: 2)
