@@ -314,6 +314,11 @@ final class EventBridge: RunObserver, @unchecked Sendable {
             e.kind = WEFT_EVENT_NODE_RECOVERED
             node = id
             message = how
+        case .flowState(_, _, let id, let state, let cycle, let action):
+            e.kind = WEFT_EVENT_FLOW_STATE
+            node = id
+            e.iteration = Int64(cycle)
+            message = state + " " + action
         case .nodeSkipped(_, _, let id):
             e.kind = WEFT_EVENT_NODE_SKIPPED
             node = id

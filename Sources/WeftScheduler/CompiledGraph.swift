@@ -92,6 +92,11 @@ public final class CompiledGraph: @unchecked Sendable {
     /// Mapped nodes with more than one lane, of types that may not run
     /// concurrently: the instances of lanes 1… (lane 0 uses the node's).
     let mapInstances: [Int: [NodeInstance]]
+    /// Flow nodes: their states and transitions (a flow node has no
+    /// instance; `RunState.runFlow` calls its states').
+    let flows: [Int: PlanFlow]
+    /// The nodes that are states of a flow: only their flow runs them.
+    let isState: [Bool]
 
     /// The instance lane `lane` of mapped node `n` calls.
     func mapInstance(_ n: Int, lane: Int) -> NodeInstance {
@@ -155,7 +160,7 @@ public final class CompiledGraph: @unchecked Sendable {
                 throw NodeError(nodeId: nodes[i].id, type: nodes[i].type,
                                 message: "has more than 65,535 input or output ports, more than a graph node can have")
             }
-            if nodes[i].isLoop {
+            if nodes[i].isLoop || nodes[i].isFlow {
                 instances.append(nil)
                 continue
             }
@@ -286,6 +291,15 @@ public final class CompiledGraph: @unchecked Sendable {
             mapInstances[n] = more
         }
         self.mapInstances = mapInstances
+        var flows: [Int: PlanFlow] = [:]
+        var isState = [Bool](repeating: false, count: count)
+        for n in 0..<count where nodes[n].isFlow {
+            guard let flow = nodes[n].flow else { continue }
+            flows[n] = flow
+            for s in flow.states { isState[s.node] = true }
+        }
+        self.flows = flows
+        self.isState = isState
 
         // Edges.
         let edgeCount = plan.edges.count

@@ -174,6 +174,10 @@ public struct RunResult: Sendable {
     /// same Ctrl-C). The run still counts as cancelled; this says what the
     /// stop interrupted.
     public var failureWhileStopping: String?
+    /// The flows that finished (`"type": "flow"`), in the order they did:
+    /// each one's id and its states run (`{cycle, state, action}` maps; a
+    /// flow that ran more than once, in a loop, appears once per run).
+    public var stateHistory: [(flow: String, history: WeftValue)] = []
     /// Loop passes that ran as compiled passes (without the ready queue);
     /// for tests and diagnostics.
     package var compiledPasses = 0

@@ -194,7 +194,10 @@ extension RunState {
 
     /// Runs node `n` now on this thread (`call`), or submits it to the pool.
     func execute(_ n: Int, onPool: Bool) {
-        guard let unmanaged = graph.rows[n].instance else { return }
+        guard let unmanaged = graph.rows[n].instance else {
+            if let flow = graph.flows[n] { runFlow(n, flow) }
+            return
+        }
         if graph.rows[n].flags & NodeRow.handlesErrors != 0, let map = graph.maps[n] {
             runMap(n, map)
             return

@@ -156,6 +156,8 @@ final class RunState: @unchecked Sendable {
     var retries: [(due: UInt64, node: Int)] = []
     /// Node failures passed over with `keepGoing`, in order.
     var keptGoing: [(message: String, node: String)] = []
+    /// Each flow that finished: its id and its states run, in order.
+    var flowHistories: [(flow: String, history: WeftValue)] = []
     var inflight = 0
     var pool: WorkerPool?
     let context = CallContext()
@@ -287,7 +289,8 @@ final class RunState: @unchecked Sendable {
             deliver(outputs: payload ?? Array(repeating: nil, count: graph.outputCount(s)), of: s)
         }
         // Nodes with nothing to wait for, outside every loop body.
-        for n in 0..<graph.count where graph.inEdges.isEmpty(n) && graph.enclosingLoop(n) == nil && !(graph.rows[n].flags & NodeRow.source != 0) {
+        for n in 0..<graph.count where graph.inEdges.isEmpty(n) && graph.enclosingLoop(n) == nil && !(graph.rows[n].flags & NodeRow.source != 0)
+            && (graph.flows.isEmpty || !graph.isState[n]) {
             enqueue(n)
         }
         // A graph big enough for batches: its worker starts while the
@@ -337,6 +340,7 @@ final class RunState: @unchecked Sendable {
                                duration: duration)
         result.compiledPasses = compiledPasses
         result.helpedChunks = helpedChunks
+        result.stateHistory = flowHistories
         if failedAfterCancel { result.failureWhileStopping = failure?.message }
         return result
     }

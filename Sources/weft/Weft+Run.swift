@@ -76,7 +76,8 @@ extension Weft {
         @Option(help: ArgumentHelp("Write every run event as a JSON line.", valueName: "file.jsonl"))
         var events: String?
 
-        @Flag(help: "Print the outputs as one JSON object.")
+        @Flag(help: ArgumentHelp("Print the outputs as one JSON object.",
+                                 discussion: "A graph with flows adds \"$state_history\": per flow run, the states it ran."))
         var json = false
 
         @Flag(help: ArgumentHelp("Print per-node calls and times and the peak memory after the run (a table on stderr; "
@@ -203,6 +204,9 @@ extension Weft {
             if json {
                 var doc = result.outputs.map { ($0.name, $0.value) }
                 // ("$metrics" is no output's name: output names are identifiers.)
+                if !result.stateHistory.isEmpty {
+                    doc.append(("$state_history", .list(result.stateHistory.map { ["flow": .string($0.flow), "states": $0.history] })))
+                }
                 if let metricsRecorder { doc.append(("$metrics", metricsRecorder.json())) }
                 print(JSON.encode(.object(doc), pretty: true))
             } else {

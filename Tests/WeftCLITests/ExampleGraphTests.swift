@@ -184,4 +184,30 @@ struct ExampleGraphTests {
         #expect(outputs(try run("subgraphs.json").doc) == ["first": 11, "second": 110, "negated": -110])
         #expect(outputs(try run("subgraphs.json", ["n": "1"]).doc) == ["first": 3, "second": 30, "negated": -30])
     }
+
+    /// The agent flow, with its states from the example plugin `agent`
+    /// (built by examples/plugins/build.sh, as the example's description says).
+    @Test func agentFlow() throws {
+        let out = NSTemporaryDirectory() + "weft-agent-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let build = try Shell.bash("bash '\(TestPaths.repoRoot)/examples/plugins/build.sh' '\(out)'")
+        #expect(build.status == 0 || build.status == 3, "build.sh: \(build.stderr)")
+        let check = try weft(["check", Self.path("agent-flow.json"), "--plugins", out])
+        #expect(check.status == 0 && check.stderr.isEmpty, "\(check.stderr)")
+        let r = try run("agent-flow.json", extra: ["--plugins", out])
+        let store = r.doc["store"]
+        #expect(store?["notes"]?.listItems?.count == 2)
+        let answer = "Why is the sky blue? Because sunlight holds every colour; air molecules scatter short "
+            + "(blue) wavelengths most: Rayleigh scattering"
+        #expect(store?["answer"] == .string(answer))
+        #expect(r.doc["last"] == "answer")
+        let states = r.doc["$state_history"]?.listItems?.first?["states"]?.listItems ?? []
+        #expect(states.map { $0["state"] } == ["decide", "search", "decide", "search", "decide", "answer"])
+        #expect(states.map { $0["action"] } == ["search", "default", "search", "default", "answer", "done"])
+        #expect(r.doc["$state_history"]?.listItems?.first?["flow"] == "agent")
+        // Without the plugin: a clear error naming the missing type.
+        let missing = try weft(["check", Self.path("agent-flow.json")])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("unknown node type 'agent.ask'"))
+    }
 }

@@ -200,6 +200,7 @@ struct ObserverTests {
             case .itemFailed: "item_failed"
             case .nodeRetry: "node_retry"
             case .nodeSkipped: "node_skipped"
+            case .flowState: "flow_state"
             case .loopIteration: "loop_iteration"
             case .runFinished: "run_finished"
             case .waveStarted: "wave_started"

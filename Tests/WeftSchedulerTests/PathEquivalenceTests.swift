@@ -124,6 +124,7 @@ struct PathEquivalenceTests {
         case .nodeFinished(_, _, let id, _, _): "finished \(id)"
         case .nodeFailed(_, _, let id, _, let message): "failed \(id): \(message)"
         case .nodeSkipped(_, _, let id): "skipped \(id)"
+        case .flowState(_, _, let id, let state, let cycle, let action): "state \(id) \(cycle) \(state) \(action)"
         case .nodeRecovered(_, _, let id, let how): "recovered \(id) \(how)"
         case .itemFailed(_, _, let id, let item, let message): "item failed \(id) \(item): \(message)"
         case .nodeRetry(_, _, let id, let attempt, _, let message): "retry \(id) \(attempt): \(message)"

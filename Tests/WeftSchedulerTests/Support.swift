@@ -52,6 +52,7 @@ extension RunEvent {
         case .itemFailed(_, _, let id, let item, _): "item failed \(id) \(item)"
         case .nodeRetry(_, _, let id, let attempt, let delay, _): "retry \(id) \(attempt) \(delay)"
         case .nodeSkipped(_, _, let id): "skipped \(id)"
+        case .flowState(_, _, let id, let state, let cycle, let action): "state \(id) \(cycle) \(state) \(action)"
         case .loopIteration(_, _, let id, let i): "iteration \(id) \(i)"
         case .runFinished(_, let o, let s): "finished \(o.name) \(s)"
         case .waveStarted(_, let w, let src, let e): "wave \(w) \(src) \(e)"

@@ -292,6 +292,11 @@ WEFT_API weft_status_t weft_graph_destroy(weft_graph_t *graph);
                                         node failed with `message`; its
                                         on_item_error (skip, collect) let
                                         the node go on                     */
+#define WEFT_EVENT_FLOW_STATE     14 /* node_id = the flow; a state ran:
+                                        iteration = the cycle (0-based),
+                                        message = the state's id, a space,
+                                        then the action it chose (ids have
+                                        no spaces: split at the first)     */
 
 /* Run outcomes (int32_t): weft_run_state and the run-finished event. */
 #define WEFT_RUN_PENDING   0 /* made, not started                                 */

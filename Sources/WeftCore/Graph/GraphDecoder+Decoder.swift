@@ -15,6 +15,8 @@ extension GraphDecoder {
         /// The ends that parsed of edges left out (`GraphDocument.unreadEdgeSources`).
         var unreadSources: [PortRef] = []
         var unreadTargets: [PortRef] = []
+        /// Edges labelled `"when"` (`GraphDocument.transitions`).
+        var transitions: [GraphTransition] = []
 
         mutating func error(_ path: String, node: String? = nil, _ message: String) {
             diagnostics.append(Diagnostic(.error, path: path, node: node, message))
@@ -42,6 +44,7 @@ extension GraphDecoder {
             doc.diagnostics = diagnostics
             doc.unreadEdgeSources = unreadSources
             doc.unreadEdgeTargets = unreadTargets
+            doc.transitions = transitions
             return doc
         }
 

@@ -174,6 +174,16 @@ extension GraphDecoder.Decoder {
                 error(path + ".max_events", node: id, "max_events must be a whole number from 1 to 1000000000000")
             }
         }
+        if let st = m["start"] {
+            if case .string(let s) = st { n.start = s } else { error(path + ".start", node: id, "start must be the id of the flow's first state") }
+        }
+        if let mc = m["max_cycles"] {
+            if case .int(let v) = mc, v > 0, v <= Int64(FlowNode.maxCyclesLimit) {
+                n.maxCycles = Int(v)
+            } else {
+                error(path + ".max_cycles", node: id, "max_cycles must be a whole number from 1 to \(FlowNode.maxCyclesLimit): the most states a flow runs")
+            }
+        }
         if let mi = m["max_iterations"] {
             if case .int(let v) = mi, v > 0, v <= Int64(Int32.max) {
                 n.maxIterations = Int(v)
@@ -214,6 +224,10 @@ extension GraphDecoder.Decoder {
             return nil
         }
         checkKeys(m, allowed: GraphDecoder.edgeKeys, path: path, what: "an edge")
+        if let when = m["when"] {
+            transition(m, when: when, index: index)
+            return nil
+        }
         var from: PortRef?, to: PortRef?
         if case .string(let f)? = m["from"] {
             from = PortRef(parsing: f)
@@ -234,6 +248,31 @@ extension GraphDecoder.Decoder {
             return nil
         }
         return GraphEdge(from: from, to: to, index: index)
+    }
+
+    /// An edge labelled `"when"`: a transition between two states of a
+    /// flow, from and to naming nodes (no port).
+    mutating func transition(_ m: OrderedDictionary<String, WeftValue>, when: WeftValue, index: Int) {
+        let path = "$.edges[\(index)]"
+        guard case .string(let action) = when, !action.isEmpty else {
+            error(path + ".when", "\"when\" must be a non-empty string: the action that takes this transition (\"default\": a state that writes no action)")
+            return
+        }
+        var ends: [String] = []
+        for key in ["from", "to"] {
+            guard case .string(let id)? = m[key] else {
+                error(path, "a transition (an edge with \"when\") needs \"\(key)\": a state's node id")
+                continue
+            }
+            guard NodeID.isValid(id) else {
+                error(path + "." + key, "\(JSON.quote(id)) is not a node id; a transition goes from a state to a state: "
+                        + "write node ids without a port (\"from\": \"decide\", \"to\": \"act\")")
+                continue
+            }
+            ends.append(id)
+        }
+        guard ends.count == 2 else { return }
+        transitions.append(GraphTransition(from: ends[0], to: ends[1], when: action, index: index))
     }
 
     /// A node's `"on_error"`: "fail", "route" or {"default": {port: value}}.

@@ -84,6 +84,7 @@ public enum GraphDecoder {
             d.streamedEdges = (decodedEdges.take(), edges.diagnostics)
             d.unreadSources = edges.unreadSources
             d.unreadTargets = edges.unreadTargets
+            d.transitions = edges.transitions
         }
         return d.document(parsed.value)
     }
@@ -104,7 +105,7 @@ public enum GraphDecoder {
     static let topKeys = ["weft", "description", "error_strategy", "retry", "inputs", "outputs", "nodes", "edges"]
     static let nodeKeys = ["id", "type", "label", "params", "inputs", "strategy", "join", "max_iterations", "carry",
                            "isolate", "timeout_ms", "max_events", "on_error", "retry", "map", "concurrency",
-                           "on_item_error"]
-    static let edgeKeys = ["from", "to"]
+                           "on_item_error", "start", "max_cycles"]
+    static let edgeKeys = ["from", "to", "when"]
     static let inputKeys = ["type", "default", "description"]
 }

@@ -39,6 +39,9 @@ public struct GraphDocument: Sendable, Equatable {
     /// `"retry"` at the top: the retry policy of every node that runs a
     /// call and has none of its own.
     public var retry: RetryPolicy?
+    /// The edges labelled `"when"`: transitions between the states of
+    /// flows (see `FlowNode`), kept apart from the data edges.
+    public var transitions: [GraphTransition] = []
 
     /// Top-level sections of a graph file.
     public struct Sections: OptionSet, Sendable, Hashable {
@@ -168,6 +171,8 @@ public struct GraphNode: Sendable, Equatable {
         var concurrency: Int? = nil
         var onItemError: ItemErrorPolicy? = nil
         var origin: String? = nil
+        var start: String? = nil
+        var maxCycles: Int? = nil
         var unread: Fields = []
     }
 
@@ -235,6 +240,16 @@ public struct GraphNode: Sendable, Equatable {
         get { rare[\.onItemError] ?? nil }
         set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.onItemError = newValue } }
     }
+    /// Flow nodes: the id of the state that runs first (`"start"`).
+    public var start: String? {
+        get { rare[\.start] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.start = newValue } }
+    }
+    /// Flow nodes: the most state runs (`"max_cycles"`).
+    public var maxCycles: Int? {
+        get { rare[\.maxCycles] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.maxCycles = newValue } }
+    }
     /// Fields the decoder could not read (each reported in the document's
     /// diagnostics), or that are missing where an unknown field looks like
     /// a misspelling of them: they hold their defaults, and the validator
@@ -269,7 +284,7 @@ public struct GraphNode: Sendable, Equatable {
             && a.carry.map(\.name) == b.carry.map(\.name) && a.carry.map(\.type) == b.carry.map(\.type)
             && a.isolate == b.isolate && a.timeoutMs == b.timeoutMs && a.maxEvents == b.maxEvents && a.onError == b.onError
             && a.retry == b.retry && a.map == b.map && a.concurrency == b.concurrency && a.onItemError == b.onItemError
-            && a.unread == b.unread
+            && a.start == b.start && a.maxCycles == b.maxCycles && a.unread == b.unread
     }
 }
 

@@ -93,6 +93,7 @@ public struct GraphPlan: Sendable {
             var errorPolicy: PlanErrorPolicy? = nil
             var retry: RetryPolicy? = nil
             var map: PlanMap? = nil
+            var flow: PlanFlow? = nil
         }
 
         public var label: String? {
@@ -132,6 +133,13 @@ public struct GraphPlan: Sendable {
             get { rare[\.map] ?? nil }
             set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.map = newValue } }
         }
+        /// Flow nodes: the states and transitions.
+        public var flow: PlanFlow? {
+            get { rare[\.flow] ?? nil }
+            set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.flow = newValue } }
+        }
+        /// Whether this is a flow node (`"type": "flow"`).
+        public var isFlow: Bool { type == FlowNode.typeName }
         /// Loop nodes: the iteration limit.
         public var maxIterations: Int {
             get { rare[\.maxIterations] ?? LoopNode.defaultMaxIterations }

@@ -8,6 +8,11 @@ extension Validation {
         // the type, or a box of its own (loops, ffi).
         var box: SpecBox
         let isLoop = n.type == LoopNode.typeName
+        let isFlow = n.type == FlowNode.typeName
+        if isLoop && (n.start != nil || n.maxCycles != nil) {
+            error(n.path + (n.start != nil ? ".start" : ".max_cycles"), node: n.id,
+                  "\"\(n.start != nil ? "start" : "max_cycles")\" is for flow nodes only (\"type\": \"flow\")")
+        }
         if isLoop {
             guard !n.carry.isEmpty else {
                 error(n.path, node: n.id, "loop '\(n.id)' needs \"carry\": the variables it carries, e.g. {\"i\": \"int\"}")
@@ -20,6 +25,23 @@ extension Validation {
             }
             if let s = n.strategy, s != .loop {
                 error(n.path + ".strategy", node: n.id, "a loop node's strategy is \"loop\"")
+            }
+        } else if n.type == FlowNode.typeName {
+            box = SpecBox(FlowNode.spec)
+            if n.start == nil {
+                error(n.path, node: n.id, "flow '\(n.id)' needs \"start\": the id of the state that runs first")
+            }
+            if !n.params.isEmpty { error(n.path + ".params", node: n.id, "a flow node takes no params") }
+            if !n.carry.isEmpty { error(n.path + ".carry", node: n.id, "\"carry\" is for loop nodes only") }
+            if n.maxIterations != nil {
+                error(n.path + ".max_iterations", node: n.id, "a flow is bounded by \"max_cycles\" (the most states it runs), not max_iterations")
+            }
+            if let s = n.strategy, s != .sequential {
+                error(n.path + ".strategy", node: n.id, "a flow node runs its states one after another; remove \"strategy\"")
+            }
+            if n.map != nil || n.onError != nil || n.retry != nil || n.isolate || n.timeoutMs != nil {
+                let field = n.map != nil ? "map" : n.onError != nil ? "on_error" : n.retry != nil ? "retry" : n.isolate ? "isolate" : "timeout_ms"
+                error(n.path + "." + field, node: n.id, "\(field) is not for flow nodes; set it on the states")
             }
         } else {
             // Graphs repeat types: the last lookup is kept (one string
@@ -41,6 +63,8 @@ extension Validation {
             box = looked
             if !n.carry.isEmpty { error(n.path + ".carry", node: n.id, "\"carry\" is for loop nodes only") }
             if n.maxIterations != nil { error(n.path + ".max_iterations", node: n.id, "\"max_iterations\" is for loop nodes only") }
+            if n.start != nil { error(n.path + ".start", node: n.id, "\"start\" is for flow nodes only (\"type\": \"flow\")") }
+            if n.maxCycles != nil { error(n.path + ".max_cycles", node: n.id, "\"max_cycles\" is for flow nodes only (\"type\": \"flow\")") }
             let isSource = box.spec.flags.contains(.source)
             if n.maxEvents != nil && !isSource {
                 error(n.path + ".max_events", node: n.id, "\"max_events\" is for event sources only ('\(n.type)' is not one)")
@@ -69,7 +93,7 @@ extension Validation {
         }
         // Params.
         var params: [String: WeftValue] = [:]
-        for p in n.params where !isLoop {
+        for p in n.params where !isLoop && !isFlow {
             guard let port = box.spec.params.first(where: { $0.name == p.name }) else {
                 error(n.path + ".params." + p.name, node: n.id, "node '\(n.id)' (\(n.type)) has no param '\(p.name)'" + hint(p.name, among: box.spec.params.map(\.name)))
                 continue
@@ -94,7 +118,7 @@ extension Validation {
         // Types whose ports come from their params (ffi). A type the catalog
         // said has none keeps saying so (the answer depends on the type
         // alone), so a run of nodes of one type asks once.
-        if !isLoop, !missingParam, lastPlainType != n.type {
+        if !isLoop, !isFlow, !missingParam, lastPlainType != n.type {
             if let resolved = catalog.parameterizedSpec(type: n.type, params: params) {
                 switch resolved {
                 case .success(let s): box = SpecBox(s)
@@ -115,7 +139,7 @@ extension Validation {
                   "\(n.concurrency != nil ? "concurrency" : "on_item_error") is for mapped nodes: add \"map\": the input "
                     + "port whose list the node runs over")
         }
-        if let names = n.map {
+        if let names = n.map, !isFlow {
             planMap = mapNode(n, names, isLoop: isLoop, box: &box)
         }
         // Constants.
@@ -140,6 +164,7 @@ extension Validation {
         var errorPolicy: PlanErrorPolicy?
         switch n.onError {
         case nil, .fail?: break
+        case _? where isFlow: break
         case _? where isLoop || box.spec.flags.contains(.source):
             error(n.path + ".on_error", node: n.id, "on_error is for nodes that run a call; '\(n.id)' is a "
                     + (isLoop ? "loop (set it on the nodes of its body)" : "source (set it on the nodes it feeds)"))
@@ -182,8 +207,8 @@ extension Validation {
         node.errorPolicy = errorPolicy
         node.map = planMap
         // Retries: the node's own, else the graph's (for nodes that run a call).
-        let runsCall = !isLoop && !box.spec.flags.contains(.source)
-        if n.retry != nil && !runsCall {
+        let runsCall = !isLoop && !isFlow && !box.spec.flags.contains(.source)
+        if n.retry != nil && !runsCall && !isFlow {
             error(n.path + ".retry", node: n.id, "retry is for nodes that run a call; '\(n.id)' is a "
                     + (isLoop ? "loop (set it on the nodes of its body)" : "source"))
         } else if runsCall, planMap == nil, let retry = n.retry ?? doc.retry, retry.maxAttempts > 1 {

@@ -15,11 +15,15 @@ extension Validation {
         var unreadOf: [Int: GraphNode.Fields] = [:]
         nodes.reserveCapacity(doc.nodes.count)
         failed.reserveCapacity(doc.nodes.count)
+        var flowDecls: [FlowDecl] = []
         for n in doc.nodes {
             // The node goes in at `nodes.count`: appended just below.
             guard indexOf.insertIfAbsent(n.id, index: nodes.count, in: nodes) else {
                 error(n.path + ".id", node: n.id, "duplicate node id '\(n.id)'; node ids must be unique")
                 continue
+            }
+            if n.type == FlowNode.typeName, let start = n.start {
+                flowDecls.append(FlowDecl(node: nodes.count, start: start, maxCycles: n.maxCycles ?? FlowNode.defaultMaxCycles))
             }
             let unread = n.unread
             if !unread.isEmpty { unreadOf[nodes.count] = unread }
@@ -170,6 +174,10 @@ extension Validation {
         doc.edges = []
         func edgePath(_ index: Int32) -> String { "$.edges[\(index)]" }
 
+        // Flows: their transitions and states (a state's store comes from its flow).
+        let fedByFlow = checkFlows(flowDecls.filter { !failed[$0.node] },
+                                   nodes: &nodes, failed: failed, indexOf: indexOf, slotBase: slotBase, edges: edges)
+
         // 4. Inputs: one source each (unless join: any), required ones connected.
         // Without the file's edges (or the node's "inputs", or its "join")
         // what is connected is not known.
@@ -190,7 +198,8 @@ extension Validation {
                             + "merge them in a node first, or set \"join\": \"any\" on '\(n.id)' to take whichever arrives first")
                 }
                 if fed == 0 && !hasConstant && edgesKnown && !lacks.contains(.inputs)
-                    && (fedByUnreadEdge.isEmpty || !fedByUnreadEdge.contains(slotBase[i] + p)) {
+                    && (fedByUnreadEdge.isEmpty || !fedByUnreadEdge.contains(slotBase[i] + p))
+                    && (fedByFlow.isEmpty || !fedByFlow.contains(slotBase[i] + p)) {
                     if (nodes[i].strategy == .loop) {
                         error(n.path, node: n.id, "loop '\(n.id)': input '\(port.name)' is not connected"
                                 + (LoopNode.isBackInput(p, carryCount: n.carryCount)
@@ -319,6 +328,14 @@ extension Validation {
             if case .node(let s, _) = e.source { touched[s] = true }
         }
         for o in outputs { touched[o.node] = true }
+        for d in flowDecls {
+            touched[d.node] = true
+            nodes[d.node].flow?.states.forEach { touched[$0.node] = true }
+        }
+        for t in doc.transitions {
+            if let a = indexOf.find(t.from, in: nodes) { touched[a] = true }
+            if let b = indexOf.find(t.to, in: nodes) { touched[b] = true }
+        }
         for i in alsoTouched { touched[i] = true }
         // Without the file's edges or outputs, what is connected is not known.
         if count > 1 && edgesKnown && !doc.unread.contains(.outputs) {

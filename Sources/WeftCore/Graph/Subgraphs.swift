@@ -85,12 +85,13 @@ enum Subgraphs {
         var nodes: [GraphNode] = []
         var edges = doc.edges
         var outputs = doc.outputs
+        var transitions = doc.transitions
         for g in doc.nodes {
             guard isSubgraph(g) else {
                 nodes.append(g)
                 continue
             }
-            switch inline(g, into: &edges, &outputs, doc: doc, catalog: catalog, loader: loader, file: file, stack: stack) {
+            switch inline(g, into: &edges, &outputs, &transitions, doc: doc, catalog: catalog, loader: loader, file: file, stack: stack) {
             case .inlined(let inner): nodes += inner
             case .failed(let found):
                 diagnostics += found
@@ -103,12 +104,14 @@ enum Subgraphs {
         doc.nodes = nodes
         doc.edges = edges
         doc.outputs = outputs
+        doc.transitions = transitions
         return diagnostics
     }
 
     /// Subgraph node `g`'s nodes, ready to take its place; the edges and
     /// outputs that touch it rewired.
     private static func inline(_ g: GraphNode, into edges: inout [GraphEdge], _ outputs: inout [GraphOutput],
+                               _ transitions: inout [GraphTransition],
                                doc: GraphDocument, catalog: any NodeCatalog, loader: SubgraphLoader?, file: String?,
                                stack: [String]) -> Inlined {
         func fail(_ path: String, _ message: String) -> Inlined {
@@ -224,7 +227,12 @@ enum Subgraphs {
             var n = n
             n.id = prefix + n.id
             n.origin = origin
+            if let start = n.start { n.start = prefix + start }
             return n
+        }
+        // Its flows' transitions, between its renamed states.
+        for t in sub.transitions {
+            transitions.append(GraphTransition(from: prefix + t.from, to: prefix + t.to, when: t.when, index: t.index, origin: origin))
         }
         let position = Dictionary(inner.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
         var rewired: [GraphEdge] = []

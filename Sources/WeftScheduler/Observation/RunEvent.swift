@@ -38,6 +38,8 @@ public enum RunEvent: Sendable, Equatable {
     case itemFailed(time: UInt64, node: Int, id: String, item: Int, message: String)
     /// The node was on a dead path (an untaken branch) and did not run.
     case nodeSkipped(time: UInt64, node: Int, id: String)
+    /// A state of flow `id` ran (its `cycle`-th state run) and chose `action`.
+    case flowState(time: UInt64, node: Int, id: String, state: String, cycle: Int, action: String)
     /// A loop starts iteration `iteration` (0-based).
     case loopIteration(time: UInt64, node: Int, id: String, iteration: Int)
     case runFinished(time: UInt64, outcome: RunOutcome, steps: Int)
@@ -56,7 +58,7 @@ public enum RunEvent: Sendable, Equatable {
         switch self {
         case .runStarted(let t, _, _, _), .nodeStarted(let t, _, _, _), .nodeFinished(let t, _, _, _, _),
              .nodeFailed(let t, _, _, _, _), .nodeRecovered(let t, _, _, _), .nodeRetry(let t, _, _, _, _, _), .itemFailed(let t, _, _, _, _),
-             .nodeSkipped(let t, _, _),
+             .nodeSkipped(let t, _, _), .flowState(let t, _, _, _, _, _),
              .loopIteration(let t, _, _, _),
              .runFinished(let t, _, _), .waveStarted(let t, _, _, _), .waveFinished(let t, _, _, _),
              .eventDropped(let t, _, _), .sourceFinished(let t, _, _):
@@ -88,6 +90,9 @@ public enum RunEvent: Sendable, Equatable {
              "message": .string(message)]
         case .nodeSkipped(let t, _, let id):
             ["event": "node_skipped", "time_ns": .int(Int64(t)), "node": .string(id)]
+        case .flowState(let t, _, let id, let state, let cycle, let action):
+            ["event": "flow_state", "time_ns": .int(Int64(t)), "node": .string(id), "state": .string(state),
+             "cycle": .int(Int64(cycle)), "action": .string(action)]
         case .loopIteration(let t, _, let id, let i):
             ["event": "loop_iteration", "time_ns": .int(Int64(t)), "node": .string(id), "iteration": .int(Int64(i))]
         case .waveStarted(let t, let wave, let source, let event):

@@ -191,6 +191,9 @@ private struct TraceState {
         case .nodeRecovered(let t, _, let id, let how):
             instant("\(id) recovered (\(how))", category: "error", thread: 0, time: t,
                     args: [("node", .string(id)), ("how", .string(how))])
+        case .flowState(let t, _, let id, let state, let cycle, let action):
+            instant("\(id) state \(state) → \(action)", category: "flow", thread: 0, time: t,
+                    args: [("node", .string(id)), ("state", .string(state)), ("cycle", .int(Int64(cycle))), ("action", .string(action))])
         case .nodeSkipped(let t, _, let id):
             instant("\(id) skipped", category: "skip", thread: 0, time: t, args: [("node", .string(id))])
         case .loopIteration(let t, let node, let id, let iteration):

@@ -382,6 +382,53 @@ static weft_status_t kinds_run(weft_ctx_t *c, void *s) {
     return H->output(c, 0, H->string_new(c, text, WEFT_NUL_TERMINATED));
 }
 
+
+/* fixture.state: a state of a flow. It adds its name to store["trail"]
+ * (a list) and one to store["n"]; its action is actions[k % length], k
+ * being how often its name was in the trail before (none: no action). It
+ * fails when store["n"] is fail_at before the call. */
+static const weft_port_t state_in[] = {
+    {"store", WEFT_TYPE_MAP, 0, NULL, NULL}, {"name", WEFT_TYPE_STRING, 0, NULL, NULL},
+    {"actions", WEFT_TYPE_LIST, 0, "[]", NULL}, {"fail_at", WEFT_TYPE_INT, 0, "-1", NULL}, WEFT_PORTS_END};
+static const weft_port_t state_out[] = {
+    {"store", WEFT_TYPE_MAP, 0, NULL, NULL}, {"action", WEFT_TYPE_STRING, WEFT_PORT_OPTIONAL, NULL, NULL}, WEFT_PORTS_END};
+static weft_status_t state_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    weft_value_t in = H->input(c, 0);
+    size_t nlen = 0;
+    const char *name = H->get_string(c, H->input(c, 1), &nlen);
+    weft_value_t actions = H->input(c, 2);
+    int64_t fail_at = -1, n = 0;
+    H->get_int(c, H->input(c, 3), &fail_at);
+    weft_value_t nv = H->map_get(c, in, "n");
+    if (nv != WEFT_NO_VALUE) H->get_int(c, nv, &n);
+    if (n == fail_at) return H->fail(c, "fixture.state: told to fail at this n");
+    weft_value_t out = H->map_new(c);
+    int64_t entries = H->length(c, in);
+    for (int64_t i = 0; i < entries; i++) {
+        const char *key = H->map_key(c, in, (size_t)i);
+        if (strcmp(key, "trail") && strcmp(key, "n")) H->map_set(c, out, key, H->map_value(c, in, (size_t)i));
+    }
+    weft_value_t trail = H->list_new(c);
+    weft_value_t old = H->map_get(c, in, "trail");
+    int64_t seen = 0, length = old == WEFT_NO_VALUE ? 0 : H->length(c, old);
+    for (int64_t i = 0; i < length; i++) {
+        weft_value_t item = H->list_get(c, old, (size_t)i);
+        size_t len = 0;
+        const char *t = H->get_string(c, item, &len);
+        if (t && len == nlen && !memcmp(t, name, len)) seen++;
+        H->list_push(c, trail, item);
+    }
+    H->list_push(c, trail, H->string_new(c, name, nlen));
+    H->map_set(c, out, "trail", trail);
+    H->map_set(c, out, "n", H->int_new(c, n + 1));
+    weft_status_t st = H->output(c, 0, out);
+    if (st != WEFT_OK) return st;
+    int64_t count = H->length(c, actions);
+    if (count > 0) return H->output(c, 1, H->list_get(c, actions, (size_t)(seen % count)));
+    return WEFT_OK;
+}
+
 #define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
     do { \
         weft_node_desc_t d; \
@@ -421,6 +468,8 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("freed_string", "Outputs a string whose buffer it freed.", NULL, string_out, NULL, 0, NULL, freed_string_run, NULL);
     NODE("flaky", "Fails its first fail_times calls, then counts its calls.", after_in, int_out, flaky_params, 0, flaky_create,
          flaky_run, flaky_destroy);
+    NODE("state", "A flow state: adds its name to store.trail, picks actions[k] on its k-th visit.", state_in, state_out, NULL, 0,
+         NULL, state_run, NULL);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
     return WEFT_OK;
 }
