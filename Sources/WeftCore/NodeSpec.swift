@@ -35,13 +35,16 @@ public struct NodeFlags: OptionSet, Sendable, Hashable {
     /// batches) from the first call, and moves it to the pool only when
     /// its calls are measured slow. Never together with `blocking`.
     public static let cheap = NodeFlags(rawValue: 0x8)
+    /// (ABI v4) `run` may end later: it defers the call and returns
+    /// `WEFT_PENDING`; the plugin ends the call from any thread.
+    public static let async = NodeFlags(rawValue: 0x10)
 
     /// An event source: no `run`; started once per run, it fires waves
     /// (set by the host from the descriptor's `start`, not a C flag).
     public static let source = NodeFlags(rawValue: 0x100)
 
     /// The flags a plugin may set.
-    public static let all: NodeFlags = [.pure, .threadSafe, .blocking, .cheap]
+    public static let all: NodeFlags = [.pure, .threadSafe, .blocking, .cheap, .async]
 
     /// Flag names as shown by `weft plugins`.
     public var names: [String] {
@@ -50,6 +53,7 @@ public struct NodeFlags: OptionSet, Sendable, Hashable {
         if contains(.threadSafe) { out.append("thread_safe") }
         if contains(.blocking) { out.append("blocking") }
         if contains(.cheap) { out.append("cheap") }
+        if contains(.async) { out.append("async") }
         if contains(.source) { out.append("source") }
         return out
     }

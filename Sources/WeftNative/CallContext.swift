@@ -94,6 +94,15 @@ public final class CallContext {
     /// During an emit: the source's emitter and the thread's previous call.
     var emitter: EventEmitter?
     var savedPrevious: SavedCall = nil
+    /// Async nodes (ABI v4): where calls deferred on this context end (set
+    /// by a run that can wait for them; nil: `defer_call` is refused).
+    package var asyncSink: AsyncSink?
+    /// The call `defer_call` deferred during the last `run` (the caller
+    /// takes it and clears this).
+    package var deferred: AsyncCall?
+    /// The last `run` deferred its call and returned WEFT_PENDING (the
+    /// caller takes `deferred` and clears this).
+    package var pending = false
 
     /// The thread's call before this one began (its frame; restored by `end`).
     typealias SavedCall = UnsafeMutablePointer<weft_shim_frame_t>?

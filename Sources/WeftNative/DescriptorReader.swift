@@ -15,6 +15,8 @@ enum DescriptorReader {
         /// ABI v3 event sources.
         var start: weft_source_start_fn?
         var stop: weft_source_stop_fn?
+        /// ABI v4 async nodes.
+        var cancel: weft_cancel_fn?
     }
 
     /// Bytes of the ABI v1 descriptor (before the v3 `start` field).
@@ -72,6 +74,17 @@ enum DescriptorReader {
             return .failure(Message(message: "\(label) is flagged both WEFT_NODE_CHEAP and WEFT_NODE_BLOCKING, which contradict each other: "
                                         + "drop WEFT_NODE_CHEAP if run may sleep or wait on I/O, else drop WEFT_NODE_BLOCKING"))
         }
+        if d.flags & NodeFlags.async.rawValue != 0 {
+            if d.flags & (NodeFlags.cheap.rawValue | NodeFlags.blocking.rawValue) != 0 {
+                return .failure(Message(message: "\(label) is flagged WEFT_NODE_ASYNC with WEFT_NODE_\(d.flags & NodeFlags.cheap.rawValue != 0 ? "CHEAP" : "BLOCKING"): "
+                                            + "an async node's run returns promptly and its call ends later; drop the other flag"))
+            }
+            if isSource {
+                return .failure(Message(message: "\(label) is an event source and flagged WEFT_NODE_ASYNC; sources do not run: drop the flag"))
+            }
+        } else if d.cancel != nil {
+            return .failure(Message(message: "\(label) has a cancel callback but is not flagged WEFT_NODE_ASYNC: set the flag, or desc.cancel = NULL"))
+        }
         let inputs: [PortSpec], outputs: [PortSpec], params: [PortSpec]
         switch readPorts(d.inputs, kind: "input", label: label) {
         case .success(let p): inputs = p
@@ -89,7 +102,7 @@ enum DescriptorReader {
                             outputs: outputs, params: params,
                             flags: NodeFlags(rawValue: d.flags).union(isSource ? .source : []))
         return .success((spec, Callbacks(create: d.create, run: run, destroy: d.destroy, userData: d.user_data,
-                                         start: d.start, stop: d.stop)))
+                                         start: d.start, stop: d.stop, cancel: d.cancel)))
     }
 
     struct Message: Error { var message: String }

@@ -284,6 +284,40 @@ enum HostTable {
         h.emit_end = { ctx, send in PluginSource.emitEnd(ctx, send) }
         h.source_done = { emitter, error in PluginSource.sourceDone(emitter, error) }
 
+        // ABI v4: async nodes (AsyncCall.swift) and should_stop.
+        h.defer_call = { ctx in
+            guard let c = HostFunctions.call(ctx, "defer_call") else { return nil }
+            guard c.phase == .run, let instance = c.instance else {
+                _ = c.error(WEFT_ERR_STATE, "defer_call: only during a node's run")
+                return nil
+            }
+            guard instance.type.isAsync else {
+                _ = c.error(WEFT_ERR_STATE, "defer_call: node type '\(instance.type.fullName)' is not flagged WEFT_NODE_ASYNC")
+                return nil
+            }
+            guard c.deferred == nil else {
+                _ = c.error(WEFT_ERR_STATE, "defer_call: this call is deferred already")
+                return nil
+            }
+            guard let sink = c.asyncSink else {
+                _ = c.error(WEFT_ERR_STATE, "defer_call: this call cannot end later here (a mapped node's item, a flow's state, "
+                                + "or a call outside a run); return its outputs now")
+                return nil
+            }
+            let call = AsyncCall(instance: instance, sink: sink)
+            call.register()
+            c.deferred = call
+            return call.token
+        }
+        h.resume_call = { token in AsyncCall.resume(token) }
+        h.complete_call = { token in AsyncCall.complete(token) }
+        h.fail_call = { token, message in AsyncCall.fail(token, message) }
+        h.should_stop = { ctx in
+            guard let c = HostFunctions.call(ctx, "should_stop") else { return 0 }
+            guard let stop = c.frame.pointee.stop else { return 0 }
+            return stop.pointee != 0 ? 1 : 0
+        }
+
         t.initialize(to: h)
         return t
     }

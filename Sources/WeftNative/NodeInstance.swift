@@ -160,6 +160,7 @@ public final class NodeInstance: @unchecked Sendable {
             }
             ctx.setInput(p, v)
         }
+        // (A deferred call is no error: the caller reads `ctx.pending`.)
         return call(ctx) ? nil : ctx.nodeError
     }
 
@@ -194,7 +195,7 @@ public final class NodeInstance: @unchecked Sendable {
             // it from the context, like a failed call's.
             let error = run(context: ctx) { p in slots[p].value { boxed[p] } }
             if let error { ctx.nodeError = error }
-            return error == nil
+            return error == nil && !ctx.pending
         }
         ctx.lendInputs(count, slots, boxed)
         return call(ctx)
@@ -219,6 +220,16 @@ public final class NodeInstance: @unchecked Sendable {
     @inline(__always)
     package func finishCall(_ ctx: CallContext, status: Int32) -> Bool {
         if status != WEFT_OK {
+            // Deferred (async, ABI v4): not a failure; the caller takes `ctx.deferred`.
+            if status == WEFT_PENDING && ctx.deferred != nil {
+                ctx.nodeError = nil
+                ctx.pending = true
+                return false
+            }
+            if let d = ctx.deferred {
+                d.abandon()
+                ctx.deferred = nil
+            }
             ctx.nodeError = fail(Self.describeFailure(status: status, failure: ctx.failure, lastError: ctx.lastError))
             return false
         }
@@ -279,6 +290,7 @@ public enum StatusCode {
         case WEFT_ERR_DUPLICATE: "WEFT_ERR_DUPLICATE"
         case WEFT_ERR_NOMEM: "WEFT_ERR_NOMEM"
         case WEFT_ERR_TIMEOUT: "WEFT_ERR_TIMEOUT"
+        case WEFT_PENDING: "WEFT_PENDING (only after host->defer_call, in a node flagged WEFT_NODE_ASYNC)"
         default: "status \(status)"
         }
     }

@@ -21,6 +21,8 @@ public final class NodeType: @unchecked Sendable {
     let owner: AnyObject?
     /// Event sources: makes the source of an instance (nil for other nodes).
     public let source: EventSourceFactory?
+    /// Async nodes (ABI v4): asks the plugin to give up a pending call.
+    let cancel: weft_cancel_fn?
     /// Checks params beyond their types at validation (a cron schedule, a
     /// positive interval); nil when there is nothing to check.
     public let checkParams: (@Sendable ([String: WeftValue]) -> ParameterizedSpecError?)?
@@ -30,9 +32,10 @@ public final class NodeType: @unchecked Sendable {
 
     init(spec: NodeSpec, plugin: LoadedPlugin?, create: weft_create_fn?, run: @escaping weft_run_fn,
          destroy: weft_destroy_fn?, userData: UnsafeMutableRawPointer?, owner: AnyObject? = nil,
-         source: EventSourceFactory? = nil,
+         source: EventSourceFactory? = nil, cancel: weft_cancel_fn? = nil,
          checkParams: (@Sendable ([String: WeftValue]) -> ParameterizedSpecError?)? = nil) {
         self.owner = owner
+        self.cancel = cancel
         self.source = source
         self.checkParams = checkParams
         self.spec = spec
@@ -59,6 +62,9 @@ public final class NodeType: @unchecked Sendable {
         self.init(spec: spec, plugin: nil, create: nil, run: DescriptorReader.sourceRun, destroy: nil, userData: nil,
                   source: make, checkParams: checkParams)
     }
+
+    /// Whether its calls may end later (`WEFT_NODE_ASYNC`).
+    public var isAsync: Bool { spec.flags.contains(.async) }
 
     /// `std.add`.
     public var fullName: String { spec.fullName }

@@ -97,6 +97,10 @@ public final class CompiledGraph: @unchecked Sendable {
     let flows: [Int: PlanFlow]
     /// The nodes that are states of a flow: only their flow runs them.
     let isState: [Bool]
+    /// Nodes of async types (`WEFT_NODE_ASYNC`): called on the scheduler
+    /// thread, their calls may end later (`RunState.awaitCall`).
+    let isAsync: [Bool]
+    let hasAsync: Bool
 
     /// The instance lane `lane` of mapped node `n` calls.
     func mapInstance(_ n: Int, lane: Int) -> NodeInstance {
@@ -259,7 +263,7 @@ public final class CompiledGraph: @unchecked Sendable {
                 let flagsOfType = type.spec.flags
                 if flagsOfType.contains(.cheap) && !flagsOfType.contains(.blocking) { flags |= NodeRow.cheap }
                 if flagsOfType.contains(.blocking) { flags |= NodeRow.blocking }
-                if nodes[n].errorPolicy != nil || nodes[n].retry != nil || nodes[n].map != nil {
+                if nodes[n].errorPolicy != nil || nodes[n].retry != nil || nodes[n].map != nil || type.isAsync {
                     flags |= NodeRow.handlesErrors
                     errorPolicies[n] = nodes[n].errorPolicy
                     retryPolicies[n] = nodes[n].retry
@@ -300,6 +304,9 @@ public final class CompiledGraph: @unchecked Sendable {
         }
         self.flows = flows
         self.isState = isState
+        let isAsync = (0..<count).map { instances[$0]?.type.isAsync ?? false }
+        self.isAsync = isAsync
+        hasAsync = isAsync.contains(true)
 
         // Edges.
         let edgeCount = plan.edges.count

@@ -209,12 +209,25 @@ extension RunState {
         steps += 1
         let row = graph.rows[n]
         let base = Int(row.slotBase)
-        if !onPool {
+        // An async node's run returns promptly: it is called here.
+        if !onPool || (graph.hasAsync && graph.isAsync[n]) {
             if graph.isSequential(n) && row.flags & NodeRow.handlesErrors == 0 {
                 called(n, call(n, unmanaged, base, Int(row.typeIndex)), portBase: Int(row.outPortBase),
                        outputs: Int(row.outputCount), enclosingLoop: row.enclosingLoop)
-            } else if call(n, unmanaged, base, Int(row.typeIndex)) {
+            } else if call(n, unmanaged, base, Int(row.typeIndex)) || (context.deferred != nil && !context.pending) {
+                if let d = context.deferred {
+                    // Deferred, yet `run` returned WEFT_OK: the call is forgotten.
+                    d.abandon()
+                    context.deferred = nil
+                    nodeFailed(n, mapError(n, "called defer_call but returned WEFT_OK; return WEFT_PENDING after defer_call "
+                                               + "(a plugin bug)"))
+                    return
+                }
                 succeeded(n, row, context.frame.pointee.outputs!, context.boxedOutputs)
+            } else if context.pending, let d = context.deferred {
+                context.pending = false
+                context.deferred = nil
+                awaitCall(n, d)
             } else {
                 nodeFailed(n, callError(n))
             }

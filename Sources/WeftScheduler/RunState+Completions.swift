@@ -16,6 +16,8 @@ extension RunState {
         var batch: Batch? = nil
         /// A mapped node's items, all done (`node` is the node).
         var map: MapRun? = nil
+        /// A deferred call (async node): when its `run` began (run-relative ns).
+        var asyncStart: UInt64? = nil
     }
 
     /// A pool call's outputs, copied from its worker's frame: per port its
@@ -67,6 +69,9 @@ extension RunState {
                 continue
             }
             measured(c.node, c.duration)
+            if let start = c.asyncStart, observing, case .success? = c.result {
+                record { $0.timed(.finished, node: c.node, start: start, time: events.now()) }
+            }
             if process && failure == nil && !cancellation.isCancelled, let result = c.result { handle(c.node, result) }
         }
     }

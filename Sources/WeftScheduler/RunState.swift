@@ -165,6 +165,10 @@ final class RunState: @unchecked Sendable {
     let stop = StopFlag()
     let completionLock = ConditionLock()
     var completions: [Completion] = []
+    /// Graphs with async nodes: where their deferred calls end, and when
+    /// each pending one began (by node).
+    var asyncSink: AsyncSink?
+    let asyncStarts = Mutex<[Int: UInt64]>([:])
 
     init(graph: CompiledGraph, options: RunOptions, cancellation: CancellationToken, hub: EventHub? = nil,
          wave: Wave? = nil, lane: Int = 0, budget: StepBudget? = nil) {
@@ -273,6 +277,10 @@ final class RunState: @unchecked Sendable {
             completionLock.withLock { completionLock.broadcast() }
         }
         context.frame.pointee.stop = UnsafePointer(stop.pointer)
+        if graph.hasAsync {
+            asyncSink = makeAsyncSink()
+            context.asyncSink = asyncSink
+        }
         graph.numberConstantSlots.withUnsafeBufferPointer { slots in
             graph.numberConstants.withUnsafeBufferPointer { values in
                 for i in 0..<slots.count { nums[Int(slots[i])] = values[i] }
@@ -299,6 +307,10 @@ final class RunState: @unchecked Sendable {
         // A sequential run of a graph of plain nodes runs its compiled
         // program; any other run goes through the ready queue.
         if runsTopProgram { runTopProgram(graph.topProgram.unsafelyUnwrapped) } else { loop() }
+        if let asyncSink {
+            _ = asyncSink.shutDown()
+            context.asyncSink = nil
+        }
         checkInvariants()
         progress?.publish(steps: steps, node: -1)
         pool?.shutdown()
@@ -348,6 +360,7 @@ final class RunState: @unchecked Sendable {
     func loop() {
         while true {
             if failure != nil || cancellation.isCancelled {
+                if asyncSink != nil { giveUpPendingCalls() }
                 if inflight == 0 { return }
                 drainCompletions(process: false)
                 continue

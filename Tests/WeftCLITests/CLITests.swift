@@ -21,7 +21,7 @@ struct CLITests {
     @Test func versionAndHelp() throws {
         let v = try weft("--version")
         #expect(v.status == 0)
-        #expect(v.stdout == "weft 0.1.0 (plugin ABI 3)\n")
+        #expect(v.stdout == "weft 0.1.0 (plugin ABI 4)\n")
         let h = try weft("--help")
         #expect(h.status == 0)
         #expect(h.stdout.contains("plugins") && h.stdout.contains("inspect") && h.stdout.contains("WEFT_PLUGIN_PATH"))
@@ -97,8 +97,8 @@ struct CLITests {
         let path = try Fixtures.fixture()
         let r = try weft("inspect", path)
         #expect(r.status == 0)
-        #expect(r.stdout.hasPrefix("plugin   fixture 1.2.3\nsummary  Test fixture plugin\nfile     \(path)\nABI      3"))
-        #expect(r.stdout.contains("nodes    25"))
+        #expect(r.stdout.hasPrefix("plugin   fixture 1.2.3\nsummary  Test fixture plugin\nfile     \(path)\nABI      4"))
+        #expect(r.stdout.contains("nodes    26"))
         // Flags as declared: CHEAP shown as `cheap`, and only where set.
         #expect(r.stdout.contains("fixture.add  Adds two ints.  [pure, thread_safe, cheap]\n"))
         #expect(r.stdout.contains("fixture.counter  Counts up from start.  [cheap]\n"))
@@ -106,8 +106,8 @@ struct CLITests {
         #expect(r.stdout.contains("fixture.kinds  The types its inputs arrived as.\n"))
         let j = try JSON.parse(try weft("inspect", "--json", path).stdout)
         #expect(j["ok"] == true)
-        #expect(j["plugin"]?["abi_version"] == 3)
-        #expect(j["nodes"]?.listItems?.count == 25)
+        #expect(j["plugin"]?["abi_version"] == 4)
+        #expect(j["nodes"]?.listItems?.count == 26)
         let flags = j["nodes"]?.listItems?.first { $0["name"] == "fixture.counter" }?["flags"]
         #expect(flags == ["cheap"])
     }
@@ -117,7 +117,7 @@ struct CLITests {
         let r = try weft("inspect", path)
         #expect(r.status == 2)
         #expect(r.stdout.isEmpty)
-        #expect(r.stderr.contains("error: \(path): built for plugin ABI 99, but this Weft (0.1.0) supports ABI 1…3"))
+        #expect(r.stderr.contains("error: \(path): built for plugin ABI 99, but this Weft (0.1.0) supports ABI 1…4"))
         let j = try weft("inspect", "--json", path)
         #expect(j.status == 2)
         let doc = try JSON.parse(j.stdout)

@@ -62,7 +62,7 @@ struct DocsNumbersTests {
     @Test func pluginABIAndHostTableSizes() throws {
         let h = try Self.header()
         let guide = "Docs/plugin-authoring.md"
-        #expect(try Self.claim(#"\(ABI version (\d+); v1 and v2 plugins still load\)"#, in: guide) == [h.abi])
+        #expect(try Self.claim(#"\(ABI version (\d+); v1, v2 and v3 plugins still load\)"#, in: guide) == [h.abi])
         #expect(try Self.claim(#"the host's own ABI: 1 and (\d+) today"#, in: guide) == [h.abi])
         #expect(try Self.claim(#"`weft_plugin_entry_t`\s+\((\d+) bytes on 64-bit"#, in: guide) == [h.entrySize])
         #expect(try Self.claim(#"`WEFT_HOST_HAS\(output_double\)` is (\d+) bytes"#, in: guide) == [h.v1End])

@@ -10,7 +10,7 @@ struct PluginFunctionTests {
     @Test func functionsBecomeNodesWithPortsFromTheirSignature() throws {
         let registry = NodeRegistry()
         let plugin = try PluginLoader(registry: registry).load(file: try Fixtures.build("functions.c", name: "functions"))
-        #expect(plugin.abiVersion == 3)
+        #expect(plugin.abiVersion == 4)
         let hypot = try #require(registry.node(named: "functions.hypot3"))
         #expect(hypot.spec.inputs.map(\.name) == ["x", "y", "z"])
         #expect(hypot.spec.inputs.allSatisfy { $0.type == .double })

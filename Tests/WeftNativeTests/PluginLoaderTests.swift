@@ -21,12 +21,12 @@ struct PluginLoaderTests {
         #expect(plugin.name == "fixture")
         #expect(plugin.version == "1.2.3")
         #expect(plugin.summary == "Test fixture plugin")
-        #expect(plugin.abiVersion == 3)
+        #expect(plugin.abiVersion == 4)
         let names = registry.nodes.map(\.fullName)
         #expect(names.first == "fixture.add")
         #expect(names == names.sorted())
         #expect(names.contains("fixture.counter"))
-        #expect(names.count == 25)
+        #expect(names.count == 26)
 
         let add = try #require(registry.node(named: "fixture.add"))
         #expect(add.spec.summary == "Adds two ints.")
@@ -68,7 +68,7 @@ struct PluginLoaderTests {
         let e = try #require(error(path))
         #expect(e.kind == .abiMismatch)
         #expect(e.message.contains("built for plugin ABI \(abi)"))
-        #expect(e.message.contains("supports ABI 1…3"))
+        #expect(e.message.contains("supports ABI 1…4"))
         #expect(e.message.hasPrefix(path + ": "))
     }
 

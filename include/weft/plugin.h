@@ -1,5 +1,5 @@
 /*
- * weft/plugin.h — the Weft plugin ABI, version 3 (version 1 and 2 plugins still load).
+ * weft/plugin.h — the Weft plugin ABI, version 4 (version 1, 2 and 3 plugins still load).
  *
  * A Weft plugin is a shared library that exports ONE symbol,
  * `weft_plugin_entry` (see WEFT_PLUGIN below). It links against nothing from
@@ -58,8 +58,11 @@ extern "C" {
  *  History (append-only): 1 — nodes and values; 2 — register_function
  *  (plain C functions called through libffi); 3 — event sources (`start` /
  *  `stop` in the node descriptor, `emit_begin` / `emit_end` / `source_done`
- *  in the host table). */
-#define WEFT_PLUGIN_ABI_VERSION 3
+ *  in the host table); 4 — async nodes (`run` returns WEFT_PENDING after
+ *  `defer_call`; `resume_call` / `complete_call` / `fail_call` from any
+ *  thread; `cancel` in the node descriptor; WEFT_NODE_ASYNC) and
+ *  `should_stop`. */
+#define WEFT_PLUGIN_ABI_VERSION 4
 
 /** The name of the one symbol a plugin exports. */
 #define WEFT_PLUGIN_ENTRY_SYMBOL "weft_plugin_entry"
@@ -80,6 +83,11 @@ typedef int32_t weft_status_t;
 #define WEFT_ERR_VERSION     7  /* ABI version mismatch                       */
 #define WEFT_ERR_DUPLICATE   8  /* name already registered                    */
 #define WEFT_ERR_NOMEM       9  /* out of memory                              */
+
+/** Returned by the `run` of a WEFT_NODE_ASYNC node (ABI v4) after it called
+ *  `host->defer_call(ctx)`: the call goes on without the thread and ends
+ *  later, with `complete_call` or `fail_call` on its token. Not an error. */
+#define WEFT_PENDING       100
 
 /* ------------------------------------------------------------------------ */
 /* Value kinds and port types (int32_t)                                     */
@@ -166,6 +174,14 @@ typedef struct weft_port {
                                       first; a CHEAP node that turns out slow
                                       is demoted by measurement. Never with
                                       BLOCKING (the loader refuses both). */
+#define WEFT_NODE_ASYNC      0x10u /* (ABI v4) `run` may end later: it calls
+                                      `host->defer_call(ctx)` and returns
+                                      WEFT_PENDING, and the call ends when
+                                      the plugin completes its token from
+                                      any thread. No host thread waits
+                                      meanwhile. `run` itself must return
+                                      promptly (it runs on the scheduler
+                                      thread). Not with CHEAP or BLOCKING. */
 
 /** Called once per node instance (one node of one graph) before its first
  *  run. Read params with `host->param(ctx, i)`. Store what you need in a
@@ -211,6 +227,22 @@ typedef weft_status_t (*weft_source_start_fn)(void *state, weft_emitter_t *emitt
  *  thread is inside `emit_end` (which returns promptly once stopping). */
 typedef void (*weft_source_stop_fn)(void *state);
 
+/** A call of an async node that ends later (ABI v4): opaque, made by
+ *  `host->defer_call` during `run`. OWNER: the host. The plugin keeps the
+ *  pointer and ends the call exactly once, from any thread, with
+ *  `complete_call` (after `resume_call`) or `fail_call`; the token is
+ *  invalid after that. A token of a run that has ended (cancelled, failed)
+ *  may still be ended: the host ignores the result. */
+typedef struct weft_token weft_token_t;
+
+/** Asks an async node to give up a pending call (ABI v4): the run is
+ *  stopping (cancelled, failed, interrupted). End the call soon with
+ *  `fail_call` (or `complete_call`), from any thread; the run does not wait
+ *  for it. THREAD: the run's scheduler thread; may run while the plugin's
+ *  own thread is ending the same token (the host takes whichever comes
+ *  first). May be NULL: the run then just stops waiting. */
+typedef void (*weft_cancel_fn)(void *state, weft_token_t *token);
+
 /** Describes one node type.
  *  OWNER: the plugin; the host copies every string and array during
  *  register_node (the descriptor may live on the stack). The host keeps
@@ -235,6 +267,9 @@ typedef struct weft_node_desc {
      * the outputs carry each event's payload. */
     weft_source_start_fn start;    /* NULL for ordinary nodes                 */
     weft_source_stop_fn stop;      /* required with `start`                   */
+
+    /* --- ABI v4: async nodes (flag WEFT_NODE_ASYNC). */
+    weft_cancel_fn cancel;         /* may be NULL                             */
 } weft_node_desc_t;
 
 /** A plain C function a plugin publishes as a node (ABI v2). Weft calls it
@@ -460,6 +495,41 @@ typedef struct weft_host {
     weft_status_t (*input_bool)(weft_ctx_t *ctx, int32_t index, int32_t *out);
     /** Writes output `index` as a BOOL value (`v` non-zero = true). */
     weft_status_t (*output_bool)(weft_ctx_t *ctx, int32_t index, int32_t v);
+
+    /* --- ABI v4: async nodes and stopping. Check
+     *  `struct_size >= WEFT_HOST_HAS(should_stop)`. */
+
+    /** In the `run` of a WEFT_NODE_ASYNC node: this call will end later.
+     *  Returns its token; `run` then copies what it needs of its inputs
+     *  into its own memory and returns WEFT_PENDING. NULL (see
+     *  `error_message`) when the call cannot end later: the node is not
+     *  flagged WEFT_NODE_ASYNC, `defer_call` was already called, or the
+     *  call runs where nothing waits for a token (a mapped node's item, an
+     *  isolated node). THREAD: the callback's thread, during `run`. */
+    weft_token_t *(*defer_call)(weft_ctx_t *ctx);
+    /** Begins ending a deferred call: returns a ctx on which the value
+     *  functions work and `output` / `output_int` / … / `fire` write the
+     *  call's outputs (inputs are gone: `input` fails). End with
+     *  `complete_call` (or `fail_call`) on the same thread. NULL for an
+     *  unknown token, one already resumed or ended, or a thread already
+     *  inside a callback. THREAD: any thread; the ctx belongs to it until
+     *  the call ends. */
+    weft_ctx_t *(*resume_call)(weft_token_t *token);
+    /** Ends a resumed call: its outputs are checked (every required output
+     *  written) and delivered, as if `run` had returned WEFT_OK. Handles
+     *  made on the resumed ctx die here; the token is invalid after.
+     *  WEFT_OK, WEFT_ERR_FAILED when a required output is missing (the node
+     *  fails with that), WEFT_ERR_HANDLE for an unknown token or a call not
+     *  resumed on this thread. THREAD: the thread that resumed it. */
+    weft_status_t (*complete_call)(weft_token_t *token);
+    /** Ends a deferred call as failed with `message` (copied), resumed or
+     *  not (a resumed one on its thread). The token is invalid after.
+     *  THREAD: any thread (the resuming thread for a resumed call). */
+    weft_status_t (*fail_call)(weft_token_t *token, const char *message);
+    /** Non-zero when the run is stopping (cancelled, interrupted, failed
+     *  elsewhere): a long `run` should return soon (fail with a message).
+     *  THREAD: the callback's thread, during the callback. */
+    int32_t (*should_stop)(weft_ctx_t *ctx);
 
     /* Later versions append function pointers below. */
 } weft_host_t;

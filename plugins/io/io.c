@@ -718,17 +718,17 @@ static const weft_port_t print_params[] = {
 static const weft_node_desc_t nodes[] = {
     {sizeof(weft_node_desc_t), "read_file",
      "reads a whole file as a UTF-8 string (or bytes)", read_in, read_out,
-     read_params, IO_FLAGS, NULL, NULL, run_read_file, NULL, NULL, NULL},
+     read_params, IO_FLAGS, NULL, NULL, run_read_file, NULL, NULL, NULL, NULL},
     {sizeof(weft_node_desc_t), "write_file",
      "creates or replaces a file with a string or bytes", write_in,
-     written_out, NULL, IO_FLAGS, NULL, NULL, run_write_file, NULL, NULL, NULL},
+     written_out, NULL, IO_FLAGS, NULL, NULL, run_write_file, NULL, NULL, NULL, NULL},
     {sizeof(weft_node_desc_t), "append_line",
      "appends line + \"\\n\" to a file, creating it if needed", append_in,
-     written_out, NULL, IO_FLAGS, NULL, NULL, run_append_line, NULL, NULL, NULL},
+     written_out, NULL, IO_FLAGS, NULL, NULL, run_append_line, NULL, NULL, NULL, NULL},
     {sizeof(weft_node_desc_t), "print",
      "writes a value to stdout or stderr and flushes", print_in, print_out,
-     print_params, IO_FLAGS, NULL, print_create, run_print, NULL, NULL, NULL},
-    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
+     print_params, IO_FLAGS, NULL, print_create, run_print, NULL, NULL, NULL, NULL},
+    {.struct_size = 0}};
 
 static weft_status_t io_init(const weft_host_t *host, weft_registry_t *reg)
 {

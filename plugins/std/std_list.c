@@ -166,7 +166,7 @@ static const weft_port_t range_out[] = {
 #define CHEAP (PURE | WEFT_NODE_CHEAP)
 #define NODE(NAME, SUMMARY, IN, OUT, RUN) NODE_FLAGS(NAME, SUMMARY, IN, OUT, RUN, PURE)
 #define NODE_FLAGS(NAME, SUMMARY, IN, OUT, RUN, FLAGS) \
-    {sizeof(weft_node_desc_t), NAME, SUMMARY, IN, OUT, NULL, FLAGS, NULL, NULL, RUN, NULL, NULL, NULL}
+    {.struct_size = sizeof(weft_node_desc_t), .name = NAME, .summary = SUMMARY, .inputs = IN, .outputs = OUT, .flags = FLAGS, .run = RUN}
 
 static const weft_node_desc_t nodes[] = {
     NODE_FLAGS("list_length", "number of items in a list", list_in,
@@ -177,7 +177,7 @@ static const weft_node_desc_t nodes[] = {
          append_in, list_out, run_list_append),
     NODE("range", "ints from start up to (not including) stop by step",
          range_in, range_out, run_range),
-    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
+    {.struct_size = 0}};
 
 weft_status_t std_register_list(const weft_host_t *host, weft_registry_t *reg)
 {

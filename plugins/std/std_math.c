@@ -448,7 +448,7 @@ static const weft_port_t branch_out[] = {
     WEFT_PORTS_END};
 
 #define NODE(NAME, SUMMARY, IN, OUT, RUN) \
-    {sizeof(weft_node_desc_t), NAME, SUMMARY, IN, OUT, NULL, PURE, NULL, NULL, RUN, NULL, NULL, NULL}
+    {.struct_size = sizeof(weft_node_desc_t), .name = NAME, .summary = SUMMARY, .inputs = IN, .outputs = OUT, .flags = PURE, .run = RUN}
 
 static const weft_node_desc_t nodes[] = {
     NODE("add", "a + b; int overflow fails", num2_in, num_out, run_add),
@@ -482,7 +482,7 @@ static const weft_node_desc_t nodes[] = {
     NODE("not", "logical NOT a", bool1_in, bool_out, run_not),
     NODE("branch", "if/else: sends value to output true or false by cond",
          branch_in, branch_out, run_branch),
-    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
+    {.struct_size = 0}};
 
 weft_status_t std_register_math(const weft_host_t *host, weft_registry_t *reg)
 {

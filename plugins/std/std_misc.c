@@ -129,14 +129,14 @@ static const weft_port_t counter_params[] = {
 
 static const weft_node_desc_t nodes[] = {
     {sizeof(weft_node_desc_t), "const", "emits the value of its param 'value'",
-     NULL, value_out, const_params, PURE, NULL, NULL, run_const, NULL, NULL, NULL},
+     NULL, value_out, const_params, PURE, NULL, NULL, run_const, NULL, NULL, NULL, NULL},
     {sizeof(weft_node_desc_t), "identity", "passes its input through unchanged",
-     value_in, value_out, NULL, PURE, NULL, NULL, run_identity, NULL, NULL, NULL},
+     value_in, value_out, NULL, PURE, NULL, NULL, run_identity, NULL, NULL, NULL, NULL},
     {sizeof(weft_node_desc_t), "counter",
      "outputs start, start+step, ... one more each run (stateful)",
      counter_in, counter_out, counter_params, WEFT_NODE_CHEAP, NULL, counter_create,
-     counter_run, counter_destroy, NULL, NULL},
-    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
+     counter_run, counter_destroy, NULL, NULL, NULL},
+    {.struct_size = 0}};
 
 weft_status_t std_register_misc(const weft_host_t *host, weft_registry_t *reg)
 {

@@ -572,7 +572,7 @@ static const weft_port_t to_double_out[] = {
 #define CHEAP (PURE | WEFT_NODE_CHEAP)
 #define NODE(NAME, SUMMARY, IN, OUT, RUN) NODE_FLAGS(NAME, SUMMARY, IN, OUT, RUN, PURE)
 #define NODE_FLAGS(NAME, SUMMARY, IN, OUT, RUN, FLAGS) \
-    {sizeof(weft_node_desc_t), NAME, SUMMARY, IN, OUT, NULL, FLAGS, NULL, NULL, RUN, NULL, NULL, NULL}
+    {.struct_size = sizeof(weft_node_desc_t), .name = NAME, .summary = SUMMARY, .inputs = IN, .outputs = OUT, .flags = FLAGS, .run = RUN}
 
 static const weft_node_desc_t nodes[] = {
     NODE("concat", "a followed by b", concat_in, string_out, run_concat),
@@ -598,7 +598,7 @@ static const weft_node_desc_t nodes[] = {
     NODE_FLAGS("to_double", "double from a double, int, bool or decimal "
                             "string", value_in, to_double_out, run_to_double,
                CHEAP),
-    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
+    {.struct_size = 0}};
 
 weft_status_t std_register_text(const weft_host_t *host, weft_registry_t *reg)
 {

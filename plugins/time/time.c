@@ -1,5 +1,5 @@
 /*
- * time.c — the `time` plugin: sleep, now, elapsed.
+ * time.c — the `time` plugin: sleep, now, elapsed (and after, in after.c).
  *
  * Wall-clock time is CLOCK_REALTIME (can jump when the system clock is
  * set); durations use CLOCK_MONOTONIC (never jumps; its zero is arbitrary,
@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "after.h"
 
 static const weft_host_t *H;
 
@@ -247,16 +249,16 @@ static const weft_node_desc_t nodes[] = {
     {sizeof(weft_node_desc_t), "sleep",
      "waits ms milliseconds, then passes value through", sleep_in, sleep_out,
      NULL, WEFT_NODE_THREAD_SAFE | WEFT_NODE_BLOCKING, NULL, NULL, run_sleep,
-     NULL, NULL, NULL},
+     NULL, NULL, NULL, NULL},
     {sizeof(weft_node_desc_t), "now",
      "reads the wall clock (unix_ms, iso8601) and the monotonic clock",
      trigger_in, now_out, NULL, WEFT_NODE_THREAD_SAFE, NULL, NULL, run_now,
-     NULL, NULL, NULL},
+     NULL, NULL, NULL, NULL},
     {sizeof(weft_node_desc_t), "elapsed",
      "monotonic time since a time.now mono_ns value", elapsed_in,
      elapsed_out, NULL, WEFT_NODE_THREAD_SAFE | WEFT_NODE_CHEAP, NULL, NULL,
-     run_elapsed, NULL, NULL, NULL},
-    {0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
+     run_elapsed, NULL, NULL, NULL, NULL},
+    {.struct_size = 0}};
 
 static weft_status_t time_init(const weft_host_t *host, weft_registry_t *reg)
 {
@@ -278,8 +280,8 @@ static weft_status_t time_init(const weft_host_t *host, weft_registry_t *reg)
             return host->registry_fail(reg, msg);
         }
     }
-    return WEFT_OK;
+    return time_after_register(host, reg);
 }
 
-WEFT_PLUGIN("time", "1.0.0", "Clocks and waiting: sleep, now, elapsed",
-            time_init, NULL);
+WEFT_PLUGIN("time", "1.1.0", "Clocks and waiting: sleep, after (async), now, elapsed",
+            time_init, time_after_deinit);

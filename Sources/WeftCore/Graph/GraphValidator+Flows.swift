@@ -131,6 +131,10 @@ extension Validation {
                     + "not a \(n.isFlow ? "flow" : n.isLoop ? "loop" : "source")")
             return false
         }
+        if n.specBox.spec.flags.contains(.async) {
+            error(n.path, node: n.id, "'\(n.id)' (\(n.type)) cannot be a state of flow '\(flow)' yet: it is async (its calls end later)")
+            return false
+        }
         if n.map != nil {
             error(n.path + ".map", node: n.id, "state '\(n.id)' of flow '\(flow)' cannot be mapped; map a node before or after the flow")
             return false

@@ -79,6 +79,9 @@ extension Validation {
             if isSource && (n.isolate || n.timeoutMs != nil) {
                 error(n.path + (n.timeoutMs != nil ? ".timeout_ms" : ".isolate"), node: n.id,
                       "node '\(n.id)' (\(n.type)) is an event source; sources cannot be isolated (isolate the nodes downstream instead)")
+            } else if (n.isolate || n.timeoutMs != nil) && box.spec.flags.contains(.async) {
+                error(n.path + (n.timeoutMs != nil ? ".timeout_ms" : ".isolate"), node: n.id,
+                      "node '\(n.id)' (\(n.type)) is async (its calls end later) and cannot be isolated")
             } else if (n.isolate || n.timeoutMs != nil) && !catalog.canIsolate(n.type) {
                 error(n.path + (n.timeoutMs != nil ? ".timeout_ms" : ".isolate"), node: n.id,
                       "node '\(n.id)' (\(n.type)) cannot be isolated: only nodes of plugin files run in a child process"
@@ -139,7 +142,10 @@ extension Validation {
                   "\(n.concurrency != nil ? "concurrency" : "on_item_error") is for mapped nodes: add \"map\": the input "
                     + "port whose list the node runs over")
         }
-        if let names = n.map, !isFlow {
+        if n.map != nil && box.spec.flags.contains(.async) {
+            error(n.path + ".map", node: n.id, "node '\(n.id)' (\(n.type)) is async (its calls end later): it cannot be mapped yet; "
+                    + "fan it out as one node per item instead")
+        } else if let names = n.map, !isFlow {
             planMap = mapNode(n, names, isLoop: isLoop, box: &box)
         }
         // Constants.

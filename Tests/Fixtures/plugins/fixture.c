@@ -429,6 +429,111 @@ static weft_status_t state_run(weft_ctx_t *c, void *s) {
     return WEFT_OK;
 }
 
+
+/* fixture.later (ABI v4, async): y = 2x, ending later. ms >= 0: a thread of
+ * its own ends the call after ms milliseconds; ms = -1: ended inside run,
+ * before it returns WEFT_PENDING; ms = -2: deferred, then returns WEFT_OK
+ * (a plugin bug the host reports). fail: ends it with fail_call. cancel:
+ * fails a call still waiting at once. deinit waits for its threads. */
+typedef struct later_call {
+    weft_token_t *token;
+    int64_t y, ms;
+    int fail, ended;
+    struct later_call *next;
+} later_call;
+static pthread_mutex_t later_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t later_cond = PTHREAD_COND_INITIALIZER;
+static later_call *later_calls;
+static int later_threads;
+
+/* Ends `c` once (whoever comes first: its thread or cancel). */
+static void later_end(later_call *c, const char *failure) {
+    pthread_mutex_lock(&later_lock);
+    int first = !c->ended;
+    c->ended = 1;
+    pthread_mutex_unlock(&later_lock);
+    if (!first) return;
+    if (failure) {
+        H->fail_call(c->token, failure);
+    } else {
+        weft_ctx_t *ctx = H->resume_call(c->token);
+        if (ctx) {
+            H->output_int(ctx, 0, c->y);
+            H->complete_call(c->token);
+        }
+    }
+}
+static void *later_main(void *arg) {
+    later_call *c = arg;
+    struct timespec t = {(time_t)(c->ms / 1000), (long)(c->ms % 1000) * 1000000};
+    nanosleep(&t, NULL);
+    later_end(c, c->fail ? "fixture.later: told to fail" : NULL);
+    pthread_mutex_lock(&later_lock);
+    later_call **p = &later_calls;
+    while (*p && *p != c) p = &(*p)->next;
+    if (*p) *p = c->next;
+    later_threads--;
+    pthread_cond_broadcast(&later_cond);
+    pthread_mutex_unlock(&later_lock);
+    free(c);
+    return NULL;
+}
+static void *later_now(void *arg) {
+    later_end(arg, NULL);
+    return NULL;
+}
+static const weft_port_t later_out[] = {{"y", WEFT_TYPE_INT, 0, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t later_in[] = {
+    {"x", WEFT_TYPE_INT, 0, NULL, NULL}, {"ms", WEFT_TYPE_INT, 0, "0", NULL}, {"fail", WEFT_TYPE_BOOL, 0, "false", NULL},
+    WEFT_PORTS_END};
+static weft_status_t later_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int64_t x = 0, ms = 0;
+    int32_t fail = 0;
+    H->input_int(c, 0, &x);
+    H->input_int(c, 1, &ms);
+    H->input_bool(c, 2, &fail);
+    weft_token_t *token = H->defer_call(c);
+    if (!token) return H->fail(c, H->error_message(c));
+    if (ms == -2) return WEFT_OK;
+    if (ms == -1) {
+        if (fail) {
+            H->fail_call(token, "fixture.later: told to fail");
+        } else {
+            /* Ended from another thread while run has not returned yet. */
+            later_call lc = {token, 2 * x, 0, 0, 0, NULL};
+            pthread_t t;
+            pthread_create(&t, NULL, later_now, &lc);
+            pthread_join(t, NULL);
+        }
+        return WEFT_PENDING;
+    }
+    later_call *lc = calloc(1, sizeof *lc);
+    if (!lc) { H->fail_call(token, "out of memory"); return WEFT_PENDING; }
+    lc->token = token; lc->y = 2 * x; lc->ms = ms; lc->fail = fail;
+    pthread_t t;
+    pthread_mutex_lock(&later_lock);
+    later_threads++;
+    lc->next = later_calls; later_calls = lc;
+    pthread_mutex_unlock(&later_lock);
+    pthread_create(&t, NULL, later_main, lc);
+    pthread_detach(t);
+    return WEFT_PENDING;
+}
+static void later_cancel(void *state, weft_token_t *token) {
+    (void)state;
+    later_call *found = NULL;
+    pthread_mutex_lock(&later_lock);
+    for (later_call *c = later_calls; c; c = c->next) if (c->token == token) found = c;
+    pthread_mutex_unlock(&later_lock);
+    if (found) later_end(found, "fixture.later: cancelled");
+}
+static void fixture_deinit(void) {
+    pthread_mutex_lock(&later_lock);
+    while (later_threads > 0) pthread_cond_wait(&later_cond, &later_lock);
+    pthread_mutex_unlock(&later_lock);
+}
+
 #define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
     do { \
         weft_node_desc_t d; \
@@ -468,10 +573,18 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("freed_string", "Outputs a string whose buffer it freed.", NULL, string_out, NULL, 0, NULL, freed_string_run, NULL);
     NODE("flaky", "Fails its first fail_times calls, then counts its calls.", after_in, int_out, flaky_params, 0, flaky_create,
          flaky_run, flaky_destroy);
+    if (host->struct_size >= WEFT_HOST_HAS(should_stop)) {
+        weft_node_desc_t d;
+        memset(&d, 0, sizeof d);
+        d.struct_size = sizeof d; d.name = "later"; d.summary = "y = 2x, ending later (async)";
+        d.inputs = later_in; d.outputs = later_out; d.flags = WEFT_NODE_ASYNC; d.run = later_run; d.cancel = later_cancel;
+        weft_status_t st = host->register_node(reg, &d);
+        if (st != WEFT_OK) return st;
+    }
     NODE("state", "A flow state: adds its name to store.trail, picks actions[k] on its k-th visit.", state_in, state_out, NULL, 0,
          NULL, state_run, NULL);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
     return WEFT_OK;
 }
 
-WEFT_PLUGIN(FIXTURE_NAME, "1.2.3", "Test fixture plugin", fixture_init, NULL);
+WEFT_PLUGIN(FIXTURE_NAME, "1.2.3", "Test fixture plugin", fixture_init, fixture_deinit);
