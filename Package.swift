@@ -25,6 +25,7 @@ let shipped = [
     plugin("weft_std", target: "WeftPluginStd", path: "plugins/std"),
     plugin("weft_io", target: "WeftPluginIO", path: "plugins/io"),
     plugin("weft_time", target: "WeftPluginTime", path: "plugins/time"),
+    plugin("weft_proc", target: "WeftPluginProc", path: "plugins/proc"),
 ]
 
 let package = Package(

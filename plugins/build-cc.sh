@@ -3,7 +3,8 @@
 #
 #     bash plugins/build-cc.sh OUTDIR
 #
-# produces OUTDIR/libweft_std.so, OUTDIR/libweft_io.so, OUTDIR/libweft_time.so.
+# produces OUTDIR/libweft_std.so, OUTDIR/libweft_io.so, OUTDIR/libweft_time.so,
+# OUTDIR/libweft_proc.so.
 # Each plugin is compiled as strict C99 against include/weft/plugin.h only
 # and linked with -z defs against libc alone, which proves the ABI header is
 # self-sufficient. Set CC to use another compiler (default: cc). Works from
@@ -22,7 +23,7 @@ cc="${CC:-cc}"
 
 cd "$root"
 shopt -s nullglob
-for plugin in std io time; do
+for plugin in std io time proc; do
     files=(plugins/"$plugin"/*.c)
     if [ "${#files[@]}" -eq 0 ]; then
         echo "build-cc.sh: no sources in plugins/$plugin" >&2

@@ -17,7 +17,7 @@
 #   PREFIX/bin/weft
 #   PREFIX/include/weft/{weft.h,weft.hpp,plugin.h,plugin.hpp}
 #   PREFIX/lib/libweft.so.0 (SONAME) and libweft.so -> libweft.so.0
-#   PREFIX/lib/weft/plugins/libweft_{std,io,time}.so
+#   PREFIX/lib/weft/plugins/libweft_{std,io,time,proc}.so
 #   PREFIX/lib/pkgconfig/weft.pc
 set -euo pipefail
 
@@ -62,7 +62,7 @@ if [ "$strip" = 1 ]; then strip --strip-debug "$prefix/lib/libweft.so.0"; fi
 plugtmp="$(mktemp -d)"
 trap 'rm -rf "$plugtmp"' EXIT
 CFLAGS_EXTRA="" bash "$root/plugins/build-cc.sh" "$plugtmp" >/dev/null
-for p in std io time; do install -m 755 "$plugtmp/libweft_$p.so" "$prefix/lib/weft/plugins/"; done
+for p in std io time proc; do install -m 755 "$plugtmp/libweft_$p.so" "$prefix/lib/weft/plugins/"; done
 
 version="$("$dir/weft" --version 2>/dev/null | head -1 | awk '{print $2}')"
 cat > "$prefix/lib/pkgconfig/weft.pc" <<PC

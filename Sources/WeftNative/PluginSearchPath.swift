@@ -16,7 +16,7 @@ public struct PluginSearchPath: Sendable, Equatable {
     }
 
     /// The file names of the plugins shipped with Weft.
-    public static let shippedPluginFiles = ["libweft_std.so", "libweft_io.so", "libweft_time.so"]
+    public static let shippedPluginFiles = ["libweft_std.so", "libweft_io.so", "libweft_time.so", "libweft_proc.so"]
 
     /// The environment variable holding extra plugin folders.
     public static let environmentVariable = "WEFT_PLUGIN_PATH"

@@ -48,7 +48,7 @@ struct CLITests {
             #expect(names.contains(expected), "\(expected) missing from \(names)")
         }
         let plugins = (doc["plugins"]?.listItems ?? []).compactMap { $0["name"]?.stringValue }
-        #expect(plugins == ["std", "io", "time"])
+        #expect(plugins == ["std", "io", "time", "proc"])
         #expect(doc["errors"]?.listItems == [])
         // Every shipped node and port is documented.
         for node in doc["nodes"]?.listItems ?? [] {

@@ -66,7 +66,7 @@ struct InstallTests {
         let fm = FileManager.default
         for f in ["bin/weft", "include/weft/weft.h", "include/weft/weft.hpp", "include/weft/plugin.h",
                   "lib/libweft.so.0", "lib/libweft.so", "lib/pkgconfig/weft.pc",
-                  "lib/weft/plugins/libweft_std.so", "lib/weft/plugins/libweft_io.so", "lib/weft/plugins/libweft_time.so"] {
+                  "lib/weft/plugins/libweft_std.so", "lib/weft/plugins/libweft_io.so", "lib/weft/plugins/libweft_time.so", "lib/weft/plugins/libweft_proc.so"] {
             #expect(fm.fileExists(atPath: prefix + "/" + f), "\(f)")
         }
         let pc = try Shell.bash("pkg-config --cflags --libs weft && pkg-config --modversion weft",

@@ -15,7 +15,7 @@ struct ShippedPluginTests {
         let report = PluginLoader(registry: registry)
             .load(searchPath: .standard(environment: false, executableDirectory: TestPaths.binDir))
         try #require(report.errors.isEmpty, "\(report.errors)")
-        try #require(report.loaded.map(\.name) == ["std", "io", "time"])
+        try #require(report.loaded.map(\.name) == ["std", "io", "time", "proc"])
     }
 
     func run(_ type: String, _ inputs: [WeftValue?], params: [String: WeftValue] = [:]) throws -> Result<[WeftValue?], NodeError> {
@@ -39,7 +39,7 @@ struct ShippedPluginTests {
         let cc = NodeRegistry()
         let report = PluginLoader(registry: cc).load(folder: out)
         #expect(report.errors.isEmpty, "\(report.errors)")
-        #expect(report.loaded.map(\.name).sorted() == ["io", "std", "time"])
+        #expect(report.loaded.map(\.name).sorted() == ["io", "proc", "std", "time"])
         #expect(cc.nodes.map(\.spec) == registry.nodes.map(\.spec))
         // Only the entry symbol is exported: no link-time dependency on Weft.
         let nm = try Shell.bash("nm -D --defined-only '\(out)/libweft_std.so' | awk '{print $3}'")
