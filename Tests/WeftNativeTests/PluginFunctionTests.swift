@@ -42,6 +42,19 @@ struct PluginFunctionTests {
         let answer = try NodeInstance(type: try #require(registry.node(named: "v1.answer")), nodeId: "a")
         #expect(answer.run(inputs: []) == .success(NodeOutputs(values: [42])))
     }
+
+    /// ABI 4 appended `cancel` to the descriptor and five host functions:
+    /// a plugin built against the v3 header still loads and runs.
+    @Test func abiV3PluginStillLoads() throws {
+        let registry = NodeRegistry()
+        let plugin = try PluginLoader(registry: registry).load(file: try Fixtures.build("v3.c", name: "v3"))
+        #expect(plugin.abiVersion == 3)
+        let type = try #require(registry.node(named: "v3.not"))
+        #expect(!type.isAsync)
+        let not = try NodeInstance(type: type, nodeId: "n")
+        #expect(not.run(inputs: [true]) == .success(NodeOutputs(values: [false])))
+        #expect(not.run(inputs: [false]) == .success(NodeOutputs(values: [true])))
+    }
 }
 
 @Suite("Library policy")
