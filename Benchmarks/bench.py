@@ -15,7 +15,7 @@ Weft's target. Writes Benchmarks/results/bench.json (bench-quick.json with
 benchmarks never rot. Its numbers mean nothing, so it prints no verdicts
 (no met/MISSED against the targets) and records none.
 """
-import argparse, ctypes, datetime, json, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, ctypes, datetime, json, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "Benchmarks")
@@ -65,10 +65,60 @@ SCENARIOS = [
     # ... and a parallel map: 64 items of ~1 ms CPU each (the spin C
     # function through an ffi node), concurrency 2 (2 workers) against 1.
     ("map-parallel", "12. map of 64 x 1 ms CPU items: concurrency 2 / 1 speedup", "x", 1.9, "ge"),
+    # Issue 18: N = 10,000 independent async nodes (time.after 100 ms) with 2
+    # workers: the whole weft process's wall time, and the most threads its
+    # process had (/proc/PID/task, polled every 2 ms while it runs).
+    ("async-sleeps", "13. N concurrent time.after 100 ms, 2 workers", "s wall", 0.25, "le"),
+    ("async-threads", "13. ... peak threads in the process", "threads", 5, "le"),
 ]
 
 # Scenario 11: how often the inner loop goes round on each outer pass.
 NESTED_INNER = 10
+
+# Scenario 13: each sleep's length; and the N dask runs at, since its
+# threads scheduler holds a worker thread per sleep: with 2 workers 10,000
+# sleeps would take 10,000 / 2 x 100 ms = 500 s a repeat; 100 take 5 s.
+ASYNC_MS = 100
+DASK_ASYNC_N = 100
+THREAD_POLL_S = 0.002
+
+
+def run_sampled(cmd, env=None, timeout=None):
+    """Runs cmd, polling /proc/PID/task every THREAD_POLL_S while it runs.
+
+    Returns (CompletedProcess, wall s, peak thread count, polls). The count is
+    the number of threads at the moment of each poll, so a thread that lives
+    less than a poll interval can be missed. The process's own wall time is
+    measured from the start of Popen to the end of communicate() in this
+    thread; the polling runs on another.
+    """
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    task = f"/proc/{proc.pid}/task"
+    done = threading.Event()
+    seen = {"peak": 0, "polls": 0}
+
+    def poll():
+        while not done.is_set():
+            try:
+                count = len(os.listdir(task))
+            except OSError:  # gone (reaped) between two polls
+                break
+            seen["peak"] = max(seen["peak"], count)
+            seen["polls"] += 1
+            done.wait(THREAD_POLL_S)
+
+    sampler = threading.Thread(target=poll, daemon=True)
+    sampler.start()
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    done.set()
+    sampler.join()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), wall, seen["peak"], seen["polls"]
 
 
 def nested_loop(n, m):
@@ -164,6 +214,7 @@ class Bench:
         self.n_map = 20_000 if q else 1_000_000
         # spin iterations of about 1 ms on this machine (0.6 ms per 250,000 measured)
         self.spin_1ms = 40_000 if q else 400_000
+        self.n_async = 200 if q else 10_000
 
     def wanted(self, scenario):
         return self.only is None or any(scenario.startswith(o) for o in self.only)
@@ -353,6 +404,8 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
             self.nested_weft()
         if self.wanted("map"):
             self.map_weft()
+        if self.wanted("async"):
+            self.async_weft()
         if self.wanted("sleeps"):
             path = self.graph("sleeps", self.sleeps())
             s = []
@@ -456,6 +509,36 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
             speedups.append(t1["run_ms"] / t2["run_ms"])
         self.record("map-parallel", "weft", speedups, 64, spin_iterations=self.spin_1ms)
 
+    def async_weft(self):
+        """Scenario 13: N independent time.after nodes of 100 ms, parallel, 2 workers.
+
+        time.after is async: its call defers, and one plugin timer thread ends
+        all the waits, so none of them holds a worker. Records the whole
+        process's wall time (start to exit, as scenario 7) and the most threads
+        the process had at one poll of /proc/PID/task; checks the first and the
+        last node's waited_ms (>= 100) and that all N nodes ran (steps).
+        """
+        n = self.n_async
+        nodes = [{"id": f"a{i}", "type": "time.after", "inputs": {"ms": ASYNC_MS}} for i in range(n)]
+        path = self.graph("async", {"weft": 1, "nodes": nodes,
+                                    "outputs": {"first": "a0.waited_ms", "last": f"a{n - 1}.waited_ms"}})
+        cmd = [self.weft, "run", "--quiet", "--json", "--timing", path, "--mode", "parallel", "--workers", "2"]
+        walls, threads, runs, polls = [], [], [], []
+        for _ in range(self.reps):
+            p, wall, peak, count = run_sampled(cmd, timeout=60)
+            if p.returncode != 0:
+                sys.exit(f"weft run {path} failed ({p.returncode}): {p.stderr}")
+            out, m = json.loads(p.stdout), TIMING.search(p.stderr)
+            assert out["first"] >= ASYNC_MS and out["last"] >= ASYNC_MS and int(m.group(5)) == n, (out, p.stderr)
+            walls.append(wall)
+            threads.append(peak)
+            runs.append(float(m.group(4)) / 1000)
+            polls.append(count)
+        self.record("async-sleeps", "weft", walls, n, workers=2, sleep_ms=ASYNC_MS, run_s=runs,
+                    note="whole process wall time (start to exit); run_s: weft run --timing's run alone")
+        self.record("async-threads", "weft", threads, n, workers=2, polls=polls,
+                    note=f"most entries in /proc/PID/task at one poll (every {THREAD_POLL_S * 1000:g} ms)")
+
     def cpu_weft(self):
         path = self.graph("cpu", self.cpu_graph())
         allow = ["--allow-library", self.spin_lib]
@@ -491,13 +574,18 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
 
     # ---------------------------------------------------------------- peers
 
-    def peer(self, peer, scenario, n, workers=1, expected=None, env=None):
-        cmd = self.peer_cmd[peer] + [scenario, str(n)] + ([str(workers)] if scenario in ("independent", "cpu", "mapcpu") else [])
+    def peer(self, peer, scenario, n, workers=1, expected=None, env=None, threads=False):
+        """Runs one peer program; with threads, doc["threads"] is its process's peak thread count."""
+        cmd = self.peer_cmd[peer] + [scenario, str(n)] + ([str(workers)] if scenario in ("independent", "cpu", "mapcpu", "async") else [])
         e = dict(os.environ, WEFT_SPIN_LIB=self.spin_lib, **(env or {}))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=1800)
-        wall = time.perf_counter() - t0
+        peak = None
+        if threads:
+            p, wall, peak, _ = run_sampled(cmd, env=e, timeout=1800)
+        else:
+            t0 = time.perf_counter()
+            p = subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=1800)
+            wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if p.returncode != 0:
             return None, f"exit {p.returncode}: {(p.stderr.strip().splitlines() or ['?'])[-1][:200]}", wall
@@ -508,6 +596,8 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
         if expected is not None and doc.get("result") != expected:
             return None, f"wrong result {doc.get('result')} (expected {expected})", wall
         doc["child_cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if peak is not None:
+            doc["threads"] = peak
         return doc, None, wall
 
     def run_peers(self):
@@ -588,6 +678,37 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
                     self.record("map-parallel", peer, speedups, 64)
                 else:
                     self.notes[("map-parallel", peer)] = note
+            if self.wanted("async") and peer in ("pocketflow", "fastdag", "dask"):
+                # Each library's concurrent form of N 100 ms sleeps (peer.py async),
+                # 2 workers where it has thread workers. The first row is the
+                # peer's run alone ("seconds", as every peer row; Weft's is its
+                # whole process), the second its whole process's peak threads.
+                n = self.n_async
+                if peer == "dask" and n > DASK_ASYNC_N:
+                    n = DASK_ASYNC_N
+                    self.notes[("async-sleeps", peer)] = (
+                        f"run at N={n}: each time.sleep holds one of the 2 worker threads, so "
+                        f"N={self.n_async} would take {self.n_async // 2 * ASYNC_MS / 1000:g} s a repeat")
+                elif peer == "fastdag" and n > FASTDAG_MAX_N:
+                    n = FASTDAG_MAX_N
+                    self.notes[("async-sleeps", peer)] = f"run at N={n}: fast-dag validates the graph in O(N^2) inside every run"
+                walls, threads, process, note = [], [], [], None
+                for _ in range(self.reps):
+                    doc, note, wall = self.peer(peer, "async", n, 2, n, threads=True)
+                    if doc is None:
+                        break
+                    walls.append(doc["seconds"])
+                    threads.append(doc["threads"])
+                    process.append(wall)
+                if walls and note is None:
+                    why = self.notes.get(("async-sleeps", peer))
+                    extra = {"workers": doc["workers"], "process_wall_s": process, "how": doc.get("note")}
+                    if why:
+                        extra["note"] = why
+                    self.record("async-sleeps", peer, walls, n, **extra)
+                    self.record("async-threads", peer, threads, n, workers=doc["workers"])
+                else:
+                    self.notes[("async-sleeps", peer)] = note
             if self.wanted("startup") and peer in ("pocketflow", "fastdag", "dask"):
                 s, note = [], None
                 for _ in range(max(self.reps, 5)):
@@ -708,7 +829,7 @@ def main():
     ap.add_argument("--no-peers", action="store_true", help="Weft only")
     ap.add_argument("--weft", help="a release weft binary (default: swift build -c release)")
     ap.add_argument("--repeats", type=int, help="runs per scenario and peer (default 5; 2 with --quick)")
-    ap.add_argument("--only", help="comma-separated scenario prefixes: chain,independent,loop,observed,nested,map,sleeps,cpu,ffi,startup,big,plugins")
+    ap.add_argument("--only", help="comma-separated scenario prefixes: chain,independent,loop,observed,nested,map,async,sleeps,cpu,ffi,startup,big,plugins")
     a = ap.parse_args()
     b = Bench(a)
     b.load_at_start = os.getloadavg()[0]

@@ -15,8 +15,12 @@ SCENARIO  chain N            N nodes in a chain, each adds 1; the first gets 0; 
                              construct; result the sum of the N results, N(N+1)/2
           mapcpu ITERATIONS W  64 items each calling spin(ITERATIONS) through the
                              map/batch construct; result round(1e6 * sum)
+          async N W          N independent sleeps of 100 ms, all at once, in the
+                             library's concurrent form (asyncio.sleep where its
+                             model is asyncio, time.sleep on W threads where it
+                             is threads); result how many waited >= 100 ms, N
 WORKERS   1 = sequential (default), >1 = the library's thread-parallel mode with
-          that many workers (independent, cpu); ignored elsewhere.
+          that many workers (independent, cpu, mapcpu, async); ignored elsewhere.
 
 Prints exactly one line of JSON on stdout:
     {"peer", "scenario", "n", "workers", "seconds", "result", ...}
@@ -36,9 +40,11 @@ import sys
 import time
 
 PEERS = ("pocketflow", "fastdag", "dask")
-SCENARIOS = ("chain", "independent", "loop", "sleeps", "cpu", "startup", "map", "mapcpu")
+SCENARIOS = ("chain", "independent", "loop", "sleeps", "cpu", "startup", "map", "mapcpu", "async")
+WORKER_SCENARIOS = ("independent", "cpu", "mapcpu", "async")  # take WORKERS
 MAP_CPU_ITEMS = 64
 SLEEP_SECONDS = 0.2
+ASYNC_SECONDS = 0.1  # scenario async: each of the N sleeps
 
 # fast-dag validates the whole graph inside every run() call, and that
 # validation is O(N²) (for each node it scans every node's output
@@ -73,7 +79,18 @@ def expected(scenario, n, spin_value=None):
         return n * (n + 1) // 2
     if scenario == "mapcpu":
         return round(1e6 * spin_value * MAP_CPU_ITEMS)
+    if scenario == "async":
+        return n
     raise AssertionError(scenario)
+
+
+def waited_enough(waits):
+    """How many of the measured waits (seconds) lasted at least ASYNC_SECONDS.
+
+    Allows 1 µs: asyncio may fire a timer up to one clock tick before its
+    deadline (BaseEventLoop._run_once), and the wait is measured around it.
+    """
+    return sum(1 for w in waits if w >= ASYNC_SECONDS - 1e-6)
 
 
 def load_spin():
@@ -286,6 +303,33 @@ def pocketflow_peer(scenario, n, workers):
             return round(1e6 * sum(shared["results"])), secs, cpu, out
         return sum(shared["results"]), secs, cpu, out
 
+    if scenario == "async":
+        import asyncio
+
+        class Naps(pf.AsyncParallelBatchNode):
+            async def prep_async(self, shared):
+                return range(shared["n"])
+
+            async def exec_async(self, _):
+                t0 = time.perf_counter()
+                await asyncio.sleep(ASYNC_SECONDS)
+                return time.perf_counter() - t0
+
+            async def post_async(self, shared, prep_res, exec_res):
+                shared["waits"] = exec_res
+
+        flow = pf.AsyncFlow(start=Naps())
+        shared = {"n": n}
+        loop = asyncio.new_event_loop()
+        try:
+            _, secs, cpu = timed(lambda: loop.run_until_complete(flow.run_async(shared)))
+        finally:
+            loop.close()
+        out["workers"] = 1
+        out["note"] = ("AsyncParallelBatchNode in an AsyncFlow: asyncio.gather of the N "
+                       "asyncio.sleep coroutines on one thread (no thread workers)")
+        return waited_enough(shared["waits"]), secs, cpu, out
+
     raise AssertionError(scenario)
 
 
@@ -318,7 +362,7 @@ def fastdag_peer(scenario, n, workers):
         raise Skip("fast-dag has no map or batch construct over a list (a DAG of one "
                    "node per item would be the independent scenario)")
 
-    if scenario in ("chain", "independent") and n > FASTDAG_MAX_N:
+    if scenario in ("chain", "independent", "async") and n > FASTDAG_MAX_N:
         raise Skip(f"fast-dag validates the graph inside every run, in O(N^2) "
                    f"(DAG.validate scans all nodes' edges for each node): N={n} "
                    f"would take minutes to hours; use N <= {FASTDAG_MAX_N} "
@@ -407,6 +451,26 @@ def fastdag_peer(scenario, n, workers):
         _, secs, cpu = timed(lambda: runner.run(context=ctx))
         out["spin"] = ctx.results["a"]
         return ctx.results["join"], secs, cpu, out
+
+    if scenario == "async":
+        import asyncio
+
+        async def nap():
+            t0 = time.perf_counter()
+            await asyncio.sleep(ASYNC_SECONDS)
+            return time.perf_counter() - t0
+
+        dag = DAG("async")
+        for i in range(n):
+            dag.add_node(Node(func=nap, name=f"a{i}"))
+        runner = DAGRunner(dag, mode=ExecutionMode.ASYNC)
+        ctx = Context()
+        _, secs, cpu = timed(lambda: runner.run(context=ctx))
+        out["workers"] = 1
+        out["note"] = ("fast-dag ASYNC runner: async nodes gathered level by level on one "
+                       "event loop thread (no thread workers); its run includes the O(N^2) "
+                       "validation")
+        return waited_enough(ctx.results[f"a{i}"] for i in range(n)), secs, cpu, out
 
     raise AssertionError(scenario)
 
@@ -514,6 +578,21 @@ def dask_peer(scenario, n, workers):
         out["note"] = "dask.bag.map over the items (a bag of one partition per worker)"
         return sum(results), secs, cpu, out
 
+    if scenario == "async":
+        # dask's schedulers run tasks on threads (or processes): no coroutine
+        # tasks, so each sleep holds a worker and W workers take
+        # ceil(N / W) x 100 ms.
+        def nap(k):
+            t0 = time.perf_counter()
+            time.sleep(ASYNC_SECONDS)
+            return time.perf_counter() - t0
+
+        naps = [delayed(nap)(k) for k in range(n)]
+        waits, secs, cpu = timed(lambda: compute(naps, workers))
+        how = f"threads scheduler with num_workers={workers}" if workers > 1 else "synchronous scheduler"
+        out["note"] = f"dask.delayed, {how}, time.sleep: each sleep holds a worker thread"
+        return waited_enough(waits), secs, cpu, out
+
     raise AssertionError(scenario)
 
 
@@ -547,7 +626,7 @@ def main(argv):
     except Usage as e:
         print(f"peer.py: {e}", file=sys.stderr)
         return 2
-    if scenario not in ("independent", "cpu", "mapcpu"):
+    if scenario not in WORKER_SCENARIOS:
         workers = 1  # sequential scenarios; sleeps reports the pool it used
     line = {"peer": peer, "scenario": scenario, "n": n, "workers": workers}
     run = {"pocketflow": pocketflow_peer, "fastdag": fastdag_peer, "dask": dask_peer}[peer]
