@@ -101,6 +101,14 @@ public final class CompiledGraph: @unchecked Sendable {
     /// thread, their calls may end later (`RunState.awaitCall`).
     let isAsync: [Bool]
     let hasAsync: Bool
+    /// Nodes with hooks (`"before"`, `"after"`): their hooks and the
+    /// hooks' instances (`NodeRow.handlesErrors` too).
+    let hooks: [Int: NodeHooks]
+    struct NodeHooks {
+        var plan: PlanHooks
+        var before: NodeInstance?
+        var after: NodeInstance?
+    }
 
     /// The instance lane `lane` of mapped node `n` calls.
     func mapInstance(_ n: Int, lane: Int) -> NodeInstance {
@@ -263,7 +271,7 @@ public final class CompiledGraph: @unchecked Sendable {
                 let flagsOfType = type.spec.flags
                 if flagsOfType.contains(.cheap) && !flagsOfType.contains(.blocking) { flags |= NodeRow.cheap }
                 if flagsOfType.contains(.blocking) { flags |= NodeRow.blocking }
-                if nodes[n].errorPolicy != nil || nodes[n].retry != nil || nodes[n].map != nil || type.isAsync {
+                if nodes[n].errorPolicy != nil || nodes[n].retry != nil || nodes[n].map != nil || type.isAsync || nodes[n].hooks != nil {
                     flags |= NodeRow.handlesErrors
                     errorPolicies[n] = nodes[n].errorPolicy
                     retryPolicies[n] = nodes[n].retry
@@ -304,6 +312,19 @@ public final class CompiledGraph: @unchecked Sendable {
         }
         self.flows = flows
         self.isState = isState
+        var hooks: [Int: NodeHooks] = [:]
+        for n in 0..<count {
+            guard let h = nodes[n].hooks else { continue }
+            func instance(_ hook: PlanHooks.Hook?, _ kind: String) throws(NodeError) -> NodeInstance? {
+                guard let hook else { return nil }
+                switch registry.nodeType(hook.type, params: hook.params) {
+                case .success(let t): return try NodeInstance(type: t, nodeId: "\(nodes[n].id).\(kind)", params: hook.params)
+                case .failure(let e): throw NodeError(nodeId: nodes[n].id, type: hook.type, message: e.message)
+                }
+            }
+            hooks[n] = NodeHooks(plan: h, before: try instance(h.before, "before"), after: try instance(h.after, "after"))
+        }
+        self.hooks = hooks
         let isAsync = (0..<count).map { instances[$0]?.type.isAsync ?? false }
         self.isAsync = isAsync
         hasAsync = isAsync.contains(true)

@@ -198,9 +198,15 @@ extension RunState {
             if let flow = graph.flows[n] { runFlow(n, flow) }
             return
         }
-        if graph.rows[n].flags & NodeRow.handlesErrors != 0, let map = graph.maps[n] {
-            runMap(n, map)
-            return
+        if graph.rows[n].flags & NodeRow.handlesErrors != 0 {
+            if let map = graph.maps[n] {
+                runMap(n, map)
+                return
+            }
+            if let hooks = graph.hooks[n] {
+                runHooked(n, hooks, unmanaged)
+                return
+            }
         }
         guard steps < stepLimit || moreSteps(1) else {
             reachedMaxSteps(at: n)

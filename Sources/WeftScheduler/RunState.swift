@@ -161,6 +161,8 @@ final class RunState: @unchecked Sendable {
     var inflight = 0
     var pool: WorkerPool?
     let context = CallContext()
+    /// Hooks' calls (`RunState+Hooks.swift`), made when the first is.
+    lazy var hookContext = CallContext()
     /// Raised when the run is cancelled; compiled passes check it per call.
     let stop = StopFlag()
     let completionLock = ConditionLock()

@@ -210,4 +210,16 @@ struct ExampleGraphTests {
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("unknown node type 'agent.ask'"))
     }
+
+    /// Hooks, from the example plugin `hooks`: the before hook clamps the
+    /// input of `scale`, the graph's after hook rounds every double output.
+    @Test func hooks() throws {
+        let out = NSTemporaryDirectory() + "weft-hooks-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let build = try Shell.bash("bash '\(TestPaths.repoRoot)/examples/plugins/build.sh' '\(out)'")
+        #expect(build.status == 0 || build.status == 3, "build.sh: \(build.stderr)")
+        #expect(try run("hooks.json", extra: ["--plugins", out]).doc == ["fahrenheit": 70.6])
+        #expect(try run("hooks.json", ["celsius": "1000"], extra: ["--plugins", out]).doc == ["fahrenheit": 140.0])
+        #expect(try run("hooks.json", ["celsius": "-80"], extra: ["--plugins", out]).doc == ["fahrenheit": -58.0])
+    }
 }

@@ -26,7 +26,7 @@ struct PluginLoaderTests {
         #expect(names.first == "fixture.add")
         #expect(names == names.sorted())
         #expect(names.contains("fixture.counter"))
-        #expect(names.count == 26)
+        #expect(names.count == 29)
 
         let add = try #require(registry.node(named: "fixture.add"))
         #expect(add.spec.summary == "Adds two ints.")

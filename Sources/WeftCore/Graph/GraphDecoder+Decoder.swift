@@ -76,6 +76,15 @@ extension GraphDecoder {
                 }
             }
             if let r = top["retry"] { doc.retry = retryPolicy(r, path: "$.retry", node: nil) }
+            if let h = top["hooks"] {
+                if case .map(let m) = h {
+                    checkKeys(m, allowed: ["before", "after"], path: "$.hooks", what: "the graph's hooks")
+                    if let b = m["before"] { doc.hooks.before = hook(b, path: "$.hooks.before", node: nil) }
+                    if let a = m["after"] { doc.hooks.after = hook(a, path: "$.hooks.after", node: nil) }
+                } else {
+                    error("$.hooks", "\"hooks\" must be an object: {\"before\": hook, \"after\": hook}")
+                }
+            }
             if let inputs = top["inputs"] {
                 if let list = graphInputs(inputs) { doc.inputs = list } else { doc.unread.insert(.inputs) }
             }

@@ -174,6 +174,8 @@ extension GraphDecoder.Decoder {
                 error(path + ".max_events", node: id, "max_events must be a whole number from 1 to 1000000000000")
             }
         }
+        if let h = m["before"] { n.before = hook(h, path: path + ".before", node: id) }
+        if let h = m["after"] { n.after = hook(h, path: path + ".after", node: id) }
         if let st = m["start"] {
             if case .string(let s) = st { n.start = s } else { error(path + ".start", node: id, "start must be the id of the flow's first state") }
         }
@@ -248,6 +250,31 @@ extension GraphDecoder.Decoder {
             return nil
         }
         return GraphEdge(from: from, to: to, index: index)
+    }
+
+    /// A hook: "plugin.node", or {"type": "plugin.node", "params": {…}}.
+    mutating func hook(_ v: WeftValue, path: String, node id: String?) -> HookRef? {
+        switch v {
+        case .string(let t): return HookRef(type: t)
+        case .map(let m):
+            checkKeys(m, allowed: ["type", "params"], path: path, node: id, what: "a hook")
+            guard case .string(let t)? = m["type"] else {
+                error(path, node: id, "a hook needs \"type\": the node type to call, e.g. \"plugin.node\"")
+                return nil
+            }
+            var params: [(name: String, value: WeftValue)] = []
+            if let p = m["params"] {
+                guard case .map(let pm) = p else {
+                    error(path + ".params", node: id, "a hook's params must be an object of name: value")
+                    return nil
+                }
+                params = pm.map { (name: $0.key, value: $0.value) }
+            }
+            return HookRef(type: t, params: params)
+        default:
+            error(path, node: id, "a hook is a node type (\"plugin.node\") or {\"type\": \"plugin.node\", \"params\": {…}}")
+            return nil
+        }
     }
 
     /// An edge labelled `"when"`: a transition between two states of a

@@ -42,6 +42,9 @@ public struct GraphDocument: Sendable, Equatable {
     /// The edges labelled `"when"`: transitions between the states of
     /// flows (see `FlowNode`), kept apart from the data edges.
     public var transitions: [GraphTransition] = []
+    /// `"hooks"` at the top: the hooks of every node that runs a call and
+    /// has none of its own.
+    public var hooks = GraphHooks()
 
     /// Top-level sections of a graph file.
     public struct Sections: OptionSet, Sendable, Hashable {
@@ -173,6 +176,8 @@ public struct GraphNode: Sendable, Equatable {
         var origin: String? = nil
         var start: String? = nil
         var maxCycles: Int? = nil
+        var before: HookRef? = nil
+        var after: HookRef? = nil
         var unread: Fields = []
     }
 
@@ -240,6 +245,16 @@ public struct GraphNode: Sendable, Equatable {
         get { rare[\.onItemError] ?? nil }
         set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.onItemError = newValue } }
     }
+    /// A hook called before each call of the node (`"before"`).
+    public var before: HookRef? {
+        get { rare[\.before] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.before = newValue } }
+    }
+    /// A hook called after each successful call of the node (`"after"`).
+    public var after: HookRef? {
+        get { rare[\.after] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.after = newValue } }
+    }
     /// Flow nodes: the id of the state that runs first (`"start"`).
     public var start: String? {
         get { rare[\.start] ?? nil }
@@ -284,7 +299,8 @@ public struct GraphNode: Sendable, Equatable {
             && a.carry.map(\.name) == b.carry.map(\.name) && a.carry.map(\.type) == b.carry.map(\.type)
             && a.isolate == b.isolate && a.timeoutMs == b.timeoutMs && a.maxEvents == b.maxEvents && a.onError == b.onError
             && a.retry == b.retry && a.map == b.map && a.concurrency == b.concurrency && a.onItemError == b.onItemError
-            && a.start == b.start && a.maxCycles == b.maxCycles && a.unread == b.unread
+            && a.start == b.start && a.maxCycles == b.maxCycles && a.before == b.before && a.after == b.after
+            && a.unread == b.unread
     }
 }
 

@@ -94,6 +94,7 @@ public struct GraphPlan: Sendable {
             var retry: RetryPolicy? = nil
             var map: PlanMap? = nil
             var flow: PlanFlow? = nil
+            var hooks: PlanHooks? = nil
         }
 
         public var label: String? {
@@ -132,6 +133,11 @@ public struct GraphPlan: Sendable {
         public var map: PlanMap? {
             get { rare[\.map] ?? nil }
             set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.map = newValue } }
+        }
+        /// Its hooks (its own, else the graph's), if any.
+        public var hooks: PlanHooks? {
+            get { rare[\.hooks] ?? nil }
+            set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.hooks = newValue } }
         }
         /// Flow nodes: the states and transitions.
         public var flow: PlanFlow? {

@@ -71,6 +71,8 @@ extension Validation {
                 if !checkState(s, of: d.node, nodes: nodes) { ok = false }
             }
             guard ok else { continue }
+            // A flow calls its states itself: the graph's hooks are not theirs.
+            for s in order { nodes[s].hooks = nil }
             var index: [Int: Int] = [:]
             for (k, s) in order.enumerated() { index[s] = k }
             let states = order.map { s -> PlanFlow.State in
@@ -133,6 +135,10 @@ extension Validation {
         }
         if n.specBox.spec.flags.contains(.async) {
             error(n.path, node: n.id, "'\(n.id)' (\(n.type)) cannot be a state of flow '\(flow)' yet: it is async (its calls end later)")
+            return false
+        }
+        if n.hooks?.own == true {
+            error(n.path, node: n.id, "state '\(n.id)' of flow '\(flow)' cannot have hooks (before, after) yet")
             return false
         }
         if n.map != nil {

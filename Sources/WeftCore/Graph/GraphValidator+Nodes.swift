@@ -220,7 +220,73 @@ extension Validation {
         } else if runsCall, planMap == nil, let retry = n.retry ?? doc.retry, retry.maxAttempts > 1 {
             node.retry = retry
         }
+        // Hooks: the node's own, else the graph's (nodes that run a plain call).
+        let isAsync = box.spec.flags.contains(.async)
+        if (n.before != nil || n.after != nil) && (!runsCall || planMap != nil || isAsync) {
+            let field = n.before != nil ? "before" : "after"
+            error(n.path + "." + field, node: n.id, "\(field) hooks are for nodes that run one call; '\(n.id)' is "
+                    + (isLoop ? "a loop" : isFlow ? "a flow" : planMap != nil ? "mapped" : isAsync ? "async" : "a source"))
+        } else if runsCall && planMap == nil && !isAsync {
+            let before = (n.before.map { ($0, n.path + ".before") } ?? doc.hooks.before.map { ($0, "$.hooks.before") })
+                .flatMap { resolveHook($0.0, after: false, path: $0.1, node: n.id) }
+            let after = (n.after.map { ($0, n.path + ".after") } ?? doc.hooks.after.map { ($0, "$.hooks.after") })
+                .flatMap { resolveHook($0.0, after: true, path: $0.1, node: n.id) }
+            if before != nil || after != nil {
+                node.hooks = PlanHooks(before: before, after: after, own: n.before != nil || n.after != nil)
+            }
+        }
         return node
+    }
+
+    /// A hook's node type checked: it runs a call, takes `call` and gives
+    /// `inputs` and/or `veto` (before) or `outputs` (after); its params
+    /// known and of their types.
+    mutating func resolveHook(_ ref: HookRef, after: Bool, path: String, node id: String) -> PlanHooks.Hook? {
+        guard let spec = catalog.spec(named: ref.type) else {
+            let near = catalog.suggestions(for: ref.type)
+            error(path, node: id, "unknown hook type '\(ref.type)'"
+                    + (near.isEmpty ? "; run `weft plugins` to list the node types" : "; did you mean \(near.map { "'\($0)'" }.joined(separator: " or "))?"))
+            return nil
+        }
+        let kind = after ? "an after hook" : "a before hook"
+        guard !spec.flags.contains(.source) && !spec.flags.contains(.async) else {
+            error(path, node: id, "'\(ref.type)' cannot be \(kind): it is \(spec.flags.contains(.source) ? "an event source" : "async")")
+            return nil
+        }
+        guard let call = spec.inputs.firstIndex(where: { $0.name == HookRef.callPort }),
+              Self.compatible(.map, spec.inputs[call].type),
+              !spec.inputs.enumerated().contains(where: { $0.offset != call && !$0.element.optional }) else {
+            error(path, node: id, "'\(ref.type)' cannot be \(kind): a hook takes one input 'call' (a map: node, type, inputs"
+                    + (after ? ", outputs" : "") + ")")
+            return nil
+        }
+        func output(_ name: String, _ type: ValueType) -> Int {
+            guard let i = spec.outputs.firstIndex(where: { $0.name == name }), Self.compatible(spec.outputs[i].type, type) else { return -1 }
+            return i
+        }
+        let replace = output(after ? HookRef.outputsPort : HookRef.inputsPort, .map)
+        let veto = after ? -1 : output(HookRef.vetoPort, .string)
+        guard replace >= 0 || veto >= 0 else {
+            error(path, node: id, "'\(ref.type)' cannot be \(kind): it needs an output "
+                    + (after ? "'outputs' (a map)" : "'inputs' (a map) or 'veto' (a string)"))
+            return nil
+        }
+        var params: [String: WeftValue] = [:]
+        for p in ref.params {
+            guard let port = spec.params.first(where: { $0.name == p.name }) else {
+                error(path + ".params." + p.name, node: id, "hook '\(ref.type)' has no param '\(p.name)'" + hint(p.name, among: spec.params.map(\.name)))
+                continue
+            }
+            guard let v = port.type.coerce(p.value) else {
+                error(path + ".params." + p.name, node: id, "param '\(p.name)' of hook '\(ref.type)' must be \(port.type), not \(p.value.kind)")
+                continue
+            }
+            params[p.name] = v
+        }
+        for port in spec.params where !port.optional && params[port.name] == nil {
+            error(path, node: id, "hook '\(ref.type)' needs param '\(port.name)' (\(port.type)): {\"type\": \"\(ref.type)\", \"params\": {…}}")
+        }
+        return PlanHooks.Hook(type: ref.type, params: params, callPort: call, replacePort: replace, vetoPort: veto)
     }
 
     /// A mapped node's ports: its mapped inputs become lists (required),

@@ -534,6 +534,51 @@ static void fixture_deinit(void) {
     pthread_mutex_unlock(&later_lock);
 }
 
+
+/* Hooks (see Docs/graph-format.md, "Hooks"). fixture.clamp_hook (before):
+ * int inputs above `max` become `max`; an int input below 0 vetoes the
+ * call. fixture.double_hook (after): int outputs doubled. fixture.bad_hook
+ * (before): gives an input the node does not have. */
+static const weft_port_t hook_in[] = {{"call", WEFT_TYPE_MAP, 0, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t before_out[] = {
+    {"inputs", WEFT_TYPE_MAP, WEFT_PORT_OPTIONAL, NULL, NULL}, {"veto", WEFT_TYPE_STRING, WEFT_PORT_OPTIONAL, NULL, NULL},
+    WEFT_PORTS_END};
+static const weft_port_t after_out[] = {{"outputs", WEFT_TYPE_MAP, WEFT_PORT_OPTIONAL, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t clamp_params[] = {{"max", WEFT_TYPE_INT, 0, NULL, NULL}, WEFT_PORTS_END};
+static weft_status_t clamp_hook_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int64_t max = 0;
+    H->get_int(c, H->param(c, 0), &max);
+    weft_value_t inputs = H->map_get(c, H->input(c, 0), "inputs");
+    weft_value_t out = H->map_new(c);
+    int64_t n = H->length(c, inputs);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t v;
+        if (H->get_int(c, H->map_value(c, inputs, (size_t)i), &v) != WEFT_OK) continue;
+        if (v < 0) return H->output(c, 1, H->string_new(c, "negative input", WEFT_NUL_TERMINATED));
+        if (v > max) H->map_set(c, out, H->map_key(c, inputs, (size_t)i), H->int_new(c, max));
+    }
+    return H->output(c, 0, out);
+}
+static weft_status_t double_hook_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    weft_value_t outputs = H->map_get(c, H->input(c, 0), "outputs");
+    weft_value_t out = H->map_new(c);
+    int64_t n = H->length(c, outputs);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t v;
+        if (H->get_int(c, H->map_value(c, outputs, (size_t)i), &v) == WEFT_OK)
+            H->map_set(c, out, H->map_key(c, outputs, (size_t)i), H->int_new(c, 2 * v));
+    }
+    return H->output(c, 0, out);
+}
+static weft_status_t bad_hook_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    weft_value_t out = H->map_new(c);
+    H->map_set(c, out, "nope", H->int_new(c, 1));
+    return H->output(c, 0, out);
+}
+
 #define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
     do { \
         weft_node_desc_t d; \
@@ -581,6 +626,10 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
         weft_status_t st = host->register_node(reg, &d);
         if (st != WEFT_OK) return st;
     }
+    NODE("clamp_hook", "Before hook: int inputs above max become max; a negative one vetoes.", hook_in, before_out, clamp_params,
+         0, NULL, clamp_hook_run, NULL);
+    NODE("double_hook", "After hook: int outputs doubled.", hook_in, after_out, NULL, 0, NULL, double_hook_run, NULL);
+    NODE("bad_hook", "Before hook giving an input no node has.", hook_in, before_out, NULL, 0, NULL, bad_hook_run, NULL);
     NODE("state", "A flow state: adds its name to store.trail, picks actions[k] on its k-th visit.", state_in, state_out, NULL, 0,
          NULL, state_run, NULL);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
