@@ -46,10 +46,14 @@ package final class AsyncCall: @unchecked Sendable {
     // MARK: the table of live calls
 
     private static let nextId = Atomic<UInt>(0)
-    private static let live = Mutex<[UInt: AsyncCall]>([:])
+    // (A lock object and a plain table, as PluginSource's live emitters:
+    // ThreadSanitizer reads a static Mutex's withLock as a modifying access.)
+    nonisolated(unsafe) private static var table: [UInt: AsyncCall] = [:]
+    private static let tableLock = ConditionLock()
+    private static func withLive<T>(_ body: (inout [UInt: AsyncCall]) -> T) -> T { tableLock.withLock { body(&table) } }
 
-    func register() { Self.live.withLock { $0[id] = self } }
-    func unregister() { _ = Self.live.withLock { $0.removeValue(forKey: id) } }
+    func register() { Self.withLive { $0[id] = self } }
+    func unregister() { _ = Self.withLive { $0.removeValue(forKey: id) } }
 
     static func lookup(_ token: OpaquePointer?, _ function: String) -> AsyncCall? {
         guard let token else {
@@ -57,7 +61,7 @@ package final class AsyncCall: @unchecked Sendable {
             return nil
         }
         let id = UInt(bitPattern: Int(bitPattern: UnsafeMutableRawPointer(token)))
-        guard let call = live.withLock({ $0[id] }) else {
+        guard let call = withLive({ $0[id] }) else {
             PluginLog.misuse(function, "a token that is not a pending call (ended already, or made up)")
             return nil
         }
@@ -65,7 +69,7 @@ package final class AsyncCall: @unchecked Sendable {
     }
 
     /// How many calls are live (deferred, not yet ended by their plugin).
-    package static var liveCount: Int { live.withLock { $0.count } }
+    package static var liveCount: Int { withLive { $0.count } }
 
     // MARK: ending
 

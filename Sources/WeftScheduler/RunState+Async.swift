@@ -16,7 +16,7 @@ extension RunState {
         AsyncSink { [completionLock, weak self] node, end in
             guard let self else { return }
             let now = events.now()
-            let start = asyncStarts.withLock { $0.removeValue(forKey: node) } ?? now
+            let start = asyncStartsLock.withLock { asyncStarts.removeValue(forKey: node) } ?? now
             let result: Result<CallOutputs, NodeError>
             switch end {
             case .completed(let ctx):
@@ -36,7 +36,7 @@ extension RunState {
         guard let sink = asyncSink else { return }
         inflight += 1
         let start = events.now()
-        asyncStarts.withLock { $0[n] = start }
+        asyncStartsLock.withLock { asyncStarts[n] = start }
         sink.arm(call, node: n)
     }
 

@@ -170,7 +170,8 @@ final class RunState: @unchecked Sendable {
     /// Graphs with async nodes: where their deferred calls end, and when
     /// each pending one began (by node).
     var asyncSink: AsyncSink?
-    let asyncStarts = Mutex<[Int: UInt64]>([:])
+    var asyncStarts: [Int: UInt64] = [:]
+    let asyncStartsLock = ConditionLock()
 
     init(graph: CompiledGraph, options: RunOptions, cancellation: CancellationToken, hub: EventHub? = nil,
          wave: Wave? = nil, lane: Int = 0, budget: StepBudget? = nil) {
