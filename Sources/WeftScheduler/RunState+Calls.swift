@@ -198,21 +198,19 @@ extension RunState {
             if let flow = graph.flows[n] { runFlow(n, flow) }
             return
         }
-        if graph.rows[n].flags & NodeRow.handlesErrors != 0 {
-            if let map = graph.maps[n] {
-                runMap(n, map)
-                return
-            }
-            if let hooks = graph.hooks[n] {
-                runHooked(n, hooks, unmanaged)
-                return
-            }
+        if graph.rows[n].flags & NodeRow.handlesErrors != 0, let map = graph.maps[n] {
+            runMap(n, map)
+            return
         }
         guard steps < stepLimit || moreSteps(1) else {
             reachedMaxSteps(at: n)
             return
         }
         steps += 1
+        if graph.rows[n].flags & NodeRow.handlesErrors != 0, let hooks = graph.hooks[n] {
+            runHooked(n, hooks, unmanaged)
+            return
+        }
         let row = graph.rows[n]
         let base = Int(row.slotBase)
         // An async node's run returns promptly: it is called here.
@@ -225,7 +223,7 @@ extension RunState {
                     // Deferred, yet `run` returned WEFT_OK: the call is forgotten.
                     d.abandon()
                     context.deferred = nil
-                    nodeFailed(n, mapError(n, "called defer_call but returned WEFT_OK; return WEFT_PENDING after defer_call "
+                    nodeFailed(n, nodeError(n, "called defer_call but returned WEFT_OK; return WEFT_PENDING after defer_call "
                                                + "(a plugin bug)"))
                     return
                 }

@@ -15,7 +15,7 @@ extension RunState {
         let flowId = graph.ids[n]
         let base = graph.slotBase(n)
         guard case .map? = value(base) else {
-            nodeFailed(n, flowError(n, "input 'store' must be a map, got \(value(base).map { "\($0.kind)" } ?? "no value")"))
+            nodeFailed(n, nodeError(n, "input 'store' must be a map, got \(value(base).map { "\($0.kind)" } ?? "no value")"))
             return
         }
         var store = value(base)!
@@ -31,7 +31,7 @@ extension RunState {
             let s = flow.states[state]
             let sid = graph.ids[s.node]
             if cycle == flow.maxCycles {
-                nodeFailed(n, flowError(n, "ran \(flow.maxCycles) states (max_cycles) and state '\(sid)' was next; "
+                nodeFailed(n, nodeError(n, "ran \(flow.maxCycles) states (max_cycles) and state '\(sid)' was next; "
                                            + "the flow went round \(Self.cycleText(ran, next: sid)); "
                                            + "raise \"max_cycles\" on the flow, or give a state an action that ends it"))
                 return
@@ -46,7 +46,7 @@ extension RunState {
             setSlot(slotBase + s.storeIn, .value(store))
             guard call(s.node, row.instance.unsafelyUnwrapped, slotBase, Int(row.typeIndex)) else {
                 let e = callError(s.node)
-                nodeFailed(n, flowError(n, "state '\(sid)' failed (cycle \(cycle)): \(e.message)"))
+                nodeFailed(n, nodeError(n, "state '\(sid)' failed (cycle \(cycle)): \(e.message)"))
                 return
             }
             let outs = context.frame.pointee.outputs!
@@ -54,7 +54,7 @@ extension RunState {
             if outs[s.storeOut].taken != 0 {
                 let next = Self.value(of: outs[s.storeOut], boxes + s.storeOut)
                 guard case .map = next else {
-                    nodeFailed(n, flowError(n, "state '\(sid)' gave a store that is \(next.kind), not a map (cycle \(cycle))"))
+                    nodeFailed(n, nodeError(n, "state '\(sid)' gave a store that is \(next.kind), not a map (cycle \(cycle))"))
                     return
                 }
                 store = next
@@ -63,7 +63,7 @@ extension RunState {
             if s.actionOut >= 0 && outs[s.actionOut].taken != 0 {
                 let a = Self.value(of: outs[s.actionOut], boxes + s.actionOut)
                 guard case .string(let text) = a else {
-                    nodeFailed(n, flowError(n, "state '\(sid)' gave an action that is \(a.kind), not a string (cycle \(cycle))"))
+                    nodeFailed(n, nodeError(n, "state '\(sid)' gave an action that is \(a.kind), not a string (cycle \(cycle))"))
                     return
                 }
                 action = text
@@ -81,10 +81,6 @@ extension RunState {
         flowHistories.append((flowId, .list(history)))
         deliver(outputs: [store, .string(action), .string(graph.ids[flow.states[state].node]), .list(history)], of: n)
         completed(n)
-    }
-
-    func flowError(_ n: Int, _ message: String) -> NodeError {
-        NodeError(nodeId: graph.ids[n], type: FlowNode.typeName, message: message)
     }
 
     /// The states of the cycle the flow was going round when it stopped:

@@ -11,12 +11,8 @@ import WeftNative
 // names). A hook that fails fails the node (retries and on_error apply).
 // Nodes without hooks never come here: they keep their plain path.
 extension RunState {
+    /// Node `n` (its step counted) with its hooks, on this thread.
     func runHooked(_ n: Int, _ hooks: CompiledGraph.NodeHooks, _ unmanaged: Unmanaged<NodeInstance>) {
-        guard steps < stepLimit || moreSteps(1) else {
-            reachedMaxSteps(at: n)
-            return
-        }
-        steps += 1
         let row = graph.rows[n]
         let base = Int(row.slotBase)
         let node = graph.plan.nodes[n]
@@ -30,7 +26,7 @@ extension RunState {
             return .map(m)
         }
         func hookError(_ kind: String, _ type: String, _ message: String) -> NodeError {
-            NodeError(nodeId: graph.ids[n], type: node.type, message: "\(kind) hook '\(type)': \(message)")
+            nodeError(n, "\(kind) hook '\(type)': \(message)")
         }
         if let hook = hooks.plan.before, let instance = hooks.before {
             let call: WeftValue = .object([("node", .string(graph.ids[n])), ("type", .string(node.type)), ("inputs", inputsMap())])

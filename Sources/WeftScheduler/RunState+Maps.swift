@@ -135,14 +135,14 @@ extension RunState {
         for p in map.ports {
             guard case .list(let items)? = value(base + p) else {
                 let got = value(base + p).map { "\($0.kind)" } ?? "no value"
-                nodeFailed(n, mapError(n, "mapped input '\(graph.plan.nodes[n].inputPorts[p].name)' must be a list, got \(got)"))
+                nodeFailed(n, nodeError(n, "mapped input '\(graph.plan.nodes[n].inputPorts[p].name)' must be a list, got \(got)"))
                 return
             }
             lists.append(items)
         }
         if let first = lists.first, lists.contains(where: { $0.count != first.count }) {
             let lengths = zip(map.ports, lists).map { "'\(graph.plan.nodes[n].inputPorts[$0.0].name)' has \($0.1.count)" }
-            nodeFailed(n, mapError(n, "its mapped inputs must be lists of one length (zipped item by item): "
+            nodeFailed(n, nodeError(n, "its mapped inputs must be lists of one length (zipped item by item): "
                                        + lengths.joined(separator: ", ")))
             return
         }
@@ -234,7 +234,7 @@ extension RunState {
                     switch map.onItemError {
                     case .fail:
                         if observing { record { $0.timed(.finished, node: n, start: run.start, time: events.now()) } }
-                        nodeFailed(n, mapError(n, "item \(i): \(e.message)"))
+                        nodeFailed(n, nodeError(n, "item \(i): \(e.message)"))
                         return
                     case .skip:
                         log?.event(.itemFailed(time: events.now(), node: n, id: graph.ids[n], item: i, message: e.message))
@@ -259,7 +259,8 @@ extension RunState {
         completed(n)
     }
 
-    func mapError(_ n: Int, _ message: String) -> NodeError {
+    /// A failure of node `n` the host reports (not its call's).
+    func nodeError(_ n: Int, _ message: String) -> NodeError {
         NodeError(nodeId: graph.ids[n], type: graph.plan.nodes[n].type, message: message)
     }
 }
