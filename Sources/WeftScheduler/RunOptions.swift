@@ -45,6 +45,10 @@ public struct RunOptions: Sendable {
     /// run the same graph through each path and compare the answers
     /// (`PathEquivalenceTests`). Never changes what a run computes.
     package var forcedPath: ForcedPath = .automatic
+    /// For tests: a worker given a batch claims no chunk of it until the
+    /// scheduler thread has claimed one (so the test of the scheduler's
+    /// helping does not depend on timing). Never changes what a run computes.
+    package var schedulerClaimsFirst = false
 
     /// The ways the scheduler can make a node's call.
     package enum ForcedPath: Sendable, CaseIterable {

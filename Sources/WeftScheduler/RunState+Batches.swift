@@ -1,4 +1,5 @@
 import CWeftShims
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -122,7 +123,14 @@ extension RunState {
         batchInFlight = true
         currentBatch = batch
         inflight += 1
+        let waitForScheduler = options.schedulerClaimsFirst
         workerPool().submit(blocking: false) { [self] thread, ctx in
+            // (Tests only: the scheduler thread claims the first chunk —
+            // or 5 s pass, so a scheduler that never helps fails, not hangs.)
+            if waitForScheduler {
+                let until = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
+                while batch.next.load(ordering: .relaxed) == 0 && DispatchTime.now().uptimeNanoseconds < until { sched_yield() }
+            }
             while let chunk = batch.claim() {
                 runChunk(batch, chunk, ctx, thread: thread)
                 chunkFinished(batch)
