@@ -42,6 +42,10 @@ public struct NodeFlags: OptionSet, Sendable, Hashable {
     /// An event source: no `run`; started once per run, it fires waves
     /// (set by the host from the descriptor's `start`, not a C flag).
     public static let source = NodeFlags(rawValue: 0x100)
+    /// An observer (ABI v4): no ports, no `run`; it receives the events of
+    /// the runs of graphs that list it in `"observers"` (set by the host
+    /// from the descriptor's `observe`, not a C flag).
+    public static let observer = NodeFlags(rawValue: 0x200)
 
     /// The flags a plugin may set.
     public static let all: NodeFlags = [.pure, .threadSafe, .blocking, .cheap, .async]
@@ -55,6 +59,7 @@ public struct NodeFlags: OptionSet, Sendable, Hashable {
         if contains(.cheap) { out.append("cheap") }
         if contains(.async) { out.append("async") }
         if contains(.source) { out.append("source") }
+        if contains(.observer) { out.append("observer") }
         return out
     }
 }

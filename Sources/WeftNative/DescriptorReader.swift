@@ -17,6 +17,8 @@ enum DescriptorReader {
         var stop: weft_source_stop_fn?
         /// ABI v4 async nodes.
         var cancel: weft_cancel_fn?
+        /// ABI v4 observers.
+        var observe: weft_observe_fn?
     }
 
     /// Bytes of the ABI v1 descriptor (before the v3 `start` field).
@@ -47,7 +49,23 @@ enum DescriptorReader {
             return .failure(Message(message: "\(label) has no summary: give every node a one-line summary"))
         }
         let isSource = d.start != nil
-        if isSource {
+        let isObserver = d.observe != nil
+        if isObserver {
+            let extra = [d.run != nil ? "run" : nil, d.start != nil ? "start" : nil, d.stop != nil ? "stop" : nil,
+                         d.cancel != nil ? "cancel" : nil].compactMap { $0 }
+            guard extra.isEmpty else {
+                return .failure(Message(message: "\(label) is an observer (observe is set) and has \(extra.joined(separator: ", ")): "
+                                            + "observers only observe, set desc.\(extra[0]) = NULL"))
+            }
+            guard (d.inputs == nil || d.inputs.pointee.name == nil) && (d.outputs == nil || d.outputs.pointee.name == nil) else {
+                return .failure(Message(message: "\(label) is an observer (observe is set) with inputs or outputs: "
+                                            + "observers take params only, set desc.inputs and desc.outputs = NULL"))
+            }
+            guard d.flags == 0 else {
+                return .failure(Message(message: "\(label) is an observer (observe is set) with node flags 0x\(String(d.flags, radix: 16)): "
+                                            + "flags describe calls and an observer has none, set desc.flags = 0"))
+            }
+        } else if isSource {
             guard d.stop != nil else {
                 return .failure(Message(message: "\(label) is an event source (start is set) without a stop callback: set desc.stop"))
             }
@@ -62,7 +80,7 @@ enum DescriptorReader {
         } else if d.stop != nil {
             return .failure(Message(message: "\(label) has a stop callback but no start: set both for an event source"))
         }
-        guard let run = d.run ?? (isSource ? Self.sourceRun : nil) else {
+        guard let run = d.run ?? (isSource || isObserver ? Self.sourceRun : nil) else {
             return .failure(Message(message: "\(label) has no run callback"))
         }
         let unknownFlags = d.flags & ~NodeFlags.all.rawValue
@@ -100,14 +118,14 @@ enum DescriptorReader {
         }
         let spec = NodeSpec(namespace: namespace, name: name, summary: summary, inputs: inputs,
                             outputs: outputs, params: params,
-                            flags: NodeFlags(rawValue: d.flags).union(isSource ? .source : []))
+                            flags: NodeFlags(rawValue: d.flags).union(isSource ? .source : []).union(isObserver ? .observer : []))
         return .success((spec, Callbacks(create: d.create, run: run, destroy: d.destroy, userData: d.user_data,
-                                         start: d.start, stop: d.stop, cancel: d.cancel)))
+                                         start: d.start, stop: d.stop, cancel: d.cancel, observe: d.observe)))
     }
 
     struct Message: Error { var message: String }
 
-    /// The `run` of a source node: never called by the scheduler.
+    /// The `run` of a source or an observer: never called by the scheduler.
     static let sourceRun: weft_run_fn = { _, _ in WEFT_ERR_STATE }
 
     static func readPorts(_ list: UnsafePointer<weft_port_t>?, kind: String, label: String)

@@ -50,7 +50,8 @@ enum HostFunctions {
             }
             s.nodes.append(NodeType(spec: spec, plugin: s.plugin, create: cb.create, run: cb.run,
                                     destroy: cb.destroy, userData: cb.userData,
-                                    source: PluginSource.factory(start: cb.start, stop: cb.stop), cancel: cb.cancel))
+                                    source: PluginSource.factory(start: cb.start, stop: cb.stop), cancel: cb.cancel,
+                                    observe: cb.observe))
             return WEFT_OK
         }
     }

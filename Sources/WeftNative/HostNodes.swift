@@ -31,7 +31,8 @@ extension NodeRegistry {
             callbacks = c
         }
         let type = NodeType(spec: spec, plugin: nil, create: callbacks.create, run: callbacks.run,
-                            destroy: callbacks.destroy, userData: callbacks.userData, cancel: callbacks.cancel)
+                            destroy: callbacks.destroy, userData: callbacks.userData, cancel: callbacks.cancel,
+                            observe: callbacks.observe)
         return withState { s in
             if let plugin = s.pluginsByName[namespace] {
                 return .failure(HostNodeError(

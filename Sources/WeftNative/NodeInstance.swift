@@ -122,6 +122,15 @@ public final class NodeInstance: @unchecked Sendable {
         type.destroy?(s)
     }
 
+    /// An observer instance (ABI v4): hands its `observe` one event, a
+    /// `weft_event_t` valid during the call. The caller never makes two
+    /// calls at once for one instance. Does nothing for a node type or a
+    /// closed instance.
+    public func observe(_ event: UnsafeRawPointer) {
+        guard let observe = type.observe, state != Self.noState else { return }
+        observe(state, event.assumingMemoryBound(to: weft_event_t.self))
+    }
+
     /// Runs the node once with `inputs` (one slot per input port, nil =
     /// no value), through `context` (a fresh one if nil).
     /// Defaults fill empty optional inputs; ints widen on double ports.

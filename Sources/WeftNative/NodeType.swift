@@ -23,6 +23,8 @@ public final class NodeType: @unchecked Sendable {
     public let source: EventSourceFactory?
     /// Async nodes (ABI v4): asks the plugin to give up a pending call.
     let cancel: weft_cancel_fn?
+    /// Observers (ABI v4): receives run events (nil for nodes).
+    let observe: weft_observe_fn?
     /// Checks params beyond their types at validation (a cron schedule, a
     /// positive interval); nil when there is nothing to check.
     public let checkParams: (@Sendable ([String: WeftValue]) -> ParameterizedSpecError?)?
@@ -32,10 +34,11 @@ public final class NodeType: @unchecked Sendable {
 
     init(spec: NodeSpec, plugin: LoadedPlugin?, create: weft_create_fn?, run: @escaping weft_run_fn,
          destroy: weft_destroy_fn?, userData: UnsafeMutableRawPointer?, owner: AnyObject? = nil,
-         source: EventSourceFactory? = nil, cancel: weft_cancel_fn? = nil,
+         source: EventSourceFactory? = nil, cancel: weft_cancel_fn? = nil, observe: weft_observe_fn? = nil,
          checkParams: (@Sendable ([String: WeftValue]) -> ParameterizedSpecError?)? = nil) {
         self.owner = owner
         self.cancel = cancel
+        self.observe = observe
         self.source = source
         self.checkParams = checkParams
         self.spec = spec
@@ -62,6 +65,9 @@ public final class NodeType: @unchecked Sendable {
         self.init(spec: spec, plugin: nil, create: nil, run: DescriptorReader.sourceRun, destroy: nil, userData: nil,
                   source: make, checkParams: checkParams)
     }
+
+    /// Whether it is an observer (`observe` set): it has no calls.
+    public var isObserver: Bool { spec.flags.contains(.observer) }
 
     /// Whether its calls may end later (`WEFT_NODE_ASYNC`).
     public var isAsync: Bool { spec.flags.contains(.async) }

@@ -109,6 +109,9 @@ public final class CompiledGraph: @unchecked Sendable {
         var before: NodeInstance?
         var after: NodeInstance?
     }
+    /// The graph's observers (`"observers"`, ABI v4): one instance each,
+    /// which sees every run of this compiled graph.
+    let observers: [PluginObserver]
 
     /// The instance lane `lane` of mapped node `n` calls.
     func mapInstance(_ n: Int, lane: Int) -> NodeInstance {
@@ -152,9 +155,16 @@ public final class CompiledGraph: @unchecked Sendable {
     }
 
     /// Binds `plan` to the node types in `registry` and creates every node
-    /// instance. - Throws: `NodeError` if a node type is missing or a
-    /// node's `create` fails (instances already made are destroyed).
-    public init(plan: GraphPlan, registry: NodeRegistry) throws(NodeError) {
+    /// instance (and one instance of each of the graph's observers).
+    /// - Throws: `NodeError` if a node type is missing or a node's
+    ///   `create` fails (instances already made are destroyed).
+    public convenience init(plan: GraphPlan, registry: NodeRegistry) throws(NodeError) {
+        try self.init(plan: plan, registry: registry, observed: true)
+    }
+
+    /// `observed: false`: without the graph's observers (a copy of a graph
+    /// for another lane of the same run, whose observers see it already).
+    init(plan: GraphPlan, registry: NodeRegistry, observed: Bool) throws(NodeError) {
         self.plan = plan
         self.registry = registry
         let nodes = plan.nodes
@@ -325,6 +335,17 @@ public final class CompiledGraph: @unchecked Sendable {
             hooks[n] = NodeHooks(plan: h, before: try instance(h.before, "before"), after: try instance(h.after, "after"))
         }
         self.hooks = hooks
+        var observers: [PluginObserver] = []
+        if observed {
+            for (i, o) in plan.observers.enumerated() {
+                let id = "$observers[\(i)]"
+                switch registry.nodeType(o.type, params: o.params) {
+                case .success(let t): observers.append(PluginObserver(try NodeInstance(type: t, nodeId: id, params: o.params)))
+                case .failure(let e): throw NodeError(nodeId: id, type: o.type, message: e.message)
+                }
+            }
+        }
+        self.observers = observers
         let isAsync = (0..<count).map { instances[$0]?.type.isAsync ?? false }
         self.isAsync = isAsync
         hasAsync = isAsync.contains(true)
@@ -465,6 +486,11 @@ public final class CompiledGraph: @unchecked Sendable {
         closed = true
         for instance in instances { instance?.close() }
         for more in mapInstances.values { for instance in more { instance.close() } }
+        for h in hooks.values {
+            h.before?.close()
+            h.after?.close()
+        }
+        for o in observers { o.instance.close() }
         running.release()
     }
 }

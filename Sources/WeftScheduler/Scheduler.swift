@@ -36,6 +36,8 @@ public enum Scheduler {
         guard !graph.closed else {
             throw RunInputError(messages: ["this compiled graph was closed (its node instances are destroyed); compile it again"])
         }
+        var options = options
+        if !graph.observers.isEmpty { options.observers += graph.observers as [any RunObserver] }
         if !graph.sources.isEmpty {
             return EventRun(graph: graph, inputs: values, options: options, cancellation: cancellation).run()
         }

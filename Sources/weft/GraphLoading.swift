@@ -14,6 +14,8 @@ struct GraphLoading {
     let quiet: Bool
     /// The most bytes the file may hold (`--max-graph-bytes`).
     var maxBytes = FileSystem.defaultGraphLimit
+    /// Observers to add to the graph's own (`weft run --observer`).
+    var observers: [HookRef] = []
 
     /// Subgraph files (`"type": "graph"`): relative paths from the folder
     /// of the file that names them; each at most `maxBytes`.
@@ -120,8 +122,9 @@ struct GraphLoading {
         do {
             // The document goes to the validator as a temporary: nothing
             // else holds it, so it is freed as the plan is built.
-            let plan = try GraphValidator.validate(try document().get(), catalog: registry, subgraphs: subgraphs,
-                                                   file: subgraphFile)
+            var doc = try document().get()
+            doc.observers += observers
+            let plan = try GraphValidator.validate(consume doc, catalog: registry, subgraphs: subgraphs, file: subgraphFile)
             debugMem("after validating")
             print(plan.warnings)
             return plan

@@ -85,6 +85,12 @@ extension Weft {
                                  discussion: "Gathered from the run's events, like --events: the run takes its usual path."))
         var metrics = false
 
+        @Option(name: .customLong("observer"), help: ArgumentHelp(
+            "An observer plugin type to attach to the run, with its params as a JSON object after '='; repeatable.",
+            discussion: "Added to the graph's own \"observers\". E.g. --observer 'example_observer.summary={\"top\": 3}'.",
+            valueName: "type[=params]"))
+        var observers: [String] = []
+
         @Flag(name: .shortAndLong, help: "No progress line and no warnings.")
         var quiet = false
 
@@ -101,8 +107,25 @@ extension Weft {
             if !(grace >= 0) { throw ValidationError("--grace must be 0 seconds or more") }
             if maxConcurrentWaves < 1 { throw ValidationError("--max-concurrent-waves must be at least 1") }
             if queueSize < 1 { throw ValidationError("--queue-size must be at least 1") }
+            _ = try observerRefs()
             guard EventOptions.QueuePolicy(rawValue: queuePolicy) != nil else {
                 throw ValidationError("--queue-policy must be block, drop_oldest or drop_newest, not '\(queuePolicy)'")
+            }
+        }
+
+        /// `--observer type[=params]`, each as the graph's "observers" holds one.
+        func observerRefs() throws -> [HookRef] {
+            try observers.map { text in
+                let (type, json) = text.firstIndex(of: "=").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) } ?? (text, nil)
+                guard !type.isEmpty else { throw ValidationError("--observer '\(text)': give a type, e.g. --observer plugin.name") }
+                var params: [(name: String, value: WeftValue)] = []
+                if let json {
+                    guard case .map(let m)? = try? JSON.parse(json) else {
+                        throw ValidationError("--observer \(type): its params must be a JSON object after '=', e.g. \(type)='{\"name\": 1}'")
+                    }
+                    params = m.map { (name: $0.key, value: $0.value) }
+                }
+                return HookRef(type: type, params: params, origin: "--observer \(type)")
             }
         }
 
@@ -112,7 +135,8 @@ extension Weft {
             let stdoutWatcher = StdoutWatcher(cancelling: token)
 
             let t0 = MonotonicClock.now()
-            let loading = GraphLoading(file: graph, plugins: plugins, quiet: quiet, maxBytes: graphFile.maxGraphBytes)
+            var loading = GraphLoading(file: graph, plugins: plugins, quiet: quiet, maxBytes: graphFile.maxGraphBytes)
+            loading.observers = try observerRefs()
             let (registry, loadErrors) = loading.registry()
             if !quiet { for e in loadErrors { Stderr.write("warning: \(e.message)") } }
             registry.isolationPolicy = try isolationPolicy(registry)

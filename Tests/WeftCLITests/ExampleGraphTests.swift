@@ -222,4 +222,41 @@ struct ExampleGraphTests {
         #expect(try run("hooks.json", ["celsius": "1000"], extra: ["--plugins", out]).doc == ["fahrenheit": 140.0])
         #expect(try run("hooks.json", ["celsius": "-80"], extra: ["--plugins", out]).doc == ["fahrenheit": -58.0])
     }
+
+    /// An observer plugin (`watch.summary`, from the example plugin
+    /// `watch`): listed in the graph, or attached with --observer; the
+    /// answers are those of the run without it.
+    @Test func observed() throws {
+        let out = NSTemporaryDirectory() + "weft-watch-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let build = try Shell.bash("bash '\(TestPaths.repoRoot)/examples/plugins/build.sh' '\(out)'")
+        #expect(build.status == 0 || build.status == 3, "build.sh: \(build.stderr)")
+        let r = try weft(["run", Self.path("observed.json"), "--plugins", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "sum_of_squares = 385\n")
+        let said = r.stderr.split(separator: "\n").filter { $0.hasPrefix("watch:") }
+        #expect(said.count == 3, "\(r.stderr)")  // the summary and the top 2
+        #expect(said.first?.hasPrefix("watch: run succeeded in ") == true && said.first?.hasSuffix(": 45 node calls, 0 failed, 0 retries") == true,
+                "\(said)")
+
+        // Attached to another example, writing to a file: the same answers.
+        let log = out + "/watch.log"
+        let plain = try run("arithmetic.json", extra: ["--plugins", out])
+        let watched = try run("arithmetic.json", extra: ["--plugins", out, "--observer", #"watch.summary={"top": 1, "path": "\#(log)"}"#])
+        #expect(watched.doc == plain.doc)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].hasPrefix("watch: run succeeded in ") && lines[1].hasPrefix("watch:   "), "\(lines)")
+
+        // Bad --observer values: clear errors, nothing run.
+        let unknown = try weft(["run", Self.path("arithmetic.json"), "--plugins", out, "--observer", "watch.summry"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("arithmetic.json:--observer watch.summry: error: unknown observer type 'watch.summry'; "
+                                            + "did you mean 'watch.summary'?"), "\(unknown.stderr)")
+        let notObserver = try weft(["run", Self.path("arithmetic.json"), "--observer", "std.add"])
+        #expect(notObserver.status == 2 && notObserver.stderr.contains("'std.add' is a node type, not an observer"), "\(notObserver.stderr)")
+        let badParams = try weft(["run", Self.path("arithmetic.json"), "--observer", "watch.summary={top: 1"])
+        #expect(badParams.status != 0 && badParams.stderr.contains("--observer watch.summary: its params must be a JSON object after '='"),
+                "\(badParams.stderr)")
+        #expect(badParams.stdout.isEmpty)
+    }
 }

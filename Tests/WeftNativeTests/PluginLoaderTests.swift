@@ -26,7 +26,10 @@ struct PluginLoaderTests {
         #expect(names.first == "fixture.add")
         #expect(names == names.sorted())
         #expect(names.contains("fixture.counter"))
-        #expect(names.count == 29)
+        #expect(names.count == 30)
+        let recorder = try #require(registry.node(named: "fixture.recorder"))
+        #expect(recorder.isObserver && recorder.spec.flags == [.observer])
+        #expect(recorder.spec.inputs.isEmpty && recorder.spec.outputs.isEmpty && recorder.spec.params.map(\.name) == ["path"])
 
         let add = try #require(registry.node(named: "fixture.add"))
         #expect(add.spec.summary == "Adds two ints.")
@@ -97,6 +100,9 @@ struct PluginLoaderTests {
         (8, .invalidDescriptor, "input name \"9lives\" is not a valid name"),
         (9, .invalidDescriptor, "node 'baddesc.node' is flagged both WEFT_NODE_CHEAP and WEFT_NODE_BLOCKING, which contradict "
             + "each other: drop WEFT_NODE_CHEAP if run may sleep or wait on I/O, else drop WEFT_NODE_BLOCKING"),
+        (10, .invalidDescriptor, "node 'baddesc.node' is an observer (observe is set) and has run: observers only observe, set desc.run = NULL"),
+        (11, .invalidDescriptor, "node 'baddesc.node' is an observer (observe is set) with inputs or outputs"),
+        (12, .invalidDescriptor, "node 'baddesc.node' is an observer (observe is set) with node flags 0x1"),
     ])
     func invalidDescriptorsFailTheLoad(variant: Int, kind: PluginLoadError.Kind, fragment: String) throws {
         let path = try Fixtures.build("baddesc.c", name: "baddesc\(variant)", flags: ["-DVARIANT=\(variant)"])

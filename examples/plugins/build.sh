@@ -5,7 +5,8 @@
 #   bash examples/plugins/build.sh --check-rust   # only: is a usable rustc there?
 #
 # Produces OUTDIR/libexample_c.so, libexample_agent.so (the states of
-# examples/agent-flow.json), libexample_hooks.so (examples/hooks.json), libexample_cpp.so, libexample_rust.so.
+# examples/agent-flow.json), libexample_hooks.so (examples/hooks.json),
+# libexample_watch.so (an observer: examples/observed.json), libexample_cpp.so, libexample_rust.so.
 # Works from any directory. Tools: cc, c++, rustc 1.82 or newer (found on
 # PATH or in $HOME/.cargo/bin; no cargo, no crates). On Debian 12 that is the
 # package rustc-web; the package rustc (1.63) is too old for
@@ -68,6 +69,10 @@ echo "building $out/libexample_agent.so"
 echo "building $out/libexample_hooks.so"
 "${CC:-cc}" -std=c99 "${common[@]}" \
     "$here/hooks/hooks.c" -o "$out/libexample_hooks.so" -lm
+
+echo "building $out/libexample_watch.so"
+"${CC:-cc}" -std=c99 "${common[@]}" \
+    "$here/watch/watch.c" -o "$out/libexample_watch.so"
 
 echo "building $out/libexample_cpp.so"
 "${CXX:-c++}" -std=c++17 "${common[@]}" -Wl,--version-script="$exports" \

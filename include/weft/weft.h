@@ -262,64 +262,9 @@ WEFT_API weft_status_t weft_graph_destroy(weft_graph_t *graph);
 /* Run events                                                               */
 /* ------------------------------------------------------------------------ */
 
-/* Event kinds (int32_t). */
-#define WEFT_EVENT_RUN_STARTED    0
-#define WEFT_EVENT_NODE_STARTED   1
-#define WEFT_EVENT_NODE_FINISHED  2 /* duration_ns is set                   */
-#define WEFT_EVENT_NODE_FAILED    3 /* message is set                       */
-#define WEFT_EVENT_NODE_SKIPPED   4 /* on an untaken branch                 */
-#define WEFT_EVENT_LOOP_ITERATION 5 /* iteration is set                     */
-#define WEFT_EVENT_RUN_FINISHED   6 /* outcome, steps (and message) are set */
-/* Runs of graphs with event sources (Docs/events.md). Hosts should ignore
- * kinds they do not know: later versions may add more. */
-#define WEFT_EVENT_WAVE_STARTED   7 /* node_id = the source, iteration = wave
-                                       number (1…), steps = the source's event
-                                       number (1…)                          */
-#define WEFT_EVENT_WAVE_FINISHED  8 /* iteration = wave number, outcome, steps;
-                                       message (and node_id) when it failed */
-#define WEFT_EVENT_EVENT_DROPPED  9 /* node_id = the source, steps = events
-                                       dropped so far (queue full)          */
-#define WEFT_EVENT_SOURCE_FINISHED 10 /* node_id = the source; message when it
-                                       ended with an error, else NULL       */
-#define WEFT_EVENT_NODE_RECOVERED 11 /* the node failed (NODE_FAILED came just
-                                        before) and its on_error handled it:
-                                        message = "route" or "default"; the
-                                        run goes on                       */
-#define WEFT_EVENT_NODE_RETRY     12 /* attempt `iteration` (1-based) failed with
-                                        `message`; the node is called again
-                                        in duration_ns (its retry policy)  */
-#define WEFT_EVENT_ITEM_FAILED    13 /* item `iteration` (0-based) of a mapped
-                                        node failed with `message`; its
-                                        on_item_error (skip, collect) let
-                                        the node go on                     */
-#define WEFT_EVENT_FLOW_STATE     14 /* node_id = the flow; a state ran:
-                                        iteration = the cycle (0-based),
-                                        message = the state's id, a space,
-                                        then the action it chose (ids have
-                                        no spaces: split at the first)     */
-
-/* Run outcomes (int32_t): weft_run_state and the run-finished event. */
-#define WEFT_RUN_PENDING   0 /* made, not started                                 */
-#define WEFT_RUN_RUNNING   1
-#define WEFT_RUN_SUCCEEDED 2
-#define WEFT_RUN_FAILED    3 /* a node failed or a limit was hit                  */
-#define WEFT_RUN_CANCELLED 4 /* weft_run_cancel, or the duration limit was reached */
-
-/** One run event. OWNER: the library; every pointer in it is valid only
- *  during the callback — copy what you keep. */
-typedef struct weft_event {
-    uint32_t struct_size;   /* sizeof(weft_event_t) as the library built it  */
-    int32_t kind;           /* WEFT_EVENT_*                                    */
-    uint64_t time_ns;       /* since the run started (monotonic clock)        */
-    const char *node_id;    /* the node; NULL for run events                  */
-    int32_t thread;         /* 0 = the run's scheduler thread, 1… = workers   */
-    int32_t outcome;        /* RUN_FINISHED: WEFT_RUN_SUCCEEDED/FAILED/CANCELLED */
-    uint64_t duration_ns;   /* NODE_FINISHED                                  */
-    int64_t iteration;      /* LOOP_ITERATION (0-based)                       */
-    int64_t steps;          /* RUN_FINISHED: node executions                  */
-    const char *message;    /* NODE_FAILED; RUN_FINISHED when failed or
-                               cancelled (as weft_run_error); else NULL     */
-} weft_event_t;
+/* The event kinds (WEFT_EVENT_*), the run outcomes (WEFT_RUN_*) and
+ * weft_event_t are in plugin.h (included above): observer plugins receive
+ * the same events (ABI v4). */
 
 /** Receives a run's events. THREAD: the run's scheduler thread or one of
  *  its workers — never two calls at once for one run, in the order the

@@ -128,14 +128,30 @@ static const weft_port_t counter_params[] = {
 #define PURE (WEFT_NODE_PURE | WEFT_NODE_THREAD_SAFE | WEFT_NODE_CHEAP)
 
 static const weft_node_desc_t nodes[] = {
-    {sizeof(weft_node_desc_t), "const", "emits the value of its param 'value'",
-     NULL, value_out, const_params, PURE, NULL, NULL, run_const, NULL, NULL, NULL, NULL},
-    {sizeof(weft_node_desc_t), "identity", "passes its input through unchanged",
-     value_in, value_out, NULL, PURE, NULL, NULL, run_identity, NULL, NULL, NULL, NULL},
-    {sizeof(weft_node_desc_t), "counter",
-     "outputs start, start+step, ... one more each run (stateful)",
-     counter_in, counter_out, counter_params, WEFT_NODE_CHEAP, NULL, counter_create,
-     counter_run, counter_destroy, NULL, NULL, NULL},
+    {.struct_size = sizeof(weft_node_desc_t),
+     .name = "const",
+     .summary = "emits the value of its param 'value'",
+     .outputs = value_out,
+     .params = const_params,
+     .flags = PURE,
+     .run = run_const},
+    {.struct_size = sizeof(weft_node_desc_t),
+     .name = "identity",
+     .summary = "passes its input through unchanged",
+     .inputs = value_in,
+     .outputs = value_out,
+     .flags = PURE,
+     .run = run_identity},
+    {.struct_size = sizeof(weft_node_desc_t),
+     .name = "counter",
+     .summary = "outputs start, start+step, ... one more each run (stateful)",
+     .inputs = counter_in,
+     .outputs = counter_out,
+     .params = counter_params,
+     .flags = WEFT_NODE_CHEAP,
+     .create = counter_create,
+     .run = counter_run,
+     .destroy = counter_destroy},
     {.struct_size = 0}};
 
 weft_status_t std_register_misc(const weft_host_t *host, weft_registry_t *reg)

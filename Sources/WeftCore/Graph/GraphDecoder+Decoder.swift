@@ -85,6 +85,15 @@ extension GraphDecoder {
                     error("$.hooks", "\"hooks\" must be an object: {\"before\": hook, \"after\": hook}")
                 }
             }
+            if let o = top["observers"] {
+                if case .list(let items) = o {
+                    doc.observers = items.enumerated().compactMap { i, v in
+                        hook(v, path: "$.observers[\(i)]", node: nil, what: "an observer")
+                    }
+                } else {
+                    error("$.observers", "\"observers\" must be a list of observer types: [\"plugin.name\", {\"type\": \"plugin.name\", \"params\": {…}}]")
+                }
+            }
             if let inputs = top["inputs"] {
                 if let list = graphInputs(inputs) { doc.inputs = list } else { doc.unread.insert(.inputs) }
             }

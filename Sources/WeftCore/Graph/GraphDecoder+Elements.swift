@@ -252,27 +252,27 @@ extension GraphDecoder.Decoder {
         return GraphEdge(from: from, to: to, index: index)
     }
 
-    /// A hook: "plugin.node", or {"type": "plugin.node", "params": {…}}.
-    mutating func hook(_ v: WeftValue, path: String, node id: String?) -> HookRef? {
+    /// A hook (or an observer): "plugin.node", or {"type": "plugin.node", "params": {…}}.
+    mutating func hook(_ v: WeftValue, path: String, node id: String?, what: String = "a hook") -> HookRef? {
         switch v {
         case .string(let t): return HookRef(type: t)
         case .map(let m):
-            checkKeys(m, allowed: ["type", "params"], path: path, node: id, what: "a hook")
+            checkKeys(m, allowed: ["type", "params"], path: path, node: id, what: what)
             guard case .string(let t)? = m["type"] else {
-                error(path, node: id, "a hook needs \"type\": the node type to call, e.g. \"plugin.node\"")
+                error(path, node: id, "\(what) needs \"type\": the type to call, e.g. \"plugin.name\"")
                 return nil
             }
             var params: [(name: String, value: WeftValue)] = []
             if let p = m["params"] {
                 guard case .map(let pm) = p else {
-                    error(path + ".params", node: id, "a hook's params must be an object of name: value")
+                    error(path + ".params", node: id, "\(what)'s params must be an object of name: value")
                     return nil
                 }
                 params = pm.map { (name: $0.key, value: $0.value) }
             }
             return HookRef(type: t, params: params)
         default:
-            error(path, node: id, "a hook is a node type (\"plugin.node\") or {\"type\": \"plugin.node\", \"params\": {…}}")
+            error(path, node: id, "\(what) is a type name (\"plugin.name\") or {\"type\": \"plugin.name\", \"params\": {…}}")
             return nil
         }
     }

@@ -102,7 +102,7 @@ public enum GraphDecoder {
         return doc
     }
 
-    static let topKeys = ["weft", "description", "error_strategy", "retry", "hooks", "inputs", "outputs", "nodes", "edges"]
+    static let topKeys = ["weft", "description", "error_strategy", "retry", "hooks", "observers", "inputs", "outputs", "nodes", "edges"]
     static let nodeKeys = ["id", "type", "label", "params", "inputs", "strategy", "join", "max_iterations", "carry",
                            "isolate", "timeout_ms", "max_events", "on_error", "retry", "map", "concurrency",
                            "on_item_error", "start", "max_cycles", "before", "after"]

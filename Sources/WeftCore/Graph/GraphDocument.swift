@@ -45,6 +45,9 @@ public struct GraphDocument: Sendable, Equatable {
     /// `"hooks"` at the top: the hooks of every node that runs a call and
     /// has none of its own.
     public var hooks = GraphHooks()
+    /// `"observers"` at the top: observer types (ABI v4) that receive the
+    /// events of each run of the graph.
+    public var observers: [HookRef] = []
 
     /// Top-level sections of a graph file.
     public struct Sections: OptionSet, Sendable, Hashable {

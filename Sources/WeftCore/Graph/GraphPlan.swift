@@ -221,6 +221,8 @@ public struct GraphPlan: Sendable {
     public var warnings: [Diagnostic]
     /// What a failed node without an `on_error` of its own does.
     public var errorStrategy: ErrorStrategy = .failFast
+    /// The graph's observers (`"observers"`): types and checked params.
+    public var observers: [PlanObserver] = []
 
     public func index(of id: String) -> Int? { nodes.firstIndex { $0.id == id } }
 }

@@ -61,6 +61,11 @@ extension Validation {
                 return nil
             }
             box = looked
+            if box.spec.flags.contains(.observer) {
+                error(n.path + ".type", node: n.id, "'\(n.type)' is an observer, not a node type: list it in the graph's "
+                        + "\"observers\" (or give --observer \(n.type) to weft run)")
+                return nil
+            }
             if !n.carry.isEmpty { error(n.path + ".carry", node: n.id, "\"carry\" is for loop nodes only") }
             if n.maxIterations != nil { error(n.path + ".max_iterations", node: n.id, "\"max_iterations\" is for loop nodes only") }
             if n.start != nil { error(n.path + ".start", node: n.id, "\"start\" is for flow nodes only (\"type\": \"flow\")") }
@@ -249,8 +254,9 @@ extension Validation {
             return nil
         }
         let kind = after ? "an after hook" : "a before hook"
-        guard !spec.flags.contains(.source) && !spec.flags.contains(.async) else {
-            error(path, node: id, "'\(ref.type)' cannot be \(kind): it is \(spec.flags.contains(.source) ? "an event source" : "async")")
+        guard spec.flags.isDisjoint(with: [.source, .async, .observer]) else {
+            error(path, node: id, "'\(ref.type)' cannot be \(kind): it is "
+                    + (spec.flags.contains(.source) ? "an event source" : spec.flags.contains(.async) ? "async" : "an observer"))
             return nil
         }
         guard let call = spec.inputs.firstIndex(where: { $0.name == HookRef.callPort }),
@@ -271,22 +277,47 @@ extension Validation {
                     + (after ? "'outputs' (a map)" : "'inputs' (a map) or 'veto' (a string)"))
             return nil
         }
+        let params = refParams(ref, spec, path: path, node: id, what: "hook")
+        return PlanHooks.Hook(type: ref.type, params: params, callPort: call, replacePort: replace, vetoPort: veto)
+    }
+
+    /// The params of a hook or observer reference, checked against its
+    /// type's: known, of their types, the required ones given.
+    mutating func refParams(_ ref: HookRef, _ spec: NodeSpec, path: String, node id: String?, what: String) -> [String: WeftValue] {
         var params: [String: WeftValue] = [:]
         for p in ref.params {
             guard let port = spec.params.first(where: { $0.name == p.name }) else {
-                error(path + ".params." + p.name, node: id, "hook '\(ref.type)' has no param '\(p.name)'" + hint(p.name, among: spec.params.map(\.name)))
+                error(path + ".params." + p.name, node: id, "\(what) '\(ref.type)' has no param '\(p.name)'" + hint(p.name, among: spec.params.map(\.name)))
                 continue
             }
             guard let v = port.type.coerce(p.value) else {
-                error(path + ".params." + p.name, node: id, "param '\(p.name)' of hook '\(ref.type)' must be \(port.type), not \(p.value.kind)")
+                error(path + ".params." + p.name, node: id, "param '\(p.name)' of \(what) '\(ref.type)' must be \(port.type), not \(p.value.kind)")
                 continue
             }
             params[p.name] = v
         }
-        for port in spec.params where !port.optional && params[port.name] == nil {
-            error(path, node: id, "hook '\(ref.type)' needs param '\(port.name)' (\(port.type)): {\"type\": \"\(ref.type)\", \"params\": {…}}")
+        for port in spec.params where !port.optional && !ref.params.contains(where: { $0.name == port.name }) {
+            error(path, node: id, "\(what) '\(ref.type)' needs param '\(port.name)' (\(port.type)): {\"type\": \"\(ref.type)\", \"params\": {…}}")
         }
-        return PlanHooks.Hook(type: ref.type, params: params, callPort: call, replacePort: replace, vetoPort: veto)
+        return params
+    }
+
+    /// An observer of the graph (`"observers"`): a type flagged observer,
+    /// its params checked.
+    mutating func resolveObserver(_ ref: HookRef, path: String) -> PlanObserver? {
+        guard let spec = catalog.spec(named: ref.type) else {
+            let near = catalog.suggestions(for: ref.type)
+            error(path, node: nil, "unknown observer type '\(ref.type)'"
+                    + (near.isEmpty ? "; run `weft plugins` to list the types (observers are flagged observer)"
+                       : "; did you mean \(near.map { "'\($0)'" }.joined(separator: " or "))?"))
+            return nil
+        }
+        guard spec.flags.contains(.observer) else {
+            error(path, node: nil, "'\(ref.type)' is a node type, not an observer: an observer is a type whose plugin sets "
+                    + "desc.observe (`weft plugins` flags it observer)")
+            return nil
+        }
+        return PlanObserver(type: ref.type, params: refParams(ref, spec, path: path, node: nil, what: "observer"))
     }
 
     /// A mapped node's ports: its mapped inputs become lists (required),

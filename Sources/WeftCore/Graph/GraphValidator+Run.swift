@@ -2,6 +2,7 @@
 
 extension Validation {
     mutating func run() -> GraphPlan? {
+        let observers = doc.observers.enumerated().compactMap { i, ref in resolveObserver(ref, path: ref.origin ?? "$.observers[\(i)]") }
         // Per-node facts live in flat arrays indexed by node (no dictionary
         // or array per node): a graph may have a million nodes.
         // 1. Node ids and types.
@@ -363,6 +364,7 @@ extension Validation {
         var plan = GraphPlan(description: doc.description, nodes: resolved, edges: edges, inputs: doc.inputs,
                              outputs: outputs, loopBodies: bodies, warnings: diagnostics)
         plan.errorStrategy = doc.errorStrategy ?? .failFast
+        plan.observers = observers
         return plan
     }
 }

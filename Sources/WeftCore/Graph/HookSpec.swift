@@ -10,10 +10,13 @@ public struct HookRef: Sendable, Equatable {
     public var type: String
     /// Its params, in file order.
     public var params: [(name: String, value: WeftValue)]
+    /// Where it was given, for messages, when not in the file (`--observer`).
+    public var origin: String?
 
-    public init(type: String, params: [(name: String, value: WeftValue)] = []) {
+    public init(type: String, params: [(name: String, value: WeftValue)] = [], origin: String? = nil) {
         self.type = type
         self.params = params
+        self.origin = origin
     }
 
     public static func == (a: HookRef, b: HookRef) -> Bool {
@@ -43,6 +46,17 @@ public struct PlanHooks: Sendable, Equatable {
     public var after: Hook?
     /// The node's own (not the graph's `"hooks"`).
     public var own = false
+}
+
+/// An observer of the graph's runs (`"observers"`, ABI v4): a type flagged
+/// `observer` and its checked params.
+public struct PlanObserver: Sendable, Equatable {
+    public var type: String
+    public var params: [String: WeftValue]
+    public init(type: String, params: [String: WeftValue]) {
+        self.type = type
+        self.params = params
+    }
 }
 
 /// The graph's `"hooks"`: defaults for every node that runs a call.

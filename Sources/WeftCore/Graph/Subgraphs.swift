@@ -174,6 +174,10 @@ enum Subgraphs {
             own += error.diagnostics
         }
         own += sub.diagnostics
+        if !sub.observers.isEmpty {
+            own.append(Diagnostic(.error, path: "$.observers", node: nil,
+                                  "a subgraph cannot have observers: list them in the top graph's \"observers\""))
+        }
         if own.contains(where: { $0.severity == .error }) { return .failed(own.map { relocate($0, origin) }) }
 
         // Its interface: inputs by name, outputs by name.

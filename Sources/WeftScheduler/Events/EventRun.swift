@@ -73,7 +73,7 @@ final class EventRun: @unchecked Sendable {
         var lanes: [CompiledGraph] = [graph]
         for _ in 1..<max(1, eo.maxConcurrentWaves) {
             do {
-                let copy = try CompiledGraph(plan: graph.plan, registry: graph.registry)
+                let copy = try CompiledGraph(plan: graph.plan, registry: graph.registry, observed: false)
                 _ = copy.running.acquire()
                 lanes.append(copy)
             } catch {

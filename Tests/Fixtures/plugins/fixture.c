@@ -579,6 +579,30 @@ static weft_status_t bad_hook_run(weft_ctx_t *c, void *s) {
     return H->output(c, 0, out);
 }
 
+/* An observer (ABI v4): fixture.recorder appends to the file `path` a line
+ * "open" at create, one per event ("KIND NODE ITERATION MESSAGE", "-" for
+ * a NULL string) and "close" at destroy. */
+static const weft_port_t recorder_params[] = {{"path", WEFT_TYPE_STRING, 0, NULL, NULL}, WEFT_PORTS_END};
+static weft_status_t recorder_create(weft_ctx_t *c, void *u, void **out) {
+    (void)u;
+    const char *path = H->get_string(c, H->param(c, 0), NULL);
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (!f) return H->fail(c, "fixture.recorder: cannot open its file");
+    fputs("open\n", f);
+    fflush(f);
+    *out = f;
+    return WEFT_OK;
+}
+static void recorder_observe(void *s, const weft_event_t *e) {
+    fprintf((FILE *)s, "%d %s %lld %s\n", e->kind, e->node_id ? e->node_id : "-", (long long)e->iteration,
+            e->message ? e->message : "-");
+    fflush((FILE *)s);
+}
+static void recorder_destroy(void *s) {
+    fputs("close\n", (FILE *)s);
+    fclose((FILE *)s);
+}
+
 #define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
     do { \
         weft_node_desc_t d; \
@@ -623,6 +647,14 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
         memset(&d, 0, sizeof d);
         d.struct_size = sizeof d; d.name = "later"; d.summary = "y = 2x, ending later (async)";
         d.inputs = later_in; d.outputs = later_out; d.flags = WEFT_NODE_ASYNC; d.run = later_run; d.cancel = later_cancel;
+        weft_status_t st = host->register_node(reg, &d);
+        if (st != WEFT_OK) return st;
+    }
+    if (host->struct_size >= WEFT_HOST_HAS(should_stop)) {
+        weft_node_desc_t d;
+        memset(&d, 0, sizeof d);
+        d.struct_size = sizeof d; d.name = "recorder"; d.summary = "Observer: writes each run event as a line to path.";
+        d.params = recorder_params; d.create = recorder_create; d.observe = recorder_observe; d.destroy = recorder_destroy;
         weft_status_t st = host->register_node(reg, &d);
         if (st != WEFT_OK) return st;
     }
