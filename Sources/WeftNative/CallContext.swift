@@ -103,6 +103,9 @@ public final class CallContext {
     /// The last `run` deferred its call and returned WEFT_PENDING (the
     /// caller takes `deferred` and clears this).
     package var pending = false
+    /// The monotonic time (ns) past which this call is over its
+    /// `timeout_ms` (0: none): `should_stop` says so from then on.
+    package var deadline: UInt64 = 0
 
     /// The thread's call before this one began (its frame; restored by `end`).
     typealias SavedCall = UnsafeMutablePointer<weft_shim_frame_t>?

@@ -314,8 +314,8 @@ enum HostTable {
         h.fail_call = { token, message in AsyncCall.fail(token, message) }
         h.should_stop = { ctx in
             guard let c = HostFunctions.call(ctx, "should_stop") else { return 0 }
-            guard let stop = c.frame.pointee.stop else { return 0 }
-            return stop.pointee != 0 ? 1 : 0
+            if let stop = c.frame.pointee.stop, stop.pointee != 0 { return 1 }
+            return c.deadline != 0 && MonotonicNow.nanoseconds() >= c.deadline ? 1 : 0
         }
 
         t.initialize(to: h)

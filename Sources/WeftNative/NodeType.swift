@@ -66,6 +66,9 @@ public final class NodeType: @unchecked Sendable {
                   source: make, checkParams: checkParams)
     }
 
+    /// Whether its calls run in worker processes (`isolate`).
+    public var isIsolated: Bool { owner is IsolatedType }
+
     /// Whether it is an observer (`observe` set): it has no calls.
     public var isObserver: Bool { spec.flags.contains(.observer) }
 

@@ -89,6 +89,15 @@ public final class CompiledGraph: @unchecked Sendable {
     let retryPolicies: [Int: RetryPolicy]
     /// Mapped nodes (`NodeRow.handlesErrors` too).
     let maps: [Int: PlanMap]
+    /// Nodes with a `timeout_ms` that are not isolated: the limit per
+    /// attempt, in ns (`RunState.runTimed`).
+    let timeouts: [Int: UInt64]
+    /// Timed BLOCKING nodes not flagged THREAD_SAFE: one call at a time,
+    /// an abandoned one included.
+    let timedGates: [Int: CallGate]
+    /// Calls abandoned at their `timeout_ms` that have not returned yet
+    /// (`close` waits for them: their instance is in use).
+    let abandoned = CallGate()
     /// Mapped nodes with more than one lane, of types that may not run
     /// concurrently: the instances of lanes 1… (lane 0 uses the node's).
     let mapInstances: [Int: [NodeInstance]]
@@ -269,6 +278,7 @@ public final class CompiledGraph: @unchecked Sendable {
         var errorPolicies: [Int: PlanErrorPolicy] = [:]
         var retryPolicies: [Int: RetryPolicy] = [:]
         var maps: [Int: PlanMap] = [:]
+        var timeouts: [Int: UInt64] = [:]
         rows = .allocate(capacity: max(count, 1))
         for n in 0..<count {
             // Fields read in place: a copy of a plan node retains its parts.
@@ -281,8 +291,12 @@ public final class CompiledGraph: @unchecked Sendable {
                 let flagsOfType = type.spec.flags
                 if flagsOfType.contains(.cheap) && !flagsOfType.contains(.blocking) { flags |= NodeRow.cheap }
                 if flagsOfType.contains(.blocking) { flags |= NodeRow.blocking }
-                if nodes[n].errorPolicy != nil || nodes[n].retry != nil || nodes[n].map != nil || type.isAsync || nodes[n].hooks != nil {
+                // (An isolated node's timeout_ms is its worker's: killed at the limit.)
+                let timeout = type.isIsolated ? nil : nodes[n].timeoutMs
+                if nodes[n].errorPolicy != nil || nodes[n].retry != nil || nodes[n].map != nil || type.isAsync || nodes[n].hooks != nil
+                    || timeout != nil {
                     flags |= NodeRow.handlesErrors
+                    if let timeout { timeouts[n] = UInt64(timeout) * 1_000_000 }
                     errorPolicies[n] = nodes[n].errorPolicy
                     retryPolicies[n] = nodes[n].retry
                     maps[n] = nodes[n].map
@@ -301,6 +315,10 @@ public final class CompiledGraph: @unchecked Sendable {
         self.errorPolicies = errorPolicies
         self.retryPolicies = retryPolicies
         self.maps = maps
+        self.timeouts = timeouts
+        self.timedGates = Dictionary(uniqueKeysWithValues: timeouts.keys.compactMap { n in
+            instances[n].flatMap { $0.type.spec.flags.contains(.blocking) && !$0.type.spec.flags.contains(.threadSafe) ? (n, CallGate()) : nil }
+        })
         // A mapped node running items on several lanes at once: an
         // instance per lane unless its type may run concurrently.
         var mapInstances: [Int: [NodeInstance]] = [:]
@@ -484,6 +502,8 @@ public final class CompiledGraph: @unchecked Sendable {
     public func close() {
         guard running.acquire() else { return }
         closed = true
+        // A call abandoned at its timeout_ms is still inside its instance.
+        abandoned.waitUntilIdle()
         for instance in instances { instance?.close() }
         for more in mapInstances.values { for instance in more { instance.close() } }
         for h in hooks.values {

@@ -213,6 +213,24 @@ extension RunState {
         }
         let row = graph.rows[n]
         let base = Int(row.slotBase)
+        // A time limit per attempt (`timeout_ms`, not isolated): a BLOCKING
+        // node's call is abandoned at it; any other's is told (should_stop)
+        // and fails if it returns late.
+        let timeout = row.flags & NodeRow.handlesErrors != 0 ? graph.timeouts[n] : nil
+        if let timeout {
+            if row.flags & NodeRow.blocking != 0 {
+                runTimed(n, timeout, unmanaged)
+                return
+            }
+            if !onPool {
+                if callWithin(timeout, n, unmanaged, base, Int(row.typeIndex)) {
+                    succeeded(n, row, context.frame.pointee.outputs!, context.boxedOutputs)
+                } else {
+                    nodeFailed(n, callError(n))
+                }
+                return
+            }
+        }
         // An async node's run returns promptly: it is called here.
         if !onPool || (graph.hasAsync && graph.isAsync[n]) {
             if graph.isSequential(n) && row.flags & NodeRow.handlesErrors == 0 {
@@ -246,13 +264,20 @@ extension RunState {
         // The worker makes the same call as this thread (`NodeInstance.run`
         // with the node's slots lent: nothing else touches them until the
         // node completes) and hands back a copy of its outputs.
+        let deadline = timeout.map { MonotonicClock.now() &+ $0 } ?? 0
         pool.submit(blocking: blocking) { [self] thread, ctx in
             let observed = !events.isEmpty
             let t = observed ? events.now() : 0
             if observed { events.emit(.nodeStarted(time: t, node: n, id: graph.ids[n], thread: lane + thread)) }
             let t0 = MonotonicClock.now()
-            let ok = instance.run(context: ctx, slots: nums + base, boxed: boxed + base)
+            ctx.deadline = deadline
+            var ok = instance.run(context: ctx, slots: nums + base, boxed: boxed + base)
+            ctx.deadline = 0
             let duration = MonotonicClock.now() - t0
+            if deadline != 0 && t0 &+ duration > deadline {
+                ctx.nodeError = timeoutError(n, timeout ?? 0, took: duration, ownMessage: ok ? nil : ctx.nodeError?.message, abandoned: false)
+                ok = false
+            }
             let result: Result<CallOutputs, NodeError>
             if ok {
                 result = .success(CallOutputs(ctx.frame.pointee.outputs!, ctx.boxedOutputs,
@@ -300,6 +325,16 @@ extension RunState {
             if errorPort >= 0 { values.append(nil) }
             graph.strategy(n).finish(n, values, self)
         }
+    }
+
+    /// The completion of a call that succeeded, its outputs as values
+    /// (a hooked or timed call's): through the node's strategy.
+    func succeeded(_ n: Int, values: [WeftValue?]) {
+        if graph.rows[n].flags & NodeRow.handlesErrors != 0 { _ = attemptsMade(n) }
+        var values = values
+        // (A routed `error` output, after the call's, is dead.)
+        while values.count < graph.outputCount(n) { values.append(nil) }
+        graph.strategy(n).finish(n, values, self)
     }
 
     func workerPool() -> WorkerPool {

@@ -18,6 +18,10 @@ extension RunState {
         var map: MapRun? = nil
         /// A deferred call (async node): when its `run` began (run-relative ns).
         var asyncStart: UInt64? = nil
+        /// A timed call (`runTimed`): it, and its outputs as values when it
+        /// succeeded (then `result` is nil).
+        var timed: TimedCall? = nil
+        var values: [WeftValue?]? = nil
     }
 
     /// A pool call's outputs, copied from its worker's frame: per port its
@@ -69,6 +73,10 @@ extension RunState {
                 continue
             }
             measured(c.node, c.duration)
+            if let timed = c.timed {
+                timedCalls.removeAll { $0 === timed }
+                if process && failure == nil && !cancellation.isCancelled, let values = c.values { succeeded(c.node, values: values) }
+            }
             if let start = c.asyncStart, observing, case .success? = c.result {
                 record { $0.timed(.finished, node: c.node, start: start, time: events.now()) }
             }

@@ -56,7 +56,10 @@ extension RunState {
                 }
             }
         }
-        guard call(n, unmanaged, base, Int(row.typeIndex)) else {
+        // (A timed hooked node's call gets a deadline here, BLOCKING or not.)
+        let ok = graph.timeouts[n].map { callWithin($0, n, unmanaged, base, Int(row.typeIndex)) }
+            ?? call(n, unmanaged, base, Int(row.typeIndex))
+        guard ok else {
             nodeFailed(n, callError(n))
             return
         }
@@ -97,10 +100,7 @@ extension RunState {
                 }
             }
         }
-        if row.flags & NodeRow.handlesErrors != 0 { _ = attemptsMade(n) }
-        // (A routed `error` output, after the call's, is dead.)
-        while values.count < graph.outputCount(n) { values.append(nil) }
-        graph.strategy(n).finish(n, values, self)
+        succeeded(n, values: values)
     }
 
     /// Calls hook `instance` with its `call` input; its outputs as values

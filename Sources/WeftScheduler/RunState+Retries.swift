@@ -46,9 +46,11 @@ extension RunState {
         return true
     }
 
-    /// How long until the next retry is due (ns; at most 50 ms).
+    /// How long until the next retry is due, or a timed call's deadline
+    /// (ns; at most 50 ms).
     func retryWait() -> UInt64 {
-        guard let due = retries.map(\.due).min() else { return 50_000_000 }
+        let next = min(retries.map(\.due).min() ?? .max, timedCalls.map(\.deadline).min() ?? .max)
+        guard next != .max, case let due = next else { return 50_000_000 }
         let now = MonotonicClock.now()
         return due > now ? min(due - now, 50_000_000) : 0
     }

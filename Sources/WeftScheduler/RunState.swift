@@ -154,6 +154,9 @@ final class RunState: @unchecked Sendable {
     var attempts: [Int: Int] = [:]
     /// Nodes waiting to be called again, and when (`MonotonicClock`).
     var retries: [(due: UInt64, node: Int)] = []
+    /// Calls of timed BLOCKING nodes in flight (`runTimed`), each abandoned
+    /// if its deadline comes first.
+    var timedCalls: [TimedCall] = []
     /// Node failures passed over with `keepGoing`, in order.
     var keptGoing: [(message: String, node: String)] = []
     /// Each flow that finished: its id and its states run, in order.
@@ -364,6 +367,7 @@ final class RunState: @unchecked Sendable {
         while true {
             if failure != nil || cancellation.isCancelled {
                 if asyncSink != nil { giveUpPendingCalls() }
+                if !timedCalls.isEmpty { abandonTimedCalls() }
                 if inflight == 0 { return }
                 drainCompletions(process: false)
                 continue
@@ -404,6 +408,8 @@ final class RunState: @unchecked Sendable {
             }
             // A retry whose wait is over.
             if !retries.isEmpty, retryDue() { continue }
+            // A timed call past its deadline.
+            if !timedCalls.isEmpty, timedOut() { continue }
             if inflight > 0 {
                 drainCompletions(process: true, within: retryWait())
                 continue

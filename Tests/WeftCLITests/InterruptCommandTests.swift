@@ -86,7 +86,7 @@ struct InterruptCommandTests {
         // SIGINT to weft alone: the worker does not get it, its node goes on
         // hanging until timeout_ms kills it, and that failure ends the run.
         let g = try TestPaths.scratch("interrupt-graph") + "/g.json"
-        try Self.graph.replacingOccurrences(of: #""type": "crashy.echo""#, with: #""type": "crashy.echo", "timeout_ms": 1500"#)
+        try Self.graph.replacingOccurrences(of: #""type": "crashy.echo""#, with: #""type": "crashy.echo", "isolate": true, "timeout_ms": 1500"#)
             .write(toFile: g, atomically: true, encoding: .utf8)
         let child = try ChildProcess.weft(["run", g, "--input", "x=-3", "-q", "--plugins", try IsolateCommandTests.folder.get()])
         guard hangingWorker(child) != nil else {

@@ -66,7 +66,7 @@ struct IsolateCommandTests {
 
     @Test func timeoutInTheGraphStopsAHang() throws {
         let g = try write(Self.graph.replacingOccurrences(of: #""type": "crashy.echo""#,
-                                                          with: #""type": "crashy.echo", "timeout_ms": 250"#))
+                                                          with: #""type": "crashy.echo", "isolate": true, "timeout_ms": 250"#))
         let r = try weft(["run", g, "--input", "x=-1", "--keep-going", "--json", "-q"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("node 'a' (crashy.echo): did not finish within its timeout_ms of 250 ms; "

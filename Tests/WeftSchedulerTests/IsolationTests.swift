@@ -76,7 +76,7 @@ struct IsolationTests {
     }
 
     @Test func hangIsKilledAtTheTimeout() throws {
-        let g = try Self.compile(Self.graph("\"timeout_ms\": 300"))
+        let g = try Self.compile(Self.graph("\"isolate\": true, \"timeout_ms\": 300"))
         let t0 = MonotonicClock.now()
         let r = try Scheduler.run(g, inputs: ["x": -1], options: Self.keepGoing)
         let seconds = Double(MonotonicClock.now() - t0) / 1e9
@@ -108,7 +108,7 @@ struct IsolationTests {
     }
 
     @Test func timeoutDoesNotFireForAQuickCall() throws {
-        let g = try Self.compile(Self.graph("\"timeout_ms\": 60000"))
+        let g = try Self.compile(Self.graph("\"isolate\": true, \"timeout_ms\": 60000"))
         let r = try Scheduler.run(g, inputs: ["x": 41])
         #expect(r.outcome == .succeeded)
         #expect(r[output: "y"] == .int(42))
@@ -170,7 +170,7 @@ struct IsolationTests {
 
     @Test func onlyPluginNodesCanBeIsolated() throws {
         let json = """
-            {"weft": 1, "nodes": [{"id": "f", "type": "ffi", "timeout_ms": 100,
+            {"weft": 1, "nodes": [{"id": "f", "type": "ffi", "isolate": true, "timeout_ms": 100,
               "params": {"library": "libm.so.6", "symbol": "cos", "signature": "double(double)"}}]}
             """
         let diags = (try? GraphValidator.load(text: json, catalog: Self.registry)) == nil
@@ -178,7 +178,7 @@ struct IsolationTests {
         do {
             _ = try GraphValidator.load(text: json, catalog: Self.registry)
         } catch {
-            #expect(error.diagnostics.contains { $0.path == "$.nodes[0].timeout_ms" && $0.message.contains("cannot be isolated") },
+            #expect(error.diagnostics.contains { $0.path == "$.nodes[0].isolate" && $0.message.contains("cannot be isolated") },
                     "\(error.diagnostics)")
         }
     }

@@ -84,13 +84,14 @@ extension Validation {
             if isSource && (n.isolate || n.timeoutMs != nil) {
                 error(n.path + (n.timeoutMs != nil ? ".timeout_ms" : ".isolate"), node: n.id,
                       "node '\(n.id)' (\(n.type)) is an event source; sources cannot be isolated (isolate the nodes downstream instead)")
-            } else if (n.isolate || n.timeoutMs != nil) && box.spec.flags.contains(.async) {
-                error(n.path + (n.timeoutMs != nil ? ".timeout_ms" : ".isolate"), node: n.id,
-                      "node '\(n.id)' (\(n.type)) is async (its calls end later) and cannot be isolated")
-            } else if (n.isolate || n.timeoutMs != nil) && !catalog.canIsolate(n.type) {
-                error(n.path + (n.timeoutMs != nil ? ".timeout_ms" : ".isolate"), node: n.id,
-                      "node '\(n.id)' (\(n.type)) cannot be isolated: only nodes of plugin files run in a child process"
-                        + (n.timeoutMs != nil ? " (timeout_ms needs one)" : ""))
+            } else if n.isolate && box.spec.flags.contains(.async) {
+                error(n.path + ".isolate", node: n.id, "node '\(n.id)' (\(n.type)) is async (its calls end later) and cannot be isolated")
+            } else if n.timeoutMs != nil && box.spec.flags.contains(.async) {
+                error(n.path + ".timeout_ms", node: n.id, "node '\(n.id)' (\(n.type)) is async: timeout_ms is not for async nodes yet "
+                        + "(give the node a time limit of its own, e.g. a param, and fail its call from its timer)")
+            } else if n.isolate && !catalog.canIsolate(n.type) {
+                error(n.path + ".isolate", node: n.id,
+                      "node '\(n.id)' (\(n.type)) cannot be isolated: only nodes of plugin files run in a child process")
             }
             if n.strategy == .loop {
                 error(n.path + ".strategy", node: n.id, "strategy \"loop\" belongs to nodes of type \"loop\"")
@@ -214,9 +215,13 @@ extension Validation {
                               join: n.join,
                               maxIterations: n.maxIterations ?? LoopNode.defaultMaxIterations,
                               carryCount: n.carry.count, enclosingLoop: nil, index: n.index,
-                              isolate: n.isolate || n.timeoutMs != nil, timeoutMs: n.timeoutMs, maxEvents: n.maxEvents)
+                              isolate: n.isolate, timeoutMs: n.timeoutMs, maxEvents: n.maxEvents)
         node.errorPolicy = errorPolicy
         node.map = planMap
+        if n.timeoutMs != nil && !n.isolate && planMap != nil {
+            error(n.path + ".timeout_ms", node: n.id, "timeout_ms on a mapped node needs \"isolate\": true (each call then runs "
+                    + "in a worker process that is killed at the limit); a deadline per item in this process is not there yet")
+        }
         // Retries: the node's own, else the graph's (for nodes that run a call).
         let runsCall = !isLoop && !isFlow && !box.spec.flags.contains(.source)
         if n.retry != nil && !runsCall && !isFlow {

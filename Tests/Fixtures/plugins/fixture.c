@@ -603,6 +603,63 @@ static void recorder_destroy(void *s) {
     fclose((FILE *)s);
 }
 
+/* Time limits (timeout_ms). fixture.slow: runs `ms` milliseconds in 1 ms
+ * naps; with `cooperative` it fails as soon as should_stop says so, naming
+ * the millisecond. fixture.hang (BLOCKING, not THREAD_SAFE): sleeps `ms`,
+ * then creates the file `done` if given; it counts the calls inside it at
+ * once, whose most fixture.hang_peak gives. */
+static const weft_port_t slow_in[] = {{"ms", WEFT_TYPE_INT, 0, NULL, NULL},
+                                      {"cooperative", WEFT_TYPE_BOOL, 0, "false", NULL}, WEFT_PORTS_END};
+static weft_status_t slow_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int64_t ms = 0;
+    int32_t cooperative = 0;
+    H->input_int(c, 0, &ms);
+    H->input_bool(c, 1, &cooperative);
+    struct timespec nap = {0, 1000000};
+    for (int64_t i = 0; i < ms; i++) {
+        if (cooperative && H->should_stop(c)) {
+            char m[96];
+            snprintf(m, sizeof m, "fixture.slow: should_stop said stop after %lld of %lld naps", (long long)i, (long long)ms);
+            return H->fail(c, m);
+        }
+        nanosleep(&nap, NULL);
+    }
+    return H->output_int(c, 0, ms);
+}
+static const weft_port_t hang_in[] = {{"ms", WEFT_TYPE_INT, 0, NULL, NULL},
+                                      {"done", WEFT_TYPE_STRING, 0, "\"\"", NULL}, WEFT_PORTS_END};
+static pthread_mutex_t hang_lock = PTHREAD_MUTEX_INITIALIZER;
+static int hang_inside = 0, hang_peak = 0;
+static weft_status_t hang_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int64_t ms = 0;
+    H->input_int(c, 0, &ms);
+    const char *done = H->get_string(c, H->input(c, 1), NULL);
+    char path[512];
+    snprintf(path, sizeof path, "%s", done ? done : "");
+    pthread_mutex_lock(&hang_lock);
+    if (++hang_inside > hang_peak) hang_peak = hang_inside;
+    pthread_mutex_unlock(&hang_lock);
+    struct timespec t = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+    if (path[0]) {
+        FILE *f = fopen(path, "w");
+        if (f) fclose(f);
+    }
+    pthread_mutex_lock(&hang_lock);
+    hang_inside--;
+    pthread_mutex_unlock(&hang_lock);
+    return H->output_int(c, 0, ms);
+}
+static weft_status_t hang_peak_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    pthread_mutex_lock(&hang_lock);
+    int peak = hang_peak;
+    pthread_mutex_unlock(&hang_lock);
+    return H->output_int(c, 0, peak);
+}
+
 #define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
     do { \
         weft_node_desc_t d; \
@@ -658,6 +715,12 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
         weft_status_t st = host->register_node(reg, &d);
         if (st != WEFT_OK) return st;
     }
+    if (host->struct_size >= WEFT_HOST_HAS(should_stop)) {
+        NODE("slow", "Runs ms milliseconds; with cooperative, stops when should_stop says so.", slow_in, int_out, NULL, 0, NULL,
+             slow_run, NULL);
+    }
+    NODE("hang", "Sleeps ms (BLOCKING), then makes the file done.", hang_in, int_out, NULL, WEFT_NODE_BLOCKING, NULL, hang_run, NULL);
+    NODE("hang_peak", "The most fixture.hang calls inside at once.", after_in, int_out, NULL, 0, NULL, hang_peak_run, NULL);
     NODE("clamp_hook", "Before hook: int inputs above max become max; a negative one vetoes.", hook_in, before_out, clamp_params,
          0, NULL, clamp_hook_run, NULL);
     NODE("double_hook", "After hook: int outputs doubled.", hook_in, after_out, NULL, 0, NULL, double_hook_run, NULL);
