@@ -200,6 +200,12 @@ public final class CompiledGraph: @unchecked Sendable {
                 instances.append(try NodeInstance(type: last.type, nodeId: nodes[i].id, params: [:]))
                 continue
             }
+            if let sub = plan.subgraphs[i] {
+                // A mapped subgraph: a node type of its own that runs its graph.
+                instances.append(try NodeInstance(type: SubgraphNode.type(sub, registry: registry), nodeId: nodes[i].id,
+                                                  params: nodes[i].params))
+                continue
+            }
             let n = nodes[i]
             switch registry.nodeType(n.type, params: n.params) {
             case .success(let found):

@@ -10,7 +10,7 @@ struct ExampleGraphTests {
     static func path(_ name: String) -> String { "\(TestPaths.repoRoot)/examples/\(name)" }
 
     static let all = ["arithmetic.json", "if-else.json", "count-loop.json", "collatz.json", "nested-loop.json", "fan-out.json", "ffi-math.json",
-                      "safe-divide.json", "wait-for-file.json", "map-batch.json", "subgraphs.json", "async-wait.json",
+                      "safe-divide.json", "wait-for-file.json", "map-batch.json", "subgraphs.json", "batch-flow.json", "async-wait.json",
                       "heartbeat.json", "lines-filter.json", "inbox-word-count.json"]
 
     func weft(_ args: [String]) throws -> ProcessResult {
@@ -180,6 +180,19 @@ struct ExampleGraphTests {
 
     /// parts/affine.json twice (from the example's folder, whatever the
     /// working directory) and an inline graph.
+    /// A batch flow: a subgraph mapped over a list (two items at a time),
+    /// and one whose failing item is collected.
+    @Test(arguments: ["sequential", "parallel"])
+    func batchFlow(mode: String) throws {
+        let doc = try run("batch-flow.json", extra: ["--mode", mode]).doc
+        #expect(doc["ys"] == [11, 21, 31, 41, 51])
+        #expect(doc["sixty_over"] == [60, 30, 20, 15, 12])
+        let zero = try run("batch-flow.json", ["xs": "[3, 0, 6]", "scale": "2"], extra: ["--mode", mode]).doc
+        #expect(zero["ys"] == [7, 1, 13])
+        #expect(zero["sixty_over"] == [20, .null, 10])
+        #expect(zero["errors"]?.listItems?[1]["message"] == "the subgraph failed: node 'inv' (std.div): std.div: division by zero (a=60, b=0)")
+    }
+
     @Test func subgraphs() throws {
         #expect(outputs(try run("subgraphs.json").doc) == ["first": 11, "second": 110, "negated": -110])
         #expect(outputs(try run("subgraphs.json", ["n": "1"]).doc) == ["first": 3, "second": 30, "negated": -30])

@@ -122,7 +122,7 @@ struct SubgraphTests {
                    {"id": "s1", "type": "graph", "params": {"path": "affine.json"}},
                    {"id": "s2", "type": "graph", "params": {"path": "missing.json"}},
                    {"id": "s3", "type": "graph", "params": {"path": "broken.json"}, "inputs": {"x": 1}},
-                   {"id": "s4", "type": "graph", "params": {"path": "affine.json"}, "inputs": {"x": 1}, "map": "x"},
+                   {"id": "s4", "type": "graph", "params": {"path": "affine.json"}, "inputs": {"x": 1}, "retry": {"max_attempts": 2}},
                    {"id": "s5", "type": "graph", "params": {"path": "affine.json"}, "inputs": {"x": 1, "z": 2}},
                    {"id": "use", "type": "std.neg"}],
                  "edges": [{"from": "s1.why", "to": "use.a"}], "outputs": {}}
@@ -135,5 +135,98 @@ struct SubgraphTests {
         #expect(e.contains { $0.hasPrefix("$.nodes[3]: a subgraph node takes only") })
         #expect(e.contains("$.nodes[4].inputs.z: subgraph 's5' has no input 'z'; it has: offset, scale, x"))
         #expect(e.contains("$.edges[0].from: subgraph 's1' has no output 'why'; it has: y"))
+    }
+
+    // MARK: mapped subgraphs (batch flows)
+
+    static func mapped(_ extra: String = "", concurrency: Int = 1, sub: String = affine) -> String {
+        """
+        {"weft": 1, "inputs": {"xs": "list"},
+         "nodes": [{"id": "each", "type": "graph", "params": {"graph": \(sub)}, "inputs": {"offset": 1}, "map": "x",
+                    "concurrency": \(concurrency)\(extra)},
+                   {"id": "count", "type": "std.list_length"}],
+         "edges": [{"from": "$xs", "to": "each.x"}, {"from": "each.y", "to": "count.list"}],
+         "outputs": {"ys": "each.y", "n": "count.result"}}
+        """
+    }
+
+    /// A mapped subgraph runs its graph once per item: the same answers as
+    /// the subgraph inlined and run alone per item, in order, on every
+    /// path (sequential and parallel, one lane or several).
+    @Test(arguments: [(RunMode.sequential, 1), (.parallel, 1), (.parallel, 3), (.sequential, 4)])
+    func aMappedSubgraphRunsOncePerItem(mode: RunMode, concurrency: Int) throws {
+        let xs: [Int64] = [4, -2, 0, 9, 13, 7, 1]
+        let r = try TestGraphs.run(Self.mapped(concurrency: concurrency), inputs: ["xs": .list(xs.map { .int($0) })],
+                                   options: RunOptions(mode: mode, workers: 2))
+        #expect(r.outcome == .succeeded, "\(r.outcome)")
+        var each: [WeftValue] = []
+        for x in xs {
+            let one = try TestGraphs.run(#"{"weft": 1, "nodes": [{"id": "s", "type": "graph", "params": {"graph": \#(Self.affine)}, "#
+                                         + #""inputs": {"x": \#(x), "offset": 1}}], "outputs": {"y": "s.y"}}"#)
+            each.append(try #require(one[output: "y"]))
+        }
+        #expect(r[output: "ys"] == .list(each))
+        #expect(r[output: "ys"] == .list(xs.map { .int($0 * 2 + 1) }))
+        #expect(r[output: "n"] == .int(Int64(xs.count)))
+    }
+
+    /// An item whose subgraph fails is a failed item: on_item_error applies.
+    @Test func aFailingItemIsCollectedOrFailsTheNode() throws {
+        let divide = #"{"weft": 1, "inputs": {"x": "int", "offset": "int"}, "nodes": [{"id": "d", "type": "std.div", "inputs": {"a": 12}}], "#
+            + #""edges": [{"from": "$x", "to": "d.b"}], "outputs": {"y": "d.result"}}"#
+        let xs: WeftValue = [3, 0, 4]
+        let collected = try TestGraphs.run(Self.mapped(#", "on_item_error": "collect""#, sub: divide)
+            .replacingOccurrences(of: #""outputs": {"ys": "each.y", "n": "count.result"}"#,
+                                  with: #""outputs": {"ys": "each.y", "errors": "each.errors"}"#), inputs: ["xs": xs])
+        #expect(collected[output: "ys"] == [4, .null, 3])
+        let errors = try #require(collected[output: "errors"]?.listItems)
+        #expect(errors[0] == .null && errors[2] == .null)
+        #expect(errors[1]["message"] == "the subgraph failed: node 'd' (std.div): std.div: division by zero (a=12, b=0)")
+        let failed = try TestGraphs.run(Self.mapped(sub: divide), inputs: ["xs": xs])
+        guard case .failed(let message, let node) = failed.outcome else {
+            Issue.record("\(failed.outcome)")
+            return
+        }
+        #expect(node == "each")
+        #expect(message.contains("item 1") && message.contains("the subgraph failed: node 'd' (std.div)"), "\(message)")
+    }
+
+    @Test func mappedSubgraphsNestAndComeFromFiles() throws {
+        let dir = try Self.folder([
+            "affine.json": Self.affine,
+            // A graph that maps affine over its list input, itself mapped by main.
+            "rows.json": """
+                {"weft": 1, "inputs": {"row": "list"},
+                 "nodes": [{"id": "cells", "type": "graph", "params": {"path": "affine.json"}, "map": "x", "inputs": {"scale": 3}}],
+                 "edges": [{"from": "$row", "to": "cells.x"}], "outputs": {"out": "cells.y"}}
+                """,
+            "main.json": """
+                {"weft": 1, "inputs": {"grid": {"type": "list", "default": [[1, 2], [], [3]]}},
+                 "nodes": [{"id": "rows", "type": "graph", "params": {"path": "rows.json"}, "map": "row", "concurrency": 2}],
+                 "edges": [{"from": "$grid", "to": "rows.row"}], "outputs": {"grid": "rows.out"}}
+                """,
+        ])
+        let plan = try Self.plan(file: dir + "/main.json")
+        let r = try Scheduler.run(try CompiledGraph(plan: plan, registry: TestGraphs.registry), options: RunOptions(mode: .parallel, workers: 2))
+        #expect(r.outcome == .succeeded, "\(r.outcome)")
+        #expect(r[output: "grid"] == [[3, 6], [], [9]])
+    }
+
+    @Test func aMappedSubgraphIsCheckedLikeAnyMappedNode() throws {
+        let unknown = TestGraphs.diagnostics(Self.mapped().replacingOccurrences(of: #""map": "x""#, with: #""map": "z""#))
+        #expect(unknown.contains { $0.path == "$.nodes[0].map" && $0.message.contains("'z'") }, "\(unknown)")
+        let retried = TestGraphs.diagnostics(Self.mapped(#", "retry": {"max_attempts": 2}"#))
+        #expect(retried.contains { $0.message.hasPrefix("a subgraph node takes only") }, "\(retried)")
+        let source = #"{"weft": 1, "inputs": {"x": "int", "offset": "int"}, "nodes": [{"id": "t", "type": "event.timer", "#
+            + #""params": {"interval_ms": 5}}], "outputs": {"y": "t.tick"}}"#
+        var withSource: [Diagnostic] = []
+        do {
+            // (A registry with the built-in sources.)
+            _ = try GraphValidator.load(text: Self.mapped(sub: source), catalog: ObserverPluginTests.registry)
+        } catch {
+            withSource = error.diagnostics
+        }
+        #expect(withSource.map(\.path) == ["$.nodes[0].map"])
+        #expect(withSource.first?.message == "a mapped subgraph cannot hold event sources ('t' is one)", "\(withSource)")
     }
 }

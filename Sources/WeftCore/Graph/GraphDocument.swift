@@ -48,6 +48,17 @@ public struct GraphDocument: Sendable, Equatable {
     /// `"observers"` at the top: observer types (ABI v4) that receive the
     /// events of each run of the graph.
     public var observers: [HookRef] = []
+    /// Mapped subgraph nodes (`"type": "graph"` with `"map"`), by node id:
+    /// their graphs, validated; such a node is not inlined but runs its
+    /// graph once per item.
+    public var subgraphPlans: [String: SubgraphPlan] = [:]
+
+    /// A mapped subgraph's validated graph (compared by identity).
+    public final class SubgraphPlan: Sendable, Equatable {
+        public let plan: GraphPlan
+        init(_ plan: GraphPlan) { self.plan = plan }
+        public static func == (a: SubgraphPlan, b: SubgraphPlan) -> Bool { a === b }
+    }
 
     /// Top-level sections of a graph file.
     public struct Sections: OptionSet, Sendable, Hashable {

@@ -223,6 +223,8 @@ public struct GraphPlan: Sendable {
     public var errorStrategy: ErrorStrategy = .failFast
     /// The graph's observers (`"observers"`): types and checked params.
     public var observers: [PlanObserver] = []
+    /// Mapped subgraph nodes: node index → the graph each item runs.
+    public var subgraphs: [Int: GraphPlan] = [:]
 
     public func index(of id: String) -> Int? { nodes.firstIndex { $0.id == id } }
 }
@@ -258,4 +260,10 @@ public enum LoopNode {
 final class SpecBox: Sendable {
     let spec: NodeSpec
     init(_ spec: NodeSpec) { self.spec = spec }
+}
+
+extension GraphPlan {
+    /// This graph as a node type (a mapped subgraph's, before its map): its
+    /// inputs and outputs as ports, params `path` and `graph`.
+    public var interfaceSpec: NodeSpec { Subgraphs.interfaceSpec(self) }
 }

@@ -47,7 +47,9 @@ extension Validation {
             // Graphs repeat types: the last lookup is kept (one string
             // comparison instead of a catalog lookup per node).
             let looked: SpecBox?
-            if let last = lastSpec, last.type == n.type {
+            if n.type == Subgraphs.typeName, let sub = doc.subgraphPlans[n.id] {
+                looked = SpecBox(Subgraphs.interfaceSpec(sub.plan))
+            } else if let last = lastSpec, last.type == n.type {
                 looked = last.box
             } else {
                 looked = catalog.spec(named: n.type).map(SpecBox.init)

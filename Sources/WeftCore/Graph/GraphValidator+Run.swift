@@ -365,6 +365,11 @@ extension Validation {
                              outputs: outputs, loopBodies: bodies, warnings: diagnostics)
         plan.errorStrategy = doc.errorStrategy ?? .failFast
         plan.observers = observers
+        if !doc.subgraphPlans.isEmpty {
+            for (i, node) in plan.nodes.enumerated() where node.type == Subgraphs.typeName {
+                plan.subgraphs[i] = doc.subgraphPlans[node.id]?.plan
+            }
+        }
         return plan
     }
 }

@@ -79,7 +79,9 @@ enum Subgraphs {
                        stack: [String]) -> [Diagnostic] {
         // (A subgraph node that could not be inlined stays as a stand-in,
         // its type marked unread: it is not tried again.)
-        func isSubgraph(_ n: GraphNode) -> Bool { n.type == typeName && !n.unread.contains(.type) }
+        // (A mapped one already validated stays as it is.)
+        let kept = doc.subgraphPlans
+        func isSubgraph(_ n: GraphNode) -> Bool { n.type == typeName && !n.unread.contains(.type) && kept[n.id] == nil }
         guard doc.nodes.contains(where: isSubgraph) else { return [] }
         var diagnostics: [Diagnostic] = []
         var nodes: [GraphNode] = []
@@ -93,6 +95,9 @@ enum Subgraphs {
             }
             switch inline(g, into: &edges, &outputs, &transitions, doc: doc, catalog: catalog, loader: loader, file: file, stack: stack) {
             case .inlined(let inner): nodes += inner
+            case .mapped(let plan):
+                nodes.append(g)
+                doc.subgraphPlans[g.id] = GraphDocument.SubgraphPlan(plan)
             case .failed(let found):
                 diagnostics += found
                 // Kept as a stand-in: nothing more is said of it.
@@ -122,10 +127,11 @@ enum Subgraphs {
             return fail(g.path + ".params." + p.name, "a subgraph node takes \"path\" (a graph file) or \"graph\" (a graph "
                           + "inline), not '\(p.name)'")
         }
-        if g.strategy != nil || g.map != nil || g.retry != nil || g.onError != nil || g.isolate || g.timeoutMs != nil
-            || g.join == .any {
-            return fail(g.path, "a subgraph node takes only \"id\", \"type\", \"label\", \"params\" and \"inputs\"; "
-                          + "set strategy, map, retry, on_error, isolate or join on the nodes inside it")
+        if g.strategy != nil || g.retry != nil || g.onError != nil || g.isolate || g.timeoutMs != nil || g.join == .any
+            || g.before != nil || g.after != nil {
+            return fail(g.path, "a subgraph node takes only \"id\", \"type\", \"label\", \"params\", \"inputs\" and "
+                          + "\"map\" (with \"concurrency\", \"on_item_error\"); set strategy, retry, on_error, isolate, join or "
+                          + "hooks on the nodes inside it")
         }
         guard stack.count < maxDepth else {
             return fail(g.path, "subgraphs nest more than \(maxDepth) deep")
@@ -167,9 +173,11 @@ enum Subgraphs {
         var own = expand(&sub, catalog: catalog, loader: loader, file: subFile, stack: nextStack)
         var check = sub
         check.diagnostics = []
+        var subPlan: GraphPlan?
         do {
             let plan = try GraphValidator.validate(check, catalog: catalog)
             own += plan.warnings
+            subPlan = plan
         } catch {
             own += error.diagnostics
         }
@@ -179,6 +187,14 @@ enum Subgraphs {
                                   "a subgraph cannot have observers: list them in the top graph's \"observers\""))
         }
         if own.contains(where: { $0.severity == .error }) { return .failed(own.map { relocate($0, origin) }) }
+        // Mapped: the node stays, and runs its graph once per item.
+        if g.map != nil {
+            guard let plan = subPlan else { return fail(g.path, "subgraph '\(g.id)' could not be validated") }
+            if let source = plan.nodes.first(where: { $0.spec.flags.contains(.source) }) {
+                return fail(g.path + ".map", "a mapped subgraph cannot hold event sources ('\(source.id)' is one)")
+            }
+            return .mapped(plan)
+        }
 
         // Its interface: inputs by name, outputs by name.
         let inputs = Dictionary(sub.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -279,6 +295,8 @@ enum Subgraphs {
     /// A subgraph node's nodes, or why it cannot be inlined.
     enum Inlined {
         case inlined([GraphNode])
+        /// Mapped: kept as a node that runs this graph per item.
+        case mapped(GraphPlan)
         case failed([Diagnostic])
     }
 
@@ -289,6 +307,15 @@ enum Subgraphs {
         if d.path.hasPrefix(origin) { return d }
         d.path = d.path == "$" ? String(origin.dropLast()) : origin + d.path.dropFirst(2)
         return d
+    }
+
+    /// The ports of a mapped subgraph node before its map (`GraphPlan.interfaceSpec`): its graph's
+    /// inputs (optional with a default) and outputs; its params.
+    static func interfaceSpec(_ plan: GraphPlan) -> NodeSpec {
+        NodeSpec(namespace: "", name: typeName, summary: "a subgraph, run once per item",
+                 inputs: plan.inputs.map { PortSpec(name: $0.name, type: $0.type, defaultValue: $0.defaultValue) },
+                 outputs: plan.outputs.map { PortSpec(name: $0.name, type: plan.nodes[$0.node].spec.outputs[$0.port].type) },
+                 params: [PortSpec(name: "path", type: .string, optional: true), PortSpec(name: "graph", type: .map, optional: true)])
     }
 
     private static func names(_ keys: Dictionary<String, some Any>.Keys) -> String {

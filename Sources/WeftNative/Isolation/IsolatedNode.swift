@@ -204,7 +204,7 @@ final class IsolatedInstance: @unchecked Sendable {
 }
 
 /// The call behind `ctx`, if it is the live one on this thread.
-private func currentCall(_ ctx: OpaquePointer?) -> CallContext? {
+func currentCall(_ ctx: OpaquePointer?) -> CallContext? {
     guard let ctx, let callPointer = weft_shim_current_call(),
           UnsafeMutableRawPointer(ctx) == weft_shim_current_ctx() else { return nil }
     return Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(callPointer)).takeUnretainedValue()
