@@ -43,6 +43,8 @@ extension RunState {
     /// The run stops: pending calls are given up (their plugins asked to
     /// cancel them) and no longer counted in flight.
     func giveUpPendingCalls() {
+        for map in asyncMaps { inflight -= map.sink?.shutDown() ?? 0 }
+        asyncMaps = []
         guard let sink = asyncSink, sink.hasPending else { return }
         inflight -= sink.shutDown()
     }

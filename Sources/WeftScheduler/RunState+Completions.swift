@@ -22,6 +22,8 @@ extension RunState {
         /// succeeded (then `result` is nil).
         var timed: TimedCall? = nil
         var values: [WeftValue?]? = nil
+        /// An item of a mapped async node that ended (`result` is its end).
+        var asyncItem: (map: AsyncMap, item: Int)? = nil
     }
 
     /// A pool call's outputs, copied from its worker's frame: per port its
@@ -70,6 +72,10 @@ extension RunState {
             }
             if let map = c.map {
                 if process && failure == nil && !cancellation.isCancelled { finishMap(map) }
+                continue
+            }
+            if let (map, item) = c.asyncItem {
+                if process && failure == nil && !cancellation.isCancelled, let result = c.result { asyncItemEnded(map, item, result) }
                 continue
             }
             measured(c.node, c.duration)

@@ -97,24 +97,38 @@ final class MapRun: @unchecked Sendable {
     /// its outputs (or its failure) kept. False: it failed.
     @discardableResult
     func call(_ i: Int, _ instance: NodeInstance, _ ctx: CallContext, _ lane: Lane) -> Bool {
+        load(i, into: lane)
+        guard instance.run(context: ctx, slots: lane.slots, boxed: lane.boxed) else {
+            failed(i, on: lane, ctx.nodeError ?? NodeError(nodeId: instance.nodeId, type: instance.type.fullName,
+                                                           message: "failed without a message (a host bug)"))
+            return false
+        }
+        kept(i, ctx.frame.pointee.outputs!, ctx.boxedOutputs)
+        return true
+    }
+
+    /// Item `i`'s mapped inputs into `lane`'s slots.
+    func load(_ i: Int, into lane: Lane) {
         for (k, p) in map.ports.enumerated() {
             let v = items[k][i]
             let n = weft_shim_number_t(v)
             lane.slots[p] = n
             if n.isBoxed { lane.boxed[p] = v }
         }
-        guard instance.run(context: ctx, slots: lane.slots, boxed: lane.boxed) else {
-            lane.errors.append((i, ctx.nodeError ?? NodeError(nodeId: instance.nodeId, type: instance.type.fullName,
-                                                              message: "failed without a message (a host bug)")))
-            failed.add(1, ordering: .relaxed)
-            return false
-        }
-        let outs = ctx.frame.pointee.outputs!
-        let boxes = ctx.boxedOutputs
+    }
+
+    /// Item `i` succeeded with the outputs at `outs` (a boxed one's value
+    /// at `boxes + q`).
+    func kept(_ i: Int, _ outs: UnsafeMutablePointer<weft_shim_number_t>, _ boxes: UnsafeMutablePointer<WeftValue>) {
         for q in 0..<map.itemOutputs where outs[q].taken != 0 {
             outputs[q &* count &+ i] = RunState.value(of: outs[q], boxes + q)
         }
-        return true
+    }
+
+    /// Item `i` failed (on `lane`, whose thread records it).
+    func failed(_ i: Int, on lane: Lane, _ error: NodeError) {
+        lane.errors.append((i, error))
+        failed.add(1, ordering: .relaxed)
     }
 }
 
@@ -156,6 +170,10 @@ extension RunState {
         let run = MapRun(node: n, map: map, lists: lists, fixed: fixed, lanes: lanes, start: events.now())
         if observing { record { $0.timed(.started, node: n, time: run.start) } }
         guard let unmanaged = row.instance else { return }
+        if graph.hasAsync && graph.isAsync[n] {
+            runAsyncMap(n, run, unmanaged)
+            return
+        }
         if lanes == 1 {
             // One after another, here, each item a step.
             let lane = run.lanes[0]

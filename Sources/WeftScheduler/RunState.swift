@@ -174,6 +174,9 @@ final class RunState: @unchecked Sendable {
     /// each pending one began (by node).
     var asyncSink: AsyncSink?
     var asyncStarts: [Int: UInt64] = [:]
+    /// Mapped async nodes with items in flight (each ends them in a sink
+    /// of its own).
+    var asyncMaps: [AsyncMap] = []
     let asyncStartsLock = ConditionLock()
 
     init(graph: CompiledGraph, options: RunOptions, cancellation: CancellationToken, hub: EventHub? = nil,
@@ -313,6 +316,8 @@ final class RunState: @unchecked Sendable {
         // A sequential run of a graph of plain nodes runs its compiled
         // program; any other run goes through the ready queue.
         if runsTopProgram { runTopProgram(graph.topProgram.unsafelyUnwrapped) } else { loop() }
+        for map in asyncMaps { _ = map.sink?.shutDown() }
+        asyncMaps = []
         if let asyncSink {
             _ = asyncSink.shutDown()
             context.asyncSink = nil
@@ -366,7 +371,7 @@ final class RunState: @unchecked Sendable {
     func loop() {
         while true {
             if failure != nil || cancellation.isCancelled {
-                if asyncSink != nil { giveUpPendingCalls() }
+                if asyncSink != nil || !asyncMaps.isEmpty { giveUpPendingCalls() }
                 if !timedCalls.isEmpty { abandonTimedCalls() }
                 if inflight == 0 { return }
                 drainCompletions(process: false)

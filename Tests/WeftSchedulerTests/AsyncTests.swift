@@ -143,8 +143,6 @@ struct AsyncTests {
 
     @Test func whatCannotWaitIsRefusedAtValidation() throws {
         func messages(_ graph: String) -> [String] { TestGraphs.diagnostics(graph).map(\.message) }
-        #expect(messages(#"{"weft": 1, "nodes": [{"id": "w", "type": "fixture.later", "map": "x", "inputs": {"x": [1, 2]}}]}"#)
-                    .contains("node 'w' (fixture.later) is async (its calls end later): it cannot be mapped yet; fan it out as one node per item instead"))
         #expect(messages(#"{"weft": 1, "nodes": [{"id": "w", "type": "fixture.later", "isolate": true, "inputs": {"x": 1}}]}"#)
                     .contains("node 'w' (fixture.later) is async (its calls end later) and cannot be isolated"))
     }
@@ -153,5 +151,80 @@ struct AsyncTests {
         let later = try #require(TestGraphs.registry.node(named: "fixture.later"))
         #expect(later.spec.flags.contains(.async))
         #expect(later.spec.flags.names.contains("async"))
+    }
+
+    // MARK: async batches (a mapped async node)
+
+    static func batch(_ xs: [Int], ms: Int, concurrency: Int, group: Int = 0, extra: String = "", fail: [Bool]? = nil) -> String {
+        let failing = fail.map { #", "fail""# + ($0.isEmpty ? "" : "") } ?? ""
+        let failList = fail.map { #", {"from": "$fail", "to": "w.fail"}"# + ($0.isEmpty ? "" : "") } ?? ""
+        return """
+            {"weft": 1, "inputs": {"xs": "list"\(fail != nil ? #", "fail": "list""# : "")},
+             "nodes": [{"id": "w", "type": "fixture.later", "map": ["x"\(failing)], "concurrency": \(concurrency),
+                        "inputs": {"ms": \(ms), "group": \(group)}\(extra)},
+                       {"id": "n", "type": "std.list_length"}],
+             "edges": [{"from": "$xs", "to": "w.x"}\(failList), {"from": "w.y", "to": "n.list"}],
+             "outputs": {"ys": "w.y", "count": "n.result"\(extra.contains("collect") ? #", "errors": "w.errors""# : "")}}
+            """
+    }
+
+    /// An async batch: the items' calls wait at once (up to concurrency),
+    /// no thread waits for them, and the outputs are in item order on
+    /// every path.
+    @Test(arguments: [(RunMode.sequential, 1), (.sequential, 4), (.parallel, 3), (.parallel, 64)])
+    func aMappedAsyncNodeIsAnAsyncBatch(mode: RunMode, concurrency: Int) throws {
+        let xs = Array(0..<20)
+        let r = try TestGraphs.run(Self.batch(xs, ms: 5, concurrency: concurrency), inputs: ["xs": .list(xs.map { .int(Int64($0)) })],
+                                   options: RunOptions(mode: mode, workers: 2))
+        #expect(r.outcome == .succeeded, "\(r.outcome)")
+        #expect(r[output: "ys"] == .list(xs.map { .int(Int64(2 * $0)) }))
+        #expect(r[output: "count"] == 20)
+        #expect(r.steps == 21)
+    }
+
+    /// At most `concurrency` items pend at once, and that many do.
+    @Test func concurrencyBoundsThePendingItems() throws {
+        let xs = Array(0..<12)
+        for (group, concurrency) in [(11, 1), (12, 3), (13, 12)] {
+            let r = try TestGraphs.run(Self.batch(xs, ms: 30, concurrency: concurrency, group: group),
+                                       inputs: ["xs": .list(xs.map { .int(Int64($0)) })])
+            #expect(r.outcome == .succeeded, "\(r.outcome)")
+            let peak = try TestGraphs.run(#"{"weft": 1, "nodes": [{"id": "p", "type": "fixture.later_peak", "inputs": {"group": \#(group)}}], "#
+                                          + #""outputs": {"p": "p.n"}}"#)
+            #expect(peak[output: "p"] == .int(Int64(concurrency)), "concurrency \(concurrency)")
+        }
+    }
+
+    /// Failed items: on_item_error applies as to any mapped node.
+    @Test(arguments: modes)
+    func failedItemsAreCollectedSkippedOrFailTheNode(mode: RunMode) throws {
+        let inputs: [String: WeftValue] = ["xs": [1, 2, 3, 4], "fail": [false, true, false, true]]
+        let options = RunOptions(mode: mode, workers: 2)
+        let collected = try TestGraphs.run(Self.batch([], ms: 3, concurrency: 2, extra: #", "on_item_error": "collect""#, fail: []),
+                                           inputs: inputs, options: options)
+        #expect(collected[output: "ys"] == [2, .null, 6, .null])
+        #expect(collected[output: "errors"]?.listItems?.map { $0["message"] ?? .null }
+                    == [.null, "fixture.later: told to fail", .null, "fixture.later: told to fail"])
+        let skipped = try TestGraphs.run(Self.batch([], ms: 3, concurrency: 2, extra: #", "on_item_error": "skip""#, fail: []),
+                                         inputs: inputs, options: options)
+        #expect(skipped[output: "ys"] == [2, 6])
+        let failed = try TestGraphs.run(Self.batch([], ms: 3, concurrency: 2, fail: []), inputs: inputs, options: options)
+        guard case .failed(let message, _) = failed.outcome else {
+            Issue.record("\(failed.outcome)")
+            return
+        }
+        #expect(message == "node 'w' (fixture.later): item 1: fixture.later: told to fail", "\(message)")
+    }
+
+    /// A cancel gives up the pending items: the run ends without them.
+    @Test func aCancelGivesUpAPendingBatch() throws {
+        let token = CancellationToken()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { token.cancel() }
+        let t0 = Date()
+        let r = try Scheduler.run(try TestGraphs.compile(Self.batch([], ms: 30_000, concurrency: 4)),
+                                  inputs: ["xs": [1, 2, 3, 4, 5, 6]], cancellation: token)
+        #expect(r.outcome == .cancelled, "\(r.outcome)")
+        // (Loose: any wait for the items would be 30 s.)
+        #expect(Date().timeIntervalSince(t0) < 20)
     }
 }

@@ -583,8 +583,8 @@ typedef struct weft_host {
      *  into its own memory and returns WEFT_PENDING. NULL (see
      *  `error_message`) when the call cannot end later: the node is not
      *  flagged WEFT_NODE_ASYNC, `defer_call` was already called, or the
-     *  call runs where nothing waits for a token (a mapped node's item, an
-     *  isolated node). THREAD: the callback's thread, during `run`. */
+     *  call runs where nothing waits for a token (an isolated node, a
+     *  hook). THREAD: the callback's thread, during `run`. */
     weft_token_t *(*defer_call)(weft_ctx_t *ctx);
     /** Begins ending a deferred call: returns a ctx on which the value
      *  functions work and `output` / `output_int` / … / `fire` write the

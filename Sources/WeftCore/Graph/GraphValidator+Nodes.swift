@@ -150,10 +150,7 @@ extension Validation {
                   "\(n.concurrency != nil ? "concurrency" : "on_item_error") is for mapped nodes: add \"map\": the input "
                     + "port whose list the node runs over")
         }
-        if n.map != nil && box.spec.flags.contains(.async) {
-            error(n.path + ".map", node: n.id, "node '\(n.id)' (\(n.type)) is async (its calls end later): it cannot be mapped yet; "
-                    + "fan it out as one node per item instead")
-        } else if let names = n.map, !isFlow {
+        if let names = n.map, !isFlow {
             planMap = mapNode(n, names, isLoop: isLoop, box: &box)
         }
         // Constants.

@@ -438,19 +438,22 @@ static weft_status_t state_run(weft_ctx_t *c, void *s) {
 typedef struct later_call {
     weft_token_t *token;
     int64_t y, ms;
-    int fail, ended;
+    int fail, ended, group;
     struct later_call *next;
 } later_call;
 static pthread_mutex_t later_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t later_cond = PTHREAD_COND_INITIALIZER;
 static later_call *later_calls;
 static int later_threads;
+/* Calls of `group` (1-15; input "group") pending now, and the most at once. */
+static int later_pending[16], later_peak[16];
 
 /* Ends `c` once (whoever comes first: its thread or cancel). */
 static void later_end(later_call *c, const char *failure) {
     pthread_mutex_lock(&later_lock);
     int first = !c->ended;
     c->ended = 1;
+    if (first && c->group > 0) later_pending[c->group]--;
     pthread_mutex_unlock(&later_lock);
     if (!first) return;
     if (failure) {
@@ -485,7 +488,7 @@ static void *later_now(void *arg) {
 static const weft_port_t later_out[] = {{"y", WEFT_TYPE_INT, 0, NULL, NULL}, WEFT_PORTS_END};
 static const weft_port_t later_in[] = {
     {"x", WEFT_TYPE_INT, 0, NULL, NULL}, {"ms", WEFT_TYPE_INT, 0, "0", NULL}, {"fail", WEFT_TYPE_BOOL, 0, "false", NULL},
-    WEFT_PORTS_END};
+    {"group", WEFT_TYPE_INT, 0, "0", NULL}, WEFT_PORTS_END};
 static weft_status_t later_run(weft_ctx_t *c, void *s) {
     (void)s;
     int64_t x = 0, ms = 0;
@@ -501,7 +504,7 @@ static weft_status_t later_run(weft_ctx_t *c, void *s) {
             H->fail_call(token, "fixture.later: told to fail");
         } else {
             /* Ended from another thread while run has not returned yet. */
-            later_call lc = {token, 2 * x, 0, 0, 0, NULL};
+            later_call lc = {token, 2 * x, 0, 0, 0, 0, NULL};
             pthread_t t;
             pthread_create(&t, NULL, later_now, &lc);
             pthread_join(t, NULL);
@@ -510,15 +513,29 @@ static weft_status_t later_run(weft_ctx_t *c, void *s) {
     }
     later_call *lc = calloc(1, sizeof *lc);
     if (!lc) { H->fail_call(token, "out of memory"); return WEFT_PENDING; }
-    lc->token = token; lc->y = 2 * x; lc->ms = ms; lc->fail = fail;
+    int64_t group = 0;
+    H->input_int(c, 3, &group);
+    lc->token = token; lc->y = 2 * x; lc->ms = ms; lc->fail = fail; lc->group = group > 0 && group < 16 ? (int)group : 0;
     pthread_t t;
     pthread_mutex_lock(&later_lock);
+    if (lc->group && ++later_pending[lc->group] > later_peak[lc->group]) later_peak[lc->group] = later_pending[lc->group];
     later_threads++;
     lc->next = later_calls; later_calls = lc;
     pthread_mutex_unlock(&later_lock);
     pthread_create(&t, NULL, later_main, lc);
     pthread_detach(t);
     return WEFT_PENDING;
+}
+static const weft_port_t group_in[] = {{"group", WEFT_TYPE_INT, 0, NULL, NULL}, WEFT_PORTS_END};
+static weft_status_t later_peak_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int64_t group = 0;
+    H->input_int(c, 0, &group);
+    if (group <= 0 || group >= 16) return H->fail(c, "group must be 1 to 15");
+    pthread_mutex_lock(&later_lock);
+    int peak = later_peak[group];
+    pthread_mutex_unlock(&later_lock);
+    return H->output_int(c, 0, peak);
 }
 static void later_cancel(void *state, weft_token_t *token) {
     (void)state;
@@ -719,6 +736,7 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
         NODE("slow", "Runs ms milliseconds; with cooperative, stops when should_stop says so.", slow_in, int_out, NULL, 0, NULL,
              slow_run, NULL);
     }
+    NODE("later_peak", "The most fixture.later calls of a group pending at once.", group_in, int_out, NULL, 0, NULL, later_peak_run, NULL);
     NODE("hang", "Sleeps ms (BLOCKING), then makes the file done.", hang_in, int_out, NULL, WEFT_NODE_BLOCKING, NULL, hang_run, NULL);
     NODE("hang_peak", "The most fixture.hang calls inside at once.", after_in, int_out, NULL, 0, NULL, hang_peak_run, NULL);
     NODE("clamp_hook", "Before hook: int inputs above max become max; a negative one vetoes.", hook_in, before_out, clamp_params,
