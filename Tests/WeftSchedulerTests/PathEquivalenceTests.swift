@@ -67,7 +67,7 @@ struct PathEquivalenceTests {
     /// with the first (sequential, quiet, automatic). Returns that one.
     @discardableResult
     static func expectSameEverywhere(_ json: String, inputs: [String: WeftValue] = [:], _ note: String,
-                                     oneFailurePoint: Bool = true,
+                                     oneFailurePoint: Bool = true, sameEvents: Bool = true,
                                      adjust: (inout RunOptions) -> Void = { _ in }) throws -> RunResult {
         var results: [(Config, RunResult)] = []
         // Sequential observed runs: what their observers saw.
@@ -91,7 +91,7 @@ struct PathEquivalenceTests {
         let measuredAlike = results.filter { $0.0.mode == .sequential && $0.0.placement == allInline }
         #expect(measuredAlike.count == 2 && measuredAlike[0].1.compiledPasses == measuredAlike[1].1.compiledPasses,
                 "\(note): compiled passes quiet vs observed")
-        for (c, events) in seen.dropFirst() {
+        for (c, events) in seen.dropFirst() where sameEvents {
             // (The first difference only: a big graph has thousands of events.)
             if events != seen[0].1 {
                 let first = (0..<min(events.count, seen[0].1.count)).first { events[$0] != seen[0].1[$0] } ?? min(events.count, seen[0].1.count)
@@ -157,6 +157,35 @@ struct PathEquivalenceTests {
         try Self.expectSameEverywhere(RunTimeTypeTests.bodyGetsAString, "loop body gets a string")
         try Self.expectSameEverywhere(RunTimeTypeTests.carrying("double"), "double carry")
         try Self.expectSameEverywhere(RunTimeTypeTests.carrying("int", next: "half.result"), "int carry gets a double")
+    }
+
+    /// The execution models of issue 18 on every path: retries, error
+    /// routing, flows, async calls and batches, hooks, mapped subgraphs,
+    /// time limits and observer plugins give the same answers (and, for
+    /// sequential runs, the same events) whichever way calls are made.
+    @Test func executionModelsOnEveryPath() throws {
+        let recorderFile = try TestPaths.scratch("paths") + "/events.txt"
+        let graphs: [(String, String, [String: WeftValue])] = [
+            ("retry", RetryTests.flaky(failTimes: 2, retry: #"{"max_attempts": 3}"#), [:]),
+            ("retry, then routed", RetryTests.flaky(failTimes: 5, retry: #"{"max_attempts": 2}"#, onError: #", "on_error": "route""#), [:]),
+            ("flow", mapStore(FlowTests.agent()), [:]),
+            ("flow with a failing state", mapStore(FlowTests.agent(actFailAt: 1)), [:]),
+            // (Async calls end in whatever order their timers fire: their
+            // answers are compared, their events not.)
+            ("async calls", AsyncTests.fanOut(6, ms: 1), [:]),
+            ("async batch", AsyncTests.batch([], ms: 1, concurrency: 3), ["xs": [5, 6, 7, 8, 9]]),
+            ("hooks", HookTests.graph(before: HookTests.clamp, after: #""fixture.double_hook""#), ["a": 3, "b": 50]),
+            ("batch flow", SubgraphTests.mapped(concurrency: 2), ["xs": [1, 2, 3, 4]]),
+            ("time limit", TimeoutTests.slow(ms: 2, timeout: 10_000), [:]),
+            ("observer plugin", ObserverPluginTests.graph(observers: ObserverPluginTests.recorder(recorderFile)), ["n": 3]),
+        ]
+        func mapStore(_ g: String) -> String {
+            g.replacingOccurrences(of: #""q": {"type": "string", "default": "why"}"#, with: #""q": {"type": "map", "default": {"question": "why"}}"#)
+        }
+        for (note, json, inputs) in graphs {
+            let r = try Self.expectSameEverywhere(json, inputs: inputs, note, sameEvents: !note.hasPrefix("async"))
+            if !note.contains("failing") { #expect(r.outcome == .succeeded, "\(note): \(r.outcome)") }
+        }
     }
 
     /// Random graphs with divisions whose failures their `on_error`
