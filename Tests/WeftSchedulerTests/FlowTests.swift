@@ -203,4 +203,18 @@ struct FlowTests {
         #expect(messages(graph(#", {"id": "g", "type": "flow", "start": "s", "inputs": {"store": {}}}"#, "")).contains(
             "$.nodes[1]: state 's' is in flows 'f' and 'g'; a state belongs to one flow (give the other flow a node of its own)"))
     }
+
+    /// `weft graph` draws a flow's transitions: to its start state, then
+    /// state to state, labelled with their actions.
+    @Test func drawingsShowTheTransitions() throws {
+        let plan = try TestGraphs.plan(Self.agent())
+        let dot = GraphDrawing.dot(plan)
+        for (from, to, label) in [("agent", "decide", "start"), ("decide", "act", "when search"), ("act", "decide", "when default"),
+                                  ("decide", "answer", "when answer")] {
+            #expect(dot.contains(#""node.\#(from)" -> "node.\#(to)" [label="\#(label)", style=bold"#), "\(from) → \(to)")
+        }
+        let mermaid = GraphDrawing.mermaid(plan)
+        #expect(mermaid.components(separatedBy: "==>|\"when ").count - 1 == 3)
+        #expect(mermaid.contains("==>|\"start\"|"))
+    }
 }

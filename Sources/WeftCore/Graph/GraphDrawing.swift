@@ -68,6 +68,7 @@ public enum GraphDrawing {
             case .plain: break
             case .branch: attributes += ", style=dashed, color=\"#d2691e\", fontcolor=\"#d2691e\", penwidth=1.5"
             case .back: attributes += ", style=\"dotted,bold\", color=\"#3355cc\", fontcolor=\"#3355cc\", constraint=false"
+            case .transition: attributes += ", style=bold, color=\"#7b3fa0\", fontcolor=\"#7b3fa0\""
             }
             out += "  \(from) -> \(to) [\(attributes)];\n"
         }
@@ -107,6 +108,7 @@ public enum GraphDrawing {
 
         var branchLinks: [Int] = []
         var backLinks: [Int] = []
+        var transitionLinks: [Int] = []
         for (k, edge) in layout.edges.enumerated() {
             let from: String
             switch edge.source {
@@ -127,6 +129,9 @@ public enum GraphDrawing {
             case .back:
                 arrow = "-.->"
                 backLinks.append(k)
+            case .transition:
+                arrow = "==>"
+                transitionLinks.append(k)
             }
             out += "  \(from) \(arrow)|\(Mermaid.text([edge.label]))| \(to)\n"
         }
@@ -144,6 +149,9 @@ public enum GraphDrawing {
         if !backLinks.isEmpty {
             out += "  linkStyle \(backLinks.map(String.init).joined(separator: ",")) stroke:#3355cc,stroke-width:2px\n"
         }
+        if !transitionLinks.isEmpty {
+            out += "  linkStyle \(transitionLinks.map(String.init).joined(separator: ",")) stroke:#7b3fa0,stroke-width:2px\n"
+        }
         return out
     }
 }
@@ -153,7 +161,8 @@ public enum GraphDrawing {
 private struct Layout {
     enum EdgeSource { case input(Int), node(Int) }
     enum EdgeTarget { case node(Int), output(Int) }
-    enum EdgeKind { case plain, branch, back }
+    /// `transition`: a flow's (to its start state, and state to state by action).
+    enum EdgeKind { case plain, branch, back, transition }
 
     struct Edge {
         var source: EdgeSource
@@ -217,6 +226,17 @@ private struct Layout {
                 let port = p >= 0 && p < source.spec.outputs.count ? source.spec.outputs[p] : nil
                 let kind: EdgeKind = e.isBack ? .back : (!source.isLoop && port?.optional == true ? .branch : .plain)
                 edges.append(Edge(source: .node(s), target: .node(e.target), label: "\(port?.name ?? "#\(p)") → \(inPort)", kind: kind))
+            }
+        }
+        // Flows: the flow to its start state, then each state's transitions.
+        for f in 0..<count {
+            guard let flow = plan.nodes[f].flow, let start = flow.states.first else { continue }
+            edges.append(Edge(source: .node(f), target: .node(start.node), label: "start", kind: .transition))
+            for state in flow.states {
+                for (action, next) in state.next where next >= 0 && next < flow.states.count {
+                    edges.append(Edge(source: .node(state.node), target: .node(flow.states[next].node), label: "when " + action,
+                                      kind: .transition))
+                }
             }
         }
         for (o, output) in plan.outputs.enumerated() {
