@@ -17,17 +17,21 @@ extension RunState {
             guard let self else { return }
             let now = events.now()
             let start = asyncStartsLock.withLock { asyncStarts.removeValue(forKey: node) } ?? now
-            let result: Result<CallOutputs, NodeError>
-            switch end {
-            case .completed(let ctx):
-                result = .success(CallOutputs(ctx.frame.pointee.outputs!, ctx.boxedOutputs, count: Int(ctx.frame.pointee.output_count)))
-            case .failed(let error):
-                result = .failure(error)
-            }
             completionLock.withLock {
-                completions.append(Completion(node: node, result: result, duration: now &- start, asyncStart: start))
+                completions.append(Completion(node: node, result: Self.result(of: end), duration: now &- start, asyncStart: start))
                 completionLock.signal()
             }
+        }
+    }
+
+    /// How a deferred call ended, as a pool call's result (its outputs
+    /// copied from the resumed ctx, which dies when this returns).
+    static func result(of end: AsyncEnd) -> Result<CallOutputs, NodeError> {
+        switch end {
+        case .completed(let ctx):
+            .success(CallOutputs(ctx.frame.pointee.outputs!, ctx.boxedOutputs, count: Int(ctx.frame.pointee.output_count)))
+        case .failed(let error):
+            .failure(error)
         }
     }
 

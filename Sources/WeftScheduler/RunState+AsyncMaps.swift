@@ -32,15 +32,8 @@ extension RunState {
         let map = AsyncMap(run: run, instances: (0..<lanes).map { $0 == 0 ? unmanaged.takeUnretainedValue() : graph.mapInstance(n, lane: $0) })
         let sink = AsyncSink { [completionLock, weak self, weak map] item, end in
             guard let self, let map else { return }
-            let result: Result<CallOutputs, NodeError>
-            switch end {
-            case .completed(let ctx):
-                result = .success(CallOutputs(ctx.frame.pointee.outputs!, ctx.boxedOutputs, count: Int(ctx.frame.pointee.output_count)))
-            case .failed(let error):
-                result = .failure(error)
-            }
             completionLock.withLock {
-                completions.append(Completion(node: n, result: result, duration: 0, asyncItem: (map, item)))
+                completions.append(Completion(node: n, result: Self.result(of: end), duration: 0, asyncItem: (map, item)))
                 completionLock.signal()
             }
         }
