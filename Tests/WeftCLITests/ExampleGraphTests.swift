@@ -10,7 +10,7 @@ struct ExampleGraphTests {
     static func path(_ name: String) -> String { "\(TestPaths.repoRoot)/examples/\(name)" }
 
     static let all = ["arithmetic.json", "if-else.json", "count-loop.json", "collatz.json", "nested-loop.json", "fan-out.json", "ffi-math.json",
-                      "safe-divide.json", "wait-for-file.json", "map-batch.json", "subgraphs.json", "batch-flow.json", "async-wait.json",
+                      "safe-divide.json", "wait-for-file.json", "map-batch.json", "subgraphs.json", "batch-flow.json", "time-limit.json", "async-wait.json",
                       "heartbeat.json", "lines-filter.json", "inbox-word-count.json"]
 
     func weft(_ args: [String]) throws -> ProcessResult {
@@ -191,6 +191,15 @@ struct ExampleGraphTests {
         #expect(zero["ys"] == [7, 1, 13])
         #expect(zero["sixty_over"] == [20, .null, 10])
         #expect(zero["errors"]?.listItems?[1]["message"] == "the subgraph failed: node 'inv' (std.div): std.div: division by zero (a=60, b=0)")
+    }
+
+    /// A slow BLOCKING step past its timeout_ms: abandoned, and on_error's
+    /// fallback is the answer (the process ends without waiting for it).
+    @Test func timeLimit() throws {
+        #expect(try run("time-limit.json").doc == ["result": "done"])
+        let slow = try weft(["run", Self.path("time-limit.json"), "--input", "ms=20000", "--json", "-q"])
+        #expect(slow.status == 0, "\(slow.stderr)")
+        #expect(try JSON.parse(slow.stdout) == ["result": "gave up after 200 ms"])
     }
 
     @Test func subgraphs() throws {
