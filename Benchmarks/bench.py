@@ -70,6 +70,18 @@ SCENARIOS = [
     # process had (/proc/PID/task, polled every 2 ms while it runs).
     ("async-sleeps", "13. N concurrent time.after 100 ms, 2 workers", "s wall", 0.25, "le"),
     ("async-threads", "13. ... peak threads in the process", "threads", 5, "le"),
+    # Issue 18: a flow (state machine) of one C state, benchfsm.tick
+    # (peers/fsm.c), going round N times (tick --again--> tick): run time
+    # per state. No target: reported against the best peer.
+    ("fsm", "14. flow of one state going round N times", "ns/state", None, "le"),
+    # ... and retries: a chain of M benchfsm.flaky nodes, each failing its
+    # first 2 attempts and succeeding on its 3rd ("retry": 3 attempts,
+    # backoff 0): run time per attempt (3M attempts). No target either.
+    ("retry", "15. M nodes failing twice, 3rd attempt ok", "ns/attempt", None, "le"),
+    # ... the same M nodes without edges: all M wait for their retry at once
+    # (a chain has one waiting at a time), which shows how the cost of a
+    # retry grows with the retries pending.
+    ("retry-independent", "15. ... M independent nodes, retried at once", "ns/attempt", None, "le"),
 ]
 
 # Scenario 11: how often the inner loop goes round on each outer pass.
@@ -81,6 +93,12 @@ NESTED_INNER = 10
 ASYNC_MS = 100
 DASK_ASYNC_N = 100
 THREAD_POLL_S = 0.002
+
+# Scenario 15: attempts per node (the first 2 fail), and the M fast-dag runs
+# at: it validates the graph in O(M^2) inside every run (1,000 nodes: about
+# half of its run; 4,000: most of it).
+RETRY_ATTEMPTS = 3
+FASTDAG_RETRY_N = 1000
 
 
 def run_sampled(cmd, env=None, timeout=None):
@@ -215,6 +233,8 @@ class Bench:
         # spin iterations of about 1 ms on this machine (0.6 ms per 250,000 measured)
         self.spin_1ms = 40_000 if q else 400_000
         self.n_async = 200 if q else 10_000
+        self.n_fsm = 2_000 if q else 100_000
+        self.n_retry = 500 if q else 10_000
 
     def wanted(self, scenario):
         return self.only is None or any(scenario.startswith(o) for o in self.only)
@@ -406,6 +426,10 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
             self.map_weft()
         if self.wanted("async"):
             self.async_weft()
+        if self.wanted("fsm"):
+            self.fsm_weft()
+        if self.wanted("retry"):
+            self.retry_weft()
         if self.wanted("sleeps"):
             path = self.graph("sleeps", self.sleeps())
             s = []
@@ -538,6 +562,85 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
                     note="whole process wall time (start to exit); run_s: weft run --timing's run alone")
         self.record("async-threads", "weft", threads, n, workers=2, polls=polls,
                     note=f"most entries in /proc/PID/task at one poll (every {THREAD_POLL_S * 1000:g} ms)")
+
+    def benchfsm_plugins(self):
+        """The folder holding the benchfsm plugin (peers/fsm.c), built once by `peers/build.sh --plugin`."""
+        folder = os.path.join(self.tmp, "benchfsm")
+        plugins = os.path.join(folder, "plugins")
+        if not os.path.exists(os.path.join(plugins, "libbenchfsm.so")):
+            p = subprocess.run(["bash", os.path.join(BENCH, "peers", "build.sh"), "--plugin", folder],
+                               capture_output=True, text=True)
+            if p.returncode != 0:
+                sys.exit(f"Benchmarks/peers/build.sh --plugin failed ({p.returncode}): {p.stderr}")
+        return plugins
+
+    def fsm_weft(self):
+        """Scenario 14: a flow whose one state, benchfsm.tick, goes round N times.
+
+        The store starts as {"limit": N}; each state run writes n + 1 into it
+        and picks "again" (the transition back to tick) while n + 1 < N, then
+        "done" (no transition: the flow ends). Checks the final store's n, the
+        last action, the step count (one per state) and the length of the
+        flow's history that `--json` prints under "$state_history".
+        """
+        n = self.n_fsm
+        path = self.graph("fsm", {
+            "weft": 1,
+            "nodes": [{"id": "machine", "type": "flow", "start": "tick", "max_cycles": n + 1,
+                       "inputs": {"store": {"limit": n}}},
+                      {"id": "tick", "type": "benchfsm.tick"}],
+            "edges": [{"from": "tick", "to": "tick", "when": "again"}],
+            "outputs": {"store": "machine.store", "action": "machine.action"}})
+        args = ["--plugins", self.benchfsm_plugins(), "--max-steps", str(n + 10)]
+        s = []
+        for _ in range(self.reps):
+            out, t, *_ = self.weft_run(path, args)
+            history = out.pop("$state_history", None)
+            assert out == {"store": {"limit": n, "n": n}, "action": "done"} and t["steps"] == n, (out, t)
+            assert history and len(history[0]["states"]) == n, "the flow's history has N states"
+            s.append(t["run_ms"] * 1e6 / n)
+        self.record("fsm", "weft", s, n, max_cycles=n + 1)
+
+    def retry_weft(self):
+        """Scenario 15: a chain of M benchfsm.flaky nodes, retried.
+
+        Each node fails its first 2 calls (a count per instance) and succeeds
+        on its 3rd, under "retry": {"max_attempts": 3, "backoff_ms": 0}, then
+        outputs total = the previous node's total + its 3 attempts. Checks the
+        last total (3M), its attempts (3) and the step count (every attempt
+        is a node execution: 3M). Per attempt: run time / 3M. The same chain
+        with nodes that never fail and no retry (one call each) runs in each
+        repeat too, kept as `plain_ns_per_node` in the JSON.
+        """
+        m = self.n_retry
+        def chain_of(fail_first, retry, edges=True):
+            nodes = [{"id": f"f{i}", "type": "benchfsm.flaky", "params": {"fail_first": fail_first},
+                      **({"retry": {"max_attempts": RETRY_ATTEMPTS, "backoff_ms": 0}} if retry else {})}
+                     for i in range(m)]
+            links = [{"from": f"f{i - 1}.total", "to": f"f{i}.total"} for i in range(1, m)] if edges else []
+            return {"weft": 1, "nodes": nodes, "edges": links,
+                    "outputs": {"first": "f0.total", "total": f"f{m - 1}.total", "attempts": f"f{m - 1}.attempts"}}
+        flaky = self.graph("retry", chain_of(RETRY_ATTEMPTS - 1, True))
+        plain = self.graph("retry-plain", chain_of(0, False))
+        apart = self.graph("retry-independent", chain_of(RETRY_ATTEMPTS - 1, True, edges=False))
+        args = ["--plugins", self.benchfsm_plugins(), "--max-steps", str(RETRY_ATTEMPTS * m + 10)]
+        attempts = RETRY_ATTEMPTS * m
+        s, plains, apart_s = [], [], []
+        for _ in range(self.reps):
+            out, t, *_ = self.weft_run(flaky, args)
+            assert out == {"first": RETRY_ATTEMPTS, "total": attempts, "attempts": RETRY_ATTEMPTS} and t["steps"] == attempts, (out, t)
+            s.append(t["run_ms"] * 1e6 / attempts)
+            out, t, *_ = self.weft_run(plain, args)
+            assert out == {"first": 1, "total": m, "attempts": 1} and t["steps"] == m, (out, t)
+            plains.append(t["run_ms"] * 1e6 / m)
+            # Without edges each node's total is its own 3: the steps show every attempt ran.
+            out, t, *_ = self.weft_run(apart, args)
+            assert out == {"first": RETRY_ATTEMPTS, "total": RETRY_ATTEMPTS, "attempts": RETRY_ATTEMPTS} and t["steps"] == attempts, (out, t)
+            apart_s.append(t["run_ms"] * 1e6 / attempts)
+        self.record("retry", "weft", s, m, attempts=RETRY_ATTEMPTS, backoff_ms=0, plain_ns_per_node=plains,
+                    note="a chain: run time / (3 M) attempts; plain_ns_per_node: the same chain, no failures, no retry")
+        self.record("retry-independent", "weft", apart_s, m, attempts=RETRY_ATTEMPTS, backoff_ms=0,
+                    note="M nodes without edges: all fail their first attempt before any retry; run time / (3 M) attempts")
 
     def cpu_weft(self):
         path = self.graph("cpu", self.cpu_graph())
@@ -709,6 +812,40 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
                     self.record("async-threads", peer, threads, n, workers=doc["workers"])
                 else:
                     self.notes[("async-sleeps", peer)] = note
+            if self.wanted("fsm") and peer in ("pocketflow", "fastdag", "dask"):
+                n = self.n_fsm
+                s, note, doc = [], None, None
+                for _ in range(self.reps):
+                    doc, note, _ = self.peer(peer, "fsm", n, 1, n)
+                    if doc is None:
+                        break
+                    s.append(doc["seconds"] * 1e9 / n)
+                if s and note is None:
+                    self.record("fsm", peer, s, n, how=doc.get("note"))
+                else:
+                    self.notes[("fsm", peer)] = note
+            if self.wanted("retry") and peer in ("pocketflow", "fastdag", "dask"):
+                m = self.n_retry
+                if peer == "fastdag" and m > FASTDAG_RETRY_N:
+                    m = FASTDAG_RETRY_N
+                    self.notes[("retry", peer)] = (
+                        f"run at M={m}: fast-dag validates the graph in O(M^2) inside every run; and its "
+                        f"retry_delay cannot be 0 (0 means 0.1 s), so it runs with 1e-9 s: each of a node's "
+                        f"2 waits is a time.sleep, tens of microseconds")
+                for scenario, name in (("retry", "retry"), ("retry-independent", "retryindependent")):
+                    if scenario != "retry" and peer == "fastdag" and ("retry", peer) in self.notes:
+                        self.notes[(scenario, peer)] = self.notes[("retry", peer)]
+                    s, note, doc = [], None, None
+                    for _ in range(self.reps):
+                        doc, note, _ = self.peer(peer, name, m, 1, RETRY_ATTEMPTS * m)
+                        if doc is None:
+                            break
+                        s.append(doc["seconds"] * 1e9 / (RETRY_ATTEMPTS * m))
+                    if s and note is None:
+                        why = self.notes.get((scenario, peer))
+                        self.record(scenario, peer, s, m, how=doc.get("note"), **({"note": why} if why else {}))
+                    else:
+                        self.notes[(scenario, peer)] = note
             if self.wanted("startup") and peer in ("pocketflow", "fastdag", "dask"):
                 s, note = [], None
                 for _ in range(max(self.reps, 5)):
@@ -794,6 +931,21 @@ WEFT_PLUGIN(PLUGIN_NAME, "1.0", "a tiny plugin", init, NULL);
             out["scenarios"]["ffi-ffi"]["weft_meets_target"] = met
             lines.append(f"   target 6: ffi node <= native node + 60 ns: ffi - native = {fmt(ffi['median'] - native['median'])} ns"
                          + verdict(met))
+        # Rows 14 and 15 have no target: Weft against the best (lowest) peer.
+        for sid, _title, unit, _target, _cmp in SCENARIOS:
+            if sid not in ("fsm", "retry", "retry-independent"):
+                continue
+            row = self.results.get(sid, {})
+            weft = row.get("weft")
+            peers = [(r["median"], p) for p, r in row.items() if p != "weft"]
+            if not weft or not peers:
+                continue
+            best, who = min(peers)
+            ratio = weft["median"] / best
+            n_note = "" if row[who].get("n") == weft.get("n") else f" (at N={row[who]['n']})"
+            out["scenarios"][sid]["best_peer"] = {"peer": who, "median": best, "weft_over_best": ratio}
+            lines.append(f"   {sid} (no target): Weft / best peer {PEER_NAMES[who]}{n_note} = {ratio:.3g}x "
+                         f"({fmt(weft['median'])} vs {fmt(best)} {unit})")
         print("\n".join(lines))
         if self.quick:
             print("\n" + QUICK_NOTE)
@@ -829,7 +981,7 @@ def main():
     ap.add_argument("--no-peers", action="store_true", help="Weft only")
     ap.add_argument("--weft", help="a release weft binary (default: swift build -c release)")
     ap.add_argument("--repeats", type=int, help="runs per scenario and peer (default 5; 2 with --quick)")
-    ap.add_argument("--only", help="comma-separated scenario prefixes: chain,independent,loop,observed,nested,map,async,sleeps,cpu,ffi,startup,big,plugins")
+    ap.add_argument("--only", help="comma-separated scenario prefixes: chain,independent,loop,observed,nested,map,async,fsm,retry,sleeps,cpu,ffi,startup,big,plugins")
     a = ap.parse_args()
     b = Bench(a)
     b.load_at_start = os.getloadavg()[0]

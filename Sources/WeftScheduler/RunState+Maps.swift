@@ -231,8 +231,10 @@ extension RunState {
         var values: [WeftValue?] = []
         if run.failed.load(ordering: .acquiring) == 0 {
             // Every item ran: each output's values move into its list.
+            // (No items: empty lists, not a zero capacity, which writes the
+            // standard library's shared empty storage: see ChunkedList.take.)
             for q in 0..<io {
-                values.append(.list([WeftValue](unsafeUninitializedCapacity: count) { buffer, made in
+                values.append(.list(count == 0 ? [] : [WeftValue](unsafeUninitializedCapacity: count) { buffer, made in
                     buffer.baseAddress!.moveInitialize(from: run.outputs + q * count, count: count)
                     made = count
                 }))

@@ -19,6 +19,16 @@ SCENARIO  chain N            N nodes in a chain, each adds 1; the first gets 0; 
                              library's concurrent form (asyncio.sleep where its
                              model is asyncio, time.sleep on W threads where it
                              is threads); result how many waited >= 100 ms, N
+          fsm N              a state machine of one state `tick` going round N
+                             times: the state adds 1 to n in the store and
+                             picks "again" (back to itself) while n < N, else
+                             "done" (ends); result the final n, N
+          retry M            a chain of M nodes each failing its first 2
+                             attempts and succeeding on its 3rd (the library's
+                             retry, 3 attempts, no wait); each adds its attempt
+                             count to a total; result 3M
+          retryindependent M the same M nodes without edges (each returns its
+                             attempt count); result the sum, 3M
 WORKERS   1 = sequential (default), >1 = the library's thread-parallel mode with
           that many workers (independent, cpu, mapcpu, async); ignored elsewhere.
 
@@ -40,11 +50,19 @@ import sys
 import time
 
 PEERS = ("pocketflow", "fastdag", "dask")
-SCENARIOS = ("chain", "independent", "loop", "sleeps", "cpu", "startup", "map", "mapcpu", "async")
+SCENARIOS = ("chain", "independent", "loop", "sleeps", "cpu", "startup", "map", "mapcpu", "async",
+             "fsm", "retry", "retryindependent")
 WORKER_SCENARIOS = ("independent", "cpu", "mapcpu", "async")  # take WORKERS
 MAP_CPU_ITEMS = 64
 SLEEP_SECONDS = 0.2
 ASYNC_SECONDS = 0.1  # scenario async: each of the N sleeps
+RETRY_FAILS = 2  # scenario retry: each node fails this many attempts, then succeeds
+RETRY_ATTEMPTS = RETRY_FAILS + 1
+# fast-dag's Node.retry_delay: 0 (or None) means 0.1 s there (`self.retry_delay
+# or 0.1`, fast_dag/core/node/execution.py), so "no wait" is the smallest
+# positive delay; time.sleep of it still takes the kernel's timer slack
+# (~50 us on Linux) per wait.
+FASTDAG_RETRY_DELAY = 1e-9
 
 # fast-dag validates the whole graph inside every run() call, and that
 # validation is O(N²) (for each node it scans every node's output
@@ -79,8 +97,10 @@ def expected(scenario, n, spin_value=None):
         return n * (n + 1) // 2
     if scenario == "mapcpu":
         return round(1e6 * spin_value * MAP_CPU_ITEMS)
-    if scenario == "async":
+    if scenario in ("async", "fsm"):
         return n
+    if scenario in ("retry", "retryindependent"):
+        return RETRY_ATTEMPTS * n
     raise AssertionError(scenario)
 
 
@@ -330,6 +350,63 @@ def pocketflow_peer(scenario, n, workers):
                        "asyncio.sleep coroutines on one thread (no thread workers)")
         return waited_enough(shared["waits"]), secs, cpu, out
 
+    if scenario == "fsm":
+        import warnings
+
+        class Tick(pf.Node):
+            def prep(self, shared):
+                return shared.get("n", 0)
+
+            def exec(self, k):
+                return k + 1
+
+            def post(self, shared, prep_res, exec_res):
+                shared["n"] = exec_res
+                return "again" if exec_res < shared["limit"] else "done"
+
+        tick = Tick()
+        tick - "again" >> tick  # "done" has no successor: the flow ends
+        flow = pf.Flow(start=tick)
+        shared = {"limit": n}
+        with warnings.catch_warnings():
+            # Flow warns once that "done" has no successor; that is how it ends.
+            warnings.simplefilter("ignore")
+            _, secs, cpu = timed(lambda: flow.run(shared))
+        out["note"] = ("a Flow of one Node whose post() returns 'again' (tick - 'again' >> tick) "
+                       "or 'done' (no successor: the flow ends); the store is the shared dict")
+        return shared["n"], secs, cpu, out
+
+    if scenario == "retry":
+        class Flaky(pf.Node):
+            def __init__(self):
+                super().__init__(max_retries=RETRY_ATTEMPTS, wait=0)
+                self.calls = 0
+
+            def exec(self, _):
+                # The Flow runs a shallow copy of each node: the count lives on
+                # that copy, which all the attempts of the visit share.
+                self.calls += 1
+                if self.calls <= RETRY_FAILS:
+                    raise RuntimeError(f"flaky: call {self.calls} fails")
+                return self.calls
+
+            def post(self, shared, prep_res, exec_res):
+                shared["total"] += exec_res
+
+        first = prev = Flaky()
+        for _ in range(n - 1):
+            prev = prev >> Flaky()
+        flow = pf.Flow(start=first)
+        shared = {"total": 0}
+        _, secs, cpu = timed(lambda: flow.run(shared))
+        out["note"] = (f"a chain of M Nodes with max_retries={RETRY_ATTEMPTS}, wait=0, each "
+                       f"raising in exec() on its first {RETRY_FAILS} calls")
+        return shared["total"], secs, cpu, out
+
+    if scenario == "retryindependent":
+        raise Skip("no fan-out in a PocketFlow Flow: its only form of M nodes is the chain "
+                   "of scenario retry")
+
     raise AssertionError(scenario)
 
 
@@ -362,7 +439,7 @@ def fastdag_peer(scenario, n, workers):
         raise Skip("fast-dag has no map or batch construct over a list (a DAG of one "
                    "node per item would be the independent scenario)")
 
-    if scenario in ("chain", "independent", "async") and n > FASTDAG_MAX_N:
+    if scenario in ("chain", "independent", "async", "retry", "retryindependent") and n > FASTDAG_MAX_N:
         raise Skip(f"fast-dag validates the graph inside every run, in O(N^2) "
                    f"(DAG.validate scans all nodes' edges for each node): N={n} "
                    f"would take minutes to hours; use N <= {FASTDAG_MAX_N} "
@@ -472,6 +549,68 @@ def fastdag_peer(scenario, n, workers):
                        "validation")
         return waited_enough(ctx.results[f"a{i}"] for i in range(n)), secs, cpu, out
 
+    if scenario == "fsm":
+        fsm = FSM("fsm", max_cycles=n + 1)
+
+        @fsm.state(initial=True)
+        def tick(store):
+            k = store.get("n", 0) + 1
+            store = {**store, "n": k}  # a new store each state, as the value it returns
+            if k < store["limit"]:
+                return FSMReturn(next_state="tick", value=store)  # "again"
+            return FSMReturn(stop=True, value=store)  # "done"
+
+        fsm.connect("tick", "tick", input="store")  # store <- tick's latest value
+        _, secs, cpu = timed(lambda: fsm.run(store={"limit": n}))
+        out["note"] = ("fast-dag FSM: one state returning FSMReturn(next_state='tick') "
+                       "('again') or FSMReturn(stop=True) ('done'; its run() follows only "
+                       "'default' transitions, a state names the next one itself); "
+                       "max_cycles = N+1; it keeps every cycle's result")
+        return fsm["tick"]["n"], secs, cpu, out
+
+    if scenario in ("retry", "retryindependent"):
+        def flaky_node():
+            calls = [0]
+
+            def attempt():
+                calls[0] += 1
+                if calls[0] <= RETRY_FAILS:
+                    raise RuntimeError(f"flaky: call {calls[0]} fails")
+                return calls[0]
+
+            # fast-dag takes a node's inputs from its signature, each one
+            # required (a default does not make it optional): no input
+            # without an edge into it.
+            if scenario == "retryindependent":
+                return attempt
+
+            def flaky(total):
+                return total + attempt()
+            return flaky
+
+        dag = DAG(scenario)
+        for i in range(n):
+            dag.add_node(Node(func=flaky_node(), name=f"f{i}", retry=RETRY_ATTEMPTS,
+                              retry_delay=FASTDAG_RETRY_DELAY))
+            if i and scenario == "retry":
+                dag.connect(f"f{i - 1}", f"f{i}", input="total")
+        if scenario == "retryindependent":
+            runner = runner_for(dag, 1)
+            ctx = Context()
+            _, secs, cpu = timed(lambda: runner.run(context=ctx))
+            out["note"] = (f"M Nodes without edges, retry={RETRY_ATTEMPTS}, retry_delay="
+                           f"{FASTDAG_RETRY_DELAY:g} s (0 would mean 0.1 s); sequential runner")
+            return sum(ctx.results[f"f{i}"] for i in range(n)), secs, cpu, out
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 2 * n + 1000))
+        runner = runner_for(dag, 1)
+        ctx = Context()
+        _, secs, cpu = timed(lambda: runner.run(context=ctx, total=0))
+        out["note"] = (f"a chain of M Nodes with retry={RETRY_ATTEMPTS}, retry_delay="
+                       f"{FASTDAG_RETRY_DELAY:g} s (0 would mean 0.1 s in fast-dag), so each "
+                       f"of the {RETRY_FAILS} waits a node makes is a time.sleep of at least "
+                       f"the timer slack; its run includes the O(N^2) validation")
+        return ctx.results[f"f{n - 1}"], secs, cpu, out
+
     raise AssertionError(scenario)
 
 
@@ -539,6 +678,14 @@ def dask_peer(scenario, n, workers):
     if scenario == "loop":
         raise Skip("dask graphs are acyclic: no loops or cycles (a loop would be "
                    "Python calling dask.compute repeatedly)")
+
+    if scenario == "fsm":
+        raise Skip("dask graphs are acyclic: no state machines or cycles")
+
+    if scenario in ("retry", "retryindependent"):
+        raise Skip("dask's local schedulers (synchronous, threads, processes) do not "
+                   "retry a failed task; the 'retries' annotation is honoured only by "
+                   "dask.distributed")
 
     if scenario == "sleeps":
         def nap(k):

@@ -34,6 +34,13 @@ struct ChunkedList<Element> {
         chunks = []
         filled = 0
         count = 0
+        // (Never a zero capacity: the standard library then writes the
+        // count into its shared empty-array storage, a race between threads
+        // that ThreadSanitizer reports, if a benign one.)
+        guard total > 0 else {
+            for chunk in all { chunk.deallocate() }
+            return []
+        }
         return [Element](unsafeUninitializedCapacity: total) { buffer, initialized in
             initialized = 0
             for (i, chunk) in all.enumerated() {
