@@ -58,7 +58,9 @@ let package = Package(
                                .product(name: "OrderedCollections", package: "swift-collections"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hotPath),
-        .target(name: "WeftScheduler", dependencies: ["WeftCore", "WeftNative", "CWeft"], swiftSettings: hotPath),
+        .target(name: "WeftScheduler", dependencies: ["WeftCore", "WeftNative", "CWeft",
+                                                     .product(name: "HeapModule", package: "swift-collections")],
+                swiftSettings: hotPath),
         // libweft: the C API of include/weft/weft.h. The Swift runtime is
         // linked in statically (-static-stdlib), so a C host needs no Swift
         // toolchain; only the `weft_*` C functions are meant to be used.

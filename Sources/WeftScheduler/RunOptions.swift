@@ -41,6 +41,10 @@ public struct RunOptions: Sendable {
     public var progress: RunProgress?
     /// Runs with event sources: waves, the event queue, when to stop.
     public var events = EventOptions()
+    /// Whether the result keeps each flow run's state history
+    /// (`RunResult.stateHistory`); off, a flow makes its history only
+    /// when its `history` output is read (`weft run` keeps it for --json).
+    public var keepsStateHistory = true
     /// For tests: one way of making calls forced on the run, so a suite can
     /// run the same graph through each path and compare the answers
     /// (`PathEquivalenceTests`). Never changes what a run computes.

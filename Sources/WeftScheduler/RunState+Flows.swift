@@ -21,8 +21,10 @@ extension RunState {
         var store = value(base)!
         let start = events.now()
         if observing { record { $0.timed(.started, node: n, time: start) } }
-        var history: [WeftValue] = []
-        var ran: [String] = []
+        // What ran, compactly (the history's maps are made once, at the
+        // end, and only when something reads them).
+        var ran: [Int32] = []
+        var chose: [String] = []
         var state = 0
         var action = FlowNode.defaultAction
         var cycle = 0
@@ -32,7 +34,7 @@ extension RunState {
             let sid = graph.ids[s.node]
             if cycle == flow.maxCycles {
                 nodeFailed(n, nodeError(n, "ran \(flow.maxCycles) states (max_cycles) and state '\(sid)' was next; "
-                                           + "the flow went round \(Self.cycleText(ran, next: sid)); "
+                                           + "the flow went round \(Self.cycleText(ran.map { graph.ids[flow.states[Int($0)].node] }, next: sid)); "
                                            + "raise \"max_cycles\" on the flow, or give a state an action that ends it"))
                 return
             }
@@ -68,8 +70,8 @@ extension RunState {
                 }
                 action = text
             }
-            ran.append(sid)
-            history.append(["cycle": .int(Int64(cycle)), "state": .string(sid), "action": .string(action)])
+            ran.append(Int32(state))
+            chose.append(action)
             log?.event(.flowState(time: events.now(), node: n, id: flowId, state: sid, cycle: cycle, action: action))
             cycle += 1
             guard let next = s.target(action) else { break }
@@ -78,8 +80,16 @@ extension RunState {
         // The store is the flow's now; the states' slots let go of it.
         for s in flow.states { setSlot(graph.slotBase(s.node) + s.storeIn, .empty) }
         if observing { record { $0.timed(.finished, node: n, start: start, time: events.now()) } }
-        flowHistories.append((flowId, .list(history)))
-        deliver(outputs: [store, .string(action), .string(graph.ids[flow.states[state].node]), .list(history)], of: n)
+        let historyPort = graph.outPort(n, FlowNode.historyPort)
+        let read = !graph.outEdges.isEmpty(historyPort) || !graph.outputTaps.isEmpty(historyPort)
+        var history: WeftValue?
+        if read || options.keepsStateHistory {
+            history = .list(ran.indices.map { i in
+                ["cycle": .int(Int64(i)), "state": .string(graph.ids[flow.states[Int(ran[i])].node]), "action": .string(chose[i])]
+            })
+        }
+        if options.keepsStateHistory, let history { flowHistories.append((flowId, history)) }
+        deliver(outputs: [store, .string(action), .string(graph.ids[flow.states[state].node]), read ? history : nil], of: n)
         completed(n)
     }
 

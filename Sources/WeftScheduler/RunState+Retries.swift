@@ -1,10 +1,20 @@
 import WeftCore
 import WeftNative
+import HeapModule
 
 // Retries: a node whose call failed is called again after a wait, up to
 // its `retry` policy's attempts. The wait holds no thread: the retry waits
 // in `retries` while the run loop does other work, and the loop sleeps
 // only when nothing else is left (a cancel wakes it at once).
+/// A retry waiting for its time: in a heap by `due` (many nodes may wait
+/// at once: each retry costs log n, not n).
+struct PendingRetry: Comparable {
+    var due: UInt64
+    var order: Int
+    var node: Int
+    static func < (a: PendingRetry, b: PendingRetry) -> Bool { (a.due, a.order) < (b.due, b.order) }
+}
+
 extension RunState {
     /// Node `n` failed with `error`: true if it will be called again (the
     /// retry is scheduled; `node_failed` and `node_retry` recorded), false
@@ -20,7 +30,8 @@ extension RunState {
         let now = events.now()
         log?.event(.nodeFailed(time: now, node: n, id: graph.ids[n], thread: lane, message: error.message))
         log?.event(.nodeRetry(time: now, node: n, id: graph.ids[n], attempt: attempt, delayNs: ns, message: error.message))
-        retries.append((MonotonicClock.now() &+ ns, n))
+        retries.insert(PendingRetry(due: MonotonicClock.now() &+ ns, order: retriesScheduled, node: n))
+        retriesScheduled += 1
         return true
     }
 
@@ -34,10 +45,8 @@ extension RunState {
     /// Calls again the first node whose wait is over, if any (true).
     func retryDue() -> Bool {
         let now = MonotonicClock.now()
-        guard let i = retries.indices.min(by: { retries[$0].due < retries[$1].due }), retries[i].due <= now else {
-            return false
-        }
-        let n = retries.remove(at: i).node
+        guard let first = retries.min, first.due <= now else { return false }
+        let n = retries.removeMin().node
         // The next attempt's events come after its wait, even untimed ones.
         if observing { record { $0.mark(events.now()) } }
         // Its inputs are still in its slots: nothing clears them while the
@@ -49,7 +58,7 @@ extension RunState {
     /// How long until the next retry is due, or a timed call's deadline
     /// (ns; at most 50 ms).
     func retryWait() -> UInt64 {
-        let next = min(retries.map(\.due).min() ?? .max, timedCalls.map(\.deadline).min() ?? .max)
+        let next = min(retries.min?.due ?? .max, timedCalls.map(\.deadline).min() ?? .max)
         guard next != .max, case let due = next else { return 50_000_000 }
         let now = MonotonicClock.now()
         return due > now ? min(due - now, 50_000_000) : 0

@@ -5,6 +5,7 @@ import Glibc
 #endif
 import WeftCore
 import WeftNative
+import HeapModule
 
 
 /// The state of one run. Touched only by the scheduler thread; workers hand
@@ -153,7 +154,9 @@ final class RunState: @unchecked Sendable {
     /// it succeeds or fails for good).
     var attempts: [Int: Int] = [:]
     /// Nodes waiting to be called again, and when (`MonotonicClock`).
-    var retries: [(due: UInt64, node: Int)] = []
+    var retries = Heap<PendingRetry>()
+    /// Retries scheduled so far (ties of `due` go first come, first served).
+    var retriesScheduled = 0
     /// Calls of timed BLOCKING nodes in flight (`runTimed`), each abandoned
     /// if its deadline comes first.
     var timedCalls: [TimedCall] = []

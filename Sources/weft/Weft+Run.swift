@@ -186,6 +186,8 @@ extension Weft {
             options.events.queuePolicy = EventOptions.QueuePolicy(rawValue: queuePolicy) ?? .block
             options.events.stopOnError = stopOnError
             options.progress = progressLine?.progress
+            // (Only --json prints the flows' state histories.)
+            options.keepsStateHistory = json
             let result: RunResult
             do {
                 progressLine?.start()

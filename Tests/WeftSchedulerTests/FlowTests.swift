@@ -217,4 +217,24 @@ struct FlowTests {
         #expect(mermaid.components(separatedBy: "==>|\"when ").count - 1 == 3)
         #expect(mermaid.contains("==>|\"start\"|"))
     }
+
+    /// A flow makes its history only when something reads it: its
+    /// `history` output, or a result that keeps state histories (the
+    /// default; `weft run` keeps them for --json only). The answers are
+    /// the same either way.
+    @Test func theHistoryIsMadeOnlyWhenRead() throws {
+        let mapped = Self.agent().replacingOccurrences(of: #""q": {"type": "string", "default": "why"}"#,
+                                                       with: #""q": {"type": "map", "default": {"question": "why"}}"#)
+        let unread = mapped.replacingOccurrences(of: #", "history": "agent.history""#, with: "")
+        var quiet = RunOptions()
+        quiet.keepsStateHistory = false
+        let kept = try TestGraphs.run(mapped)
+        let notKept = try TestGraphs.run(mapped, options: quiet)
+        let neither = try TestGraphs.run(unread, options: quiet)
+        #expect(kept.stateHistory.count == 1 && notKept.stateHistory.isEmpty && neither.stateHistory.isEmpty)
+        // Read by a graph output: there, whatever the option.
+        #expect(notKept[output: "history"] == kept[output: "history"])
+        #expect(kept[output: "history"] == Self.history(Self.trail, Self.actions))
+        #expect(neither[output: "store"] == kept[output: "store"] && neither[output: "state"] == "answer")
+    }
 }

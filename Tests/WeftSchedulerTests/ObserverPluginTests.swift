@@ -131,10 +131,8 @@ struct ObserverPluginTests {
         do {
             _ = try GraphValidator.load(text: json, catalog: registry)
             return []
-        } catch let e as GraphError {
-            return e.diagnostics.map(\.description)
         } catch {
-            return ["\(error)"]
+            return error.diagnostics.map(\.description)
         }
     }
 

@@ -16,6 +16,8 @@ public enum FlowNode {
     public static let storePort = "store"
     /// The output whose string picks the next state.
     public static let actionPort = "action"
+    /// The index of output `history` (one map per state run).
+    public static let historyPort = 3
     /// The action of a state that did not write `action`.
     public static let defaultAction = "default"
 
