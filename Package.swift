@@ -50,6 +50,7 @@ let package = Package(
         .target(name: "CWeft", path: "include", publicHeadersPath: "."),
         .target(name: "CWeftShims", path: "Sources/CWeftShims", cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
         .systemLibrary(name: "CFFI", path: "Sources/CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "WeftCore",
                 dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
                 swiftSettings: strict),
@@ -61,6 +62,8 @@ let package = Package(
         .target(name: "WeftScheduler", dependencies: ["WeftCore", "WeftNative", "CWeft",
                                                      .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: hotPath),
+        // The run store (Docs/store.md): runs, node completions and events in SQLite.
+        .target(name: "WeftStore", dependencies: ["WeftCore", "WeftNative", "WeftScheduler", "CSQLite"], swiftSettings: strict),
         // libweft: the C API of include/weft/weft.h. The Swift runtime is
         // linked in statically (-static-stdlib), so a C host needs no Swift
         // toolchain; only the `weft_*` C functions are meant to be used.
@@ -68,7 +71,7 @@ let package = Package(
                 swiftSettings: strict,
                 linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-soname=libweft.so.0"])]),
         .executableTarget(name: "weft",
-                          dependencies: ["WeftCore", "WeftNative", "WeftScheduler",
+                          dependencies: ["WeftCore", "WeftNative", "WeftScheduler", "WeftStore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: strict,
@@ -88,6 +91,8 @@ let package = Package(
         .testTarget(name: "WeftSchedulerTests", dependencies: ["WeftScheduler", "WeftNative", "WeftCore", "WeftTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "WeftCLITests", dependencies: ["WeftCore", "WeftTestSupport"], swiftSettings: strict),
+        .testTarget(name: "WeftStoreTests", dependencies: ["WeftStore", "WeftScheduler", "WeftNative", "WeftCore", "WeftTestSupport"],
+                    swiftSettings: strict),
         // Builds and runs the C, C++ and Python hosts against an installed
         // libweft (scripts/install.sh into a temporary prefix).
         .testTarget(name: "WeftEmbedTests", dependencies: ["WeftCore", "WeftTestSupport"], swiftSettings: strict),

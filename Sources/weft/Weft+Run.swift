@@ -2,6 +2,7 @@ import ArgumentParser
 import WeftCore
 import WeftNative
 import WeftScheduler
+import WeftStore
 
 extension Weft {
     struct Run: ParsableCommand {
@@ -91,6 +92,13 @@ extension Weft {
             valueName: "type[=params]"))
         var observers: [String] = []
 
+        @Option(help: ArgumentHelp("Record the run in the run store at this SQLite file ('default': $XDG_STATE_HOME/weft/runs.db); "
+                                   + "see `weft runs`.", valueName: "path"))
+        var store: String?
+
+        @Flag(name: .customLong("no-store"), help: "Do not record the run (overrides --store and WEFT_STORE).")
+        var noStore = false
+
         @Flag(name: .shortAndLong, help: "No progress line and no warnings.")
         var quiet = false
 
@@ -168,6 +176,21 @@ extension Weft {
                 Stderr.write("error: \(error)")
                 throw ExitCode(2)
             }
+            // The run store (--store, or WEFT_STORE): the run recorded as it goes.
+            var recorder: StoreRecorder?
+            if let path = StoreLocation.path(given: noStore ? nil : store, useEnvironment: !noStore) {
+                do {
+                    let store = try RunStore(path: path)
+                    let text = (try? loading.text()) ?? #"{"unavailable": "the graph was read from a stream"}"#
+                    let id = try store.begin(graphJSON: text, graphPath: loading.subgraphFile, inputs: .object(inputs.sorted { $0.key < $1.key }),
+                                             mode: mode)
+                    recorder = StoreRecorder(store: store, runId: id)
+                    observers.append(recorder!)
+                } catch {
+                    Stderr.write("error: \(error)")
+                    throw ExitCode(2)
+                }
+            }
             let isEventRun = !compiled.sources.isEmpty
             // Not an observer: it reads counters, so the run keeps its fast paths.
             let progressLine = quiet ? nil : ProgressLine(eventRun: isEventRun) { [plan] in plan.nodes[$0].id }
@@ -196,6 +219,26 @@ extension Weft {
             } catch {
                 Stderr.write("error: \(error)")
                 throw ExitCode(2)
+            }
+            if let recorder {
+                recorder.flush()
+                let (state, error, node): (String, String?, String?) = switch result.outcome {
+                case .succeeded: ("succeeded", nil, nil)
+                case .failed(let message, let node): ("failed", message, node)
+                case .cancelled: ("cancelled", result.failureWhileStopping, nil)
+                }
+                do {
+                    try recorder.store.finish(recorder.runId, state: state, steps: result.steps, outputs: result.outputsJSON,
+                                              error: error, errorNode: node)
+                } catch {
+                    Stderr.write("error: the run store: \(error)")
+                    throw ExitCode(1)
+                }
+                if let failure = recorder.failure {
+                    Stderr.write("error: the run store: \(failure) (run \(recorder.runId) is recorded in part)")
+                    throw ExitCode(1)
+                }
+                if !quiet { Stderr.write("stored: run \(recorder.runId) in \(recorder.store.path) (weft runs show \(recorder.runId))") }
             }
             if timing {
                 func ms(_ a: UInt64, _ b: UInt64) -> String { String(format2: Double(b - a) / 1e6) + " ms" }

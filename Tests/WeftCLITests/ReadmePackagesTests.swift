@@ -24,8 +24,9 @@ struct ReadmePackagesTests {
         #expect(ci.count == 1, "\(ci)")
         #expect(readme.first == ci.first, "README \(readme) vs .ci/run \(ci)")
         // What the tests run: cc/c++/make, pkg-config, valgrind, python3,
-        // rustc (>= 1.82: Debian 12's rustc-web) and dot; libffi-dev to build.
-        let needed: Set = ["libffi-dev", "pkg-config", "gcc", "g++", "make", "valgrind", "python3", "rustc-web", "graphviz"]
+        // rustc (>= 1.82: Debian 12's rustc-web) and dot; libffi-dev and
+        // libsqlite3-dev (the run store) to build.
+        let needed: Set = ["libffi-dev", "libsqlite3-dev", "pkg-config", "gcc", "g++", "make", "valgrind", "python3", "rustc-web", "graphviz"]
         #expect(needed.isSubset(of: Set(readme.first ?? [])), "missing: \(needed.subtracting(readme.first ?? []))")
     }
 }
