@@ -1,5 +1,5 @@
 import CWeft
-package import WeftCore
+import WeftCore
 
 /// The state of one instance of a node type the host implements in Swift
 /// (a mapped subgraph): made by the type's `make` at create, called with
