@@ -92,6 +92,12 @@ public final class CompiledGraph: @unchecked Sendable {
     /// Nodes with a `timeout_ms` that are not isolated: the limit per
     /// attempt, in ns (`RunState.runTimed`).
     let timeouts: [Int: UInt64]
+    /// Cached nodes (`"cache"`): their key's fixed part and time to live.
+    let caches: [Int: CachedNode]
+    struct CachedNode {
+        var prefix: String
+        var ttlSeconds: Double?
+    }
     /// Timed BLOCKING nodes not flagged THREAD_SAFE: one call at a time,
     /// an abandoned one included.
     let timedGates: [Int: CallGate]
@@ -285,6 +291,7 @@ public final class CompiledGraph: @unchecked Sendable {
         var retryPolicies: [Int: RetryPolicy] = [:]
         var maps: [Int: PlanMap] = [:]
         var timeouts: [Int: UInt64] = [:]
+        var caches: [Int: CachedNode] = [:]
         rows = .allocate(capacity: max(count, 1))
         for n in 0..<count {
             // Fields read in place: a copy of a plan node retains its parts.
@@ -299,8 +306,11 @@ public final class CompiledGraph: @unchecked Sendable {
                 if flagsOfType.contains(.blocking) { flags |= NodeRow.blocking }
                 // (An isolated node's timeout_ms is its worker's: killed at the limit.)
                 let timeout = type.isIsolated ? nil : nodes[n].timeoutMs
+                if let cache = nodes[n].cache {
+                    caches[n] = CachedNode(prefix: CacheKeys.prefix(type: type, params: nodes[n].params), ttlSeconds: cache.ttlSeconds)
+                }
                 if nodes[n].errorPolicy != nil || nodes[n].retry != nil || nodes[n].map != nil || type.isAsync || nodes[n].hooks != nil
-                    || timeout != nil {
+                    || timeout != nil || caches[n] != nil {
                     flags |= NodeRow.handlesErrors
                     if let timeout { timeouts[n] = UInt64(timeout) * 1_000_000 }
                     errorPolicies[n] = nodes[n].errorPolicy
@@ -322,6 +332,7 @@ public final class CompiledGraph: @unchecked Sendable {
         self.retryPolicies = retryPolicies
         self.maps = maps
         self.timeouts = timeouts
+        self.caches = caches
         self.timedGates = Dictionary(uniqueKeysWithValues: timeouts.keys.compactMap { n in
             instances[n].flatMap { $0.type.spec.flags.contains(.blocking) && !$0.type.spec.flags.contains(.threadSafe) ? (n, CallGate()) : nil }
         })

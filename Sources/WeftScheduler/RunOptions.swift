@@ -45,6 +45,9 @@ public struct RunOptions: Sendable {
     /// (`RunResult.stateHistory`); off, a flow makes its history only
     /// when its `history` output is read (`weft run` keeps it for --json).
     public var keepsStateHistory = true
+    /// Where cached nodes (`"cache"`) keep their outputs; nil: they run
+    /// as any node.
+    public var cache: (any NodeCache)?
     /// For tests: one way of making calls forced on the run, so a suite can
     /// run the same graph through each path and compare the answers
     /// (`PathEquivalenceTests`). Never changes what a run computes.

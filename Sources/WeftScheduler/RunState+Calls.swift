@@ -213,6 +213,10 @@ extension RunState {
         }
         let row = graph.rows[n]
         let base = Int(row.slotBase)
+        if row.flags & NodeRow.handlesErrors != 0, let cached = graph.caches[n], let cache = options.cache {
+            runCached(n, cached, cache, unmanaged)
+            return
+        }
         // A time limit per attempt (`timeout_ms`, not isolated): a BLOCKING
         // node's call is abandoned at it; any other's is told (should_stop)
         // and fails if it returns late.

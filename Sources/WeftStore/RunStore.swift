@@ -12,7 +12,7 @@ import Glibc
 /// thread at a time (a lock here).
 public final class RunStore: @unchecked Sendable {
     /// The schema this Weft writes (`PRAGMA user_version`).
-    public static let schemaVersion: Int64 = 1
+    public static let schemaVersion: Int64 = 2
     /// Migrations: entry k takes a store from version k to k + 1.
     static let migrations: [String] = [
         """
@@ -54,6 +54,17 @@ public final class RunStore: @unchecked Sendable {
             node TEXT,
             json TEXT NOT NULL,
             PRIMARY KEY (run_id, seq)
+        ) WITHOUT ROWID;
+        """,
+        // 2: the cache of cached nodes (`StoreCache`).
+        """
+        CREATE TABLE cache (
+            hash TEXT NOT NULL,
+            key TEXT NOT NULL,
+            outputs TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL,
+            PRIMARY KEY (hash, key)
         ) WITHOUT ROWID;
         """,
     ]
@@ -242,6 +253,11 @@ public final class RunStore: @unchecked Sendable {
     }
 
     // MARK: helpers
+
+    /// `body` under the store's lock (one thread at a time on the connection).
+    func locked<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try lock.withLock(body)
+    }
 
     static func now() -> Double {
         var ts = timespec()

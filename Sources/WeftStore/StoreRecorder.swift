@@ -50,7 +50,7 @@ public final class StoreRecorder: RunObserver, @unchecked Sendable {
             retried[id, default: 0] += 1
         case .nodeStarted(_, _, let id, _), .nodeFailed(_, _, let id, _, _), .nodeSkipped(_, _, let id),
              .loopIteration(_, _, let id, _), .nodeRecovered(_, _, let id, _), .itemFailed(_, _, let id, _, _),
-             .flowState(_, _, let id, _, _, _):
+             .flowState(_, _, let id, _, _, _), .cacheHit(_, _, let id):
             node = id
         case .waveStarted(_, let number, let source, _):
             wave = Int64(number)

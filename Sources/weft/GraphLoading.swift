@@ -16,6 +16,8 @@ struct GraphLoading {
     var maxBytes = FileSystem.defaultGraphLimit
     /// Observers to add to the graph's own (`weft run --observer`).
     var observers: [HookRef] = []
+    /// `weft run --cache`: every PURE node that runs one call is cached.
+    var cacheAllPure = false
 
     /// Subgraph files (`"type": "graph"`): relative paths from the folder
     /// of the file that names them; each at most `maxBytes`.
@@ -124,7 +126,16 @@ struct GraphLoading {
             // else holds it, so it is freed as the plan is built.
             var doc = try document().get()
             doc.observers += observers
-            let plan = try GraphValidator.validate(consume doc, catalog: registry, subgraphs: subgraphs, file: subgraphFile)
+            var plan = try GraphValidator.validate(consume doc, catalog: registry, subgraphs: subgraphs, file: subgraphFile)
+            if cacheAllPure {
+                for i in plan.nodes.indices where plan.nodes[i].cache == nil {
+                    let node = plan.nodes[i]
+                    let flags = node.spec.flags
+                    guard flags.contains(.pure), flags.isDisjoint(with: [.source, .async]), !node.isLoop, !node.isFlow,
+                          node.map == nil, node.hooks == nil else { continue }
+                    plan.nodes[i].cache = CacheSpec()
+                }
+            }
             debugMem("after validating")
             print(plan.warnings)
             return plan

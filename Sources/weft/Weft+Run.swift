@@ -99,6 +99,10 @@ extension Weft {
         @Flag(name: .customLong("no-store"), help: "Do not record the run (overrides --store and WEFT_STORE).")
         var noStore = false
 
+        @Flag(help: ArgumentHelp("Cache the outputs of every PURE node that runs one call, as \"cache\": true does for one node.",
+                                 discussion: "The cache lives in the run store (--store, WEFT_STORE, or the default path)."))
+        var cache = false
+
         @Flag(name: .shortAndLong, help: "No progress line and no warnings.")
         var quiet = false
 
@@ -145,6 +149,7 @@ extension Weft {
             let t0 = MonotonicClock.now()
             var loading = GraphLoading(file: graph, plugins: plugins, quiet: quiet, maxBytes: graphFile.maxGraphBytes)
             loading.observers = try observerRefs()
+            loading.cacheAllPure = cache
             let (registry, loadErrors) = loading.registry()
             if !quiet { for e in loadErrors { Stderr.write("warning: \(e.message)") } }
             registry.isolationPolicy = try isolationPolicy(registry)
@@ -178,9 +183,23 @@ extension Weft {
             }
             // The run store (--store, or WEFT_STORE): the run recorded as it goes.
             var recorder: StoreRecorder?
-            if let path = StoreLocation.path(given: noStore ? nil : store, useEnvironment: !noStore) {
+            var runStore: RunStore?
+            let recordPath = StoreLocation.path(given: noStore ? nil : store, useEnvironment: !noStore)
+            // Cached nodes keep their outputs in a store too (the default one if none is named).
+            let cachePath = plan.nodes.contains { $0.cache != nil }
+                ? (StoreLocation.path(given: store, useEnvironment: true) ?? RunStore.defaultPath(environment: StoreLocation.environment))
+                : nil
+            if let path = recordPath ?? cachePath {
                 do {
-                    let store = try RunStore(path: path)
+                    runStore = try RunStore(path: path)
+                } catch {
+                    Stderr.write("error: \(error)")
+                    throw ExitCode(2)
+                }
+            }
+            if let runStore, recordPath != nil {
+                do {
+                    let store = runStore
                     let text = (try? loading.text()) ?? #"{"unavailable": "the graph was read from a stream"}"#
                     let id = try store.begin(graphJSON: text, graphPath: loading.subgraphFile, inputs: .object(inputs.sorted { $0.key < $1.key }),
                                              mode: mode)
@@ -209,6 +228,10 @@ extension Weft {
             options.events.queuePolicy = EventOptions.QueuePolicy(rawValue: queuePolicy) ?? .block
             options.events.stopOnError = stopOnError
             options.progress = progressLine?.progress
+            if let runStore, cachePath != nil {
+                let warnings = quiet
+                options.cache = StoreCache(store: runStore) { if !warnings { Stderr.write("warning: \($0)") } }
+            }
             // (Only --json prints the flows' state histories.)
             options.keepsStateHistory = json
             let result: RunResult

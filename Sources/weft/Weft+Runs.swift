@@ -219,3 +219,52 @@ extension Weft {
         }
     }
 }
+
+extension Weft {
+    struct Cache: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The cache of cached nodes (\"cache\": true, weft run --cache), in the run store.",
+            subcommands: [Stats.self, Clear.self])
+
+        struct Stats: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Entries, expired entries and bytes in the cache.")
+            @OptionGroup var location: Runs.StoreOption
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() throws {
+                let store = try StoreLocation.reading(location.store)
+                do {
+                    let s = try store.cacheStats()
+                    if json {
+                        print(JSON.encode(["entries": .int(Int64(s.entries)), "expired": .int(Int64(s.expired)), "bytes": .int(s.bytes),
+                                           "store": .string(store.path)], pretty: true))
+                    } else {
+                        print("store    \(store.path)")
+                        print("entries  \(s.entries) (\(s.expired) expired)")
+                        print("bytes    \(s.bytes)")
+                    }
+                } catch {
+                    Stderr.write("error: \(error)")
+                    throw ExitCode(2)
+                }
+            }
+        }
+
+        struct Clear: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Delete the cache's entries (every one, or the expired ones).")
+            @OptionGroup var location: Runs.StoreOption
+            @Flag(help: "Only the entries whose ttl_s has passed.") var expired = false
+
+            func run() throws {
+                let store = try StoreLocation.reading(location.store)
+                do {
+                    let removed = try store.clearCache(expiredOnly: expired)
+                    print("cleared \(removed) cache entr\(removed == 1 ? "y" : "ies") from \(store.path)")
+                } catch {
+                    Stderr.write("error: \(error)")
+                    throw ExitCode(2)
+                }
+            }
+        }
+    }
+}

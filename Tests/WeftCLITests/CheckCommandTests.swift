@@ -35,7 +35,7 @@ struct CheckCommandTests {
         #expect(lines == [
             #"$.inputs.x1: error: unknown type "integer"; use one of: any, null, bool, int, double, string, bytes, list, map, number"#,
             "$.nodes[0].colour: error: unknown field 'colour' in node 'a'; known fields: id, type, label, params, inputs, "
-                + "strategy, join, max_iterations, carry, isolate, timeout_ms, max_events, on_error, retry, map, concurrency, on_item_error, start, max_cycles, before, after",
+                + "strategy, join, max_iterations, carry, isolate, timeout_ms, max_events, on_error, retry, map, concurrency, on_item_error, start, max_cycles, before, after, cache",
             #"$.nodes[2].join: error: join must be "all" or "any""#,
             "$.nodes[1].type: error: unknown node type 'std.ad'; did you mean 'std.add' or 'std.and' or 'std.abs'?",
             "$.nodes[3].id: error: duplicate node id 'c'; node ids must be unique",
@@ -63,7 +63,7 @@ struct CheckCommandTests {
         let (r, file) = try check(#"{"weft": 1, "nodes": [{"id": "a", "type": "std.neg", "inputs": {"a": 1}, "col\u0000our": 1}]}"#)
         #expect(r.status == 2)
         #expect(r.stderr == "\(file):$.nodes[0].col\\u0000our: error: unknown field 'col\\u0000our' in node 'a'; known fields: "
-                    + "id, type, label, params, inputs, strategy, join, max_iterations, carry, isolate, timeout_ms, max_events, on_error, retry, map, concurrency, on_item_error, start, max_cycles, before, after\n",
+                    + "id, type, label, params, inputs, strategy, join, max_iterations, carry, isolate, timeout_ms, max_events, on_error, retry, map, concurrency, on_item_error, start, max_cycles, before, after, cache\n",
                 "\(r.stderr.debugDescription)")
         let json = try Shell.run(TestPaths.weft, ["check", file, "--json"])
         #expect(json.stdout.contains(#""message": "unknown field 'col\u0000our' in node 'a'; known fields:"#), "\(json.stdout)")

@@ -98,4 +98,65 @@ struct StoreCommandTests {
                                                    db])
         #expect(check.stdout == "ok\n", "\(check.stderr)")
     }
+
+    /// The cache key holds the plugin file's content: rebuilding a plugin
+    /// invalidates exactly its cached nodes. And `weft cache stats|clear`.
+    @Test func rebuildingAPluginInvalidatesExactlyItsNodes() throws {
+        let dir = try TestPaths.scratch("store-cache")
+        let plugins = dir + "/plugins"
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        let a = try Fixtures.build("fixture.c", name: "fixture")
+        let b = try Fixtures.build("fixture.c", name: "fixture_rebuilt", flags: ["-DFIXTURE_NOT_CHEAP"])
+        func install(_ built: String) throws {
+            try? FileManager.default.removeItem(atPath: plugins + "/libfixture.so")
+            try FileManager.default.copyItem(atPath: built, toPath: plugins + "/libfixture.so")
+        }
+        let graph = dir + "/g.json"
+        try """
+            {"weft": 1, "nodes": [
+               {"id": "theirs", "type": "fixture.add", "inputs": {"a": 2, "b": 3}, "cache": true},
+               {"id": "ours", "type": "std.add", "inputs": {"a": 2, "b": 3}, "cache": true}],
+             "outputs": {"theirs": "theirs.sum", "ours": "ours.result"}}
+            """.write(toFile: graph, atomically: true, encoding: .utf8)
+        let db = dir + "/runs.db"
+        func hits() throws -> [String] {
+            let events = dir + "/events.jsonl"
+            let r = try weft(["run", graph, "--plugins", plugins, "--store", db, "--no-store", "--events", events, "--json", "-q"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try JSON.parse(r.stdout) == ["theirs": 5, "ours": 5])
+            return try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n")
+                .compactMap { line in
+                    let e = try JSON.parse(String(line))
+                    return e["event"] == "cache_hit" ? e["node"]?.stringValue : nil
+                }.sorted()
+        }
+        try install(a)
+        #expect(try hits() == [])
+        #expect(try hits() == ["ours", "theirs"])
+        try install(b)
+        #expect(try hits() == ["ours"])
+        #expect(try hits() == ["ours", "theirs"])
+
+        let stats = try JSON.parse(try weft(["cache", "stats", "--store", db, "--json"]).stdout)
+        #expect(stats["entries"] == 3 && stats["expired"] == 0)
+        let cleared = try weft(["cache", "clear", "--store", db])
+        #expect(cleared.stdout == "cleared 3 cache entries from \(db)\n")
+        #expect(try hits() == [])
+    }
+
+    /// --cache caches every PURE node that runs one call.
+    @Test func cacheFlagCachesThePureNodes() throws {
+        let db = try TestPaths.scratch("store-cache") + "/runs.db"
+        func hits(_ extra: [String]) throws -> Int {
+            let events = try TestPaths.scratch("store-cache") + "/events.jsonl"
+            let r = try weft(["run", Self.example("arithmetic.json"), "--store", db, "--events", events, "-q"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            return try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n").filter { $0.contains("\"cache_hit\"") }.count
+        }
+        #expect(try hits([]) == 0)
+        #expect(try hits(["--cache"]) == 0)
+        let pure = try hits(["--cache"])
+        #expect(pure > 0)
+        #expect(try hits([]) == 0, "without --cache, nothing is looked up")
+    }
 }

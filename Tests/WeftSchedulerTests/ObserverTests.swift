@@ -197,6 +197,7 @@ struct ObserverTests {
             case .nodeFinished: "node_finished"
             case .nodeFailed: "node_failed"
             case .nodeRecovered: "node_recovered"
+            case .cacheHit: "cache_hit"
             case .itemFailed: "item_failed"
             case .nodeRetry: "node_retry"
             case .nodeSkipped: "node_skipped"

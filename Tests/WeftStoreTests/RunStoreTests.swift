@@ -114,7 +114,7 @@ struct RunStoreTests {
         try sql("PRAGMA user_version = 99")
         #expect(throws: StoreError.self) { try RunStore(path: path) }
         do { _ = try RunStore(path: path) } catch {
-            #expect(error.message == "\(path) is a run store of a newer Weft (schema 99; this Weft reads up to 1): use that Weft, "
+            #expect(error.message == "\(path) is a run store of a newer Weft (schema 99; this Weft reads up to \(RunStore.schemaVersion)): use that Weft, "
                         + "or give another --store")
         }
         let junk = try Self.storePath()

@@ -244,6 +244,9 @@ typedef void (*weft_destroy_fn)(void *state);
                                         message = the state's id, a space,
                                         then the action it chose (ids have
                                         no spaces: split at the first)     */
+#define WEFT_EVENT_CACHE_HIT      15 /* node_id = a cached node whose outputs
+                                        came from the run store's cache (no
+                                        call was made)                     */
 
 /* Run outcomes (int32_t): weft_run_state and the run-finished event. */
 #define WEFT_RUN_PENDING   0 /* made, not started                                 */

@@ -174,6 +174,22 @@ extension GraphDecoder.Decoder {
                 error(path + ".max_events", node: id, "max_events must be a whole number from 1 to 1000000000000")
             }
         }
+        if let c = m["cache"] {
+            switch c {
+            case .bool(true): n.cache = CacheSpec()
+            case .bool(false): break
+            case .map(let cm):
+                checkKeys(cm, allowed: ["ttl_s"], path: path + ".cache", node: id, what: "a cache")
+                switch cm["ttl_s"] {
+                case nil: n.cache = CacheSpec()
+                case .int(let v)? where v > 0: n.cache = CacheSpec(ttlSeconds: Double(v))
+                case .double(let v)? where v > 0 && v.isFinite: n.cache = CacheSpec(ttlSeconds: v)
+                default: error(path + ".cache.ttl_s", node: id, "ttl_s must be a number of seconds above 0")
+                }
+            default:
+                error(path + ".cache", node: id, "cache must be true, false or {\"ttl_s\": seconds}")
+            }
+        }
         if let h = m["before"] { n.before = hook(h, path: path + ".before", node: id) }
         if let h = m["after"] { n.after = hook(h, path: path + ".after", node: id) }
         if let st = m["start"] {

@@ -105,7 +105,7 @@ public enum GraphDecoder {
     static let topKeys = ["weft", "description", "error_strategy", "retry", "hooks", "observers", "inputs", "outputs", "nodes", "edges"]
     static let nodeKeys = ["id", "type", "label", "params", "inputs", "strategy", "join", "max_iterations", "carry",
                            "isolate", "timeout_ms", "max_events", "on_error", "retry", "map", "concurrency",
-                           "on_item_error", "start", "max_cycles", "before", "after"]
+                           "on_item_error", "start", "max_cycles", "before", "after", "cache"]
     static let edgeKeys = ["from", "to", "when"]
     static let inputKeys = ["type", "default", "description"]
 }

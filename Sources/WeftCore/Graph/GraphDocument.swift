@@ -192,6 +192,7 @@ public struct GraphNode: Sendable, Equatable {
         var maxCycles: Int? = nil
         var before: HookRef? = nil
         var after: HookRef? = nil
+        var cache: CacheSpec? = nil
         var unread: Fields = []
     }
 
@@ -258,6 +259,12 @@ public struct GraphNode: Sendable, Equatable {
     public var onItemError: ItemErrorPolicy? {
         get { rare[\.onItemError] ?? nil }
         set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.onItemError = newValue } }
+    }
+    /// Whether (and how long) the node's outputs are kept in the run
+    /// store's cache, by its inputs (`"cache"`).
+    public var cache: CacheSpec? {
+        get { rare[\.cache] ?? nil }
+        set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.cache = newValue } }
     }
     /// A hook called before each call of the node (`"before"`).
     public var before: HookRef? {

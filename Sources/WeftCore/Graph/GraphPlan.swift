@@ -95,6 +95,7 @@ public struct GraphPlan: Sendable {
             var map: PlanMap? = nil
             var flow: PlanFlow? = nil
             var hooks: PlanHooks? = nil
+            var cache: CacheSpec? = nil
         }
 
         public var label: String? {
@@ -133,6 +134,12 @@ public struct GraphPlan: Sendable {
         public var map: PlanMap? {
             get { rare[\.map] ?? nil }
             set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.map = newValue } }
+        }
+        /// Whether its outputs are cached by its inputs (`"cache"`, or
+        /// `--cache` for PURE nodes).
+        public var cache: CacheSpec? {
+            get { rare[\.cache] ?? nil }
+            set { rare.update(isDefault: newValue == nil, defaults: { RareFields() }) { $0.cache = newValue } }
         }
         /// Its hooks (its own, else the graph's), if any.
         public var hooks: PlanHooks? {

@@ -244,6 +244,17 @@ extension Validation {
                 node.hooks = PlanHooks(before: before, after: after, own: n.before != nil || n.after != nil)
             }
         }
+        // A cache: for a node that runs one call, not hooked.
+        if let cache = n.cache {
+            if !runsCall || planMap != nil || isAsync || isFlow {
+                error(n.path + ".cache", node: n.id, "cache is for nodes that run one call; '\(n.id)' is "
+                        + (isLoop ? "a loop" : isFlow ? "a flow" : planMap != nil ? "mapped" : isAsync ? "async" : "a source"))
+            } else if node.hooks != nil {
+                error(n.path + ".cache", node: n.id, "a node with hooks cannot be cached yet (its hooks would not run on a hit)")
+            } else {
+                node.cache = cache
+            }
+        }
         return node
     }
 

@@ -48,6 +48,14 @@ public struct PlanHooks: Sendable, Equatable {
     public var own = false
 }
 
+/// A node's cache (`"cache": true` or `{"ttl_s": N}`): its outputs kept
+/// in the run store by its type, plugin file, params and input values,
+/// for `ttlSeconds` (nil: until `weft cache clear`).
+public struct CacheSpec: Sendable, Equatable {
+    public var ttlSeconds: Double?
+    public init(ttlSeconds: Double? = nil) { self.ttlSeconds = ttlSeconds }
+}
+
 /// An observer of the graph's runs (`"observers"`, ABI v4): a type flagged
 /// `observer` and its checked params.
 public struct PlanObserver: Sendable, Equatable {

@@ -29,6 +29,8 @@ public enum RunEvent: Sendable, Equatable {
     /// `on_error` handled it: `how` is "route" (its `error` output fired)
     /// or "default" (its default outputs were given). The run goes on.
     case nodeRecovered(time: UInt64, node: Int, id: String, how: String)
+    /// A cached node's outputs came from the cache: no call was made.
+    case cacheHit(time: UInt64, node: Int, id: String)
     /// Attempt `attempt` (1-based) of the node failed with `message`
     /// (`nodeFailed` came just before); it is called again in `delayNs`
     /// (its `retry` policy).
@@ -57,7 +59,7 @@ public enum RunEvent: Sendable, Equatable {
     public var time: UInt64 {
         switch self {
         case .runStarted(let t, _, _, _), .nodeStarted(let t, _, _, _), .nodeFinished(let t, _, _, _, _),
-             .nodeFailed(let t, _, _, _, _), .nodeRecovered(let t, _, _, _), .nodeRetry(let t, _, _, _, _, _), .itemFailed(let t, _, _, _, _),
+             .nodeFailed(let t, _, _, _, _), .nodeRecovered(let t, _, _, _), .cacheHit(let t, _, _), .nodeRetry(let t, _, _, _, _, _), .itemFailed(let t, _, _, _, _),
              .nodeSkipped(let t, _, _), .flowState(let t, _, _, _, _, _),
              .loopIteration(let t, _, _, _),
              .runFinished(let t, _, _), .waveStarted(let t, _, _, _), .waveFinished(let t, _, _, _),
@@ -80,6 +82,8 @@ public enum RunEvent: Sendable, Equatable {
         case .nodeFailed(let t, _, let id, let thread, let message):
             ["event": "node_failed", "time_ns": .int(Int64(t)), "node": .string(id), "thread": .int(Int64(thread)),
              "message": .string(message)]
+        case .cacheHit(let t, _, let id):
+            ["event": "cache_hit", "time_ns": .int(Int64(t)), "node": .string(id)]
         case .nodeRecovered(let t, _, let id, let how):
             ["event": "node_recovered", "time_ns": .int(Int64(t)), "node": .string(id), "how": .string(how)]
         case .nodeRetry(let t, _, let id, let attempt, let delay, let message):

@@ -42,6 +42,9 @@ public enum CEvent {
             node = id
             e.iteration = Int64(item)
             message = m
+        case .cacheHit(_, _, let id):
+            e.kind = WEFT_EVENT_CACHE_HIT
+            node = id
         case .nodeRecovered(_, _, let id, let how):
             e.kind = WEFT_EVENT_NODE_RECOVERED
             node = id

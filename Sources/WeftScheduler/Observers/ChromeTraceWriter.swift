@@ -188,6 +188,8 @@ private struct TraceState {
         case .itemFailed(let t, _, let id, let item, let message):
             instant("\(id) item \(item) failed", category: "error", thread: 0, time: t,
                     args: [("node", .string(id)), ("item", .int(Int64(item))), ("error", .string(message))])
+        case .cacheHit(let t, _, let id):
+            instant("\(id) from the cache", category: "cache", thread: 0, time: t, args: [("node", .string(id))])
         case .nodeRecovered(let t, _, let id, let how):
             instant("\(id) recovered (\(how))", category: "error", thread: 0, time: t,
                     args: [("node", .string(id)), ("how", .string(how))])
