@@ -24,6 +24,16 @@ enum StoreLocation {
         return asked == "default" ? RunStore.defaultPath(environment: env) : asked
     }
 
+    /// `body`'s store call, or its error printed and exit 2.
+    static func checked<T>(_ body: () throws(StoreError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            Stderr.write("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
     /// The store `weft runs` reads.
     static func reading(_ given: String?) throws -> RunStore {
         guard let path = path(given: given, useEnvironment: true) ?? RunStore.defaultPath(environment: environment) else {
@@ -106,11 +116,7 @@ extension Weft {
 
             func run() throws {
                 let store = try StoreLocation.reading(location.store)
-                let runs: [StoredRun]
-                do { runs = try store.runs(state: state, limit: limit) } catch {
-                    Stderr.write("error: \(error)")
-                    throw ExitCode(2)
-                }
+                let runs = try StoreLocation.checked { () throws(StoreError) in try store.runs(state: state, limit: limit) }
                 if json {
                     print(JSON.encode(.list(runs.map(Runs.json)), pretty: true))
                     return
@@ -133,11 +139,7 @@ extension Weft {
             func run() throws {
                 let store = try StoreLocation.reading(location.store)
                 let r = try Runs.run(store, id)
-                let nodes: [(node: String, calls: Int, totalNs: Int64, maxNs: Int64, attempts: Int)]
-                do { nodes = try store.nodeTable(id) } catch {
-                    Stderr.write("error: \(error)")
-                    throw ExitCode(2)
-                }
+                let nodes = try StoreLocation.checked { () throws(StoreError) in try store.nodeTable(id) }
                 if json {
                     let table: WeftValue = .list(nodes.map { n -> WeftValue in
                         ["node": .string(n.node), "calls": .int(Int64(n.calls)), "total_ns": .int(n.totalNs),
@@ -176,10 +178,7 @@ extension Weft {
             func run() throws {
                 let store = try StoreLocation.reading(location.store)
                 _ = try Runs.run(store, id)
-                do { try store.events(id) { print($0) } } catch {
-                    Stderr.write("error: \(error)")
-                    throw ExitCode(2)
-                }
+                try StoreLocation.checked { () throws(StoreError) in try store.events(id) { print($0) } }
             }
         }
 
