@@ -90,7 +90,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "WeftSchedulerTests", dependencies: ["WeftScheduler", "WeftNative", "WeftCore", "WeftTestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "WeftCLITests", dependencies: ["WeftCore", "WeftTestSupport"], swiftSettings: strict),
+        .testTarget(name: "WeftCLITests", dependencies: ["WeftCore", "WeftStore", "WeftTestSupport"], swiftSettings: strict),
         .testTarget(name: "WeftStoreTests", dependencies: ["WeftStore", "WeftScheduler", "WeftNative", "WeftCore", "WeftTestSupport"],
                     swiftSettings: strict),
         // Builds and runs the C, C++ and Python hosts against an installed

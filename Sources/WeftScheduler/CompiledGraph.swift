@@ -94,6 +94,10 @@ public final class CompiledGraph: @unchecked Sendable {
     let timeouts: [Int: UInt64]
     /// Cached nodes (`"cache"`): their key's fixed part and time to live.
     let caches: [Int: CachedNode]
+    /// Per node: whether a run's checkpoints keep its outputs (a node that
+    /// runs one call of a plugin's node: not a source, loop, flow, mapped,
+    /// async or hooked node). See `RunCheckpoints`.
+    let checkpointed: [Bool]
     struct CachedNode {
         var prefix: String
         var ttlSeconds: Double?
@@ -333,6 +337,10 @@ public final class CompiledGraph: @unchecked Sendable {
         self.maps = maps
         self.timeouts = timeouts
         self.caches = caches
+        self.checkpointed = (0..<count).map { n in
+            guard let type = instances[n]?.type else { return false }
+            return !type.isSource && !type.isAsync && nodes[n].map == nil && nodes[n].hooks == nil && nodes[n].strategy != .loop
+        }
         self.timedGates = Dictionary(uniqueKeysWithValues: timeouts.keys.compactMap { n in
             instances[n].flatMap { $0.type.spec.flags.contains(.blocking) && !$0.type.spec.flags.contains(.threadSafe) ? (n, CallGate()) : nil }
         })

@@ -48,6 +48,10 @@ public struct RunOptions: Sendable {
     /// Where cached nodes (`"cache"`) keep their outputs; nil: they run
     /// as any node.
     public var cache: (any NodeCache)?
+    /// Where each checkpointed node's outputs are kept as it completes,
+    /// and found again by a resumed or partial run (`RunCheckpoints`);
+    /// nil: none. With checkpoints, every node takes the general path.
+    public var checkpoints: (any RunCheckpoints)?
     /// For tests: one way of making calls forced on the run, so a suite can
     /// run the same graph through each path and compare the answers
     /// (`PathEquivalenceTests`). Never changes what a run computes.

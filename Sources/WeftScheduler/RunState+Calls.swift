@@ -39,7 +39,7 @@ extension RunState {
     /// `context`'s frame.
     @inline(__always)
     func call(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
-        if observing { return observedCall(n, unmanaged, base, typeIndex) }
+        if observing || checkpointing { return observedCall(n, unmanaged, base, typeIndex) }
         let measure = measures(typeIndex, inline: typeInline[typeIndex])
         let t0 = measure ? MonotonicClock.now() : 0
         // The graph owns its instances for longer than any run: no
@@ -55,6 +55,8 @@ extension RunState {
     /// and recorded. A call of a type not known to be cheap (`typeInline`)
     /// is timed exactly, its start recorded (and handed on) before it runs;
     /// others are one untimed record. (Apart, so the quiet path stays small.)
+    /// With checkpoints (observed or not), the call's duration is kept in
+    /// `callDuration` (0 for an untimed cheap call).
     @inline(never)
     func observedCall(_ n: Int, _ unmanaged: Unmanaged<NodeInstance>, _ base: Int, _ typeIndex: Int) -> Bool {
         let inline = typeInline[typeIndex]
@@ -62,10 +64,12 @@ extension RunState {
         let exact = measure || !inline
         var t0: UInt64 = 0
         if exact {
-            let now = events.now()
-            record { $0.timed(.started, node: n, time: now) }
-            // A slow type's start reaches watchers while it runs.
-            if !inline { record { $0.flush(at: now, urgent: true) } }
+            if observing {
+                let now = events.now()
+                record { $0.timed(.started, node: n, time: now) }
+                // A slow type's start reaches watchers while it runs.
+                if !inline { record { $0.flush(at: now, urgent: true) } }
+            }
             // (After the hand-over: it is not the call's cost.)
             t0 = MonotonicClock.now()
         }
@@ -74,11 +78,13 @@ extension RunState {
         }
         if exact {
             let t1 = MonotonicClock.now()
+            callDuration = t1 - t0
             if measure { measured(n, t1 - t0) }
-            if ok { record { $0.timed(.finished, node: n, start: t0 &- events.start, time: t1 &- events.start) } }
+            if ok && observing { record { $0.timed(.finished, node: n, start: t0 &- events.start, time: t1 &- events.start) } }
         } else {
+            callDuration = 0
             // (A failed call's start; its failure is recorded by `nodeFailed`.)
-            record { $0.untimed(ok ? .ran : .began, node: n) }
+            if observing { record { $0.untimed(ok ? .ran : .began, node: n) } }
         }
         return ok
     }
@@ -114,6 +120,7 @@ extension RunState {
             nodeFailed(n, callError(n))
             return
         }
+        if checkpointing { checkpoint(n, outs, boxes, count: outputs) }
         deliverOutputs(portBase: portBase, count: outputs, outs, boxes)
         if enclosingLoop >= 0 { completed(n) }
     }
@@ -207,6 +214,7 @@ extension RunState {
             return
         }
         steps += 1
+        if checkpointing, graph.checkpointed[n], restoreCheckpoint(n, options.checkpoints!) { return }
         if graph.rows[n].flags & NodeRow.handlesErrors != 0, let hooks = graph.hooks[n] {
             runHooked(n, hooks, unmanaged)
             return
@@ -318,6 +326,7 @@ extension RunState {
                 errorPort = p
             }
         }
+        if checkpointing { checkpoint(n, outs, boxes, count: count) }
         var fired = 0
         for p in 0..<count where outs[p].taken != 0 { fired += 1 }
         if graph.isSequential(n) || (row.strategy == CompiledGraph.conditionalCode && fired == 1) {
@@ -333,8 +342,9 @@ extension RunState {
 
     /// The completion of a call that succeeded, its outputs as values
     /// (a hooked or timed call's): through the node's strategy.
-    func succeeded(_ n: Int, values: [WeftValue?]) {
+    func succeeded(_ n: Int, values: [WeftValue?], checkpoint keep: Bool = true) {
         if graph.rows[n].flags & NodeRow.handlesErrors != 0 { _ = attemptsMade(n) }
+        if keep && checkpointing { checkpoint(n, values) }
         var values = values
         // (A routed `error` output, after the call's, is dead.)
         while values.count < graph.outputCount(n) { values.append(nil) }

@@ -79,6 +79,7 @@ extension RunState {
                 continue
             }
             measured(c.node, c.duration)
+            callDuration = c.duration
             if let timed = c.timed {
                 timedCalls.removeAll { $0 === timed }
                 if process && failure == nil && !cancellation.isCancelled, let values = c.values { succeeded(c.node, values: values) }
@@ -86,7 +87,15 @@ extension RunState {
             if let start = c.asyncStart, observing, case .success? = c.result {
                 record { $0.timed(.finished, node: c.node, start: start, time: events.now()) }
             }
-            if process && failure == nil && !cancellation.isCancelled, let result = c.result { handle(c.node, result) }
+            if process && failure == nil && !cancellation.isCancelled, let result = c.result {
+                handle(c.node, result)
+            } else if checkpointing, case .success(var out)? = c.result {
+                // Stopping: a call that ended is kept all the same (a
+                // resumed run does not make it again).
+                out.numbers.withUnsafeMutableBufferPointer { numbers in
+                    out.boxes.withUnsafeMutableBufferPointer { checkpoint(c.node, numbers.baseAddress!, $0.baseAddress!, count: numbers.count) }
+                }
+            }
         }
     }
 }

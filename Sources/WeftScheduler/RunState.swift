@@ -116,6 +116,14 @@ final class RunState: @unchecked Sendable {
     let carryBoxed: UnsafeMutablePointer<WeftValue>
     let carryCount: Int
     var outputs: [WeftValue?]
+    /// With checkpoints: per node, its completions so far (restored ones
+    /// included): the next one's `occurrence`.
+    var checkpointCount: [Int]
+    /// `options.checkpoints != nil`.
+    let checkpointing: Bool
+    /// With checkpoints: how long the call that just completed took (ns;
+    /// `UInt64.max` when not known), handed to the checkpoints.
+    var callDuration = UInt64.max
 
     /// The ready queue: a ring of node indices (`readyMask + 1` entries, a
     /// power of two above the node count: never full). `readyHead` and `readyTail` only
@@ -211,7 +219,9 @@ final class RunState: @unchecked Sendable {
         started = zeroed(graph.count)
         keepGoing = options.keepGoing || graph.plan.errorStrategy == .continue
         parallel = options.mode == .parallel
-        direct = options.forcedPath != .queue
+        direct = options.forcedPath != .queue && options.checkpoints == nil
+        checkpointing = options.checkpoints != nil
+        checkpointCount = checkpointing ? Array(repeating: 0, count: graph.count) : []
         let placement = options.placement
         // Clamped: any value a caller sets is safe (no overflow, no huge tables).
         batchThreshold = options.forcedPath == .batches ? 2 : min(max(2, placement.batchMin), 1 << 30)

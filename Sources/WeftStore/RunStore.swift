@@ -12,7 +12,7 @@ import Glibc
 /// thread at a time (a lock here).
 public final class RunStore: @unchecked Sendable {
     /// The schema this Weft writes (`PRAGMA user_version`).
-    public static let schemaVersion: Int64 = 2
+    public static let schemaVersion: Int64 = 3
     /// Migrations: entry k takes a store from version k to k + 1.
     static let migrations: [String] = [
         """
@@ -65,6 +65,21 @@ public final class RunStore: @unchecked Sendable {
             created_at REAL NOT NULL,
             expires_at REAL,
             PRIMARY KEY (hash, key)
+        ) WITHOUT ROWID;
+        """,
+        // 3: checkpoints (each node's outputs, for `weft runs resume` and
+        // partial runs), how a run was started (to resume it), how often
+        // it was resumed, and a pause or cancel asked of it (`requested`).
+        """
+        ALTER TABLE runs ADD COLUMN options TEXT;
+        ALTER TABLE runs ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN requested TEXT;
+        CREATE TABLE checkpoints (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            node TEXT NOT NULL,
+            occurrence INTEGER NOT NULL,
+            outputs TEXT NOT NULL,
+            PRIMARY KEY (run_id, node, occurrence)
         ) WITHOUT ROWID;
         """,
     ]
@@ -134,16 +149,19 @@ public final class RunStore: @unchecked Sendable {
 
     /// A new run, state `running`: its graph (stored once per content),
     /// inputs and mode. Its id.
-    public func begin(graphJSON: String, graphPath: String?, inputs: WeftValue, mode: String) throws(StoreError) -> Int64 {
+    /// Records a new run (state running, this process); its id. `options`:
+    /// how it was started (for `weft runs resume`: the command line).
+    public func begin(graphJSON: String, graphPath: String?, inputs: WeftValue, mode: String,
+                      options: WeftValue? = nil) throws(StoreError) -> Int64 {
         let hash = Self.hash(graphJSON)
         return try lock.withLock { () throws(StoreError) -> Int64 in
             try db.transaction { () throws(StoreError) -> Int64 in
                 try db.prepare("INSERT OR IGNORE INTO graphs (hash, json) VALUES (?, ?)").bind([.text(hash), .text(graphJSON)]).run()
                 try db.prepare("""
-                    INSERT INTO runs (graph_hash, graph_path, inputs, mode, state, pid, started_at)
-                    VALUES (?, ?, ?, ?, 'running', ?, ?)
+                    INSERT INTO runs (graph_hash, graph_path, inputs, mode, state, pid, started_at, options)
+                    VALUES (?, ?, ?, ?, 'running', ?, ?, ?)
                     """).bind([.text(hash), graphPath.map { .text($0) } ?? .null, .text(JSON.encode(inputs)), .text(mode),
-                               .int(Int64(getpid())), .double(Self.now())]).run()
+                               .int(Int64(getpid())), .double(Self.now()), options.map { .text(JSON.encode($0)) } ?? .null]).run()
                 return db.lastInsertedRow
             }
         }
@@ -259,7 +277,8 @@ public final class RunStore: @unchecked Sendable {
         try lock.withLock(body)
     }
 
-    static func now() -> Double {
+    /// Wall-clock seconds since 1970 (the store's timestamps).
+    public static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
@@ -285,8 +304,8 @@ public struct StoredRun: Sendable {
     public var graphPath: String?
     public var inputs: String
     public var mode: String
-    /// running, succeeded, failed, cancelled — or interrupted: marked
-    /// running, but its process is gone (killed, crashed).
+    /// running, paused, succeeded, failed, cancelled — or interrupted:
+    /// marked running, but its process is gone (killed, crashed).
     public var state: String
     public var pid: Int32
     public var startedAt: Double
@@ -296,7 +315,14 @@ public struct StoredRun: Sendable {
     public var error: String?
     public var errorNode: String?
 
-    static let columns = "id, graph_hash, graph_path, inputs, mode, state, pid, started_at, finished_at, steps, outputs, error, error_node"
+    /// How it was started (`begin`'s `options`; nil before schema 3).
+    public var options: WeftValue?
+    /// Times it was resumed.
+    public var resumes: Int
+
+    static let columns = """
+        id, graph_hash, graph_path, inputs, mode, state, pid, started_at, finished_at, steps, outputs, error, error_node, options, resumes
+        """
 
     init(_ s: SQLiteStatement) {
         id = s.int(0)
@@ -313,7 +339,12 @@ public struct StoredRun: Sendable {
         outputs = s.text(10)
         error = s.text(11)
         errorNode = s.text(12)
+        options = s.text(13).flatMap { try? JSON.parse($0) }
+        resumes = Int(s.int(14))
     }
+
+    /// Whether `weft runs resume` can continue it.
+    public var isResumable: Bool { ["interrupted", "paused", "failed", "cancelled"].contains(state) }
 }
 
 struct StoredEvent {

@@ -24,11 +24,7 @@ public final class StoreCache: NodeCache, @unchecked Sendable {
     public func lookup(_ key: String) -> [WeftValue?]? {
         do {
             guard let text = try store.cached(hash: RunStore.hash(key), key: key),
-                  case .list(let items) = try JSON.parse(text) else { return nil }
-            let outputs = items.map { item -> WeftValue? in
-                guard case .list(let pair) = item, pair.first == .bool(true), pair.count == 2 else { return nil }
-                return pair[1]
-            }
+                  let outputs = StoredOutputs.decode(text) else { return nil }
             lock.withLock { hits += 1 }
             return outputs
         } catch {
@@ -38,7 +34,7 @@ public final class StoreCache: NodeCache, @unchecked Sendable {
     }
 
     public func store(_ key: String, _ outputs: [WeftValue?], ttlSeconds: Double?) {
-        let text = JSON.encode(.list(outputs.map { $0.map { .list([.bool(true), $0]) } ?? .list([.bool(false)]) }))
+        let text = StoredOutputs.encode(outputs)
         do {
             try store.keep(hash: RunStore.hash(key), key: key, outputs: text, ttlSeconds: ttlSeconds)
             lock.withLock { writes += 1 }

@@ -25,9 +25,15 @@ public final class StoreRecorder: RunObserver, @unchecked Sendable {
     /// The first write that failed (the run goes on; the caller reports it).
     public private(set) var failure: StoreError?
 
-    public init(store: RunStore, runId: Int64, batch: Int = 4096, checkpointNs: UInt64 = 1_000_000) {
+    /// `from`: a resumed run's records go on from there.
+    public init(store: RunStore, runId: Int64, from point: ResumePoint? = nil, batch: Int = 4096, checkpointNs: UInt64 = 1_000_000) {
         self.store = store
         self.runId = runId
+        if let point {
+            seq = point.eventSeq
+            completionSeq = point.completionSeq
+            done = point.completions
+        }
         self.batch = batch
         self.checkpointNs = checkpointNs
         events.reserveCapacity(batch)
@@ -50,7 +56,7 @@ public final class StoreRecorder: RunObserver, @unchecked Sendable {
             retried[id, default: 0] += 1
         case .nodeStarted(_, _, let id, _), .nodeFailed(_, _, let id, _, _), .nodeSkipped(_, _, let id),
              .loopIteration(_, _, let id, _), .nodeRecovered(_, _, let id, _), .itemFailed(_, _, let id, _, _),
-             .flowState(_, _, let id, _, _, _), .cacheHit(_, _, let id):
+             .flowState(_, _, let id, _, _, _), .cacheHit(_, _, let id), .nodeRestored(_, _, let id):
             node = id
         case .waveStarted(_, let number, let source, _):
             wave = Int64(number)

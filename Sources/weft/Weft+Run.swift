@@ -3,6 +3,9 @@ import WeftCore
 import WeftNative
 import WeftScheduler
 import WeftStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Weft {
     struct Run: ParsableCommand {
@@ -18,7 +21,8 @@ extension Weft {
 
                 Exit codes: 0 success (an event run: its sources finished or --duration passed); 1 the run \
                 failed (node error, limit hit, cancelled; an event run with --stop-on-error and a failed wave; stdout closed by its reader); \
-                2 invalid graph, input or usage; 130 interrupted (SIGINT/SIGTERM; also when a node fails as the run stops).
+                2 invalid graph, input or usage; 3 paused (weft runs pause; weft runs resume ID continues it); \
+                130 interrupted (SIGINT/SIGTERM; also when a node fails as the run stops).
                 """)
 
         @Argument(help: ArgumentHelp("The graph file.", valueName: "graph.json"))
@@ -102,6 +106,10 @@ extension Weft {
         @Flag(help: ArgumentHelp("Cache the outputs of every PURE node that runs one call, as \"cache\": true does for one node.",
                                  discussion: "The cache lives in the run store (--store, WEFT_STORE, or the default path)."))
         var cache = false
+
+        /// `weft runs resume ID`: this run continues run ID of the store.
+        @Option(name: .customLong("resume-run"), help: .hidden)
+        var resumeRun: Int64?
 
         @Flag(name: .shortAndLong, help: "No progress line and no warnings.")
         var quiet = false
@@ -197,20 +205,41 @@ extension Weft {
                     throw ExitCode(2)
                 }
             }
+            let isEventRun = !compiled.sources.isEmpty
+            // A recorded run keeps each node's outputs as it completes
+            // (checkpoints), so that `weft runs resume` can go on from them.
+            var checkpoints: StoreCheckpoints?
             if let runStore, recordPath != nil {
-                do {
+                do throws(StoreError) {
                     let store = runStore
                     let text = (try? loading.text()) ?? #"{"unavailable": "the graph was read from a stream"}"#
-                    let id = try store.begin(graphJSON: text, graphPath: loading.subgraphFile, inputs: .object(inputs.sorted { $0.key < $1.key }),
-                                             mode: mode)
-                    recorder = StoreRecorder(store: store, runId: id)
+                    let id: Int64
+                    var point: ResumePoint?
+                    if let resumeRun {
+                        if let old = try store.run(resumeRun), old.graphHash != RunStore.hash(text) {
+                            throw StoreError("\(graph) has changed since run \(resumeRun) started (hash \(old.graphHash), now "
+                                                 + "\(RunStore.hash(text))): a run resumes with the graph it ran; put that back "
+                                                 + "(weft runs show \(resumeRun) --graph prints it)")
+                        }
+                        point = try store.resume(resumeRun)
+                        id = resumeRun
+                    } else {
+                        id = try store.begin(graphJSON: text, graphPath: loading.subgraphFile, inputs: .object(inputs.sorted { $0.key < $1.key }),
+                                             mode: mode, options: Self.commandLine())
+                    }
+                    recorder = StoreRecorder(store: store, runId: id, from: point)
                     observers.append(recorder!)
+                    if !isEventRun {
+                        checkpoints = StoreCheckpoints(store: store, runId: id, restoring: resumeRun == nil ? [:] : try store.checkpoints(of: id))
+                    }
                 } catch {
                     Stderr.write("error: \(error)")
                     throw ExitCode(2)
                 }
+            } else if resumeRun != nil {
+                Stderr.write("error: --resume-run needs the run store (--store)")
+                throw ExitCode(2)
             }
-            let isEventRun = !compiled.sources.isEmpty
             // Not an observer: it reads counters, so the run keeps its fast paths.
             let progressLine = quiet ? nil : ProgressLine(eventRun: isEventRun) { [plan] in plan.nodes[$0].id }
             if isEventRun { observers.append(WaveFailureReporter(stdout: stdoutWatcher)) }
@@ -232,8 +261,12 @@ extension Weft {
                 let warnings = quiet
                 options.cache = StoreCache(store: runStore) { if !warnings { Stderr.write("warning: \($0)") } }
             }
+            options.checkpoints = checkpoints
             // (Only --json prints the flows' state histories.)
             options.keepsStateHistory = json
+            // `weft runs pause|cancel` ask through the store.
+            let control = recorder.map { r in RunControlWatcher(store: r.store, runId: r.runId) { token.cancel() } }
+            defer { control?.stop() }
             let result: RunResult
             do {
                 progressLine?.start()
@@ -243,12 +276,20 @@ extension Weft {
                 Stderr.write("error: \(error)")
                 throw ExitCode(2)
             }
+            // Paused (`weft runs pause`): stopped as when cancelled, and resumable.
+            control?.stop()
+            let paused = control?.pauseRequested == true && watcher.received == 0 && result.outcome == .cancelled
+            checkpoints?.flush()
             if let recorder {
                 recorder.flush()
-                let (state, error, node): (String, String?, String?) = switch result.outcome {
+                var (state, error, node): (String, String?, String?) = switch result.outcome {
                 case .succeeded: ("succeeded", nil, nil)
                 case .failed(let message, let node): ("failed", message, node)
                 case .cancelled: ("cancelled", result.failureWhileStopping, nil)
+                }
+                if paused { state = "paused" }
+                if let failure = checkpoints?.failure, result.outcome == .succeeded {
+                    (state, error) = ("failed", "the run's outputs could not be kept: \(failure)")
                 }
                 do {
                     try recorder.store.finish(recorder.runId, state: state, steps: result.steps, outputs: result.outputsJSON,
@@ -261,7 +302,20 @@ extension Weft {
                     Stderr.write("error: the run store: \(failure) (run \(recorder.runId) is recorded in part)")
                     throw ExitCode(1)
                 }
-                if !quiet { Stderr.write("stored: run \(recorder.runId) in \(recorder.store.path) (weft runs show \(recorder.runId))") }
+                if let failure = checkpoints?.failure {
+                    Stderr.write("error: the run store: \(failure) (run \(recorder.runId) is recorded in part)")
+                    throw ExitCode(1)
+                }
+                if !quiet {
+                    if let restored = checkpoints?.restoredCount, resumeRun != nil {
+                        Stderr.write("resumed: \(restored) node completion\(restored == 1 ? "" : "s") restored from run \(recorder.runId)")
+                    }
+                    Stderr.write("stored: run \(recorder.runId) in \(recorder.store.path) (weft runs show \(recorder.runId))")
+                }
+                if paused {
+                    Stderr.write("paused: run \(recorder.runId) (weft runs resume \(recorder.runId) continues it)")
+                    throw ExitCode(3)
+                }
             }
             if timing {
                 func ms(_ a: UInt64, _ b: UInt64) -> String { String(format2: Double(b - a) / 1e6) + " ms" }
@@ -334,6 +388,19 @@ extension Weft {
                 Stderr.write("error: run cancelled")
                 throw ExitCode(1)
             }
+        }
+
+        /// How this run was started, for `weft runs resume`: the working
+        /// folder and the arguments after `weft run`.
+        static func commandLine() -> WeftValue {
+            let argv = CommandLine.arguments
+            let args = argv.count > 1 && argv[1] == "run" ? Array(argv.dropFirst(2)) : []
+            var cwd = "."
+            if let p = getcwd(nil, 0) {
+                cwd = String(cString: p)
+                free(p)
+            }
+            return ["cwd": .string(cwd), "args": .list(args.map { .string($0) })]
         }
 
         /// Reports a run stopped by SIGINT/SIGTERM, during which `failure`

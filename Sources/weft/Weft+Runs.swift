@@ -57,7 +57,7 @@ extension Weft {
         static let configuration = CommandConfiguration(
             abstract: "The runs recorded in the run store (weft run --store).",
             discussion: "The store is --store PATH, else WEFT_STORE, else $XDG_STATE_HOME/weft/runs.db (~/.local/state/weft/runs.db).",
-            subcommands: [List.self, Show.self, Events.self, Prune.self])
+            subcommands: [List.self, Show.self, Events.self, Resume.self, Pause.self, Cancel.self, Prune.self])
 
         struct StoreOption: ParsableArguments {
             @Option(help: ArgumentHelp("The run store (a SQLite file; 'default': the XDG path).", valueName: "path"))
@@ -102,14 +102,14 @@ extension Weft {
         struct List: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
             @OptionGroup var location: StoreOption
-            @Option(help: "Only runs in this state: running, succeeded, failed, cancelled, interrupted (killed or crashed).")
+            @Option(help: "Only runs in this state: running, paused, succeeded, failed, cancelled, interrupted (killed or crashed).")
             var state: String?
             @Option(help: "At most this many runs.") var limit = 50
             @Flag(help: "Print a JSON list.") var json = false
 
             func validate() throws {
-                if let state, !["running", "succeeded", "failed", "cancelled", "interrupted"].contains(state) {
-                    throw ValidationError("--state must be running, succeeded, failed, cancelled or interrupted, not '\(state)'")
+                if let state, !["running", "paused", "succeeded", "failed", "cancelled", "interrupted"].contains(state) {
+                    throw ValidationError("--state must be running, paused, succeeded, failed, cancelled or interrupted, not '\(state)'")
                 }
                 if limit < 1 { throw ValidationError("--limit must be at least 1") }
             }
@@ -135,10 +135,15 @@ extension Weft {
             @OptionGroup var location: StoreOption
             @Argument(help: "The run's id (weft runs list).") var id: Int64
             @Flag(help: "Print JSON: the run, and \"nodes\".") var json = false
+            @Flag(help: "Print only the graph the run ran (its JSON text, as the store keeps it).") var graph = false
 
             func run() throws {
                 let store = try StoreLocation.reading(location.store)
                 let r = try Runs.run(store, id)
+                if graph {
+                    print(try StoreLocation.checked { () throws(StoreError) in try store.graphJSON(of: r) } ?? "")
+                    return
+                }
                 let nodes = try StoreLocation.checked { () throws(StoreError) in try store.nodeTable(id) }
                 if json {
                     let table: WeftValue = .list(nodes.map { n -> WeftValue in
@@ -155,6 +160,7 @@ extension Weft {
                 print("inputs   \(r.inputs)")
                 print("started  \(Runs.time(r.startedAt))")
                 if let f = r.finishedAt { print("took     \(String(format2: (f - r.startedAt) * 1000)) ms, \(r.steps ?? 0) steps") }
+                if r.resumes > 0 { print("resumed  \(r.resumes) time\(r.resumes == 1 ? "" : "s")") }
                 if let e = r.error { print("error    \(e)") }
                 if let outputs = r.outputs, let fields = (try? JSON.parse(outputs))?.mapEntries {
                     print("outputs")
@@ -179,6 +185,125 @@ extension Weft {
                 let store = try StoreLocation.reading(location.store)
                 _ = try Runs.run(store, id)
                 try StoreLocation.checked { () throws(StoreError) in try store.events(id) { print($0) } }
+            }
+        }
+
+        struct Resume: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Continue an interrupted, paused, failed or cancelled run; nodes that completed are not run again.",
+                discussion: """
+                    The run goes on in this process, as `weft run` started it (the same graph file, which must be \
+                    unchanged, arguments and working folder), under the same id: each completed node's outputs are \
+                    restored from the store instead of calling it, and the rest runs. Exit codes as weft run's.
+                    """)
+            @OptionGroup var location: StoreOption
+            @Argument(help: "The run's id.") var id: Int64
+
+            func run() throws {
+                let store = try StoreLocation.reading(location.store)
+                let r = try Runs.run(store, id)
+                guard r.isResumable else {
+                    Stderr.write("error: " + (r.state == "running"
+                        ? "run \(id) is running (process \(r.pid)); pause it first (weft runs pause \(id))"
+                        : "run \(id) \(r.state); there is nothing to resume (weft runs show \(id) shows its outputs)"))
+                    throw ExitCode(2)
+                }
+                guard let cwd = r.options?["cwd"]?.stringValue, let args = r.options?["args"]?.listItems?.compactMap(\.stringValue),
+                      !args.isEmpty else {
+                    Stderr.write("error: run \(id) was not started by weft run (or by a Weft before 0.19), so how to go on is not known")
+                    throw ExitCode(2)
+                }
+                let storePath = Runs.absolute(store.path)
+                guard chdir(cwd) == 0 else {
+                    Stderr.write("error: run \(id) ran in \(cwd), which is gone; resuming needs its graph and plugins there")
+                    throw ExitCode(2)
+                }
+                let command = try Weft.Run.parse(args + ["--store", storePath, "--resume-run", "\(id)"])
+                try command.run()
+            }
+        }
+
+        /// `path` from the working folder, made absolute.
+        static func absolute(_ path: String) -> String {
+            guard let p = realpath(path, nil) else { return path }
+            defer { free(p) }
+            return String(cString: p)
+        }
+
+        /// Asks running run `r` to `pause` or `cancel` (through the store:
+        /// its process reads the request within 0.1 s) and waits up to
+        /// `wait` seconds for its state to leave running; the state it reached.
+        static func ask(_ store: RunStore, _ r: StoredRun, _ what: String, wait: Double) throws -> String {
+            guard try StoreLocation.checked({ () throws(StoreError) in try store.request(r.id, what) }) else {
+                return try Runs.run(store, r.id).state
+            }
+            let until = RunStore.now() + wait
+            while RunStore.now() < until {
+                let now = try Runs.run(store, r.id)
+                if now.state != "running" { return now.state }
+                usleep(20_000)
+            }
+            return "running"
+        }
+
+        struct Pause: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Pause a running run: it finishes the nodes in flight, keeps their outputs and stops (weft run exits 3).",
+                discussion: "weft runs resume ID continues it, in this process or another.")
+            @OptionGroup var location: StoreOption
+            @Argument(help: "The run's id.") var id: Int64
+            @Option(help: ArgumentHelp("Seconds to wait for the run to stop.", valueName: "seconds")) var wait: Double = 60
+
+            func run() throws {
+                let store = try StoreLocation.reading(location.store)
+                let r = try Runs.run(store, id)
+                guard r.state == "running" else {
+                    Stderr.write("error: run \(id) is \(r.state), not running; only a running run can be paused")
+                    throw ExitCode(2)
+                }
+                switch try Runs.ask(store, r, "pause", wait: wait) {
+                case "paused": print("paused run \(id) (weft runs resume \(id) continues it)")
+                case "running":
+                    Stderr.write("error: run \(id) has not paused within \(wait) s (a node in flight is still running); "
+                                     + "it pauses when its nodes in flight finish")
+                    throw ExitCode(1)
+                case let state: print("run \(id) ended before it paused: \(state)")
+                }
+            }
+        }
+
+        struct Cancel: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Cancel a run: a running one stops (its nodes in flight finish); a paused or interrupted one is marked cancelled.",
+                discussion: "Its checkpoints stay: weft runs resume ID can still continue it, until weft runs prune deletes it.")
+            @OptionGroup var location: StoreOption
+            @Argument(help: "The run's id.") var id: Int64
+            @Option(help: ArgumentHelp("Seconds to wait for a running run to stop.", valueName: "seconds")) var wait: Double = 60
+
+            func run() throws {
+                let store = try StoreLocation.reading(location.store)
+                let r = try Runs.run(store, id)
+                switch r.state {
+                case "running":
+                    let state = try Runs.ask(store, r, "cancel", wait: wait)
+                    guard state != "running" else {
+                        Stderr.write("error: run \(id) has not stopped within \(wait) s (a node in flight is still running)")
+                        throw ExitCode(1)
+                    }
+                    print("cancelled run \(id) (\(state))")
+                case "paused", "interrupted":
+                    let marked = try StoreLocation.checked { () throws(StoreError) in
+                        try store.setState(id, to: "cancelled", from: ["paused", "running"])
+                    }
+                    guard marked else {
+                        Stderr.write("error: run \(id) changed state meanwhile; weft runs show \(id)")
+                        throw ExitCode(1)
+                    }
+                    print("cancelled run \(id)")
+                default:
+                    Stderr.write("error: run \(id) already ended (\(r.state))")
+                    throw ExitCode(2)
+                }
             }
         }
 

@@ -98,7 +98,7 @@ struct CLITests {
         let r = try weft("inspect", path)
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("plugin   fixture 1.2.3\nsummary  Test fixture plugin\nfile     \(path)\nABI      4"))
-        #expect(r.stdout.contains("nodes    34"))
+        #expect(r.stdout.contains("nodes    35"))
         // Flags as declared: CHEAP shown as `cheap`, and only where set.
         #expect(r.stdout.contains("fixture.add  Adds two ints.  [pure, thread_safe, cheap]\n"))
         #expect(r.stdout.contains("fixture.counter  Counts up from start.  [cheap]\n"))
@@ -107,7 +107,7 @@ struct CLITests {
         let j = try JSON.parse(try weft("inspect", "--json", path).stdout)
         #expect(j["ok"] == true)
         #expect(j["plugin"]?["abi_version"] == 4)
-        #expect(j["nodes"]?.listItems?.count == 34)
+        #expect(j["nodes"]?.listItems?.count == 35)
         let flags = j["nodes"]?.listItems?.first { $0["name"] == "fixture.counter" }?["flags"]
         #expect(flags == ["cheap"])
     }

@@ -57,7 +57,7 @@ struct StoreCommandTests {
         let age = try weft(["runs", "prune", "--older-than", "soon", "--store", db])
         #expect(age.status != 0 && age.stderr.contains("--older-than must be an age such as 90s, 30m, 12h or 7d, not 'soon'"))
         let state = try weft(["runs", "list", "--state", "done", "--store", db])
-        #expect(state.status != 0 && state.stderr.contains("--state must be running, succeeded, failed, cancelled or interrupted"))
+        #expect(state.status != 0 && state.stderr.contains("--state must be running, paused, succeeded, failed, cancelled or interrupted"))
         // A file that is not a store: refused, and left as it was.
         let junk = try TestPaths.scratch("store-cli") + "/junk.db"
         try "not a database, just text that is long enough to be read as a header".write(toFile: junk, atomically: true, encoding: .utf8)

@@ -26,7 +26,7 @@ struct PluginLoaderTests {
         #expect(names.first == "fixture.add")
         #expect(names == names.sorted())
         #expect(names.contains("fixture.counter"))
-        #expect(names.count == 34)
+        #expect(names.count == 35)
         let recorder = try #require(registry.node(named: "fixture.recorder"))
         #expect(recorder.isObserver && recorder.spec.flags == [.observer])
         #expect(recorder.spec.inputs.isEmpty && recorder.spec.outputs.isEmpty && recorder.spec.params.map(\.name) == ["path"])

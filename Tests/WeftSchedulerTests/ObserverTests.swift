@@ -198,6 +198,7 @@ struct ObserverTests {
             case .nodeFailed: "node_failed"
             case .nodeRecovered: "node_recovered"
             case .cacheHit: "cache_hit"
+            case .nodeRestored: "node_restored"
             case .itemFailed: "item_failed"
             case .nodeRetry: "node_retry"
             case .nodeSkipped: "node_skipped"

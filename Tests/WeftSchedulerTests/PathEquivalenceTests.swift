@@ -127,6 +127,7 @@ struct PathEquivalenceTests {
         case .flowState(_, _, let id, let state, let cycle, let action): "state \(id) \(cycle) \(state) \(action)"
         case .nodeRecovered(_, _, let id, let how): "recovered \(id) \(how)"
         case .cacheHit(_, _, let id): "cache hit \(id)"
+        case .nodeRestored(_, _, let id): "restored \(id)"
         case .itemFailed(_, _, let id, let item, let message): "item failed \(id) \(item): \(message)"
         case .nodeRetry(_, _, let id, let attempt, _, let message): "retry \(id) \(attempt): \(message)"
         case .loopIteration(_, _, let id, let i): "iteration \(id) \(i)"

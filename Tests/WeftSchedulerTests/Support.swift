@@ -50,6 +50,7 @@ extension RunEvent {
         case .nodeFailed(_, _, let id, _, let m): "failed \(id) \(m)"
         case .nodeRecovered(_, _, let id, let how): "recovered \(id) \(how)"
         case .cacheHit(_, _, let id): "cache hit \(id)"
+        case .nodeRestored(_, _, let id): "restored \(id)"
         case .itemFailed(_, _, let id, let item, _): "item failed \(id) \(item)"
         case .nodeRetry(_, _, let id, let attempt, let delay, _): "retry \(id) \(attempt) \(delay)"
         case .nodeSkipped(_, _, let id): "skipped \(id)"

@@ -71,12 +71,15 @@ struct CacheTests {
         #expect(cache.lookup("k2") == nil)
     }
 
-    /// A store made before the cache (schema 1) gets its table on open.
+    /// A store made before the cache (schema 1) gets its tables and
+    /// columns on open.
     @Test func aVersionOneStoreIsMigrated() throws {
         let path = try RunStoreTests.storePath()
         _ = try RunStore(path: path)
         let r = try Shell.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                                                   + "c.execute('DROP TABLE cache'); c.execute('PRAGMA user_version = 1'); c.commit()", path])
+                                                   + "[c.execute(s) for s in ['DROP TABLE cache', 'DROP TABLE checkpoints', "
+                                                   + "'ALTER TABLE runs DROP COLUMN options', 'ALTER TABLE runs DROP COLUMN resumes', "
+                                                   + "'ALTER TABLE runs DROP COLUMN requested', 'PRAGMA user_version = 1']]; c.commit()", path])
         #expect(r.status == 0, "\(r.stderr)")
         let store = try RunStore(path: path)
         let cache = StoreCache(store: store)

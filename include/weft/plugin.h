@@ -247,6 +247,10 @@ typedef void (*weft_destroy_fn)(void *state);
 #define WEFT_EVENT_CACHE_HIT      15 /* node_id = a cached node whose outputs
                                         came from the run store's cache (no
                                         call was made)                     */
+#define WEFT_EVENT_NODE_RESTORED  16 /* node_id = a node of a resumed or
+                                        partial run whose outputs came from
+                                        the run store (it completed before;
+                                        no call was made)                  */
 
 /* Run outcomes (int32_t): weft_run_state and the run-finished event. */
 #define WEFT_RUN_PENDING   0 /* made, not started                                 */

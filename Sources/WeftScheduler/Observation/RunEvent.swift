@@ -31,6 +31,9 @@ public enum RunEvent: Sendable, Equatable {
     case nodeRecovered(time: UInt64, node: Int, id: String, how: String)
     /// A cached node's outputs came from the cache: no call was made.
     case cacheHit(time: UInt64, node: Int, id: String)
+    /// A resumed or partial run: the node's outputs came from its
+    /// checkpoint (it completed before); no call was made.
+    case nodeRestored(time: UInt64, node: Int, id: String)
     /// Attempt `attempt` (1-based) of the node failed with `message`
     /// (`nodeFailed` came just before); it is called again in `delayNs`
     /// (its `retry` policy).
@@ -59,7 +62,7 @@ public enum RunEvent: Sendable, Equatable {
     public var time: UInt64 {
         switch self {
         case .runStarted(let t, _, _, _), .nodeStarted(let t, _, _, _), .nodeFinished(let t, _, _, _, _),
-             .nodeFailed(let t, _, _, _, _), .nodeRecovered(let t, _, _, _), .cacheHit(let t, _, _), .nodeRetry(let t, _, _, _, _, _), .itemFailed(let t, _, _, _, _),
+             .nodeFailed(let t, _, _, _, _), .nodeRecovered(let t, _, _, _), .cacheHit(let t, _, _), .nodeRestored(let t, _, _), .nodeRetry(let t, _, _, _, _, _), .itemFailed(let t, _, _, _, _),
              .nodeSkipped(let t, _, _), .flowState(let t, _, _, _, _, _),
              .loopIteration(let t, _, _, _),
              .runFinished(let t, _, _), .waveStarted(let t, _, _, _), .waveFinished(let t, _, _, _),
@@ -84,6 +87,8 @@ public enum RunEvent: Sendable, Equatable {
              "message": .string(message)]
         case .cacheHit(let t, _, let id):
             ["event": "cache_hit", "time_ns": .int(Int64(t)), "node": .string(id)]
+        case .nodeRestored(let t, _, let id):
+            ["event": "node_restored", "time_ns": .int(Int64(t)), "node": .string(id)]
         case .nodeRecovered(let t, _, let id, let how):
             ["event": "node_recovered", "time_ns": .int(Int64(t)), "node": .string(id), "how": .string(how)]
         case .nodeRetry(let t, _, let id, let attempt, let delay, let message):

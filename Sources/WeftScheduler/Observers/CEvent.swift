@@ -45,6 +45,9 @@ public enum CEvent {
         case .cacheHit(_, _, let id):
             e.kind = WEFT_EVENT_CACHE_HIT
             node = id
+        case .nodeRestored(_, _, let id):
+            e.kind = WEFT_EVENT_NODE_RESTORED
+            node = id
         case .nodeRecovered(_, _, let id, let how):
             e.kind = WEFT_EVENT_NODE_RECOVERED
             node = id

@@ -190,6 +190,8 @@ private struct TraceState {
                     args: [("node", .string(id)), ("item", .int(Int64(item))), ("error", .string(message))])
         case .cacheHit(let t, _, let id):
             instant("\(id) from the cache", category: "cache", thread: 0, time: t, args: [("node", .string(id))])
+        case .nodeRestored(let t, _, let id):
+            instant("\(id) restored", category: "cache", thread: 0, time: t, args: [("node", .string(id))])
         case .nodeRecovered(let t, _, let id, let how):
             instant("\(id) recovered (\(how))", category: "error", thread: 0, time: t,
                     args: [("node", .string(id)), ("how", .string(how))])

@@ -4,6 +4,7 @@
  * drops WEFT_NODE_CHEAP from every node (the same work, placed as a node
  * without the hint). */
 #include <weft/plugin.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -677,6 +678,32 @@ static weft_status_t hang_peak_run(weft_ctx_t *c, void *s) {
     return H->output_int(c, 0, peak);
 }
 
+/* Resume tests: fixture.tally appends its label and a newline to the file
+ * `path` (one write, O_APPEND: lines from several processes do not mix),
+ * sleeps `ms`, and gives y = 3x + 1. */
+static const weft_port_t tally_in[] = {{"x", WEFT_TYPE_INT, 0, "0", NULL}, WEFT_PORTS_END};
+static const weft_port_t tally_out[] = {{"y", WEFT_TYPE_INT, 0, NULL, NULL}, WEFT_PORTS_END};
+static const weft_port_t tally_params[] = {{"path", WEFT_TYPE_STRING, 0, NULL, NULL}, {"label", WEFT_TYPE_STRING, 0, NULL, NULL},
+                                           {"ms", WEFT_TYPE_INT, 0, "0", NULL}, WEFT_PORTS_END};
+static weft_status_t tally_run(weft_ctx_t *c, void *s) {
+    (void)s;
+    int64_t x = 0, ms = 0;
+    H->input_int(c, 0, &x);
+    const char *path = H->get_string(c, H->param(c, 0), NULL);
+    const char *label = H->get_string(c, H->param(c, 1), NULL);
+    H->get_int(c, H->param(c, 2), &ms);
+    char line[256];
+    int n = snprintf(line, sizeof line, "%s\n", label ? label : "?");
+    int fd = path ? open(path, O_WRONLY | O_APPEND | O_CREAT, 0644) : -1;
+    if (fd < 0) return H->fail(c, "fixture.tally: cannot open its file");
+    ssize_t w = write(fd, line, (size_t)n);
+    close(fd);
+    if (w != n) return H->fail(c, "fixture.tally: cannot write its file");
+    struct timespec t = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+    return H->output_int(c, 0, 3 * x + 1);
+}
+
 #define NODE(NAME, SUMMARY, IN, OUT, PARAMS, FLAGS, CREATE, RUN, DESTROY) \
     do { \
         weft_node_desc_t d; \
@@ -745,6 +772,8 @@ static weft_status_t fixture_init(const weft_host_t *host, weft_registry_t *reg)
     NODE("bad_hook", "Before hook giving an input no node has.", hook_in, before_out, NULL, 0, NULL, bad_hook_run, NULL);
     NODE("state", "A flow state: adds its name to store.trail, picks actions[k] on its k-th visit.", state_in, state_out, NULL, 0,
          NULL, state_run, NULL);
+    NODE("tally", "Appends label to the file path, sleeps ms, gives y = 3x + 1.", tally_in, tally_out, tally_params, 0, NULL,
+         tally_run, NULL);
     host->log(NULL, WEFT_LOG_DEBUG, "fixture loaded");
     return WEFT_OK;
 }
