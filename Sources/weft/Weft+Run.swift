@@ -189,8 +189,9 @@ extension Weft {
                 Stderr.write("error: \(error)")
                 throw ExitCode(2)
             }
-            // The run store (--store, or WEFT_STORE): the run recorded as it goes.
-            var recorder: StoreRecorder?
+            // The run store (--store, or WEFT_STORE): the run recorded as it
+            // goes, each node's outputs kept as it completes (so that
+            // `weft runs resume` can go on from them).
             var runStore: RunStore?
             let recordPath = StoreLocation.path(given: noStore ? nil : store, useEnvironment: !noStore)
             // Cached nodes keep their outputs in a store too (the default one if none is named).
@@ -206,32 +207,12 @@ extension Weft {
                 }
             }
             let isEventRun = !compiled.sources.isEmpty
-            // A recorded run keeps each node's outputs as it completes
-            // (checkpoints), so that `weft runs resume` can go on from them.
-            var checkpoints: StoreCheckpoints?
+            var recording: RecordedRun?
             if let runStore, recordPath != nil {
-                do throws(StoreError) {
-                    let store = runStore
+                do {
                     let text = (try? loading.text()) ?? #"{"unavailable": "the graph was read from a stream"}"#
-                    let id: Int64
-                    var point: ResumePoint?
-                    if let resumeRun {
-                        if let old = try store.run(resumeRun), old.graphHash != RunStore.hash(text) {
-                            throw StoreError("\(graph) has changed since run \(resumeRun) started (hash \(old.graphHash), now "
-                                                 + "\(RunStore.hash(text))): a run resumes with the graph it ran; put that back "
-                                                 + "(weft runs show \(resumeRun) --graph prints it)")
-                        }
-                        point = try store.resume(resumeRun)
-                        id = resumeRun
-                    } else {
-                        id = try store.begin(graphJSON: text, graphPath: loading.subgraphFile, inputs: .object(inputs.sorted { $0.key < $1.key }),
-                                             mode: mode, options: Self.commandLine())
-                    }
-                    recorder = StoreRecorder(store: store, runId: id, from: point)
-                    observers.append(recorder!)
-                    if !isEventRun {
-                        checkpoints = StoreCheckpoints(store: store, runId: id, restoring: resumeRun == nil ? [:] : try store.checkpoints(of: id))
-                    }
+                    recording = try RecordedRun(store: runStore, graphText: text, graphPath: loading.subgraphFile, inputs: inputs,
+                                                mode: mode, startedBy: Self.commandLine(), resume: resumeRun, checkpointing: !isEventRun)
                 } catch {
                     Stderr.write("error: \(error)")
                     throw ExitCode(2)
@@ -261,12 +242,9 @@ extension Weft {
                 let warnings = quiet
                 options.cache = StoreCache(store: runStore) { if !warnings { Stderr.write("warning: \($0)") } }
             }
-            options.checkpoints = checkpoints
+            recording?.attach(to: &options) { token.cancel() }
             // (Only --json prints the flows' state histories.)
             options.keepsStateHistory = json
-            // `weft runs pause|cancel` ask through the store.
-            let control = recorder.map { r in RunControlWatcher(store: r.store, runId: r.runId) { token.cancel() } }
-            defer { control?.stop() }
             let result: RunResult
             do {
                 progressLine?.start()
@@ -276,44 +254,22 @@ extension Weft {
                 Stderr.write("error: \(error)")
                 throw ExitCode(2)
             }
-            // Paused (`weft runs pause`): stopped as when cancelled, and resumable.
-            control?.stop()
-            let paused = control?.pauseRequested == true && watcher.received == 0 && result.outcome == .cancelled
-            checkpoints?.flush()
-            if let recorder {
-                recorder.flush()
-                var (state, error, node): (String, String?, String?) = switch result.outcome {
-                case .succeeded: ("succeeded", nil, nil)
-                case .failed(let message, let node): ("failed", message, node)
-                case .cancelled: ("cancelled", result.failureWhileStopping, nil)
-                }
-                if paused { state = "paused" }
-                if let failure = checkpoints?.failure, result.outcome == .succeeded {
-                    (state, error) = ("failed", "the run's outputs could not be kept: \(failure)")
-                }
-                do {
-                    try recorder.store.finish(recorder.runId, state: state, steps: result.steps, outputs: result.outputsJSON,
-                                              error: error, errorNode: node)
-                } catch {
-                    Stderr.write("error: the run store: \(error)")
-                    throw ExitCode(1)
-                }
-                if let failure = recorder.failure {
-                    Stderr.write("error: the run store: \(failure) (run \(recorder.runId) is recorded in part)")
-                    throw ExitCode(1)
-                }
-                if let failure = checkpoints?.failure {
-                    Stderr.write("error: the run store: \(failure) (run \(recorder.runId) is recorded in part)")
+            if let recording {
+                // Paused (`weft runs pause`): stopped as when cancelled, and resumable.
+                let (state, failure) = recording.finish(result, interrupted: watcher.received != 0)
+                if let failure {
+                    Stderr.write("error: the run store: \(failure) (run \(recording.id) is recorded in part)")
                     throw ExitCode(1)
                 }
                 if !quiet {
-                    if let restored = checkpoints?.restoredCount, resumeRun != nil {
-                        Stderr.write("resumed: \(restored) node completion\(restored == 1 ? "" : "s") restored from run \(recorder.runId)")
+                    if recording.resumed {
+                        let n = recording.restoredCount
+                        Stderr.write("resumed: \(n) node completion\(n == 1 ? "" : "s") restored from run \(recording.id)")
                     }
-                    Stderr.write("stored: run \(recorder.runId) in \(recorder.store.path) (weft runs show \(recorder.runId))")
+                    Stderr.write("stored: run \(recording.id) in \(runStore?.path ?? "") (weft runs show \(recording.id))")
                 }
-                if paused {
-                    Stderr.write("paused: run \(recorder.runId) (weft runs resume \(recorder.runId) continues it)")
+                if state == "paused" {
+                    Stderr.write("paused: run \(recording.id) (weft runs resume \(recording.id) continues it)")
                     throw ExitCode(3)
                 }
             }

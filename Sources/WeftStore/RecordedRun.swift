@@ -1,0 +1,85 @@
+import WeftCore
+import WeftScheduler
+
+/// One run recorded in the run store, start to end — the one way a run is
+/// recorded, whoever starts it (`weft run --store`, the C API): the run's
+/// row (new, or a resumed one's), its events and node completions
+/// (`StoreRecorder`), each node's outputs as it completes (`StoreCheckpoints`,
+/// restored from before when resuming), and a pause or cancel asked
+/// through the store (`RunControlWatcher`).
+public final class RecordedRun: @unchecked Sendable {
+    public let store: RunStore
+    public let id: Int64
+    public let recorder: StoreRecorder
+    /// nil for event runs (waves are not checkpointed).
+    public let checkpoints: StoreCheckpoints?
+    /// Whether this continues an earlier run (`resume`).
+    public let resumed: Bool
+    private var control: RunControlWatcher?
+
+    /// Records a new run of `graphText` (read from `graphPath`, if a
+    /// file), or with `resume` continues that run: refused unless it can
+    /// be resumed and ran the same graph text.
+    /// - Parameter startedBy: how it was started, to resume it later
+    ///   (`weft run`: its working folder and arguments).
+    public init(store: RunStore, graphText: String, graphPath: String?, inputs: [String: WeftValue], mode: String,
+                startedBy: WeftValue?, resume: Int64?, checkpointing: Bool) throws(StoreError) {
+        self.store = store
+        var point: ResumePoint?
+        if let resume {
+            if let old = try store.run(resume), old.graphHash != RunStore.hash(graphText) {
+                throw StoreError("\(graphPath ?? "the graph") has changed since run \(resume) started (hash \(old.graphHash), now "
+                                     + "\(RunStore.hash(graphText))): a run resumes with the graph it ran; put that back "
+                                     + "(weft runs show \(resume) --graph prints it)")
+            }
+            point = try store.resume(resume)
+            id = resume
+        } else {
+            id = try store.begin(graphJSON: graphText, graphPath: graphPath, inputs: .object(inputs.sorted { $0.key < $1.key }),
+                                 mode: mode, options: startedBy)
+        }
+        resumed = resume != nil
+        recorder = StoreRecorder(store: store, runId: id, from: point)
+        checkpoints = checkpointing ? StoreCheckpoints(store: store, runId: id, restoring: resume == nil ? [:] : try store.checkpoints(of: id)) : nil
+    }
+
+    /// Adds the recording to `options`, and watches for a pause or cancel
+    /// asked through the store: `cancel` is called then.
+    public func attach(to options: inout RunOptions, cancel: @escaping @Sendable () -> Void) {
+        options.observers.append(recorder)
+        options.checkpoints = checkpoints
+        control = RunControlWatcher(store: store, runId: id, onRequest: cancel)
+    }
+
+    /// A pause was asked through the store (and the run cancelled for it).
+    public var pauseRequested: Bool { control?.pauseRequested ?? false }
+
+    /// Node completions restored from before (a resumed run).
+    public var restoredCount: Int { checkpoints?.restoredCount ?? 0 }
+
+    /// The run ended with `result`: what is buffered is written and the
+    /// run's row gets its end — `paused` when a pause was asked and the run
+    /// stopped for it (`interrupted`: a signal stopped it, not the pause).
+    /// Returns the state written and the first store failure (the run is
+    /// then recorded in part; a failure to keep outputs fails the run).
+    public func finish(_ result: RunResult, interrupted: Bool = false) -> (state: String, failure: String?) {
+        control?.stop()
+        checkpoints?.flush()
+        recorder.flush()
+        var (state, error, node): (String, String?, String?) = switch result.outcome {
+        case .succeeded: ("succeeded", nil, nil)
+        case .failed(let message, let node): ("failed", message, node)
+        case .cancelled: ("cancelled", result.failureWhileStopping, nil)
+        }
+        if pauseRequested && !interrupted && result.outcome == .cancelled { state = "paused" }
+        if let failure = checkpoints?.failure, result.outcome == .succeeded {
+            (state, error) = ("failed", "the run's outputs could not be kept: \(failure)")
+        }
+        do {
+            try store.finish(id, state: state, steps: result.steps, outputs: result.outputsJSON, error: error, errorNode: node)
+        } catch {
+            return (state, "\(error)")
+        }
+        return (state, recorder.failure.map { "\($0)" } ?? checkpoints?.failure)
+    }
+}
