@@ -25,4 +25,14 @@ public protocol RunCheckpoints: AnyObject, Sendable {
     func completed(node id: String, occurrence: Int, outputs: [WeftValue?], durationNs: UInt64) -> Bool
     /// Why keeping outputs failed (after `completed` said false).
     var failure: String? { get }
+    /// Whether `skips` may say yes (a partial run).
+    var skipsNodes: Bool { get }
+    /// Node `id` is left out of the run (a partial run): skipped as on an
+    /// untaken branch, whatever kind of node it is.
+    func skips(node id: String) -> Bool
+}
+
+extension RunCheckpoints {
+    public var skipsNodes: Bool { false }
+    public func skips(node id: String) -> Bool { false }
 }

@@ -157,6 +157,10 @@ extension RunState {
 
     /// A node whose inputs are complete: skip it, or hand it to its strategy.
     func process(_ n: Int) {
+        if skipping, options.checkpoints!.skips(node: graph.ids[n]) {
+            skip(n)
+            return
+        }
         if graph.isLoop(n) {
             graph.strategy(n).start(n, self)
             return

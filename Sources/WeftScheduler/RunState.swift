@@ -121,6 +121,8 @@ final class RunState: @unchecked Sendable {
     var checkpointCount: [Int]
     /// `options.checkpoints != nil`.
     let checkpointing: Bool
+    /// The checkpoints leave nodes out (a partial run).
+    let skipping: Bool
     /// With checkpoints: how long the call that just completed took (ns;
     /// `UInt64.max` when not known), handed to the checkpoints.
     var callDuration = UInt64.max
@@ -221,6 +223,7 @@ final class RunState: @unchecked Sendable {
         parallel = options.mode == .parallel
         direct = options.forcedPath != .queue && options.checkpoints == nil
         checkpointing = options.checkpoints != nil
+        skipping = options.checkpoints?.skipsNodes ?? false
         checkpointCount = checkpointing ? Array(repeating: 0, count: graph.count) : []
         let placement = options.placement
         // Clamped: any value a caller sets is safe (no overflow, no huge tables).

@@ -57,6 +57,13 @@ public final class RecordedRun: @unchecked Sendable {
     /// Node completions restored from before (a resumed run).
     public var restoredCount: Int { checkpoints?.restoredCount ?? 0 }
 
+    /// The run could not start (`message`: why, e.g. bad inputs): it is
+    /// recorded as failed, having run nothing.
+    public func refused(_ message: String) {
+        control?.stop()
+        try? store.finish(id, state: "failed", steps: 0, outputs: .object([]), error: message, errorNode: nil)
+    }
+
     /// The run ended with `result`: what is buffered is written and the
     /// run's row gets its end — `paused` when a pause was asked and the run
     /// stopped for it (`interrupted`: a signal stopped it, not the pause).

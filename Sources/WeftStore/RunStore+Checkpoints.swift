@@ -60,6 +60,20 @@ extension RunStore {
         }
     }
 
+    /// The runs of the graph file `graphPath` that kept node outputs,
+    /// newest first (at most `limit`).
+    public func runsKeepingOutputs(graphPath: String?, limit: Int = 20) throws(StoreError) -> [Int64] {
+        try locked { () throws(StoreError) -> [Int64] in
+            let s = try db.prepare("""
+                SELECT id FROM runs WHERE graph_path IS ? AND EXISTS (SELECT 1 FROM checkpoints WHERE run_id = runs.id)
+                ORDER BY id DESC LIMIT ?
+                """).bind([graphPath.map { .text($0) } ?? .null, .int(Int64(limit))])
+            var ids: [Int64] = []
+            while try s.step() { ids.append(s.int(0)) }
+            return ids
+        }
+    }
+
     /// Marks run `id` running again in this process (one resume more)
     /// and gives the numbers its records go on from. Only a run that
     /// `isResumable` is taken; the check and the mark are one transaction,

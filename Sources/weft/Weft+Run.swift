@@ -107,6 +107,24 @@ extension Weft {
                                  discussion: "The cache lives in the run store (--store, WEFT_STORE, or the default path)."))
         var cache = false
 
+        @Option(name: .customLong("from"), help: ArgumentHelp(
+            "A partial run: this node and everything downstream of it; upstream outputs come from an earlier run (--reuse); repeatable.",
+            valueName: "node"))
+        var fromNodes: [String] = []
+
+        @Option(name: .customLong("until"), help: ArgumentHelp(
+            "A partial run: this node and everything upstream of it (its outputs are printed too); repeatable.", valueName: "node"))
+        var untilNodes: [String] = []
+
+        @Option(name: .customLong("only"), help: ArgumentHelp(
+            "A partial run: this node alone, its inputs from an earlier run (--reuse; its outputs are printed too); repeatable.",
+            valueName: "node"))
+        var onlyNodes: [String] = []
+
+        @Option(help: ArgumentHelp("With --from or --only: the stored run whose kept outputs feed the selection "
+                                   + "(default: the latest recorded run of this graph file).", valueName: "run-id"))
+        var reuse: Int64?
+
         /// `weft runs resume ID`: this run continues run ID of the store.
         @Option(name: .customLong("resume-run"), help: .hidden)
         var resumeRun: Int64?
@@ -207,6 +225,8 @@ extension Weft {
                 }
             }
             let isEventRun = !compiled.sources.isEmpty
+            // (Checked before the run is recorded: a refused selection records nothing.)
+            let partialRun = try partial(plan, isEventRun: isEventRun, recordStore: runStore)
             var recording: RecordedRun?
             if let runStore, recordPath != nil {
                 do {
@@ -243,6 +263,10 @@ extension Weft {
                 options.cache = StoreCache(store: runStore) { if !warnings { Stderr.write("warning: \($0)") } }
             }
             recording?.attach(to: &options) { token.cancel() }
+            if let partialRun {
+                options.checkpoints = partialRun.run.checkpoints(kept: partialRun.kept, inner: options.checkpoints,
+                                                                 targets: untilNodes + onlyNodes)
+            }
             // (Only --json prints the flows' state histories.)
             options.keepsStateHistory = json
             let result: RunResult
@@ -252,6 +276,7 @@ extension Weft {
                 result = try Scheduler.run(compiled, inputs: inputs, options: options, cancellation: token)
             } catch {
                 Stderr.write("error: \(error)")
+                recording?.refused("\(error)")
                 throw ExitCode(2)
             }
             if let recording {
@@ -309,10 +334,11 @@ extension Weft {
                 if !result.stateHistory.isEmpty {
                     doc.append(("$state_history", .list(result.stateHistory.map { ["flow": .string($0.flow), "states": $0.history] })))
                 }
+                doc += targetOutputs(plan, options.checkpoints)
                 if let metricsRecorder { doc.append(("$metrics", metricsRecorder.json())) }
                 print(JSON.encode(.object(doc), pretty: true))
             } else {
-                for (name, value) in result.outputs { print("\(name) = \(value)") }
+                for (name, value) in result.outputs + targetOutputs(plan, options.checkpoints) { print("\(name) = \(value)") }
                 if let metricsRecorder { Stderr.write(metricsRecorder.table()) }
             }
             guard StdoutWatcher.flush() else { throw ExitCode(1) }
@@ -323,7 +349,11 @@ extension Weft {
                 case 0?: ("", "no event came, so no wave ran")
                 case _?: (" in the last wave", "its node was skipped or did not run")
                 }
-                for name in result.missingOutputs { Stderr.write("warning: output '\(name)' did not fire\(when) (\(why))") }
+                // (A partial run's left-out nodes give no outputs: that is what was asked.)
+                let leftOut = Set(plan.outputs.filter { partialRun?.run.skipped.contains(plan.nodes[$0.node].id) == true }.map(\.name))
+                for name in result.missingOutputs where !leftOut.contains(name) {
+                    Stderr.write("warning: output '\(name)' did not fire\(when) (\(why))")
+                }
             }
             switch result.outcome {
             case .succeeded:
@@ -344,6 +374,81 @@ extension Weft {
                 Stderr.write("error: run cancelled")
                 throw ExitCode(1)
             }
+        }
+
+        /// `--from`, `--until`, `--only`: the selection, and the outputs
+        /// kept by the run it reuses (`--reuse`, or the latest of this
+        /// graph file in the store) — or exit 2 naming each missing value.
+        func partial(_ plan: GraphPlan, isEventRun: Bool, recordStore: RunStore?) throws -> (run: PartialRun, kept: [String: [[WeftValue?]]])? {
+            guard !(fromNodes.isEmpty && untilNodes.isEmpty && onlyNodes.isEmpty) else {
+                if reuse != nil { throw ValidationError("--reuse is for partial runs: give --from, --until or --only too") }
+                return nil
+            }
+            if isEventRun {
+                Stderr.write("error: \(graph): partial runs (--from, --until, --only) are for graphs without event sources")
+                throw ExitCode(2)
+            }
+            let selection: PartialRun
+            do {
+                selection = try PartialRun(plan: plan, from: fromNodes, until: untilNodes, only: onlyNodes)
+            } catch {
+                for m in error.messages { Stderr.write("error: \(m)") }
+                throw ExitCode(2)
+            }
+            guard !selection.needed.isEmpty else { return (selection, [:]) }
+            let asked = (fromNodes + onlyNodes).map { "--\(fromNodes.contains($0) ? "from" : "only") \($0)" }.joined(separator: " ")
+            // The values come from a run in the store (the one this run records into, else the usual one).
+            guard let path = recordStore?.path ?? StoreLocation.path(given: store, useEnvironment: true)
+                    ?? RunStore.defaultPath(environment: StoreLocation.environment) else {
+                Stderr.write("error: \(asked) needs the outputs of an earlier run: give --store PATH")
+                throw ExitCode(2)
+            }
+            let reading = try recordStore ?? StoreLocation.checked { () throws(StoreError) in try RunStore(path: path) }
+            let file = GraphLoading(file: graph, plugins: plugins, quiet: quiet).subgraphFile
+            let source = try StoreLocation.checked { () throws(StoreError) -> Int64? in
+                if let reuse {
+                    guard try reading.run(reuse) != nil else {
+                        throw StoreError("--reuse \(reuse): no run \(reuse) in \(reading.path); weft runs list shows the runs there")
+                    }
+                    return reuse
+                }
+                // The newest run of this graph file that kept every value needed (else the newest, to name what it lacks).
+                let candidates = try reading.runsKeepingOutputs(graphPath: file)
+                for id in candidates where selection.missing(in: try reading.checkpoints(of: id)).isEmpty { return id }
+                return candidates.first
+            }
+            guard let source else {
+                Stderr.write("error: \(asked) needs the outputs of the nodes upstream of it, and no run of \(graph) in \(reading.path) "
+                                 + "kept any: run the whole graph once with --store \(reading.path), or name a run with --reuse ID")
+                throw ExitCode(2)
+            }
+            let kept = try StoreLocation.checked { () throws(StoreError) in try reading.checkpoints(of: source) }
+            let missing = selection.missing(in: kept)
+            if !missing.isEmpty {
+                for id in missing {
+                    Stderr.write("error: \(asked) needs the outputs of '\(id)', which run \(source) did not keep "
+                                     + "(it did not run there, or the run stopped before it)")
+                }
+                Stderr.write("note: run the whole graph once with --store \(reading.path), or name a run that ran "
+                                 + "\(missing.count == 1 ? "it" : "them") with --reuse ID")
+                throw ExitCode(2)
+            }
+            if !quiet { Stderr.write("partial: \(selection.selected.count) node\(selection.selected.count == 1 ? "" : "s") run, "
+                                     + "\(selection.restored.count) restored from run \(source), \(selection.skipped.count) left out") }
+            return (selection, kept)
+        }
+
+        /// The outputs of the `--until` and `--only` nodes, as `node.port` entries.
+        func targetOutputs(_ plan: GraphPlan, _ checkpoints: (any RunCheckpoints)?) -> [(String, WeftValue)] {
+            guard let partial = checkpoints as? PartialCheckpoints else { return [] }
+            var out: [(String, WeftValue)] = []
+            for id in untilNodes + onlyNodes {
+                guard let node = plan.nodes.first(where: { $0.id == id }), let values = partial.outputs[id] else { continue }
+                for (port, value) in zip(node.spec.outputs, values) {
+                    if let value { out.append(("\(id).\(port.name)", value)) }
+                }
+            }
+            return out
         }
 
         /// How this run was started, for `weft runs resume`: the working
