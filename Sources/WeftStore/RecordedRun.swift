@@ -48,6 +48,8 @@ public final class RecordedRun: @unchecked Sendable {
     public func attach(to options: inout RunOptions, cancel: @escaping @Sendable () -> Void) {
         options.observers.append(recorder)
         options.checkpoints = checkpoints
+        // A store that cannot record the run stops it (a full disk).
+        recorder.onFailure = cancel
         control = RunControlWatcher(store: store, runId: id, onRequest: cancel)
     }
 
@@ -79,8 +81,9 @@ public final class RecordedRun: @unchecked Sendable {
         case .cancelled: ("cancelled", result.failureWhileStopping, nil)
         }
         if pauseRequested && !interrupted && result.outcome == .cancelled { state = "paused" }
-        if let failure = checkpoints?.failure, result.outcome == .succeeded {
-            (state, error) = ("failed", "the run's outputs could not be kept: \(failure)")
+        // A store that failed fails the run (if the store can still take that).
+        if let failure = recorder.failure.map({ "\($0)" }) ?? checkpoints?.failure, state != "failed" {
+            (state, error) = ("failed", "the run store could not record the run: \(failure)")
         }
         do {
             try store.finish(id, state: state, steps: result.steps, outputs: result.outputsJSON, error: error, errorNode: node)

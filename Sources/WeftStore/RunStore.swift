@@ -106,6 +106,11 @@ public final class RunStore: @unchecked Sendable {
             }
             try db.exec("PRAGMA journal_mode = WAL")
             try db.exec("PRAGMA synchronous = NORMAL")
+            // A cap on the file's size (`WEFT_STORE_MAX_BYTES`): past it, writes fail as on a full disk.
+            if let cap = getenv("WEFT_STORE_MAX_BYTES").flatMap({ Int64(String(cString: $0)) }), cap > 0 {
+                let page = try db.integer("PRAGMA page_size")
+                _ = try db.integer("PRAGMA max_page_count = \(max(1, cap / max(page, 512)))")
+            }
             if version < Self.schemaVersion {
                 try db.transaction { () throws(StoreError) in
                     // (Again inside the write lock: another process may have migrated meanwhile.)
@@ -275,6 +280,16 @@ public final class RunStore: @unchecked Sendable {
     /// `body` under the store's lock (one thread at a time on the connection).
     func locked<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try lock.withLock(body)
+    }
+
+    /// SQLite's check of the whole file: "ok", or what is wrong.
+    public func integrityCheck() throws(StoreError) -> String {
+        try locked { () throws(StoreError) -> String in
+            let s = try db.prepare("PRAGMA integrity_check")
+            var lines: [String] = []
+            while try s.step() { lines.append(s.text(0) ?? "") }
+            return lines.joined(separator: "\n")
+        }
     }
 
     /// Wall-clock seconds since 1970 (the store's timestamps).

@@ -26,13 +26,23 @@ final class SQLiteDatabase {
 
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// The error of the call that just failed (`message`: SQLite's), with
+    /// the fix when the store is full (the disk, or `WEFT_STORE_MAX_BYTES`).
+    func failure(_ message: String) -> StoreError {
+        if sqlite3_errcode(handle) & 0xff == SQLITE_FULL {
+            return StoreError("the run store \(path) is full (\(message)): free disk space, or delete old runs "
+                                  + "(weft runs prune --older-than 7d)")
+        }
+        return StoreError("\(path): \(message)")
+    }
+
     /// Runs `sql` (one or more statements, no results).
     func exec(_ sql: String) throws(StoreError) {
         var error: UnsafeMutablePointer<CChar>?
         guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
             let message = error.map { String(cString: $0) } ?? lastMessage
             sqlite3_free(error)
-            throw StoreError("\(path): \(message)")
+            throw failure(message)
         }
     }
 
@@ -102,7 +112,7 @@ final class SQLiteStatement {
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        default: throw StoreError("\(db.path): \(db.lastMessage)")
+        default: throw db.failure(db.lastMessage)
         }
     }
 

@@ -22,8 +22,10 @@ public final class StoreRecorder: RunObserver, @unchecked Sendable {
     private var done: [String: Int64] = [:]
     private var retried: [String: Int64] = [:]
     private var wave: Int64 = 0
-    /// The first write that failed (the run goes on; the caller reports it).
+    /// The first write that failed (the caller reports it).
     public private(set) var failure: StoreError?
+    /// Called once, on the first failed write (`RecordedRun`: it stops the run).
+    var onFailure: (@Sendable () -> Void)?
 
     /// `from`: a resumed run's records go on from there.
     public init(store: RunStore, runId: Int64, from point: ResumePoint? = nil, batch: Int = 4096, checkpointNs: UInt64 = 1_000_000) {
@@ -84,6 +86,7 @@ public final class StoreRecorder: RunObserver, @unchecked Sendable {
             try store.append(runId, events: events, completions: completions)
         } catch {
             failure = error
+            onFailure?()
         }
         events.removeAll(keepingCapacity: true)
         completions.removeAll(keepingCapacity: true)
