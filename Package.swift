@@ -67,7 +67,7 @@ let package = Package(
         // libweft: the C API of include/weft/weft.h. The Swift runtime is
         // linked in statically (-static-stdlib), so a C host needs no Swift
         // toolchain; only the `weft_*` C functions are meant to be used.
-        .target(name: "WeftEmbed", dependencies: ["WeftCore", "WeftNative", "WeftScheduler", "CWeft", "CWeftShims"],
+        .target(name: "WeftEmbed", dependencies: ["WeftCore", "WeftNative", "WeftScheduler", "WeftStore", "CWeft", "CWeftShims"],
                 swiftSettings: strict,
                 linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-soname=libweft.so.0"])]),
         .executableTarget(name: "weft",

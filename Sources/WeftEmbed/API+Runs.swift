@@ -3,6 +3,7 @@
 import CWeft
 import WeftCore
 import WeftScheduler
+import WeftStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,13 +25,13 @@ public func weftRunOptionsInit(_ options: UnsafeMutablePointer<weft_run_options_
     options.pointee = o
 }
 
-/// Reads and checks the host's options.
-private func runOptions(_ p: UnsafePointer<weft_run_options_t>?, _ fn: String) throws(APIError)
-    -> (RunOptions, Double, EventBridge?)
+/// Reads and checks the host's options (the run store's for a run of `graph`).
+private func runOptions(_ p: UnsafePointer<weft_run_options_t>?, graph: Graph, _ fn: String) throws(APIError)
+    -> (RunOptions, Double, EventBridge?, RunStoreOptions?)
 {
     var options = RunOptions()
     options.maxStepsHint = "raise max_steps in weft_run_options_t"
-    guard let p else { return (options, 0, nil) }
+    guard let p else { return (options, 0, nil, nil) }
     let size = UnsafeRawPointer(p).load(as: UInt32.self)
     guard Int(size) >= optionsV1Size else {
         throw APIError(WEFT_ERR_INVALID, "\(fn): options.struct_size is \(size), not sizeof(weft_run_options_t) "
@@ -61,19 +62,21 @@ private func runOptions(_ p: UnsafePointer<weft_run_options_t>?, _ fn: String) t
         options.observers = [b]
         bridge = b
     }
-    return (options, o.duration_s, bridge)
+    // (Zero, so not recorded, for a host whose options end before them.)
+    let store = try RunStoreOptions.from(path: o.store_path, resume: o.resume_run_id, graph: graph, fn)
+    return (options, o.duration_s, bridge, store)
 }
 
 private func makeRun(_ graph: OpaquePointer?, _ options: UnsafePointer<weft_run_options_t>?, _ fn: String) throws(APIError) -> Run {
     let g = try Handles.object(graph, Graph.self, fn)
-    let (opts, duration, bridge) = try runOptions(options, fn)
+    let (opts, duration, bridge, store) = try runOptions(options, graph: g, fn)
     let compiled: CompiledGraph
     do {
         compiled = try CompiledGraph(plan: g.plan, registry: g.registry)
     } catch {
         throw APIError(WEFT_ERR_FAILED, "\(fn): \(error)")
     }
-    return Run(plan: g.plan, compiled: compiled, options: opts, duration: duration, events: bridge, lease: g.lease)
+    return Run(plan: g.plan, compiled: compiled, options: opts, duration: duration, events: bridge, lease: g.lease, store: store)
 }
 
 @_cdecl("weft_run_create")
@@ -197,6 +200,24 @@ public func weftRunState(_ run: OpaquePointer?) -> Int32 {
 @_cdecl("weft_run_cancel")
 public func weftRunCancel(_ run: OpaquePointer?) -> Int32 {
     api { () throws(APIError) in try Handles.object(run, Run.self, "weft_run_cancel").cancel() }
+}
+
+@_cdecl("weft_run_pause")
+public func weftRunPause(_ run: OpaquePointer?) -> Int32 {
+    api { () throws(APIError) in
+        let fn = "weft_run_pause"
+        try Handles.object(run, Run.self, fn).pause(fn)
+    }
+}
+
+@_cdecl("weft_run_id")
+public func weftRunId(_ run: OpaquePointer?) -> Int64 {
+    switch Handles.get(run, Run.self, "weft_run_id") {
+    case .success(let r): return r.storedId
+    case .failure(let error):
+        record(error)
+        return -1
+    }
 }
 
 @_cdecl("weft_run_graph")

@@ -15,11 +15,18 @@ final class Graph: EmbedObject, @unchecked Sendable {
     let plan: GraphPlan
     let registry: NodeRegistry
     let lease: PluginLease
+    /// The document as given: a recorded run stores it, and a resumed one
+    /// is refused unless it is unchanged (`RecordedRun`).
+    let text: String
+    /// Its file (real path), if it came from one.
+    let file: String?
 
-    init(plan: GraphPlan, registry: NodeRegistry, lease: PluginLease) {
+    init(plan: GraphPlan, registry: NodeRegistry, lease: PluginLease, text: String, file: String?) {
         self.plan = plan
         self.registry = registry
         self.lease = lease
+        self.text = text
+        self.file = file
     }
 
     /// Parses and validates; on failure the error holds every problem, one
@@ -33,7 +40,7 @@ final class Graph: EmbedObject, @unchecked Sendable {
             let plan = try GraphValidator.validate(try GraphDecoder.decodePartial(text: text), catalog: engine.registry,
                                                    subgraphs: .files(baseDirectory: nil, maxBytes: engine.maxGraphBytes),
                                                    file: file)
-            return (.success(Graph(plan: plan, registry: engine.registry, lease: engine.lease)), plan.warnings)
+            return (.success(Graph(plan: plan, registry: engine.registry, lease: engine.lease, text: text, file: file)), plan.warnings)
         } catch {
             // Control characters in names escaped (a NUL would end the C
             // string): `Diagnostic.description`.

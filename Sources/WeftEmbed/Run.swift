@@ -3,6 +3,7 @@ import Synchronization
 import WeftCore
 import WeftNative
 import WeftScheduler
+import WeftStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,9 +27,17 @@ final class Run: EmbedObject, @unchecked Sendable {
     /// The engine's plugins, held by this run's handle (`weft_run_destroy`
     /// gives it back after the run is joined).
     let lease: PluginLease
+    /// The run store recording the run (`store_path`), if any.
+    let storeOptions: RunStoreOptions?
 
     private let lock = ConditionLock()
+    /// Held through `start`, so that one start records and runs the run.
+    private let startLock = ConditionLock()
     private var phase = Phase.pending
+    /// The run's record in the store, from `start` on.
+    private var recording: RecordedRun?
+    /// WEFT_RUN_* once finished.
+    private var ending = WEFT_RUN_FAILED
     private var inputs: [String: WeftValue] = [:]
     private var result: RunResult?
     private var stoppedByDuration = false
@@ -38,8 +47,9 @@ final class Run: EmbedObject, @unchecked Sendable {
     private let strings = StringStore()
 
     init(plan: GraphPlan, compiled: CompiledGraph, options: RunOptions, duration: Double, events: EventBridge?,
-         lease: PluginLease) {
+         lease: PluginLease, store: RunStoreOptions?) {
         self.lease = lease
+        self.storeOptions = store
         self.plan = plan
         self.compiled = compiled
         self.options = options
@@ -74,6 +84,10 @@ final class Run: EmbedObject, @unchecked Sendable {
     // MARK: running
 
     func start(_ function: String) throws(APIError) {
+        try startLock.withLock { () throws(APIError) in try startOnce(function) }
+    }
+
+    private func startOnce(_ function: String) throws(APIError) {
         let given: [String: WeftValue] = try lock.withLock { () throws(APIError) in
             guard phase == .pending else {
                 throw APIError(WEFT_ERR_STATE, "\(function): the run was started already; make a new run with weft_run_create")
@@ -89,41 +103,76 @@ final class Run: EmbedObject, @unchecked Sendable {
             }
             throw APIError(WEFT_ERR_INVALID, "\(function): " + lines.joined(separator: "\n"))
         }
-        try lock.withLock { () throws(APIError) in
-            guard phase == .pending else { throw APIError(WEFT_ERR_STATE, "\(function): the run was started already") }
-            phase = .running
+        // Recorded: the run's row is made (or a resumed one's taken) now,
+        // and a pause asked through the store cancels the run.
+        var options = options
+        let recorded = try storeOptions?.begin(inputs: given, mode: options.mode, checkpointing: compiled.sources.isEmpty, function)
+        if let recorded {
+            recorded.attach(to: &options) { [weak recorded, token, events] in
+                if let recorded, recorded.pauseRequested { events?.stopMessage = Run.pausedMessage(recorded.id) }
+                token.cancel()
+            }
         }
-        let started = POSIXThread.spawn { [self] in
+        lock.withLock {
+            phase = .running
+            recording = recorded
+        }
+        let started = POSIXThread.spawn { [self, options] in
             let result: RunResult
             do {
                 result = try Scheduler.run(compiled, inputs: given, options: options, cancellation: token)
             } catch {
-                result = RunResult(outcome: .failed(message: "\(error)", node: nil), outputs: [],
-                                   missingOutputs: plan.outputs.map(\.name), steps: 0, duration: 0)
+                result = failure("\(error)")
             }
             // Node destroy callbacks run here, before the run counts as
             // finished: none may come after weft_run_destroy returns.
             compiled.close()
-            finish(result)
+            finish(result, stored: recorded?.finish(result))
         }
         guard started else {
-            lock.withLock { phase = .pending }
-            throw APIError(WEFT_ERR_NOMEM, "\(function): cannot start a thread for the run (pthread_create failed)")
+            let message = "\(function): cannot start a thread for the run (pthread_create failed)"
+            recorded?.refused(message)
+            lock.withLock {
+                phase = .pending
+                recording = nil
+            }
+            throw APIError(WEFT_ERR_NOMEM, message)
         }
         if duration > 0 { startWatchdog() }
     }
 
-    private func finish(_ r: RunResult) {
+    private func failure(_ message: String) -> RunResult {
+        RunResult(outcome: .failed(message: message, node: nil), outputs: [], missingOutputs: plan.outputs.map(\.name),
+                  steps: 0, duration: 0)
+    }
+
+    /// The run ended with `r`; `stored`: the state its record got and the
+    /// first store failure, if recorded.
+    private func finish(_ r: RunResult, stored: (state: String, failure: String?)?) {
         lock.withLock {
             result = r
             switch r.outcome {
             case .succeeded:
-                break
+                ending = WEFT_RUN_SUCCEEDED
             case .failed(let message, let node):
+                ending = WEFT_RUN_FAILED
                 errorText = strings.keep(message)
                 failedNode = node.map { strings.keep($0) }
             case .cancelled:
+                ending = WEFT_RUN_CANCELLED
                 errorText = strings.keep(stoppedByDuration ? durationMessage : EventBridge.cancelledMessage)
+            }
+            if let stored, let id = recording?.id {
+                if stored.state == "paused" {
+                    ending = WEFT_RUN_PAUSED
+                    errorText = strings.keep(Self.pausedMessage(id))
+                }
+                // The record is the point of a recorded run: a run that did
+                // not fail by itself fails when it could not be kept.
+                if let failure = stored.failure, ending != WEFT_RUN_FAILED {
+                    ending = WEFT_RUN_FAILED
+                    errorText = strings.keep("the run store: \(failure) (run \(id) is recorded in part)")
+                }
             }
             phase = .finished
             lock.broadcast()
@@ -199,15 +248,16 @@ final class Run: EmbedObject, @unchecked Sendable {
             switch phase {
             case .pending: return WEFT_RUN_PENDING
             case .running: return WEFT_RUN_RUNNING
-            case .finished:
-                switch result?.outcome {
-                case .succeeded?: return WEFT_RUN_SUCCEEDED
-                case .cancelled?: return WEFT_RUN_CANCELLED
-                default: return WEFT_RUN_FAILED
-                }
+            case .finished: return ending
             }
         }
     }
+
+    /// The phase and the store record (for `pause`).
+    var progress: (Phase, RecordedRun?) { lock.withLock { (phase, recording) } }
+
+    /// The run's id in its store; 0 when not recorded or not started.
+    var storedId: Int64 { lock.withLock { recording?.id ?? 0 } }
 
     var error: UnsafePointer<CChar>? { lock.withLock { errorText } }
     var failedNodeId: UnsafePointer<CChar>? { lock.withLock { failedNode } }

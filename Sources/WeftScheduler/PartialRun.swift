@@ -138,9 +138,9 @@ public final class PartialCheckpoints: RunCheckpoints, @unchecked Sendable {
         return values
     }
 
-    public func completed(node id: String, occurrence: Int, outputs values: [WeftValue?], durationNs: UInt64) -> Bool {
-        if targets.contains(id) { outputs[id] = values }
-        return inner?.completed(node: id, occurrence: occurrence, outputs: values, durationNs: durationNs) ?? true
+    public func completed(_ completion: NodeCompletion) -> Bool {
+        if targets.contains(completion.node) { outputs[completion.node] = completion.outputs }
+        return inner?.completed(completion) ?? true
     }
 
     public var failure: String? { inner?.failure }

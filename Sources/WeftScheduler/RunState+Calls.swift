@@ -323,14 +323,15 @@ extension RunState {
                    _ boxes: UnsafeMutablePointer<WeftValue>) {
         var count = Int(row.outputCount)
         var errorPort = -1
+        var attempt = 1
         if row.flags & NodeRow.handlesErrors != 0 {
-            _ = attemptsMade(n)
+            attempt = attemptsMade(n)
             if case .route(let p)? = graph.errorPolicies[n] {
                 count = p
                 errorPort = p
             }
         }
-        if checkpointing { checkpoint(n, outs, boxes, count: count) }
+        if checkpointing { checkpoint(n, outs, boxes, count: count, attempt: attempt) }
         var fired = 0
         for p in 0..<count where outs[p].taken != 0 { fired += 1 }
         if graph.isSequential(n) || (row.strategy == CompiledGraph.conditionalCode && fired == 1) {
@@ -347,8 +348,8 @@ extension RunState {
     /// The completion of a call that succeeded, its outputs as values
     /// (a hooked or timed call's): through the node's strategy.
     func succeeded(_ n: Int, values: [WeftValue?], checkpoint keep: Bool = true) {
-        if graph.rows[n].flags & NodeRow.handlesErrors != 0 { _ = attemptsMade(n) }
-        if keep && checkpointing { checkpoint(n, values) }
+        let attempt = graph.rows[n].flags & NodeRow.handlesErrors != 0 ? attemptsMade(n) : 1
+        if keep && checkpointing { checkpoint(n, values, attempt: attempt) }
         var values = values
         // (A routed `error` output, after the call's, is dead.)
         while values.count < graph.outputCount(n) { values.append(nil) }

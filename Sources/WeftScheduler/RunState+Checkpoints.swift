@@ -18,15 +18,17 @@ extension RunState {
         return true
     }
 
-    /// Node `n` completed with `values`: handed to the checkpoints. A
-    /// failure to keep them stops the run.
-    func checkpoint(_ n: Int, _ values: [WeftValue?]) {
-        guard let checkpoints = options.checkpoints, graph.checkpointed[n] else { return }
+    /// Node `n` completed (attempt `attempt`) with `values`: handed to
+    /// the checkpoints. A failure to keep them stops the run.
+    func checkpoint(_ n: Int, _ values: [WeftValue?], attempt: Int = 1) {
+        guard let checkpoints = options.checkpoints else { return }
         let occurrence = checkpointCount[n]
         checkpointCount[n] = occurrence + 1
         let took = callDuration
         callDuration = .max
-        if !checkpoints.completed(node: graph.ids[n], occurrence: occurrence, outputs: values, durationNs: took), failure == nil {
+        let completion = NodeCompletion(node: graph.ids[n], occurrence: occurrence, wave: wave?.number ?? 0, attempt: attempt,
+                                        durationNs: took == .max || took == 0 ? nil : took, outputs: values)
+        if !checkpoints.completed(completion), failure == nil {
             recordFailure("the run's outputs could not be kept: \(checkpoints.failure ?? "no reason given")", node: graph.ids[n])
         }
     }
@@ -34,8 +36,8 @@ extension RunState {
     /// `checkpoint` with the outputs in slots (`outs`, a boxed one's value
     /// at `boxes + p`).
     @inline(never)
-    func checkpoint(_ n: Int, _ outs: UnsafeMutablePointer<weft_shim_number_t>, _ boxes: UnsafeMutablePointer<WeftValue>, count: Int) {
-        guard graph.checkpointed[n] else { return }
-        checkpoint(n, (0..<count).map { outs[$0].taken != 0 ? Self.value(of: outs[$0], boxes + $0) : nil })
+    func checkpoint(_ n: Int, _ outs: UnsafeMutablePointer<weft_shim_number_t>, _ boxes: UnsafeMutablePointer<WeftValue>, count: Int,
+                    attempt: Int = 1) {
+        checkpoint(n, (0..<count).map { outs[$0].taken != 0 ? Self.value(of: outs[$0], boxes + $0) : nil }, attempt: attempt)
     }
 }

@@ -11,8 +11,8 @@ public final class RecordedRun: @unchecked Sendable {
     public let store: RunStore
     public let id: Int64
     public let recorder: StoreRecorder
-    /// nil for event runs (waves are not checkpointed).
-    public let checkpoints: StoreCheckpoints?
+    /// Its node completions (with outputs).
+    public let checkpoints: StoreCheckpoints
     /// Whether this continues an earlier run (`resume`).
     public let resumed: Bool
     private var control: RunControlWatcher?
@@ -22,6 +22,8 @@ public final class RecordedRun: @unchecked Sendable {
     /// be resumed and ran the same graph text.
     /// - Parameter startedBy: how it was started, to resume it later
     ///   (`weft run`: its working folder and arguments).
+    /// - Parameter checkpointing: whether a resume restores completed
+    ///   nodes (not for event runs: their waves run again).
     public init(store: RunStore, graphText: String, graphPath: String?, inputs: [String: WeftValue], mode: String,
                 startedBy: WeftValue?, resume: Int64?, checkpointing: Bool) throws(StoreError) {
         self.store = store
@@ -40,7 +42,8 @@ public final class RecordedRun: @unchecked Sendable {
         }
         resumed = resume != nil
         recorder = StoreRecorder(store: store, runId: id, from: point)
-        checkpoints = checkpointing ? StoreCheckpoints(store: store, runId: id, restoring: resume == nil ? [:] : try store.checkpoints(of: id)) : nil
+        checkpoints = StoreCheckpoints(store: store, runId: id, restoring: resume == nil || !checkpointing ? [:] : try store.checkpoints(of: id),
+                                       firstSeq: point?.completionSeq ?? 0)
     }
 
     /// Adds the recording to `options`, and watches for a pause or cancel
@@ -57,7 +60,7 @@ public final class RecordedRun: @unchecked Sendable {
     public var pauseRequested: Bool { control?.pauseRequested ?? false }
 
     /// Node completions restored from before (a resumed run).
-    public var restoredCount: Int { checkpoints?.restoredCount ?? 0 }
+    public var restoredCount: Int { checkpoints.restoredCount }
 
     /// The run could not start (`message`: why, e.g. bad inputs): it is
     /// recorded as failed, having run nothing.
@@ -73,7 +76,7 @@ public final class RecordedRun: @unchecked Sendable {
     /// then recorded in part; a failure to keep outputs fails the run).
     public func finish(_ result: RunResult, interrupted: Bool = false) -> (state: String, failure: String?) {
         control?.stop()
-        checkpoints?.flush()
+        checkpoints.flush()
         recorder.flush()
         var (state, error, node): (String, String?, String?) = switch result.outcome {
         case .succeeded: ("succeeded", nil, nil)
@@ -82,7 +85,7 @@ public final class RecordedRun: @unchecked Sendable {
         }
         if pauseRequested && !interrupted && result.outcome == .cancelled { state = "paused" }
         // A store that failed fails the run (if the store can still take that).
-        if let failure = recorder.failure.map({ "\($0)" }) ?? checkpoints?.failure, state != "failed" {
+        if let failure = recorder.failure.map({ "\($0)" }) ?? checkpoints.failure, state != "failed" {
             (state, error) = ("failed", "the run store could not record the run: \(failure)")
         }
         do {
@@ -90,6 +93,6 @@ public final class RecordedRun: @unchecked Sendable {
         } catch {
             return (state, "\(error)")
         }
-        return (state, recorder.failure.map { "\($0)" } ?? checkpoints?.failure)
+        return (state, recorder.failure.map { "\($0)" } ?? checkpoints.failure)
     }
 }

@@ -28,28 +28,41 @@ public struct ResumePoint: Sendable {
     /// The next event's and node completion's sequence numbers.
     public var eventSeq: Int64
     public var completionSeq: Int64
-    /// Per node: completions recorded so far.
-    public var completions: [String: Int64]
 }
 
 extension RunStore {
-    /// Keeps node outputs of run `id` (node, occurrence, encoded outputs), in one transaction.
-    func keepCheckpoints(_ id: Int64, _ rows: [(node: String, occurrence: Int, outputs: String)]) throws(StoreError) {
+    /// Node completions of run `id`, in one transaction.
+    func keepCompletions(_ id: Int64, _ rows: [StoredCompletion]) throws(StoreError) {
         guard !rows.isEmpty else { return }
         try locked { () throws(StoreError) in
             try db.transaction { () throws(StoreError) in
-                let s = try db.prepare("INSERT OR REPLACE INTO checkpoints (run_id, node, occurrence, outputs) VALUES (?, ?, ?, ?)")
-                for r in rows { try s.bind([.int(id), .text(r.node), .int(Int64(r.occurrence)), .text(r.outputs)]).run() }
+                let s = try db.prepare("""
+                    INSERT INTO completions (run_id, seq, node, occurrence, wave, attempt, duration_ns, outputs)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                s.bind(1, id)
+                for r in rows {
+                    s.bind(2, r.seq)
+                    s.bind(3, r.node)
+                    s.bind(4, Int64(r.occurrence))
+                    s.bind(5, Int64(r.wave))
+                    s.bind(6, Int64(r.attempt))
+                    s.bind(7, r.durationNs.map { Int64(clamping: $0) })
+                    s.bind(8, r.outputs)
+                    try s.runAgain()
+                }
             }
         }
     }
 
-    /// Run `id`'s kept node outputs: per node, its completions in order
-    /// (up to the first gap).
+    /// Run `id`'s kept node outputs (not its waves'): per node, its
+    /// completions in order (up to the first gap).
     public func checkpoints(of id: Int64) throws(StoreError) -> [String: [[WeftValue?]]] {
         try locked { () throws(StoreError) -> [String: [[WeftValue?]]] in
-            let s = try db.prepare("SELECT node, occurrence, outputs FROM checkpoints WHERE run_id = ? ORDER BY node, occurrence")
-                .bind([.int(id)])
+            let s = try db.prepare("""
+                SELECT node, occurrence, outputs FROM completions WHERE run_id = ? AND wave = 0 AND outputs IS NOT NULL
+                ORDER BY node, occurrence
+                """).bind([.int(id)])
             var out: [String: [[WeftValue?]]] = [:]
             while try s.step() {
                 let node = s.text(0) ?? ""
@@ -65,7 +78,7 @@ extension RunStore {
     public func runsKeepingOutputs(graphPath: String?, limit: Int = 20) throws(StoreError) -> [Int64] {
         try locked { () throws(StoreError) -> [Int64] in
             let s = try db.prepare("""
-                SELECT id FROM runs WHERE graph_path IS ? AND EXISTS (SELECT 1 FROM checkpoints WHERE run_id = runs.id)
+                SELECT id FROM runs WHERE graph_path IS ? AND EXISTS (SELECT 1 FROM completions WHERE run_id = runs.id AND outputs IS NOT NULL)
                 ORDER BY id DESC LIMIT ?
                 """).bind([graphPath.map { .text($0) } ?? .null, .int(Int64(limit))])
             var ids: [Int64] = []
@@ -93,18 +106,11 @@ extension RunStore {
                     UPDATE runs SET state = 'running', pid = ?, resumes = resumes + 1, finished_at = NULL, steps = NULL,
                     outputs = NULL, error = NULL, error_node = NULL, requested = NULL WHERE id = ?
                     """).bind([.int(Int64(getpid())), .int(id)]).run()
-                let e = try db.prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM events WHERE run_id = ?").bind([.int(id)])
+                let e = try db.prepare("SELECT COALESCE(MAX(first_seq + count), 0) FROM event_blocks WHERE run_id = ?").bind([.int(id)])
                 _ = try e.step()
-                let eventSeq = e.int(0)
-                let c = try db.prepare("SELECT node, COUNT(*), MAX(seq) FROM node_completions WHERE run_id = ? GROUP BY node")
-                    .bind([.int(id)])
-                var completions: [String: Int64] = [:]
-                var completionSeq: Int64 = 0
-                while try c.step() {
-                    completions[c.text(0) ?? ""] = c.int(1)
-                    completionSeq = max(completionSeq, c.int(2) + 1)
-                }
-                return ResumePoint(eventSeq: eventSeq, completionSeq: completionSeq, completions: completions)
+                let c = try db.prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM completions WHERE run_id = ?").bind([.int(id)])
+                _ = try c.step()
+                return ResumePoint(eventSeq: e.int(0), completionSeq: c.int(0))
             }
         }
     }
@@ -138,15 +144,29 @@ extension RunStore {
     }
 }
 
-/// A run's checkpoints in the store (`RunCheckpoints`): each checkpointed
-/// node's outputs, written in groups (one transaction each) — at once
-/// after a node whose call took `expensiveNs` or more (or an unknown
-/// time), with what came before it, so a run killed later keeps it; else
-/// when `flushEveryNs` has passed since the last write, every `batch`
-/// nodes, and at the end (`flush`). A crash loses at most the cheap
-/// completions of the last `flushEveryNs`, which a resumed run makes
-/// again. A resumed or partial run is given the outputs kept before
-/// (`restoring`), which its nodes take instead of a call.
+/// A node completion as the store keeps it (`completions`).
+struct StoredCompletion {
+    var seq: Int64
+    var node: String
+    var occurrence: Int
+    var wave: Int
+    var attempt: Int
+    var durationNs: UInt64?
+    /// `StoredOutputs` text.
+    var outputs: String
+}
+
+/// A run's node completions in the store (`RunCheckpoints`), each with
+/// its outputs, written in groups (one transaction each) — at once after
+/// a node whose call took `expensiveNs` or more (a call that is not timed
+/// is a cheap one: `NodeCompletion.durationNs`), with
+/// what came before it, so a run killed later keeps it; else when
+/// `flushEveryNs` has passed since the last write, every `batch` nodes,
+/// and at the end (`flush`). A crash loses at most the cheap completions
+/// of the last `flushEveryNs`, which a resumed run makes again. A resumed
+/// or partial run is given the outputs kept before (`restoring`), which
+/// its nodes take instead of a call. Thread-safe (an event run's waves may
+/// complete nodes at once).
 public final class StoreCheckpoints: RunCheckpoints, @unchecked Sendable {
     public let store: RunStore
     public let runId: Int64
@@ -154,46 +174,63 @@ public final class StoreCheckpoints: RunCheckpoints, @unchecked Sendable {
     let batch: Int
     let flushEveryNs: UInt64
     let expensiveNs: UInt64
-    private var rows: [(node: String, occurrence: Int, outputs: String)] = []
+    private let lock = ConditionLock()
+    private var rows: [StoredCompletion] = []
+    private var seq: Int64
     private var lastFlush = MonotonicClock.now()
-    /// Nodes that took their outputs from `restoring`.
-    public private(set) var restoredCount = 0
-    public private(set) var failure: String?
+    private var restoredNodes = 0
+    private var failed: String?
 
-    public init(store: RunStore, runId: Int64, restoring: [String: [[WeftValue?]]] = [:], batch: Int = 4096,
+    public init(store: RunStore, runId: Int64, restoring: [String: [[WeftValue?]]] = [:], firstSeq: Int64 = 0, batch: Int = 4096,
                 flushEveryNs: UInt64 = 2_000_000, expensiveNs: UInt64 = 1_000_000) {
-        self.expensiveNs = expensiveNs
         self.store = store
         self.runId = runId
         self.restoring = restoring
+        self.seq = firstSeq
         self.batch = batch
         self.flushEveryNs = flushEveryNs
+        self.expensiveNs = expensiveNs
+        rows.reserveCapacity(min(batch, 4096))
     }
+
+    /// Nodes that took their outputs from `restoring`.
+    public var restoredCount: Int { lock.withLock { restoredNodes } }
+
+    public var failure: String? { lock.withLock { failed } }
 
     public func restored(node id: String, occurrence: Int) -> [WeftValue?]? {
         guard let kept = restoring[id], occurrence < kept.count else { return nil }
-        restoredCount += 1
+        lock.withLock { restoredNodes += 1 }
         return kept[occurrence]
     }
 
-    public func completed(node id: String, occurrence: Int, outputs: [WeftValue?], durationNs: UInt64) -> Bool {
-        guard failure == nil else { return false }
-        rows.append((id, occurrence, StoredOutputs.encode(outputs)))
-        if durationNs >= expensiveNs || rows.count >= batch || MonotonicClock.now() &- lastFlush >= flushEveryNs { flush() }
-        return failure == nil
+    public func completed(_ c: NodeCompletion) -> Bool {
+        let text = StoredOutputs.encode(c.outputs)
+        return lock.withLock { () -> Bool in
+            guard failed == nil else { return false }
+            rows.append(StoredCompletion(seq: seq, node: c.node, occurrence: c.occurrence, wave: c.wave, attempt: c.attempt,
+                                         durationNs: c.durationNs, outputs: text))
+            seq += 1
+            if (c.durationNs ?? 0) >= expensiveNs || rows.count >= batch || MonotonicClock.now() &- lastFlush >= flushEveryNs {
+                flushLocked()
+            }
+            return failed == nil
+        }
     }
 
     /// Writes what is buffered (one transaction).
-    public func flush() {
+    public func flush() { lock.withLock { flushLocked() } }
+
+    private func flushLocked() {
         defer {
             rows.removeAll(keepingCapacity: true)
             lastFlush = MonotonicClock.now()
         }
-        guard failure == nil else { return }
+        guard failed == nil else { return }
         do {
-            try store.keepCheckpoints(runId, rows)
+            try store.keepCompletions(runId, rows)
         } catch {
-            failure = "\(error)"
+            failed = "\(error)"
         }
     }
 }

@@ -67,20 +67,37 @@ public final class RunStore: @unchecked Sendable {
             PRIMARY KEY (hash, key)
         ) WITHOUT ROWID;
         """,
-        // 3: checkpoints (each node's outputs, for `weft runs resume` and
-        // partial runs), how a run was started (to resume it), how often
-        // it was resumed, and a pause or cancel asked of it (`requested`).
+        // 3: each node completion with its outputs (what `weft runs
+        // resume` and partial runs restore; `completions` replaces
+        // `node_completions`), events in blocks (one row per group), how a
+        // run was started (to resume it), how often it was resumed, and a
+        // pause or cancel asked of it (`requested`).
         """
         ALTER TABLE runs ADD COLUMN options TEXT;
         ALTER TABLE runs ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE runs ADD COLUMN requested TEXT;
-        CREATE TABLE checkpoints (
+        CREATE TABLE completions (
             run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
             node TEXT NOT NULL,
             occurrence INTEGER NOT NULL,
-            outputs TEXT NOT NULL,
-            PRIMARY KEY (run_id, node, occurrence)
+            wave INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            duration_ns INTEGER,
+            outputs TEXT,
+            PRIMARY KEY (run_id, seq)
         ) WITHOUT ROWID;
+        INSERT INTO completions SELECT run_id, seq, node, iteration, wave, attempt, duration_ns, NULL FROM node_completions;
+        DROP TABLE node_completions;
+        CREATE TABLE event_blocks (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            first_seq INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            lines TEXT NOT NULL,
+            PRIMARY KEY (run_id, first_seq)
+        ) WITHOUT ROWID;
+        INSERT INTO event_blocks SELECT run_id, seq, 1, json FROM events;
+        DROP TABLE events;
         """,
     ]
 
@@ -172,25 +189,12 @@ public final class RunStore: @unchecked Sendable {
         }
     }
 
-    /// Events and node completions of run `id`, in one transaction.
-    func append(_ id: Int64, events: [StoredEvent], completions: [StoredCompletion]) throws(StoreError) {
-        guard !events.isEmpty || !completions.isEmpty else { return }
+    /// A block of run `id`'s events: `count` JSON lines from `firstSeq`.
+    func appendEvents(_ id: Int64, firstSeq: Int64, count: Int, lines: String) throws(StoreError) {
+        guard count > 0 else { return }
         try lock.withLock { () throws(StoreError) in
-            try db.transaction { () throws(StoreError) in
-                let e = try db.prepare("INSERT INTO events (run_id, seq, time_ns, kind, node, json) VALUES (?, ?, ?, ?, ?, ?)")
-                for ev in events {
-                    try e.bind([.int(id), .int(ev.seq), .int(ev.time), .text(ev.kind), ev.node.map { .text($0) } ?? .null,
-                                .text(ev.json)]).run()
-                }
-                let c = try db.prepare("""
-                    INSERT INTO node_completions (run_id, seq, node, iteration, wave, attempt, duration_ns)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for co in completions {
-                    try c.bind([.int(id), .int(co.seq), .text(co.node), .int(co.iteration), .int(co.wave), .int(co.attempt),
-                                .int(co.duration)]).run()
-                }
-            }
+            try db.prepare("INSERT INTO event_blocks (run_id, first_seq, count, lines) VALUES (?, ?, ?, ?)")
+                .bind([.int(id), .int(firstSeq), .int(Int64(count)), .text(lines)]).run()
         }
     }
 
@@ -238,11 +242,12 @@ public final class RunStore: @unchecked Sendable {
         }
     }
 
-    /// Per node: completions, total and longest duration, most attempts.
+    /// Per node: completions, total and longest duration (of the timed
+    /// ones), most attempts.
     public func nodeTable(_ id: Int64) throws(StoreError) -> [(node: String, calls: Int, totalNs: Int64, maxNs: Int64, attempts: Int)] {
         try lock.withLock { () throws(StoreError) in
             let s = try db.prepare("""
-                SELECT node, COUNT(*), SUM(duration_ns), MAX(duration_ns), MAX(attempt) FROM node_completions
+                SELECT node, COUNT(*), COALESCE(SUM(duration_ns), 0), COALESCE(MAX(duration_ns), 0), MAX(attempt) FROM completions
                 WHERE run_id = ? GROUP BY node ORDER BY MIN(seq)
                 """).bind([.int(id)])
             var out: [(node: String, calls: Int, totalNs: Int64, maxNs: Int64, attempts: Int)] = []
@@ -256,8 +261,10 @@ public final class RunStore: @unchecked Sendable {
     /// Run `id`'s events as their JSON lines (the `--events` format), in order.
     public func events(_ id: Int64, _ body: (String) -> Void) throws(StoreError) {
         try lock.withLock { () throws(StoreError) in
-            let s = try db.prepare("SELECT json FROM events WHERE run_id = ? ORDER BY seq").bind([.int(id)])
-            while try s.step() { body(s.text(0) ?? "{}") }
+            let s = try db.prepare("SELECT lines FROM event_blocks WHERE run_id = ? ORDER BY first_seq").bind([.int(id)])
+            while try s.step() {
+                for line in (s.text(0) ?? "").split(separator: "\n", omittingEmptySubsequences: true) { body(String(line)) }
+            }
         }
     }
 
@@ -303,9 +310,12 @@ public final class RunStore: @unchecked Sendable {
     /// hex. Identity, not security: a graph is stored once per hash.
     public static func hash(_ text: String) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            h ^= UInt64(byte)
-            h = h &* 0x0000_0100_0000_01b3
+        var copy = text
+        copy.withUTF8 { bytes in
+            for byte in bytes {
+                h ^= UInt64(byte)
+                h = h &* 0x0000_0100_0000_01b3
+            }
         }
         let hex = String(h, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
@@ -360,21 +370,4 @@ public struct StoredRun: Sendable {
 
     /// Whether `weft runs resume` can continue it.
     public var isResumable: Bool { ["interrupted", "paused", "failed", "cancelled"].contains(state) }
-}
-
-struct StoredEvent {
-    var seq: Int64
-    var time: Int64
-    var kind: String
-    var node: String?
-    var json: String
-}
-
-struct StoredCompletion {
-    var seq: Int64
-    var node: String
-    var iteration: Int64
-    var wave: Int64
-    var attempt: Int64
-    var duration: Int64
 }

@@ -106,6 +106,23 @@ final class SQLiteStatement {
         return self
     }
 
+    /// Binds one parameter (1-based) without building a list: for
+    /// statements run many times in a row.
+    func bind(_ at: Int32, _ value: Int64) { sqlite3_bind_int64(handle, at, value) }
+    func bind(_ at: Int32, _ value: Int64?) {
+        if let value { sqlite3_bind_int64(handle, at, value) } else { sqlite3_bind_null(handle, at) }
+    }
+    func bind(_ at: Int32, _ value: String) {
+        var text = value
+        _ = text.withUTF8 { sqlite3_bind_text(handle, at, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count), csqlite_transient()) }
+    }
+
+    /// Runs it once more with the parameters bound since (an insert).
+    func runAgain() throws(StoreError) {
+        defer { sqlite3_reset(handle) }
+        if sqlite3_step(handle) != SQLITE_DONE { throw db.failure(db.lastMessage) }
+    }
+
     /// The next row: true when there is one, false when done.
     @discardableResult
     func step() throws(StoreError) -> Bool {

@@ -71,17 +71,33 @@ struct CacheTests {
         #expect(cache.lookup("k2") == nil)
     }
 
-    /// A store made before the cache (schema 1) gets its tables and
-    /// columns on open.
+    /// A store of schema 1 (before the cache, the completions' outputs
+    /// and event blocks) gets the new tables on open, its rows carried over.
     @Test func aVersionOneStoreIsMigrated() throws {
         let path = try RunStoreTests.storePath()
-        _ = try RunStore(path: path)
+        let id = try RunStore(path: path).begin(graphJSON: "{}", graphPath: nil, inputs: [:], mode: "sequential")
+        let v1 = """
+            DROP TABLE cache; DROP TABLE completions; DROP TABLE event_blocks;
+            ALTER TABLE runs DROP COLUMN options; ALTER TABLE runs DROP COLUMN resumes; ALTER TABLE runs DROP COLUMN requested;
+            CREATE TABLE node_completions (run_id INTEGER NOT NULL, seq INTEGER NOT NULL, node TEXT NOT NULL, iteration INTEGER NOT NULL,
+                wave INTEGER NOT NULL, attempt INTEGER NOT NULL, duration_ns INTEGER NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+            CREATE TABLE events (run_id INTEGER NOT NULL, seq INTEGER NOT NULL, time_ns INTEGER NOT NULL, kind TEXT NOT NULL, node TEXT,
+                json TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+            INSERT INTO node_completions VALUES (\(id), 0, 'a', 0, 0, 2, 500);
+            INSERT INTO events VALUES (\(id), 0, 0, 'run_started', NULL, '{"event":"run_started"}');
+            INSERT INTO events VALUES (\(id), 1, 9, 'run_finished', NULL, '{"event":"run_finished"}');
+            PRAGMA user_version = 1;
+            """
         let r = try Shell.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                                                   + "[c.execute(s) for s in ['DROP TABLE cache', 'DROP TABLE checkpoints', "
-                                                   + "'ALTER TABLE runs DROP COLUMN options', 'ALTER TABLE runs DROP COLUMN resumes', "
-                                                   + "'ALTER TABLE runs DROP COLUMN requested', 'PRAGMA user_version = 1']]; c.commit()", path])
+                                                   + "c.executescript(sys.argv[2]); c.commit()", path, v1])
         #expect(r.status == 0, "\(r.stderr)")
         let store = try RunStore(path: path)
+        let table = try store.nodeTable(id)
+        #expect(table.count == 1 && table.first?.node == "a" && table.first?.totalNs == 500 && table.first?.attempts == 2)
+        var lines: [String] = []
+        try store.events(id) { lines.append($0) }
+        #expect(lines == [#"{"event":"run_started"}"#, #"{"event":"run_finished"}"#])
+        #expect(try store.checkpoints(of: id).isEmpty, "a schema-1 completion kept no outputs")
         let cache = StoreCache(store: store)
         cache.store("k", [.int(7)], ttlSeconds: nil)
         #expect(cache.lookup("k") == [.int(7)])

@@ -101,7 +101,7 @@ weft_event_fn = ctypes.CFUNCTYPE(None, ctypes.POINTER(weft_event_t), ctypes.c_vo
 
 
 class weft_run_options_t(ctypes.Structure):
-    """typedef struct weft_run_options (56 bytes on 64-bit)."""
+    """typedef struct weft_run_options (72 bytes on 64-bit)."""
     _fields_ = [
         ("struct_size", ctypes.c_uint32),
         ("mode", ctypes.c_int32),
@@ -111,6 +111,8 @@ class weft_run_options_t(ctypes.Structure):
         ("on_event", weft_event_fn),
         ("user_data", ctypes.c_void_p),
         ("keep_going", ctypes.c_int32),
+        ("store_path", ctypes.c_char_p),
+        ("resume_run_id", ctypes.c_int64),
     ]
 
 

@@ -258,6 +258,7 @@ typedef void (*weft_destroy_fn)(void *state);
 #define WEFT_RUN_SUCCEEDED 2
 #define WEFT_RUN_FAILED    3 /* a node failed or a limit was hit                  */
 #define WEFT_RUN_CANCELLED 4 /* weft_run_cancel, or the duration limit was reached */
+#define WEFT_RUN_PAUSED    5 /* weft_run_pause (a recorded run; weft_run_state only) */
 
 /** One run event. OWNER: the library; every pointer in it is valid only
  *  during the callback — copy what you keep. */

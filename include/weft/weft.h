@@ -269,7 +269,8 @@ WEFT_API weft_status_t weft_graph_destroy(weft_graph_t *graph);
 /** Receives a run's events. THREAD: the run's scheduler thread or one of
  *  its workers — never two calls at once for one run, in the order the
  *  events happened. Keep it quick: the run waits for it. It may call
- *  weft_run_cancel on its run; it must not wait for or destroy its own run
+ *  weft_run_cancel (or weft_run_pause) on its run; it must not wait for or
+ *  destroy its own run
  *  (that would wait for itself: WEFT_ERR_STATE). */
 typedef void (*weft_event_fn)(const weft_event_t *event, void *user_data);
 
@@ -295,6 +296,27 @@ typedef struct weft_run_options {
     int32_t keep_going;     /* nonzero: after a node fails, the nodes that do
                                not depend on it still run; the run still
                                ends FAILED, naming the first failure      */
+    /* Added later: the run store (Docs/c-api.md "Recording, pausing and
+       resuming runs"). A host whose struct_size ends before them gets the
+       defaults: not recorded.                                            */
+    const char *store_path; /* record the run in this run store (an SQLite
+                               file, made with its folder if missing;
+                               Docs/store.md), so that it can be paused
+                               and resumed; NULL = not recorded (default).
+                               weft_run_create opens it: WEFT_ERR_FAILED
+                               if it cannot (not a store, not writable).
+                               OWNER: the caller's; copied by
+                               weft_run_create. THREAD: the run writes the
+                               store from its own threads; other
+                               processes (`weft runs`) may use it at once */
+    int64_t resume_run_id;  /* 0 = a new run (default); else continue that
+                               run of store_path (needs store_path): the
+                               same graph text and inputs, its completed
+                               nodes restored (WEFT_EVENT_NODE_RESTORED),
+                               not called; weft_run_start refuses it if it
+                               cannot be (see weft_run_id).
+                               OWNER: a value. THREAD: read by
+                               weft_run_create only                       */
 } weft_run_options_t;
 
 /** Fills `options` with the defaults (and its struct_size). */
@@ -358,8 +380,9 @@ WEFT_API weft_status_t weft_run_graph(const weft_graph_t *graph, const weft_run_
                                       const char *inputs_json, weft_run_t **out);
 
 /** Why the run failed or was cancelled ("the run was cancelled", or "the
- *  run reached its duration limit of 2.0 s and was stopped"), or NULL if it
- *  succeeded or has not finished. OWNER: borrowed from the run. */
+ *  run reached its duration limit of 2.0 s and was stopped") or paused
+ *  (weft_run_pause), or NULL if it succeeded or has not finished.
+ *  OWNER: borrowed from the run. */
 WEFT_API const char *weft_run_error(const weft_run_t *run);
 
 /** The id of the node whose failure ended the run, or NULL.
@@ -410,6 +433,33 @@ WEFT_API weft_status_t weft_run_destroy(weft_run_t *run);
  *  (1073741824 bytes). Applies to graphs loaded after the call.
  *  THREAD: any thread. */
 WEFT_API weft_status_t weft_engine_set_max_graph_bytes(weft_engine_t *engine, uint64_t max_bytes);
+
+/** The run's id in its run store (options.store_path): > 0 once
+ *  weft_run_start has returned WEFT_OK — the row is made (or, with
+ *  resume_run_id, taken again: the same id) by weft_run_start, not by
+ *  weft_run_create. 0 for a run not recorded or not started; -1 for an
+ *  invalid handle. `weft runs show ID --store PATH` shows the run.
+ *  weft_run_start (and weft_run_graph) refuse a resume_run_id that cannot
+ *  be resumed, and the run does not start: WEFT_ERR_NOT_FOUND (no such run
+ *  in the store), WEFT_ERR_INVALID (the graph text or the inputs are not
+ *  the ones the run started with), WEFT_ERR_STATE (it is running, or it
+ *  succeeded: nothing to resume); a paused, cancelled, failed or
+ *  interrupted run can be resumed.
+ *  THREAD: any thread; never blocks. */
+WEFT_API int64_t weft_run_id(const weft_run_t *run);
+
+/** Asks a recorded run (options.store_path) to pause: like weft_run_cancel
+ *  (no node starts after it, nodes running finish), but the run ends
+ *  WEFT_RUN_PAUSED, its completed nodes kept in the store, and a run made
+ *  with resume_run_id = weft_run_id(run) continues it. The pause goes
+ *  through the store, like `weft runs pause ID`: the run sees it within
+ *  0.1 s. Its RUN_FINISHED event says WEFT_RUN_CANCELLED with the message
+ *  "the run was paused; ..."; weft_run_state and weft_run_error say paused.
+ *  A run that has finished is not changed (WEFT_OK). Errors:
+ *  WEFT_ERR_STATE for a run not recorded (set store_path) or not started;
+ *  WEFT_ERR_FAILED if the store cannot be written.
+ *  THREAD: any thread, the run's event callback included. */
+WEFT_API weft_status_t weft_run_pause(weft_run_t *run);
 
 #ifdef __cplusplus
 } /* extern "C" */

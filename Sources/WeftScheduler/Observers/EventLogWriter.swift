@@ -30,91 +30,15 @@ public final class EventLogWriter: RunObserver, @unchecked Sendable {
 
     public func receive(_ event: RunEvent) {
         lock.withLock {
-            if !writeNodeEvent(event) { line.append(contentsOf: (JSON.encode(event.jsonValue) + "\n").utf8) }
-            writeLines()
+            lines.append(event)
+            lines.bytes.withUnsafeBufferPointer { file.write($0) }
+            lines.bytes.removeAll(keepingCapacity: true)
             if case .runFinished = event { file.flush() }
         }
     }
 
     /// The line being made (handed to stdio's buffer at once).
-    private var line: [UInt8] = []
-
-    private func writeLines() {
-        line.withUnsafeBufferPointer { file.write($0) }
-        line.removeAll(keepingCapacity: true)
-    }
-
-    /// Node ids as JSON strings (UTF-8), by node index (the common events
-    /// are written without building a `WeftValue`; the same text).
-    private var quoted: [[UInt8]?] = []
-
-    private func appendQuoted(_ node: Int, _ id: String) {
-        guard node >= 0 else {
-            line.append(contentsOf: JSON.encode(.string(id)).utf8)
-            return
-        }
-        if node >= quoted.count { quoted += Array(repeating: nil, count: node + 1 - quoted.count) }
-        if quoted[node] == nil { quoted[node] = Array(JSON.encode(.string(id)).utf8) }
-        line.append(contentsOf: quoted[node].unsafelyUnwrapped)
-    }
-
-    private func append(_ text: StaticString) {
-        text.withUTF8Buffer { line.append(contentsOf: $0) }
-    }
-
-    /// A number's decimal digits.
-    private func append<T: BinaryInteger>(_ value: T) {
-        if value < 0 { line.append(UInt8(ascii: "-")) }
-        var v = UInt64(truncatingIfNeeded: value.magnitude)
-        let start = line.count
-        repeat {
-            line.append(UInt8(ascii: "0") + UInt8(v % 10))
-            v /= 10
-        } while v > 0
-        line[start...].reverse()
-    }
-
-    /// Writes the events of node calls and loop passes, which are most of a
-    /// log, straight from their fields (under the lock). False: another kind.
-    private func writeNodeEvent(_ event: RunEvent) -> Bool {
-        switch event {
-        case .nodeStarted(let t, let n, let id, let thread):
-            append("{\"event\":\"node_started\",\"time_ns\":")
-            append(t)
-            append(",\"node\":")
-            appendQuoted(n, id)
-            append(",\"thread\":")
-            append(thread)
-            append("}\n")
-        case .nodeFinished(let t, let n, let id, let thread, let d):
-            append("{\"event\":\"node_finished\",\"time_ns\":")
-            append(t)
-            append(",\"node\":")
-            appendQuoted(n, id)
-            append(",\"thread\":")
-            append(thread)
-            append(",\"duration_ns\":")
-            append(d)
-            append("}\n")
-        case .loopIteration(let t, let n, let id, let i):
-            append("{\"event\":\"loop_iteration\",\"time_ns\":")
-            append(t)
-            append(",\"node\":")
-            appendQuoted(n, id)
-            append(",\"iteration\":")
-            append(i)
-            append("}\n")
-        case .nodeSkipped(let t, let n, let id):
-            append("{\"event\":\"node_skipped\",\"time_ns\":")
-            append(t)
-            append(",\"node\":")
-            appendQuoted(n, id)
-            append("}\n")
-        default:
-            return false
-        }
-        return true
-    }
+    private var lines = EventLines()
 
     /// Flushes and closes the file. Throws the first write error, if any.
     /// Later events are dropped; closing again does nothing.
@@ -198,5 +122,90 @@ final class OutputFile {
             firstError = OutputFileError(path: path, action: "cannot close", errno: errno)
         }
         if let firstError { throw firstError }
+    }
+}
+
+/// Events as JSON lines (`RunEvent.jsonValue`, one object a line): the
+/// `--events` format, also the run store's. The events of node calls and
+/// loop passes, which are most of a log, are written straight from their
+/// fields (the same text, without building a `WeftValue`).
+public struct EventLines: Sendable {
+    /// The lines so far (UTF-8, each ending in a newline).
+    public var bytes: [UInt8] = []
+    /// Node ids as JSON strings (UTF-8), by node index.
+    private var quoted: [[UInt8]?] = []
+
+    public init() {}
+
+    /// Appends `event`'s line.
+    public mutating func append(_ event: RunEvent) {
+        if !appendNodeEvent(event) { bytes.append(contentsOf: (JSON.encode(event.jsonValue) + "\n").utf8) }
+    }
+
+    private mutating func appendQuoted(_ node: Int, _ id: String) {
+        guard node >= 0 else {
+            bytes.append(contentsOf: JSON.encode(.string(id)).utf8)
+            return
+        }
+        if node >= quoted.count { quoted += Array(repeating: nil, count: node + 1 - quoted.count) }
+        if quoted[node] == nil { quoted[node] = Array(JSON.encode(.string(id)).utf8) }
+        bytes.append(contentsOf: quoted[node].unsafelyUnwrapped)
+    }
+
+    private mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// A number's decimal digits.
+    private mutating func append<T: BinaryInteger>(_ value: T) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var v = UInt64(truncatingIfNeeded: value.magnitude)
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(v % 10))
+            v /= 10
+        } while v > 0
+        bytes[start...].reverse()
+    }
+
+    /// The events of node calls and loop passes. False: another kind.
+    private mutating func appendNodeEvent(_ event: RunEvent) -> Bool {
+        switch event {
+        case .nodeStarted(let t, let n, let id, let thread):
+            append("{\"event\":\"node_started\",\"time_ns\":")
+            append(t)
+            append(",\"node\":")
+            appendQuoted(n, id)
+            append(",\"thread\":")
+            append(thread)
+            append("}\n")
+        case .nodeFinished(let t, let n, let id, let thread, let d):
+            append("{\"event\":\"node_finished\",\"time_ns\":")
+            append(t)
+            append(",\"node\":")
+            appendQuoted(n, id)
+            append(",\"thread\":")
+            append(thread)
+            append(",\"duration_ns\":")
+            append(d)
+            append("}\n")
+        case .loopIteration(let t, let n, let id, let i):
+            append("{\"event\":\"loop_iteration\",\"time_ns\":")
+            append(t)
+            append(",\"node\":")
+            appendQuoted(n, id)
+            append(",\"iteration\":")
+            append(i)
+            append("}\n")
+        case .nodeSkipped(let t, let n, let id):
+            append("{\"event\":\"node_skipped\",\"time_ns\":")
+            append(t)
+            append(",\"node\":")
+            appendQuoted(n, id)
+            append("}\n")
+        default:
+            return false
+        }
+        return true
     }
 }
