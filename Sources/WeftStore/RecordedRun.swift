@@ -66,6 +66,7 @@ public final class RecordedRun: @unchecked Sendable {
     /// recorded as failed, having run nothing.
     public func refused(_ message: String) {
         control?.stop()
+        checkpoints.close()
         try? store.finish(id, state: "failed", steps: 0, outputs: .object([]), error: message, errorNode: nil)
     }
 
@@ -76,7 +77,7 @@ public final class RecordedRun: @unchecked Sendable {
     /// then recorded in part; a failure to keep outputs fails the run).
     public func finish(_ result: RunResult, interrupted: Bool = false) -> (state: String, failure: String?) {
         control?.stop()
-        checkpoints.flush()
+        checkpoints.close()
         recorder.flush()
         var (state, error, node): (String, String?, String?) = switch result.outcome {
         case .succeeded: ("succeeded", nil, nil)

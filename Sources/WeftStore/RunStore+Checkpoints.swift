@@ -157,16 +157,17 @@ struct StoredCompletion {
 }
 
 /// A run's node completions in the store (`RunCheckpoints`), each with
-/// its outputs, written in groups (one transaction each) — at once after
-/// a node whose call took `expensiveNs` or more (a call that is not timed
-/// is a cheap one: `NodeCompletion.durationNs`), with
-/// what came before it, so a run killed later keeps it; else when
-/// `flushEveryNs` has passed since the last write, every `batch` nodes,
-/// and at the end (`flush`). A crash loses at most the cheap completions
-/// of the last `flushEveryNs`, which a resumed run makes again. A resumed
-/// or partial run is given the outputs kept before (`restoring`), which
-/// its nodes take instead of a call. Thread-safe (an event run's waves may
-/// complete nodes at once).
+/// its outputs. They are written in groups (one transaction each) by a
+/// writer thread of its own, so the run goes on while they are written: a
+/// group every `batch` nodes or `flushEveryNs`; and after a node whose call
+/// took `expensiveNs` or more (a call that is not timed is a cheap one:
+/// `NodeCompletion.durationNs`), the run waits until that node and what
+/// came before it are written — so a run killed later keeps it. A crash
+/// loses at most the cheap completions of the last few milliseconds,
+/// which a resumed run makes again. `close` writes the rest and ends the
+/// writer. A resumed or partial run is given the outputs kept before
+/// (`restoring`), which its nodes take instead of a call. Thread-safe (an
+/// event run's waves may complete nodes at once).
 public final class StoreCheckpoints: RunCheckpoints, @unchecked Sendable {
     public let store: RunStore
     public let runId: Int64
@@ -174,8 +175,15 @@ public final class StoreCheckpoints: RunCheckpoints, @unchecked Sendable {
     let batch: Int
     let flushEveryNs: UInt64
     let expensiveNs: UInt64
+    /// Guards everything below; signalled when groups are queued or written.
     private let lock = ConditionLock()
     private var rows: [StoredCompletion] = []
+    /// Groups handed to the writer, oldest first; one being written.
+    private var queue: [[StoredCompletion]] = []
+    private var writing = false
+    private var writerStarted = false
+    private var writerDone = false
+    private var closed = false
     private var seq: Int64
     private var lastFlush = MonotonicClock.now()
     private var restoredNodes = 0
@@ -211,27 +219,70 @@ public final class StoreCheckpoints: RunCheckpoints, @unchecked Sendable {
             rows.append(StoredCompletion(seq: seq, node: c.node, occurrence: c.occurrence, wave: c.wave, attempt: c.attempt,
                                          durationNs: c.durationNs, outputs: text))
             seq += 1
-            if (c.durationNs ?? 0) >= expensiveNs || rows.count >= batch || MonotonicClock.now() &- lastFlush >= flushEveryNs {
-                flushLocked()
+            if (c.durationNs ?? 0) >= expensiveNs {
+                handOver(wait: true)
+            } else if rows.count >= batch || MonotonicClock.now() &- lastFlush >= flushEveryNs {
+                handOver(wait: false)
             }
             return failed == nil
         }
     }
 
-    /// Writes what is buffered (one transaction).
-    public func flush() { lock.withLock { flushLocked() } }
+    /// Writes everything so far, and returns when it is written.
+    public func flush() { lock.withLock { handOver(wait: true) } }
 
-    private func flushLocked() {
-        defer {
-            rows.removeAll(keepingCapacity: true)
-            lastFlush = MonotonicClock.now()
+    /// `flush`, then ends the writer thread (later completions are refused).
+    public func close() {
+        lock.withLock {
+            handOver(wait: true)
+            closed = true
+            lock.broadcast()
+            while writerStarted && !writerDone { lock.wait() }
         }
-        guard failed == nil else { return }
-        do {
-            try store.keepCompletions(runId, rows)
-        } catch {
-            failed = "\(error)"
+    }
+
+    /// (Under the lock.) Queues `rows` for the writer; with `wait`, until
+    /// the queue is written.
+    private func handOver(wait: Bool) {
+        if !rows.isEmpty && failed == nil && !closed {
+            queue.append(rows)
+            rows = []
+            rows.reserveCapacity(min(batch, 4096))
+            if !writerStarted {
+                writerStarted = true
+                if !POSIXThread.spawn({ [self] in writeQueued() }) {
+                    writerDone = true
+                    failed = "cannot start the run store's writer thread"
+                }
+            }
+            lock.broadcast()
         }
+        lastFlush = MonotonicClock.now()
+        if wait { while (!queue.isEmpty || writing) && !writerDone { lock.wait() } }
+    }
+
+    /// The writer thread: writes each queued group in a transaction of its own.
+    private func writeQueued() {
+        lock.lock()
+        while true {
+            while queue.isEmpty && !closed { lock.wait() }
+            if queue.isEmpty { break }
+            let group = queue.removeFirst()
+            writing = true
+            lock.unlock()
+            var error: StoreError?
+            do { try store.keepCompletions(runId, group) } catch let e { error = e }
+            lock.lock()
+            writing = false
+            if let error, failed == nil {
+                failed = "\(error)"
+                queue.removeAll()
+            }
+            lock.broadcast()
+        }
+        writerDone = true
+        lock.broadcast()
+        lock.unlock()
     }
 }
 
