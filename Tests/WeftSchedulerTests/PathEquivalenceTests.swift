@@ -9,7 +9,9 @@ import WeftTestSupport
 /// queue's general path, plain nodes straight from the run loop, compiled
 /// loop passes, the worker pool, batches (`RunOptions.forcedPath` forces a
 /// path; `RunOptions.placement` at its extremes moves every type to the
-/// pool or keeps every one inline), a graph's top-level program. Compared: the outcome always (in parallel mode only that it
+/// pool or keeps every one inline), a graph's top-level program; runs that
+/// hand each completion to checkpoints (as a recorded run does), and a run
+/// resumed from all a first one kept. Compared: the outcome always (in parallel mode only that it
 /// failed, when a graph can fail at two independent nodes: which comes
 /// first is then a matter of timing); outputs, missing outputs and steps
 /// for every run that succeeds and for every sequential run (a parallel
@@ -24,9 +26,42 @@ struct PathEquivalenceTests {
         var path: RunOptions.ForcedPath
         var observed: Bool
         var placement = PlacementPolicy()
+        /// Each completion handed to checkpoints (`RunOptions.checkpoints`),
+        /// as a recorded run does.
+        var checkpointed = false
+        /// Run again from everything a checkpointed run kept.
+        var resumed = false
         var description: String {
-            "\(mode) \(path)\(observed ? " observed" : "")\(placement == PlacementPolicy() ? "" : " \(placement)")"
+            "\(mode) \(path)\(observed ? " observed" : "")\(checkpointed ? " checkpointed" : "")\(resumed ? " resumed" : "")"
+                + "\(placement == PlacementPolicy() ? "" : " \(placement)")"
         }
+    }
+
+    /// Checkpoints in memory: what a run handed over, and what a second
+    /// run is given to restore.
+    final class MemoryCheckpoints: RunCheckpoints, @unchecked Sendable {
+        let lock = NSLock()
+        var kept: [String: [[WeftValue?]]] = [:]
+        let restoring: [String: [[WeftValue?]]]
+        var restoredCount = 0
+
+        init(restoring: [String: [[WeftValue?]]] = [:]) { self.restoring = restoring }
+
+        func restored(node id: String, occurrence: Int) -> [WeftValue?]? {
+            guard let r = restoring[id], occurrence < r.count else { return nil }
+            lock.withLock { restoredCount += 1 }
+            return r[occurrence]
+        }
+
+        func completed(_ c: NodeCompletion) -> Bool {
+            lock.withLock {
+                #expect(c.occurrence == kept[c.node, default: []].count, "\(c.node): completions counted in order")
+                kept[c.node, default: []].append(c.outputs)
+            }
+            return true
+        }
+
+        var failure: String? { nil }
     }
 
     /// Placement thresholds at their extremes: every type timed on every
@@ -61,6 +96,9 @@ struct PathEquivalenceTests {
         Config(mode: .parallel, path: .batches, observed: false),
         Config(mode: .parallel, path: .automatic, observed: false, placement: toThePool),
         Config(mode: .parallel, path: .automatic, observed: false, placement: allInline),
+        Config(mode: .sequential, path: .automatic, observed: false, checkpointed: true),
+        Config(mode: .sequential, path: .automatic, observed: true, checkpointed: true),
+        Config(mode: .parallel, path: .automatic, observed: false, checkpointed: true),
     ]
 
     /// Runs `json` in every configuration and checks the answers agree
@@ -79,8 +117,21 @@ struct PathEquivalenceTests {
             adjust(&o)
             let recorder = EventRecorder()
             if c.observed { o.observers = [recorder] }
+            let checkpoints = MemoryCheckpoints()
+            if c.checkpointed { o.checkpoints = checkpoints }
             results.append((c, try TestGraphs.run(json, inputs: inputs, options: o)))
-            if c.observed && c.mode == .sequential { seen.append((c, recorder.events.map(signature))) }
+            if c.observed && c.mode == .sequential && !c.checkpointed { seen.append((c, recorder.events.map(signature))) }
+            // A run resumed from everything a sequential run kept: the same
+            // answers, with every kept completion restored instead of called.
+            if c.checkpointed && c.mode == .sequential && !c.observed {
+                var again = RunOptions(mode: .sequential, workers: 2)
+                adjust(&again)
+                let restoring = MemoryCheckpoints(restoring: checkpoints.kept)
+                again.checkpoints = restoring
+                let resumed = try TestGraphs.run(json, inputs: inputs, options: again)
+                results.append((Config(mode: .sequential, path: .queue, observed: false, checkpointed: true, resumed: true), resumed))
+                #expect(checkpoints.kept.isEmpty || restoring.restoredCount > 0, "\(note): a resumed run restored nothing")
+            }
         }
         let base = results[0].1
         // Observing a run does not change its path: the same passes go round
@@ -111,7 +162,8 @@ struct PathEquivalenceTests {
             #expect(r.outputs.map(\.name) == base.outputs.map(\.name), what)
             #expect(r.outputs.map(\.value) == base.outputs.map(\.value), what)
             #expect(r.missingOutputs == base.missingOutputs, what)
-            #expect(r.steps == base.steps, what)
+            // (A resumed run restores a retried node's success: its failed attempts are not steps again.)
+            if !c.resumed { #expect(r.steps == base.steps, what) }
         }
         return base
     }
