@@ -16,13 +16,34 @@ private let optionsSize = MemoryLayout<weft_run_options_t>.size
 /// runtime's once-initialisation and reported concurrent first runs.
 private var optionsV1Size: Int { MemoryLayout<weft_run_options_t>.offset(of: \weft_run_options_t.keep_going)! }
 
+/// The size before `store_path` (hosts built against a header without the
+/// run store's fields): what the exported `weft_run_options_init` symbol
+/// writes, so such a host's smaller struct is never written past.
+private var optionsV2Size: Int { MemoryLayout<weft_run_options_t>.offset(of: \weft_run_options_t.store_path)! }
+
+/// Fills the first `size` bytes of `options` (at most the whole struct)
+/// with the defaults, `struct_size` saying how many.
+private func fillOptions(_ options: UnsafeMutablePointer<weft_run_options_t>?, size: Int) {
+    guard let options, size >= MemoryLayout<UInt32>.size else { return }
+    var o = weft_run_options_t()
+    let n = min(size, optionsSize)
+    o.struct_size = UInt32(n)
+    o.mode = WEFT_MODE_SEQUENTIAL
+    withUnsafeBytes(of: &o) { UnsafeMutableRawPointer(options).copyMemory(from: $0.baseAddress!, byteCount: n) }
+}
+
+/// The symbol that hosts built before `weft_run_options_init_sized` call
+/// (weft.h now calls the sized one through a macro): it fills what those
+/// headers' struct held, up to `keep_going`; the fields after it are then
+/// the defaults (not recorded).
 @_cdecl("weft_run_options_init")
 public func weftRunOptionsInit(_ options: UnsafeMutablePointer<weft_run_options_t>?) {
-    guard let options else { return }
-    var o = weft_run_options_t()
-    o.struct_size = UInt32(optionsSize)
-    o.mode = WEFT_MODE_SEQUENTIAL
-    options.pointee = o
+    fillOptions(options, size: optionsV2Size)
+}
+
+@_cdecl("weft_run_options_init_sized")
+public func weftRunOptionsInitSized(_ options: UnsafeMutablePointer<weft_run_options_t>?, _ size: Int) {
+    fillOptions(options, size: size)
 }
 
 /// Reads and checks the host's options (the run store's for a run of `graph`).

@@ -11,7 +11,7 @@ struct ExampleGraphTests {
 
     static let all = ["arithmetic.json", "if-else.json", "count-loop.json", "collatz.json", "nested-loop.json", "fan-out.json", "ffi-math.json",
                       "safe-divide.json", "wait-for-file.json", "map-batch.json", "subgraphs.json", "batch-flow.json", "time-limit.json", "async-wait.json",
-                      "heartbeat.json", "lines-filter.json", "inbox-word-count.json"]
+                      "heartbeat.json", "lines-filter.json", "inbox-word-count.json", "resumable.json"]
 
     func weft(_ args: [String]) throws -> ProcessResult {
         try Shell.run(TestPaths.weft, args)
@@ -42,6 +42,11 @@ struct ExampleGraphTests {
         #expect(r.status == 0, "\(name): \(r.stderr)")
         #expect(r.stdout.contains("ok"))
         #expect(r.stderr.isEmpty, "no warnings expected: \(r.stderr)")
+    }
+
+    @Test func resumable() throws {
+        #expect(outputs(try run("resumable.json", ["ms": "1"]).doc) == ["total": 150])
+        #expect(outputs(try run("resumable.json", ["ms": "0", "start": "5"]).doc) == ["total": 155])
     }
 
     @Test func arithmetic() throws {

@@ -149,7 +149,7 @@ _PROTOTYPES = {
     "weft_graph_load": (_status, [_handle, _str, _handle_out, _handle_out]),
     "weft_graph_describe_json": (_status, [_handle, _owned_out]),
     "weft_graph_destroy": (_status, [_handle]),
-    "weft_run_options_init": (None, [ctypes.POINTER(weft_run_options_t)]),
+    "weft_run_options_init_sized": (None, [ctypes.POINTER(weft_run_options_t), ctypes.c_size_t]),
     "weft_run_create": (_status, [_handle, ctypes.POINTER(weft_run_options_t), _handle_out]),
     "weft_run_set_inputs_json": (_status, [_handle, _str]),
     "weft_run_set_input_json": (_status, [_handle, _str, _str]),
@@ -476,7 +476,7 @@ class Graph(_Handle):
 
 def _options(lib, on_event=None, mode=MODE_SEQUENTIAL, workers=0, max_steps=0, duration_s=0.0):
     options = weft_run_options_t()
-    lib.weft_run_options_init(ctypes.byref(options))
+    lib.weft_run_options_init_sized(ctypes.byref(options), ctypes.sizeof(options))
     options.mode = mode
     options.workers = workers
     options.max_steps = max_steps

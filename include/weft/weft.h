@@ -319,8 +319,19 @@ typedef struct weft_run_options {
                                weft_run_create only                       */
 } weft_run_options_t;
 
-/** Fills `options` with the defaults (and its struct_size). */
+/** Fills `options` with the defaults (and its struct_size): the first
+ *  `size` bytes of it, at most the whole struct — pass sizeof *options, so
+ *  a host built against an older, smaller struct is never written past.
+ *  Call it through the weft_run_options_init macro below. */
+WEFT_API void weft_run_options_init_sized(weft_run_options_t *options, size_t size);
+
+/** The symbol of hosts built before weft_run_options_init_sized: fills the
+ *  options up to keep_going (store_path and resume_run_id are then left
+ *  out: not recorded). Hosts built with this header call the sized one. */
 WEFT_API void weft_run_options_init(weft_run_options_t *options);
+
+/** Fills `options` with the defaults, its size taken from its type. */
+#define weft_run_options_init(options) weft_run_options_init_sized((options), sizeof *(options))
 
 /** One execution of a graph. */
 typedef struct weft_run weft_run_t;

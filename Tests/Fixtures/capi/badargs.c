@@ -27,6 +27,7 @@
 #include <weft/weft.h>
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -867,13 +868,14 @@ static void check_options_init_null(void)
     int status = 0;
     if (!use_fork) { /* --no-fork: in this process */
         C->checks++;
-        weft_run_options_init(NULL);
+        (weft_run_options_init)(NULL);
+        weft_run_options_init_sized(NULL, sizeof(weft_run_options_t));
         return;
     }
     fflush(stdout);
     pid = fork();
     if (pid == 0) {
-        weft_run_options_init(NULL);
+        (weft_run_options_init)(NULL);
         _exit(0);
     }
     C->checks++;
@@ -883,6 +885,35 @@ static void check_options_init_null(void)
     }
     if (WIFSIGNALED(status))
         fail_line(__LINE__, "weft_run_options_init(NULL) crashed with signal %d", WTERMSIG(status));
+}
+
+/* weft_run_options_init writes no byte past the size it is given (the
+ * sized call), or past keep_going (the old symbol, for hosts built against
+ * a header whose struct ended there). */
+static void check_options_init_size(void)
+{
+    unsigned char buf[sizeof(weft_run_options_t) + 8];
+    size_t legacy = offsetof(weft_run_options_t, store_path);
+    weft_run_options_t *o = (weft_run_options_t *)(void *)buf;
+    memset(buf, 0xAB, sizeof buf);
+    (weft_run_options_init)(o);
+    C->checks++;
+    if (o->struct_size != legacy) fail_line(__LINE__, "old init: struct_size %u, not %zu", o->struct_size, legacy);
+    for (size_t i = legacy; i < sizeof buf; i++)
+        if (buf[i] != 0xAB) { fail_line(__LINE__, "old init wrote byte %zu (its struct ends at %zu)", i, legacy); break; }
+    memset(buf, 0xAB, sizeof buf);
+    weft_run_options_init_sized(o, 16);
+    C->checks++;
+    if (o->struct_size != 16) fail_line(__LINE__, "sized init: struct_size %u, not 16", o->struct_size);
+    for (size_t i = 16; i < sizeof buf; i++)
+        if (buf[i] != 0xAB) { fail_line(__LINE__, "sized init wrote byte %zu of 16", i); break; }
+    memset(buf, 0xAB, sizeof buf);
+    weft_run_options_init(o);
+    C->checks++;
+    if (o->struct_size != sizeof(weft_run_options_t) || o->store_path != NULL || o->resume_run_id != 0)
+        fail_line(__LINE__, "init: struct_size %u, store_path %p", o->struct_size, (const void *)o->store_path);
+    for (size_t i = sizeof(weft_run_options_t); i < sizeof buf; i++)
+        if (buf[i] != 0xAB) { fail_line(__LINE__, "init wrote byte %zu past the struct", i); break; }
 }
 
 static void sec_run_args(void)
@@ -906,6 +937,7 @@ static void sec_run_args(void)
 
     /* options */
     check_options_init_null();
+    check_options_init_size();
     memset(&o, 0xab, sizeof o);
     weft_run_options_init(&o);
     CHECK_TRUE(o.struct_size == sizeof o, "options_init sets struct_size");
