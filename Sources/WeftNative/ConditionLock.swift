@@ -46,3 +46,20 @@ package final class ConditionLock: @unchecked Sendable {
         return try body()
     }
 }
+
+/// A value behind a pthread mutex (`ConditionLock`): the same shape as
+/// Synchronization's `Mutex`, whose futex-based lock ThreadSanitizer does
+/// not see (the standard library is not instrumented), so every access
+/// under it looked like a race.
+package final class Locked<Value>: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var value: Value
+
+    package init(_ value: Value) { self.value = value }
+
+    package func withLock<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

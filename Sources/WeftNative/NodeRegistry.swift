@@ -19,7 +19,7 @@ public final class NodeRegistry: Sendable {
         var isolation = IsolationPolicy()
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     let ffi = FFICatalog()
 
     public init() {}

@@ -151,7 +151,7 @@ public struct EventOptions: Sendable, Equatable {
 /// safely), and ends with `.cancelled`.
 public final class CancellationToken: Sendable {
     private let flag = Atomic<Bool>(false)
-    private let onCancel = Mutex<[@Sendable () -> Void]>([])
+    private let onCancel = Locked<[@Sendable () -> Void]>([])
 
     public init() {}
 

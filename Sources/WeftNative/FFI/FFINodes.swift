@@ -75,7 +75,7 @@ final class FFICatalog: Sendable {
         var resolved: [String: Result<String, LibraryRefusal>] = [:]
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
 
     var policy: LibraryPolicy {
         get { state.withLock { $0.policy } }
