@@ -47,9 +47,14 @@ public protocol RunCheckpoints: AnyObject, Sendable {
     /// Node `id` is left out of the run (a partial run): skipped as on an
     /// untaken branch, whatever kind of node it is.
     func skips(node id: String) -> Bool
+    /// Event runs resumed: how many of source `id`'s first events had
+    /// their waves end before (a source that emits the same events when
+    /// started again — a file's lines — skips them).
+    func eventsDone(source id: String) -> Int
 }
 
 extension RunCheckpoints {
     public var skipsNodes: Bool { false }
     public func skips(node id: String) -> Bool { false }
+    public func eventsDone(source id: String) -> Int { 0 }
 }

@@ -242,6 +242,9 @@ public struct WaveSummary: Sendable, Equatable {
     public var dropped = 0
     /// Events still queued when the run stopped early (never ran).
     public var discarded = 0
+    /// A resumed run: events of sources that emit the same events again
+    /// (`event.lines`) whose waves had ended before, skipped.
+    public var doneBefore = 0
     public var stopReason = StopReason.finished
     /// Failures, in order: failed waves and sources that ended with an
     /// error — the first `keptFailures` of them, so that a long run whose
@@ -266,6 +269,7 @@ public struct WaveSummary: Sendable, Equatable {
     public var line: String {
         var s = "events \(events), waves \(waves), failed \(failedWaves), dropped \(dropped)"
         if discarded > 0 { s += ", discarded \(discarded)" }
+        if doneBefore > 0 { s += ", done before \(doneBefore)" }
         let sourceErrors = failures.count + omittedFailures - failedWaves
         if sourceErrors > 0 { s += ", source errors \(sourceErrors)" }
         return s

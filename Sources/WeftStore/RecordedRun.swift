@@ -23,7 +23,8 @@ public final class RecordedRun: @unchecked Sendable {
     /// - Parameter startedBy: how it was started, to resume it later
     ///   (`weft run`: its working folder and arguments).
     /// - Parameter checkpointing: whether a resume restores completed
-    ///   nodes (not for event runs: their waves run again).
+    ///   nodes; false for event runs, whose resume skips instead the
+    ///   events whose waves ended (of sources that emit them again).
     public init(store: RunStore, graphText: String, graphPath: String?, inputs: [String: WeftValue], mode: String,
                 startedBy: WeftValue?, resume: Int64?, checkpointing: Bool) throws(StoreError) {
         self.store = store
@@ -43,6 +44,7 @@ public final class RecordedRun: @unchecked Sendable {
         resumed = resume != nil
         recorder = StoreRecorder(store: store, runId: id, from: point)
         checkpoints = StoreCheckpoints(store: store, runId: id, restoring: resume == nil || !checkpointing ? [:] : try store.checkpoints(of: id),
+                                       eventsDone: resume == nil || checkpointing ? [:] : try store.eventsDone(of: id),
                                        firstSeq: point?.completionSeq ?? 0)
     }
 

@@ -87,6 +87,37 @@ extension RunStore {
         }
     }
 
+    /// Event runs: per source, how many of its first events had their
+    /// waves end (succeeded or failed) in run `id` — across its resumes
+    /// (each process numbers its waves from 1; events keep their source's
+    /// numbering).
+    public func eventsDone(of id: Int64) throws(StoreError) -> [String: Int] {
+        var done: [String: Set<Int64>] = [:]
+        var waves: [Int64: (source: String, event: Int64)] = [:]
+        func int(_ v: WeftValue?) -> Int64? {
+            if case .int(let n)? = v { return n }
+            return nil
+        }
+        try events(id) { line in
+            guard let e = try? JSON.parse(line), case .string(let kind)? = e["event"] else { return }
+            switch kind {
+            case "run_started":
+                waves = [:]
+            case "wave_started":
+                if let w = int(e["wave"]), let s = e["source"]?.stringValue, let n = int(e["source_event"]) { waves[w] = (s, n) }
+            case "wave_finished":
+                if let w = int(e["wave"]), let started = waves[w] { done[started.source, default: []].insert(started.event) }
+            default:
+                break
+            }
+        }
+        return done.mapValues { events in
+            var k = 0
+            while events.contains(Int64(k + 1)) { k += 1 }
+            return k
+        }
+    }
+
     /// Marks run `id` running again in this process (one resume more)
     /// and gives the numbers its records go on from. Only a run that
     /// `isResumable` is taken; the check and the mark are one transaction,
@@ -172,6 +203,7 @@ public final class StoreCheckpoints: RunCheckpoints, @unchecked Sendable {
     public let store: RunStore
     public let runId: Int64
     let restoring: [String: [[WeftValue?]]]
+    let restoringEvents: [String: Int]
     let batch: Int
     let flushEveryNs: UInt64
     let expensiveNs: UInt64
@@ -189,11 +221,12 @@ public final class StoreCheckpoints: RunCheckpoints, @unchecked Sendable {
     private var restoredNodes = 0
     private var failed: String?
 
-    public init(store: RunStore, runId: Int64, restoring: [String: [[WeftValue?]]] = [:], firstSeq: Int64 = 0, batch: Int = 4096,
-                flushEveryNs: UInt64 = 2_000_000, expensiveNs: UInt64 = 1_000_000) {
+    public init(store: RunStore, runId: Int64, restoring: [String: [[WeftValue?]]] = [:], eventsDone: [String: Int] = [:],
+                firstSeq: Int64 = 0, batch: Int = 4096, flushEveryNs: UInt64 = 2_000_000, expensiveNs: UInt64 = 1_000_000) {
         self.store = store
         self.runId = runId
         self.restoring = restoring
+        self.restoringEvents = eventsDone
         self.seq = firstSeq
         self.batch = batch
         self.flushEveryNs = flushEveryNs
@@ -211,6 +244,8 @@ public final class StoreCheckpoints: RunCheckpoints, @unchecked Sendable {
         lock.withLock { restoredNodes += 1 }
         return kept[occurrence]
     }
+
+    public func eventsDone(source id: String) -> Int { restoringEvents[id] ?? 0 }
 
     public func completed(_ c: NodeCompletion) -> Bool {
         let text = StoredOutputs.encode(c.outputs)

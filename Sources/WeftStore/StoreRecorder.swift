@@ -4,8 +4,8 @@ import WeftScheduler
 /// Records a run's events into the store as it goes: an observer, so it
 /// sees what `--events` sees, on the run's event delivery thread — never
 /// on the run's own threads. Events are kept in blocks (one row of JSON
-/// lines per `batch` events, or per `everyNs` of the run's time, and at
-/// its end): a group commit. Node completions, with their outputs, are
+/// lines per `batch` events, or per `everyNs` of the run's time, within
+/// 2 ms of a wave's end, and at the run's end): a group commit. Node completions, with their outputs, are
 /// the checkpoints' (`StoreCheckpoints`).
 public final class StoreRecorder: RunObserver, @unchecked Sendable {
     public let store: RunStore
@@ -45,10 +45,16 @@ public final class StoreRecorder: RunObserver, @unchecked Sendable {
         lines.append(event)
         count += 1
         let t = event.time
-        if count >= batch || t &- lastFlushTime >= everyNs || isLast(event) {
+        if count >= batch || t &- lastFlushTime >= everyNs || isLast(event) || endsWave(event, t) {
             lastFlushTime = t
             flush()
         }
+    }
+
+    /// A wave's end is written within 2 ms (what a resumed event run skips).
+    private func endsWave(_ event: RunEvent, _ t: UInt64) -> Bool {
+        if case .waveFinished = event { return t &- lastFlushTime >= 2_000_000 }
+        return false
     }
 
     private func isLast(_ event: RunEvent) -> Bool {

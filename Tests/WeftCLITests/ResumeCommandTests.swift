@@ -190,6 +190,40 @@ struct ResumeCommandTests {
         #expect(pauseEnded.status == 2 && pauseEnded.stderr.contains("run 1 is succeeded, not running"))
     }
 
+    /// An event run killed half-way: resumed, it skips the lines of its
+    /// `event.lines` source whose waves had ended, so each line's wave runs
+    /// once in all (the one running at the kill aside).
+    @Test func aResumedEventRunSkipsTheEventsWhoseWavesEnded() throws {
+        let dir = try TestPaths.scratch("resume-events")
+        let plugins = try Self.plugins()
+        let tally = dir + "/tally.log"
+        try (1...30).map(String.init).joined(separator: "\n").appending("\n").write(toFile: dir + "/lines.txt", atomically: true, encoding: .utf8)
+        let graph = dir + "/lines.json"
+        try """
+            {"weft": 1, "nodes": [
+              {"id": "src", "type": "event.lines", "params": {"path": "\(dir)/lines.txt"}},
+              {"id": "work", "type": "fixture.tally", "params": {"path": "\(tally)", "label": "w", "ms": 30, "with_x": true}}],
+             "edges": [{"from": "src.number", "to": "work.x"}],
+             "outputs": {"y": "work.y"}}
+            """.write(toFile: graph, atomically: true, encoding: .utf8)
+        let db = dir + "/runs.db"
+        let child = try ChildProcess.weft(["run", graph, "--plugins", plugins, "--store", db])
+        Self.waitForTallies(tally, 10)
+        kill(-child.pid, SIGKILL)
+        _ = child.waitForExit(seconds: 10)
+        let before = Self.tallies(tally).lines
+        let resumed = try weft(["runs", "resume", "1", "--store", db])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout == "y = 91\n")
+        let counts = Self.tallies(tally).counts
+        #expect(counts.count == 30, "every line's wave ran: \(counts.keys.sorted())")
+        let twice = counts.filter { $0.value > 1 }
+        #expect(twice.count <= 1 && twice.values.allSatisfy { $0 == 2 }, "waves run again: \(twice)")
+        // The summary counts the lines skipped: those done before the kill.
+        let done = before - twice.count
+        #expect(resumed.stderr.contains("done before \(done)"), "\(resumed.stderr) (\(before) lines before the kill)")
+    }
+
     /// A run resumes with the graph it ran: a changed file is refused,
     /// naming the fix; a killed run can be cancelled, and still resumed.
     @Test func aChangedGraphIsRefusedAndAKilledRunCanBeCancelled() throws {

@@ -49,6 +49,12 @@ final class EventRun: @unchecked Sendable {
     private var lastOutputs: [(name: String, value: WeftValue)] = []
     private var lastMissing: [String] = []
     private var nextWave = 1
+    /// A resumed run: per source, its first events to skip (their waves
+    /// ended before; see `replayable`).
+    private var skip: [Int: Int] = [:]
+
+    /// Source types that emit the same events when started again.
+    static let replayable: Set<String> = ["event.lines"]
 
     init(graph: CompiledGraph, inputs: [WeftValue], options: RunOptions, cancellation: CancellationToken) {
         self.graph = graph
@@ -83,6 +89,12 @@ final class EventRun: @unchecked Sendable {
         freeLanes = Array((0..<lanes.count).reversed())
         defer { for copy in lanes.dropFirst() { copy.running.release(); copy.close() } }
 
+        if let checkpoints = options.checkpoints {
+            for s in graph.sources where Self.replayable.contains(graph.plan.nodes[s].type) {
+                let done = checkpoints.eventsDone(source: graph.ids[s])
+                if done > 0 { skip[s] = done }
+            }
+        }
         // Start the sources, in node order.
         var started: [(node: Int, source: any EventSource)] = []
         for s in graph.sources {
@@ -272,12 +284,17 @@ final class EventRun: @unchecked Sendable {
         guard !stopping, !finished.contains(s) else { return false }
         let n = accepted[s, default: 0] + 1
         accepted[s] = n
-        summary.events += 1
         if let limit = graph.plan.nodes[s].maxEvents, n >= limit {
             finished.insert(s)
             toStop.append(s)
             emitted.append(.sourceFinished(time: hub.now(), source: graph.ids[s], message: nil))
         }
+        if n <= skip[s, default: 0] {
+            // Its wave ended before this run was resumed.
+            summary.doneBefore += 1
+            return true
+        }
+        summary.events += 1
         let eo = options.events
         if queued >= eo.queueCapacity {
             switch eo.queuePolicy {

@@ -678,13 +678,15 @@ static weft_status_t hang_peak_run(weft_ctx_t *c, void *s) {
     return H->output_int(c, 0, peak);
 }
 
-/* Resume tests: fixture.tally appends its label and a newline to the file
- * `path` (one write, O_APPEND: lines from several processes do not mix),
- * sleeps `ms`, and gives y = 3x + 1. */
+/* Resume tests: fixture.tally appends its label (and with `with_x`, a
+ * space and x) and a newline to the file `path` (one write, O_APPEND:
+ * lines from several processes do not mix), sleeps `ms`, and gives
+ * y = 3x + 1. */
 static const weft_port_t tally_in[] = {{"x", WEFT_TYPE_INT, 0, "0", NULL}, WEFT_PORTS_END};
 static const weft_port_t tally_out[] = {{"y", WEFT_TYPE_INT, 0, NULL, NULL}, WEFT_PORTS_END};
 static const weft_port_t tally_params[] = {{"path", WEFT_TYPE_STRING, 0, NULL, NULL}, {"label", WEFT_TYPE_STRING, 0, NULL, NULL},
-                                           {"ms", WEFT_TYPE_INT, 0, "0", NULL}, WEFT_PORTS_END};
+                                           {"ms", WEFT_TYPE_INT, 0, "0", NULL}, {"with_x", WEFT_TYPE_BOOL, 0, "false", NULL},
+                                           WEFT_PORTS_END};
 static weft_status_t tally_run(weft_ctx_t *c, void *s) {
     (void)s;
     int64_t x = 0, ms = 0;
@@ -692,8 +694,11 @@ static weft_status_t tally_run(weft_ctx_t *c, void *s) {
     const char *path = H->get_string(c, H->param(c, 0), NULL);
     const char *label = H->get_string(c, H->param(c, 1), NULL);
     H->get_int(c, H->param(c, 2), &ms);
+    int32_t with_x = 0;
+    H->get_bool(c, H->param(c, 3), &with_x);
     char line[256];
-    int n = snprintf(line, sizeof line, "%s\n", label ? label : "?");
+    int n = with_x ? snprintf(line, sizeof line, "%s %lld\n", label ? label : "?", (long long)x)
+                   : snprintf(line, sizeof line, "%s\n", label ? label : "?");
     int fd = path ? open(path, O_WRONLY | O_APPEND | O_CREAT, 0644) : -1;
     if (fd < 0) return H->fail(c, "fixture.tally: cannot open its file");
     ssize_t w = write(fd, line, (size_t)n);
