@@ -86,7 +86,12 @@ struct ResumeCommandTests {
         let plugins = try Self.plugins()
         let baselineTally = dir + "/baseline.log"
         let baselineGraph = try Self.graph(in: try TestPaths.scratch("resume-base"), tally: baselineTally, ms: 4)
+        let started = Date()
         let baseline = try weft(["run", baselineGraph, "--plugins", plugins, "--json", "-q"])
+        // Kills come at random within about one uninterrupted run (slower
+        // under a sanitizer: the points scale with it).
+        let wholeRun = max(Date().timeIntervalSince(started), 0.05)
+        let killWindow = UInt32(wholeRun * 100_000)...UInt32(wholeRun * 1_100_000)
         #expect(baseline.status == 0, "\(baseline.stderr)")
         let expected = try JSON.parse(baseline.stdout)
         let expectedCounts = Self.tallies(baselineTally).counts
@@ -113,7 +118,7 @@ struct ResumeCommandTests {
                 let before = try Self.kept(db)
                 let linesBefore = Self.tallies(tally).lines
                 let child = try ChildProcess.weft(args, ownGroup: true)
-                usleep(UInt32.random(in: 2_000...120_000, using: &generator))
+                usleep(UInt32.random(in: killWindow, using: &generator))
                 var status: Int32 = 0
                 if waitpid(child.pid, &status, WNOHANG) == child.pid {
                     #expect(status == 0, "\(child.stderr)")
