@@ -37,4 +37,19 @@ struct BenchmarkQuickTests {
             #expect(s["weft_meets_target"] == .null, "\(id) records a verdict in quick mode")
         }
     }
+
+    /// `store.py --quick`: a recorded chain's outputs and completions are
+    /// checked by the script (it exits non-zero otherwise); no verdict.
+    @Test(.enabled(if: BenchmarkQuickTests.hasPython, "python3 is not installed"))
+    func storeQuickModeRecordsEveryNodeAndPrintsNoVerdict() throws {
+        let root = try TestPaths.scratch("bench-store")
+        try FileManager.default.createDirectory(atPath: root + "/Benchmarks", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestPaths.repoRoot + "/Benchmarks/store.py", toPath: root + "/Benchmarks/store.py")
+        let r = try Shell.run("/usr/bin/env", ["python3", root + "/Benchmarks/store.py", "--quick", "--weft", TestPaths.weft])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("recorded / not recorded (whole process)"), "\(r.stdout)")
+        #expect(!r.stdout.contains("target"), "\(r.stdout)")
+        let saved = try JSON.parse(try String(contentsOfFile: root + "/Benchmarks/results/store.json", encoding: .utf8))
+        #expect(saved["n"] == 10_000)
+    }
 }
