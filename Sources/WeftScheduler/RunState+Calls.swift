@@ -404,6 +404,9 @@ extension RunState {
             return false
         }
         keptGoing.append((error.description, graph.ids[n]))
+        // (Its completion number is used up, kept as a gap: a resumed run
+        // calls it again, and restores nothing of this node after it.)
+        if checkpointing { checkpointCount[n] += 1 }
         return true
     }
 
@@ -424,6 +427,8 @@ extension RunState {
             for d in defaults { values[d.port] = d.value }
         }
         log?.event(.nodeRecovered(time: now, node: n, id: graph.ids[n], how: policy.name))
+        // Kept as its completion: a resumed run restores the same outputs.
+        if checkpointing { checkpoint(n, values, attempt: attempts) }
         deliver(outputs: values, of: n)
         completed(n)
     }

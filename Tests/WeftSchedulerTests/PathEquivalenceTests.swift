@@ -55,7 +55,9 @@ struct PathEquivalenceTests {
 
         func completed(_ c: NodeCompletion) -> Bool {
             lock.withLock {
-                #expect(c.occurrence == kept[c.node, default: []].count, "\(c.node): completions counted in order")
+                // (A resumed run counts the restored completions too; a
+                // failure passed over with keep-going leaves a gap.)
+                #expect(c.occurrence >= kept[c.node, default: []].count, "\(c.node) occurrence \(c.occurrence): completions counted in order")
                 kept[c.node, default: []].append(c.outputs)
             }
             return true
