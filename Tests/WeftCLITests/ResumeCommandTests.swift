@@ -176,8 +176,10 @@ struct ResumeCommandTests {
         let paused = try JSON.parse(try weft(["runs", "list", "--store", db, "--state", "paused", "--json"]).stdout)
         #expect(paused.listItems?.count == 1)
         let keptAtPause = try Self.kept(db).values.reduce(0, +)
-        #expect(keptAtPause == Self.tallies(tally).lines, "every node called before the pause finished and was kept")
-        #expect(keptAtPause < 14)
+        // (The tally nodes: the std ones in between write no line.)
+        let tallyKept = try Self.kept(db).filter { $0.key.hasPrefix("a") || $0.key.hasPrefix("z") || $0.key == "body" }.values.reduce(0, +)
+        #expect(tallyKept == Self.tallies(tally).lines, "every node called before the pause finished and was kept")
+        #expect(tallyKept < 14)
 
         let resumed = try weft(["runs", "resume", "1", "--store", db])
         #expect(resumed.status == 0, "\(resumed.stderr)")
