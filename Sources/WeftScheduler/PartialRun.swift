@@ -132,7 +132,8 @@ public final class PartialCheckpoints: RunCheckpoints, @unchecked Sendable {
     }
 
     public func restored(node id: String, occurrence: Int) -> [WeftValue?]? {
-        if let kept = restoring[id] { return occurrence < kept.count ? kept[occurrence] : kept.last }
+        // (A completion the earlier run did not reach is made: the node is called.)
+        if let kept = restoring[id] { return occurrence < kept.count ? kept[occurrence] : nil }
         let values = inner?.restored(node: id, occurrence: occurrence)
         if let values, targets.contains(id) { outputs[id] = values }
         return values
