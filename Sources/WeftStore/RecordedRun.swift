@@ -16,6 +16,10 @@ public final class RecordedRun: @unchecked Sendable {
     /// Whether this continues an earlier run (`resume`).
     public let resumed: Bool
     private var control: RunControlWatcher?
+    /// The claim this run is executed under (a queued run a worker took).
+    public let claim: ClaimedRun?
+    /// How long the claim's lease lasts without a heartbeat.
+    private var lease: Double = 15
 
     /// Records a new run of `graphText` (read from `graphPath`, if a
     /// file), or with `resume` continues that run: refused unless it can
@@ -42,20 +46,55 @@ public final class RecordedRun: @unchecked Sendable {
                                  mode: mode, options: startedBy)
         }
         resumed = resume != nil
+        claim = nil
         recorder = StoreRecorder(store: store, runId: id, from: point)
         checkpoints = StoreCheckpoints(store: store, runId: id, restoring: resume == nil || !checkpointing ? [:] : try store.checkpoints(of: id),
                                        eventsDone: resume == nil || checkpointing ? [:] : try store.eventsDone(of: id),
                                        firstSeq: point?.completionSeq ?? 0)
     }
 
+    /// A queued run a worker claimed (`RunStore.claim`): its records go on
+    /// from what its journal holds — nothing for a new run; for one claimed
+    /// again (its worker died, or it was paused and resumed) the nodes that
+    /// completed before are restored. Writes are fenced by the claim's
+    /// token, and the lease is renewed every `lease / 5` seconds while it runs.
+    public init(store: RunStore, claimed: ClaimedRun, graphText: String, checkpointing: Bool, lease: Double) throws(StoreError) {
+        self.store = store
+        id = claimed.run.id
+        claim = claimed
+        self.lease = lease
+        resumed = claimed.reclaimed
+        store.fence(id, token: claimed.fence)
+        let point = try store.journalPoint(id)
+        recorder = StoreRecorder(store: store, runId: id, from: point)
+        checkpoints = StoreCheckpoints(store: store, runId: id, restoring: checkpointing ? try store.checkpoints(of: id) : [:],
+                                       eventsDone: checkpointing ? [:] : try store.eventsDone(of: id),
+                                       firstSeq: point.completionSeq)
+    }
+
     /// Adds the recording to `options`, and watches for a pause or cancel
-    /// asked through the store: `cancel` is called then.
+    /// asked through the store: `cancel` is called then (and when a
+    /// claimed run's lease was lost to another worker).
     public func attach(to options: inout RunOptions, cancel: @escaping @Sendable () -> Void) {
         options.observers.append(recorder)
         options.checkpoints = checkpoints
         // A store that cannot record the run stops it (a full disk).
         recorder.onFailure = cancel
-        control = RunControlWatcher(store: store, runId: id, onRequest: cancel)
+        control = RunControlWatcher(store: store, runId: id, lease: claim.map { ($0.fence, lease) }, onRequest: cancel)
+    }
+
+    /// The claimed run's lease went to another worker: it was stopped, and
+    /// nothing more of it is written.
+    public var leaseLost: Bool { control?.leaseLost ?? false }
+
+    /// Stops the run's watcher and writers (a worker that lets go of the
+    /// run, or whose lease was lost): what is buffered is written (if the
+    /// fence still allows), the row is left as it is.
+    public func abandon() {
+        control?.stop()
+        checkpoints.close()
+        recorder.flush()
+        store.fence(id, token: nil)
     }
 
     /// A pause was asked through the store (and the run cancelled for it).
@@ -91,6 +130,7 @@ public final class RecordedRun: @unchecked Sendable {
         if let failure = recorder.failure.map({ "\($0)" }) ?? checkpoints.failure, state != "failed" {
             (state, error) = ("failed", "the run store could not record the run: \(failure)")
         }
+        defer { store.fence(id, token: nil) }
         do {
             try store.finish(id, state: state, steps: result.steps, outputs: result.outputsJSON, error: error, errorNode: node)
         } catch {

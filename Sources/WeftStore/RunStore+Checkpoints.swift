@@ -36,6 +36,7 @@ extension RunStore {
         guard !rows.isEmpty else { return }
         try locked { () throws(StoreError) in
             try db.transaction { () throws(StoreError) in
+                try checkFence(id)
                 let s = try db.prepare("""
                     INSERT INTO completions (run_id, seq, node, occurrence, wave, attempt, duration_ns, outputs)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -118,6 +119,20 @@ extension RunStore {
         }
     }
 
+    /// Where run `id`'s records go on from (its journal's end).
+    public func journalPoint(_ id: Int64) throws(StoreError) -> ResumePoint {
+        try locked { () throws(StoreError) -> ResumePoint in try journalEnd(id) }
+    }
+
+    /// (Under the lock.) `journalPoint`.
+    private func journalEnd(_ id: Int64) throws(StoreError) -> ResumePoint {
+        let e = try db.prepare("SELECT COALESCE(MAX(first_seq + count), 0) FROM event_blocks WHERE run_id = ?").bind([.int(id)])
+        _ = try e.step()
+        let c = try db.prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM completions WHERE run_id = ?").bind([.int(id)])
+        _ = try c.step()
+        return ResumePoint(eventSeq: e.int(0), completionSeq: c.int(0))
+    }
+
     /// Marks run `id` running again in this process (one resume more)
     /// and gives the numbers its records go on from. Only a run that
     /// `isResumable` is taken; the check and the mark are one transaction,
@@ -137,11 +152,7 @@ extension RunStore {
                     UPDATE runs SET state = 'running', pid = ?, resumes = resumes + 1, finished_at = NULL, steps = NULL,
                     outputs = NULL, error = NULL, error_node = NULL, requested = NULL WHERE id = ?
                     """).bind([.int(Int64(getpid())), .int(id)]).run()
-                let e = try db.prepare("SELECT COALESCE(MAX(first_seq + count), 0) FROM event_blocks WHERE run_id = ?").bind([.int(id)])
-                _ = try e.step()
-                let c = try db.prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM completions WHERE run_id = ?").bind([.int(id)])
-                _ = try c.step()
-                return ResumePoint(eventSeq: e.int(0), completionSeq: c.int(0))
+                return try journalEnd(id)
             }
         }
     }
@@ -324,17 +335,41 @@ public final class StoreCheckpoints: RunCheckpoints, @unchecked Sendable {
 /// Watches the store for a pause or cancel asked of a run (`weft runs
 /// pause|cancel`, `RunStore.request`) and calls `onRequest` when one comes:
 /// a thread that reads the run's row every `intervalNs` — no signal, so it
-/// works for any process that can open the store.
+/// works for any process that can open the store. For a run claimed from
+/// the queue (`lease`: the claim's fencing token and lease seconds) it is
+/// also the heartbeat: it renews the lease every `lease / 5` seconds, and
+/// calls `onRequest` when the lease went to another worker.
 public final class RunControlWatcher: @unchecked Sendable {
     private let done = Atomic<Bool>(false)
     private let pause = Atomic<Bool>(false)
+    private let lost = Atomic<Bool>(false)
 
-    public init(store: RunStore, runId: Int64, intervalNs: UInt64 = 100_000_000, onRequest: @escaping @Sendable () -> Void) {
+    public init(store: RunStore, runId: Int64, intervalNs: UInt64 = 100_000_000, lease: (fence: Int64, seconds: Double)? = nil,
+                onRequest: @escaping @Sendable () -> Void) {
+        let beatEvery = lease.map { UInt64(max(0.05, $0.seconds / 5) * 1e9) } ?? 0
         POSIXThread.spawn { [self] in
+            var lastBeat = MonotonicClock.now()
             while !done.load(ordering: .acquiring) {
                 var nap = timespec(tv_sec: Int(intervalNs / 1_000_000_000), tv_nsec: Int(intervalNs % 1_000_000_000))
                 nanosleep(&nap, nil)
-                guard !done.load(ordering: .acquiring), let asked = try? store.requested(runId) else { continue }
+                guard !done.load(ordering: .acquiring) else { return }
+                var asked: String?
+                if let lease, MonotonicClock.now() &- lastBeat >= beatEvery {
+                    lastBeat = MonotonicClock.now()
+                    switch try? store.heartbeat(runId, fence: lease.fence, lease: lease.seconds) {
+                    case .lost?:
+                        lost.store(true, ordering: .releasing)
+                        onRequest()
+                        return
+                    case .held(let requested)?:
+                        asked = requested
+                    case nil:
+                        continue
+                    }
+                } else {
+                    asked = try? store.requested(runId)
+                }
+                guard let asked else { continue }
                 if asked == "pause" { pause.store(true, ordering: .releasing) }
                 onRequest()
                 return
@@ -344,6 +379,9 @@ public final class RunControlWatcher: @unchecked Sendable {
 
     /// A pause was asked (and `onRequest` called).
     public var pauseRequested: Bool { pause.load(ordering: .acquiring) }
+
+    /// The claimed run's lease went to another worker (and `onRequest` was called).
+    public var leaseLost: Bool { lost.load(ordering: .acquiring) }
 
     /// Stops watching (the run ended).
     public func stop() { done.store(true, ordering: .releasing) }

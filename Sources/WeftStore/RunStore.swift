@@ -12,7 +12,7 @@ import Glibc
 /// thread at a time (a lock here).
 public final class RunStore: @unchecked Sendable {
     /// The schema this Weft writes (`PRAGMA user_version`).
-    public static let schemaVersion: Int64 = 3
+    public static let schemaVersion: Int64 = 4
     /// Migrations: entry k takes a store from version k to k + 1.
     static let migrations: [String] = [
         """
@@ -99,10 +99,26 @@ public final class RunStore: @unchecked Sendable {
         INSERT INTO event_blocks SELECT run_id, seq, 1, json FROM events;
         DROP TABLE events;
         """,
+        // 4: the queue of `weft serve` (`RunStore+Queue.swift`): a queued
+        // run's priority, tags and timeout; the worker that claimed it, its
+        // lease, the fencing token of that claim, and how often it was claimed.
+        """
+        ALTER TABLE runs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN tags TEXT;
+        ALTER TABLE runs ADD COLUMN timeout REAL;
+        ALTER TABLE runs ADD COLUMN created_at REAL;
+        ALTER TABLE runs ADD COLUMN worker TEXT;
+        ALTER TABLE runs ADD COLUMN lease_until REAL;
+        ALTER TABLE runs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX runs_queue ON runs(state, priority DESC, id);
+        """,
     ]
 
     let db: SQLiteDatabase
     private let lock = ConditionLock()
+    /// Runs whose writes carry a fencing token (`fence(_:token:)`).
+    let fences = Locked<[Int64: Int64]>([:])
     public var path: String { db.path }
 
     /// Opens the store at `path`, creating it (and its folder) if needed
@@ -193,8 +209,11 @@ public final class RunStore: @unchecked Sendable {
     func appendEvents(_ id: Int64, firstSeq: Int64, count: Int, lines: String) throws(StoreError) {
         guard count > 0 else { return }
         try lock.withLock { () throws(StoreError) in
-            try db.prepare("INSERT INTO event_blocks (run_id, first_seq, count, lines) VALUES (?, ?, ?, ?)")
-                .bind([.int(id), .int(firstSeq), .int(Int64(count)), .text(lines)]).run()
+            try db.transaction { () throws(StoreError) in
+                try checkFence(id)
+                try db.prepare("INSERT INTO event_blocks (run_id, first_seq, count, lines) VALUES (?, ?, ?, ?)")
+                    .bind([.int(id), .int(firstSeq), .int(Int64(count)), .text(lines)]).run()
+            }
         }
     }
 
@@ -202,10 +221,14 @@ public final class RunStore: @unchecked Sendable {
     /// outputs and error.
     public func finish(_ id: Int64, state: String, steps: Int, outputs: WeftValue, error: String?, errorNode: String?) throws(StoreError) {
         try lock.withLock { () throws(StoreError) in
-            try db.prepare("""
-                UPDATE runs SET state = ?, finished_at = ?, steps = ?, outputs = ?, error = ?, error_node = ? WHERE id = ?
-                """).bind([.text(state), .double(Self.now()), .int(Int64(steps)), .text(JSON.encode(outputs)),
-                           error.map { .text($0) } ?? .null, errorNode.map { .text($0) } ?? .null, .int(id)]).run()
+            try db.transaction { () throws(StoreError) in
+                try checkFence(id)
+                try db.prepare("""
+                    UPDATE runs SET state = ?, finished_at = ?, steps = ?, outputs = ?, error = ?, error_node = ?, lease_until = NULL
+                    WHERE id = ?
+                    """).bind([.text(state), .double(Self.now()), .int(Int64(steps)), .text(JSON.encode(outputs)),
+                               error.map { .text($0) } ?? .null, errorNode.map { .text($0) } ?? .null, .int(id)]).run()
+            }
         }
     }
 
@@ -344,9 +367,26 @@ public struct StoredRun: Sendable {
     public var options: WeftValue?
     /// Times it was resumed.
     public var resumes: Int
+    /// Queued runs (`weft serve`): higher first.
+    public var priority: Int
+    /// Strings given with it (`weft serve`).
+    public var tags: [String]
+    /// Seconds it may take (`weft serve`), if limited.
+    public var timeout: Double?
+    /// When it was queued or started (for runs before schema 4: started).
+    public var createdAt: Double
+    /// The worker that claimed it last (`host:pid#slot`).
+    public var worker: String?
+    /// Until when that worker's claim holds without a heartbeat.
+    public var leaseUntil: Double?
+    /// The fencing token of the last claim (each claim adds one).
+    public var fence: Int64
+    /// Times a worker claimed it.
+    public var attempts: Int
 
     static let columns = """
-        id, graph_hash, graph_path, inputs, mode, state, pid, started_at, finished_at, steps, outputs, error, error_node, options, resumes
+        id, graph_hash, graph_path, inputs, mode, state, pid, started_at, finished_at, steps, outputs, error, error_node, options, resumes, \
+        priority, tags, timeout, created_at, worker, lease_until, fence, attempts
         """
 
     init(_ s: SQLiteStatement) {
@@ -366,6 +406,16 @@ public struct StoredRun: Sendable {
         errorNode = s.text(12)
         options = s.text(13).flatMap { try? JSON.parse($0) }
         resumes = Int(s.int(14))
+        priority = Int(s.int(15))
+        tags = s.text(16).flatMap { try? JSON.parse($0) }.flatMap { $0.listItems }?.compactMap(\.stringValue) ?? []
+        timeout = s.isNull(17) ? nil : s.double(17)
+        createdAt = s.isNull(18) ? startedAt : s.double(18)
+        worker = s.text(19)
+        leaseUntil = s.isNull(20) ? nil : s.double(20)
+        fence = s.int(21)
+        attempts = Int(s.int(22))
+        // A claimed run whose lease ran out is interrupted too (its worker may be on another host).
+        if state == "running", let leaseUntil, leaseUntil < RunStore.now() { state = "interrupted" }
     }
 
     /// Whether `weft runs resume` can continue it.

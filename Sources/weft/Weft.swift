@@ -19,7 +19,7 @@ struct Weft: ParsableCommand {
             Exit codes: 0 ok; 1 a run failed; 2 usage, load or graph error; 130 interrupted.
             """,
         version: "weft \(WeftVersion.string) (plugin ABI \(WeftVersion.pluginABI))",
-        subcommands: [Run.self, Check.self, Graph.self, Plugins.self, Inspect.self, FFI.self, Runs.self, Cache.self, IsolateWorker.self]
+        subcommands: [Run.self, Check.self, Graph.self, Plugins.self, Inspect.self, FFI.self, Runs.self, Cache.self, Serve.self, Worker.self, IsolateWorker.self]
     )
 
     /// The CLI builds big short-lived structures (a graph file's document,
