@@ -114,6 +114,8 @@ let package = Package(
         .testTarget(name: "WeftCLITests", dependencies: ["WeftCore", "WeftStore", "WeftTestSupport"], swiftSettings: strict),
         .testTarget(name: "WeftStoreTests", dependencies: ["WeftStore", "WeftScheduler", "WeftNative", "WeftCore", "WeftTestSupport"],
                     swiftSettings: strict),
+        // `weft serve` and `weft worker` end to end, over HTTP.
+        .testTarget(name: "WeftServerTests", dependencies: ["WeftCore", "WeftStore", "WeftTestSupport"], swiftSettings: strict),
         // Builds and runs the C, C++ and Python hosts against an installed
         // libweft (scripts/install.sh into a temporary prefix).
         .testTarget(name: "WeftEmbedTests", dependencies: ["WeftCore", "WeftTestSupport"], swiftSettings: strict),

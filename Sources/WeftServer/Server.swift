@@ -119,13 +119,13 @@ struct APIMiddleware: RouterMiddleware {
             }
         } catch let failure as APIFailure {
             response = APIMiddleware.error(failure)
-        } catch let error as HTTPError {
+        } catch let error as any HTTPResponseError {
             let code = Int(error.status.code)
             let message = switch code {
             case 404: "no such resource: \(request.method) \(request.uri.path); GET /openapi.json lists the API"
             case 405: "\(request.method) is not allowed on \(request.uri.path); GET /openapi.json lists the API"
             case 413: "the request body is too big (the server's --max-body-bytes)"
-            default: error.body ?? error.status.reasonPhrase
+            default: (error as? HTTPError)?.body ?? error.status.reasonPhrase
             }
             response = APIMiddleware.error(APIFailure(code, message))
         }

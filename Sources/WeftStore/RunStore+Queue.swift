@@ -140,7 +140,7 @@ extension RunStore {
                 guard try s.step(), StoredRun(s).isResumable else { return false }
                 try db.prepare("""
                     UPDATE runs SET state = 'queued', lease_until = NULL, worker = NULL, requested = NULL, attempts = 0,
-                    finished_at = NULL, error = NULL, error_node = NULL WHERE id = ?
+                    resumes = resumes + 1, finished_at = NULL, error = NULL, error_node = NULL WHERE id = ?
                     """).bind([.int(id)]).run()
                 return true
             }

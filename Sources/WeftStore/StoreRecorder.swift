@@ -45,7 +45,7 @@ public final class StoreRecorder: RunObserver, @unchecked Sendable {
         lines.append(event)
         count += 1
         let t = event.time
-        if count >= batch || t &- lastFlushTime >= everyNs || isLast(event) || endsWave(event, t) {
+        if count >= batch || t &- lastFlushTime >= everyNs || flushesAtOnce(event) || endsWave(event, t) {
             lastFlushTime = t
             flush()
         }
@@ -57,9 +57,13 @@ public final class StoreRecorder: RunObserver, @unchecked Sendable {
         return false
     }
 
-    private func isLast(_ event: RunEvent) -> Bool {
-        if case .runFinished = event { return true }
-        return false
+    /// The run's first and last events are written at once (a live
+    /// reader, `GET /v1/runs/{id}/events`, sees the run start).
+    private func flushesAtOnce(_ event: RunEvent) -> Bool {
+        switch event {
+        case .runFinished, .runStarted: true
+        default: false
+        }
     }
 
     /// Writes what is buffered (one row).

@@ -1,5 +1,4 @@
 import Foundation
-import WeftTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,17 +8,17 @@ import Glibc
 /// its own, to signal it as a terminal does, and the raw wait status, to
 /// tell "died of SIGSEGV" from "exited with 11". Its stdout goes to
 /// /dev/null and its stderr to a file that can be read while it runs.
-struct ChildProcess {
-    var pid: pid_t
-    var stderrPath: String
+public struct ChildProcess: Sendable {
+    public var pid: pid_t
+    public var stderrPath: String
 
     /// What the child has written to stderr so far.
-    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     /// Starts `weft ARGS`, in a process group of its own (pgid = its pid)
     /// when `ownGroup`. The environment is the test's without
     /// `WEFT_PLUGIN_PATH` and `SWIFT_BACKTRACE` (no backtrace after a crash).
-    static func weft(_ args: [String], ownGroup: Bool = true) throws -> ChildProcess {
+    public static func weft(_ args: [String], ownGroup: Bool = true, environment extra: [String: String] = [:]) throws -> ChildProcess {
         let err = try TestPaths.scratch("child") + "/stderr.txt"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -37,7 +36,7 @@ struct ChildProcess {
         let argv: [UnsafeMutablePointer<CChar>?] = ([TestPaths.weft] + args).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         let environment = ProcessInfo.processInfo.environment
-            .filter { $0.key != "WEFT_PLUGIN_PATH" && $0.key != "SWIFT_BACKTRACE" }
+            .filter { $0.key != "WEFT_PLUGIN_PATH" && $0.key != "SWIFT_BACKTRACE" }.merging(extra) { $1 }
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for p in envp { free(p) } }
         var pid: pid_t = 0
@@ -49,7 +48,7 @@ struct ChildProcess {
     /// The wait status once the child has ended, waiting at most
     /// `seconds`; nil if it is still running then (it is then killed, with
     /// its process group, and reaped).
-    func waitForExit(seconds: Double) -> Int32? {
+    public func waitForExit(seconds: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
         var status: Int32 = 0
         repeat {
@@ -64,10 +63,10 @@ struct ChildProcess {
     }
 
     /// The exit code of a wait status, or nil if the process died of a signal.
-    static func exitCode(_ status: Int32) -> Int32? { status & 0x7f == 0 ? (status >> 8) & 0xff : nil }
+    public static func exitCode(_ status: Int32) -> Int32? { status & 0x7f == 0 ? (status >> 8) & 0xff : nil }
 
     /// The signal a wait status died of, or nil if the process exited.
-    static func signal(_ status: Int32) -> Int32? {
+    public static func signal(_ status: Int32) -> Int32? {
         let sig = status & 0x7f
         return sig != 0 && sig != 0x7f ? sig : nil
     }
