@@ -82,6 +82,14 @@ final class WorkerProcess: @unchecked Sendable {
 
     deinit { if !stopped { kill(child.pid, SIGKILL); _ = child.waitForExit(seconds: 10) } }
 
+    /// Whether it has exited (reaped then).
+    func exited() -> Bool {
+        guard !stopped else { return true }
+        var status: Int32 = 0
+        if waitpid(child.pid, &status, WNOHANG) == child.pid { stopped = true }
+        return stopped
+    }
+
     func kill9() -> Int32? {
         stopped = true
         kill(child.pid, SIGKILL)
