@@ -52,6 +52,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // The queue across machines (`--store postgres://…`, Docs/server.md).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "CWeft", path: "include", publicHeadersPath: "."),
@@ -78,9 +80,15 @@ let package = Package(
         .target(name: "WeftEmbed", dependencies: ["WeftCore", "WeftNative", "WeftScheduler", "WeftStore", "CWeft", "CWeftShims"],
                 swiftSettings: strict,
                 linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-soname=libweft.so.0"])]),
+        // The run store on PostgreSQL, for queues shared by many hosts (Docs/server.md).
+        .target(name: "WeftPostgres",
+                dependencies: ["WeftCore", "WeftNative", "WeftScheduler", "WeftStore",
+                               .product(name: "PostgresNIO", package: "postgres-nio"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         // `weft serve`: the HTTP API over the engine and the run store (Docs/server.md).
         .target(name: "WeftServer",
-                dependencies: ["WeftCore", "WeftNative", "WeftScheduler", "WeftStore",
+                dependencies: ["WeftCore", "WeftNative", "WeftScheduler", "WeftStore", "WeftPostgres",
                                .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                .product(name: "UnixSignals", package: "swift-service-lifecycle"),

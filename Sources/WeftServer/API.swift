@@ -126,7 +126,7 @@ extension WeftServer {
             var decision: Complexity?
             var queued = request.mode == "queued"
             if request.mode == "auto" {
-                let d = Complexity(graph.traits, past: try? self.store.pastDurations(graphHash: graph.id))
+                let d = Complexity(graph.traits, past: try? self.store.pastDurations(graphHash: graph.id, limit: 20))
                 decision = d
                 queued = d.queued
             }
@@ -213,7 +213,7 @@ extension WeftServer {
             case ("pause", "running"), ("cancel", "running"):
                 done = try self.store.request(id, action)
             case ("resume", _):
-                done = try self.store.requeue(id)
+                done = try self.store.requeue(id, fence: nil)
                 if done { self.workers?.wake() }
             default:
                 done = false

@@ -53,6 +53,7 @@ public final class QueueWorkers: Service, @unchecked Sendable {
 
     /// Starts the slots.
     func start() {
+        executor.store.watchQueue { [weak self] in self?.wake() }
         for slot in 0..<slots {
             lock.withLock { alive += 1 }
             let ok = POSIXThread.spawn { [self] in
@@ -68,6 +69,9 @@ public final class QueueWorkers: Service, @unchecked Sendable {
             }
         }
     }
+
+    /// The store, as messages name it (a URL without its password).
+    public var storeLocation: String { executor.store.location }
 
     /// A run was queued by this process: an idle slot looks now.
     func wake() {
@@ -100,7 +104,7 @@ public final class QueueWorkers: Service, @unchecked Sendable {
             lock.withLock { running += 1 }
             logger.info("run \(claim.run.id): claimed (attempt \(claim.run.attempts), fence \(claim.fence))")
             executor.metrics.queueDepth.set(Double((try? executor.store.queueDepth()) ?? 0))
-            executor.runClaimed(claim, releasing: { [self] in lock.withLock { releasing } }, started: { [self] token in
+            let executed = executor.runClaimed(claim, releasing: { [self] in lock.withLock { releasing } }, started: { [self] token in
                 lock.withLock { tokens[slot] = token }
             })
             lock.withLock {
@@ -108,8 +112,11 @@ public final class QueueWorkers: Service, @unchecked Sendable {
                 running -= 1
                 lock.broadcast()
             }
-            let state = (try? executor.store.run(claim.run.id))?.state ?? "?"
-            logger.info("run \(claim.run.id): \(state)")
+            if let problem = executed?.storeProblem {
+                logger.warning("run \(claim.run.id): \(problem)")
+            } else {
+                logger.info("run \(claim.run.id): \(executed?.state ?? (try? executor.store.run(claim.run.id))?.state ?? "?")")
+            }
         }
     }
 
@@ -136,12 +143,7 @@ public final class QueueWorkers: Service, @unchecked Sendable {
     /// connection and executor.
     public static func standalone(host: NodeHost, storePath: String, slots: Int, lease: Double, maxAttempts: Int,
                                   drainTimeout: Double, logger: Logger) throws(APIFailure) -> QueueWorkers {
-        let store: RunStore
-        do {
-            store = try RunStore(path: storePath)
-        } catch {
-            throw APIFailure(500, "\(error)")
-        }
+        let store = try WeftServer.openStore(storePath)
         let executor = RunExecutor(host: host, store: store, metrics: ServerMetrics(workers: slots), lease: lease)
         return QueueWorkers(executor: executor, slots: slots, maxAttempts: maxAttempts, drainTimeout: drainTimeout, logger: logger)
     }

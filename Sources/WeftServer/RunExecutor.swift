@@ -13,6 +13,9 @@ struct ExecutedRun: Sendable {
     var id: Int64?
     /// The state written to the store, for a recorded run.
     var state: String?
+    /// What went wrong with the recording (the store refused a write, the
+    /// lease went to another worker), for the worker's log.
+    var storeProblem: String?
 
     /// `succeeded`, `failed`, `cancelled` (a timeout is a failure).
     var stateName: String {
@@ -41,11 +44,11 @@ struct ExecutedRun: Sendable {
 /// queue).
 final class RunExecutor: Sendable {
     let host: NodeHost
-    let store: RunStore
+    let store: any RunJournal
     let metrics: ServerMetrics
     let lease: Double
 
-    init(host: NodeHost, store: RunStore, metrics: ServerMetrics, lease: Double) {
+    init(host: NodeHost, store: any RunJournal, metrics: ServerMetrics, lease: Double) {
         self.host = host
         self.store = store
         self.metrics = metrics
@@ -71,12 +74,13 @@ final class RunExecutor: Sendable {
     /// Executes a queued run this worker claimed, recorded under the claim.
     /// `releasing` tells, once the run stopped, whether it was stopped to
     /// be given back to the queue (a worker that drains).
+    @discardableResult
     func runClaimed(_ claim: ClaimedRun, releasing: @escaping @Sendable () -> Bool,
-                    started: (@Sendable (CancellationToken) -> Void)? = nil) {
+                    started: (@Sendable (CancellationToken) -> Void)? = nil) -> ExecutedRun? {
         let id = claim.run.id
         guard let text = try? store.graph(claim.run.graphHash) else {
             failClaimed(claim, "the run's graph \(claim.run.graphHash) is not in the store")
-            return
+            return nil
         }
         let graph: PreparedGraph
         let inputs: [String: WeftValue]
@@ -86,7 +90,7 @@ final class RunExecutor: Sendable {
         } catch {
             failClaimed(claim, "run \(id) cannot run on this worker: \(error.message)"
                             + error.diagnostics.map { "\n\($0)" }.joined())
-            return
+            return nil
         }
         let recording: RecordedRun
         do {
@@ -94,9 +98,9 @@ final class RunExecutor: Sendable {
                                         checkpointing: !graph.traits.sources.isEmpty ? false : true, lease: lease)
         } catch {
             failClaimed(claim, "the run store could not take up run \(id): \(error)")
-            return
+            return nil
         }
-        _ = try? execute(graph, inputs: inputs, mode: RunMode(rawValue: claim.run.mode) ?? .sequential,
+        return try? execute(graph, inputs: inputs, mode: RunMode(rawValue: claim.run.mode) ?? .sequential,
                          timeout: claim.run.timeout ?? 0, recording: recording, releasing: releasing, started: started)
     }
 
@@ -141,6 +145,9 @@ final class RunExecutor: Sendable {
         if recording.leaseLost {
             // Another worker has the run: write nothing more of it.
             recording.abandon()
+            executed.state = "lost"
+            executed.storeProblem = "its lease went to another worker (it was claimed by another worker); "
+                + "this worker stopped it and wrote nothing more of it"
             return executed
         }
         if result.outcome == .cancelled, releasing?() == true, let claim = recording.claim {
@@ -152,8 +159,9 @@ final class RunExecutor: Sendable {
         }
         var recorded = result
         if executed.timedOut { recorded.outcome = .failed(message: ExecutedRun.timeoutMessage(timeout), node: nil) }
-        let (state, _) = recording.finish(recorded)
+        let (state, problem) = recording.finish(recorded)
         executed.state = state
+        executed.storeProblem = problem
         return executed
     }
 }

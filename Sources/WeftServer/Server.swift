@@ -6,6 +6,7 @@ import Prometheus
 import ServiceLifecycle
 import WeftCore
 import WeftNative
+import WeftPostgres
 import WeftScheduler
 import WeftStore
 
@@ -37,7 +38,7 @@ public struct ServerOptions: Sendable {
 public final class WeftServer: Sendable {
     let options: ServerOptions
     let host: NodeHost
-    let store: RunStore
+    let store: any RunJournal
     let metrics: ServerMetrics
     let executor: RunExecutor
     let workers: QueueWorkers?
@@ -49,11 +50,7 @@ public final class WeftServer: Sendable {
         self.options = options
         self.host = host
         self.logger = logger
-        do {
-            store = try RunStore(path: options.storePath)
-        } catch {
-            throw APIFailure(500, "\(error)")
-        }
+        store = try Self.openStore(options.storePath)
         metrics = ServerMetrics(workers: options.workers)
         executor = RunExecutor(host: host, store: store, metrics: metrics, lease: options.lease)
         workers = options.workers > 0
@@ -82,6 +79,20 @@ public final class WeftServer: Sendable {
         }
         try? await pool.shutdownGracefully()
     }
+
+    /// The run store at `location`: a PostgreSQL database for a
+    /// `postgres://` URL, else a SQLite file.
+    public static func openStore(_ location: String) throws(APIFailure) -> any RunJournal {
+        do {
+            if PostgresRunStore.isURL(location) { return try PostgresRunStore(url: location) }
+            return try RunStore(path: location)
+        } catch {
+            throw APIFailure(500, "\(error)")
+        }
+    }
+
+    /// The store, as messages name it (a URL without its password).
+    public var storeLocation: String { store.location }
 
     /// The OpenAPI document of the API (`weft serve --openapi`).
     public static var openAPIDocument: String { OpenAPIDocument.json }

@@ -31,7 +31,7 @@ final class ServerMetrics: Sendable {
     }
 
     /// Runs by state: a gauge per state seen.
-    func update(from store: RunStore) {
+    func update(from store: any RunJournal) {
         if let depth = try? store.queueDepth() { queueDepth.set(Double(depth)) }
         guard let counts = try? store.countsByState() else { return }
         let states = ["queued", "running", "paused", "succeeded", "failed", "cancelled"]

@@ -8,7 +8,7 @@ import WeftScheduler
 /// restored from before when resuming), and a pause or cancel asked
 /// through the store (`RunControlWatcher`).
 public final class RecordedRun: @unchecked Sendable {
-    public let store: RunStore
+    public let store: any RunJournal
     public let id: Int64
     public let recorder: StoreRecorder
     /// Its node completions (with outputs).
@@ -29,7 +29,7 @@ public final class RecordedRun: @unchecked Sendable {
     /// - Parameter checkpointing: whether a resume restores completed
     ///   nodes; false for event runs, whose resume skips instead the
     ///   events whose waves ended (of sources that emit them again).
-    public init(store: RunStore, graphText: String, graphPath: String?, inputs: [String: WeftValue], mode: String,
+    public init(store: any RunJournal, graphText: String, graphPath: String?, inputs: [String: WeftValue], mode: String,
                 startedBy: WeftValue?, resume: Int64?, checkpointing: Bool) throws(StoreError) {
         self.store = store
         var point: ResumePoint?
@@ -58,7 +58,7 @@ public final class RecordedRun: @unchecked Sendable {
     /// again (its worker died, or it was paused and resumed) the nodes that
     /// completed before are restored. Writes are fenced by the claim's
     /// token, and the lease is renewed every `lease / 5` seconds while it runs.
-    public init(store: RunStore, claimed: ClaimedRun, graphText: String, checkpointing: Bool, lease: Double) throws(StoreError) {
+    public init(store: any RunJournal, claimed: ClaimedRun, graphText: String, checkpointing: Bool, lease: Double) throws(StoreError) {
         self.store = store
         id = claimed.run.id
         claim = claimed

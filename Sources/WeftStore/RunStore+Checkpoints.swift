@@ -9,12 +9,12 @@ import Glibc
 /// A node's outputs as the store keeps them (checkpoints, the cache): a
 /// JSON list with, per output, `[true, value]` (fired) or `[false]` (did
 /// not fire) — so a fired null is not a missing output.
-enum StoredOutputs {
-    static func encode(_ outputs: [WeftValue?]) -> String {
+package enum StoredOutputs {
+    package static func encode(_ outputs: [WeftValue?]) -> String {
         JSON.encode(.list(outputs.map { $0.map { .list([.bool(true), $0]) } ?? .list([.bool(false)]) }))
     }
 
-    static func decode(_ text: String) -> [WeftValue?]? {
+    package static func decode(_ text: String) -> [WeftValue?]? {
         guard case .list(let items)? = try? JSON.parse(text) else { return nil }
         return items.map { item -> WeftValue? in
             guard case .list(let pair) = item, pair.first == .bool(true), pair.count == 2 else { return nil }
@@ -28,11 +28,16 @@ public struct ResumePoint: Sendable {
     /// The next event's and node completion's sequence numbers.
     public var eventSeq: Int64
     public var completionSeq: Int64
+
+    public init(eventSeq: Int64, completionSeq: Int64) {
+        self.eventSeq = eventSeq
+        self.completionSeq = completionSeq
+    }
 }
 
 extension RunStore {
     /// Node completions of run `id`, in one transaction.
-    func keepCompletions(_ id: Int64, _ rows: [StoredCompletion]) throws(StoreError) {
+    public func keepCompletions(_ id: Int64, _ rows: [StoredCompletion]) throws(StoreError) {
         guard !rows.isEmpty else { return }
         try locked { () throws(StoreError) in
             try db.transaction { () throws(StoreError) in
@@ -85,37 +90,6 @@ extension RunStore {
             var ids: [Int64] = []
             while try s.step() { ids.append(s.int(0)) }
             return ids
-        }
-    }
-
-    /// Event runs: per source, how many of its first events had their
-    /// waves end (succeeded or failed) in run `id` — across its resumes
-    /// (each process numbers its waves from 1; events keep their source's
-    /// numbering).
-    public func eventsDone(of id: Int64) throws(StoreError) -> [String: Int] {
-        var done: [String: Set<Int64>] = [:]
-        var waves: [Int64: (source: String, event: Int64)] = [:]
-        func int(_ v: WeftValue?) -> Int64? {
-            if case .int(let n)? = v { return n }
-            return nil
-        }
-        try events(id) { line in
-            guard let e = try? JSON.parse(line), case .string(let kind)? = e["event"] else { return }
-            switch kind {
-            case "run_started":
-                waves = [:]
-            case "wave_started":
-                if let w = int(e["wave"]), let s = e["source"]?.stringValue, let n = int(e["source_event"]) { waves[w] = (s, n) }
-            case "wave_finished":
-                if let w = int(e["wave"]), let started = waves[w] { done[started.source, default: []].insert(started.event) }
-            default:
-                break
-            }
-        }
-        return done.mapValues { events in
-            var k = 0
-            while events.contains(Int64(k + 1)) { k += 1 }
-            return k
         }
     }
 
@@ -187,15 +161,15 @@ extension RunStore {
 }
 
 /// A node completion as the store keeps it (`completions`).
-struct StoredCompletion {
-    var seq: Int64
-    var node: String
-    var occurrence: Int
-    var wave: Int
-    var attempt: Int
-    var durationNs: UInt64?
+public struct StoredCompletion: Sendable {
+    public var seq: Int64
+    public var node: String
+    public var occurrence: Int
+    public var wave: Int
+    public var attempt: Int
+    public var durationNs: UInt64?
     /// `StoredOutputs` text.
-    var outputs: String
+    public var outputs: String
 }
 
 /// A run's node completions in the store (`RunCheckpoints`), each with
@@ -211,7 +185,7 @@ struct StoredCompletion {
 /// (`restoring`), which its nodes take instead of a call. Thread-safe (an
 /// event run's waves may complete nodes at once).
 public final class StoreCheckpoints: RunCheckpoints, @unchecked Sendable {
-    public let store: RunStore
+    public let store: any RunJournal
     public let runId: Int64
     let restoring: [String: [[WeftValue?]]]
     let restoringEvents: [String: Int]
@@ -232,7 +206,7 @@ public final class StoreCheckpoints: RunCheckpoints, @unchecked Sendable {
     private var restoredNodes = 0
     private var failed: String?
 
-    public init(store: RunStore, runId: Int64, restoring: [String: [[WeftValue?]]] = [:], eventsDone: [String: Int] = [:],
+    public init(store: any RunJournal, runId: Int64, restoring: [String: [[WeftValue?]]] = [:], eventsDone: [String: Int] = [:],
                 firstSeq: Int64 = 0, batch: Int = 4096, flushEveryNs: UInt64 = 2_000_000, expensiveNs: UInt64 = 1_000_000) {
         self.store = store
         self.runId = runId
@@ -344,7 +318,7 @@ public final class RunControlWatcher: @unchecked Sendable {
     private let pause = Atomic<Bool>(false)
     private let lost = Atomic<Bool>(false)
 
-    public init(store: RunStore, runId: Int64, intervalNs: UInt64 = 100_000_000, lease: (fence: Int64, seconds: Double)? = nil,
+    public init(store: any RunJournal, runId: Int64, intervalNs: UInt64 = 100_000_000, lease: (fence: Int64, seconds: Double)? = nil,
                 onRequest: @escaping @Sendable () -> Void) {
         let beatEvery = lease.map { UInt64(max(0.05, $0.seconds / 5) * 1e9) } ?? 0
         POSIXThread.spawn { [self] in

@@ -10,6 +10,11 @@ public struct ClaimedRun: Sendable {
     /// The claim's fencing token: the store refuses this worker's writes
     /// for the run once another claim has taken it over.
     public var fence: Int64
+    public init(run: StoredRun, fence: Int64) {
+        self.run = run
+        self.fence = fence
+    }
+
     /// Whether the run was claimed before (its journal is restored).
     public var reclaimed: Bool { run.attempts > 1 || run.resumes > 0 }
 }
@@ -208,6 +213,15 @@ public struct CompletionRow: Sendable {
     public var wave: Int
     public var attempt: Int
     public var durationNs: Int64?
+
+    public init(seq: Int64, node: String, occurrence: Int, wave: Int, attempt: Int, durationNs: Int64?) {
+        self.seq = seq
+        self.node = node
+        self.occurrence = occurrence
+        self.wave = wave
+        self.attempt = attempt
+        self.durationNs = durationNs
+    }
 }
 
 extension RunStore {

@@ -120,6 +120,7 @@ public final class RunStore: @unchecked Sendable {
     /// Runs whose writes carry a fencing token (`fence(_:token:)`).
     let fences = Locked<[Int64: Int64]>([:])
     public var path: String { db.path }
+    public var location: String { db.path }
 
     /// Opens the store at `path`, creating it (and its folder) if needed
     /// and bringing its schema up to date.
@@ -206,7 +207,7 @@ public final class RunStore: @unchecked Sendable {
     }
 
     /// A block of run `id`'s events: `count` JSON lines from `firstSeq`.
-    func appendEvents(_ id: Int64, firstSeq: Int64, count: Int, lines: String) throws(StoreError) {
+    public func appendEvents(_ id: Int64, firstSeq: Int64, count: Int, lines: String) throws(StoreError) {
         guard count > 0 else { return }
         try lock.withLock { () throws(StoreError) in
             try db.transaction { () throws(StoreError) in
@@ -388,6 +389,23 @@ public struct StoredRun: Sendable {
         id, graph_hash, graph_path, inputs, mode, state, pid, started_at, finished_at, steps, outputs, error, error_node, options, resumes, \
         priority, tags, timeout, created_at, worker, lease_until, fence, attempts
         """
+
+    /// A run read from another store (PostgreSQL); the rest is set after.
+    public init(id: Int64, graphHash: String, inputs: String, mode: String, state: String, startedAt: Double) {
+        self.id = id
+        self.graphHash = graphHash
+        self.inputs = inputs
+        self.mode = mode
+        self.state = state
+        self.startedAt = startedAt
+        pid = 0
+        resumes = 0
+        priority = 0
+        tags = []
+        createdAt = startedAt
+        fence = 0
+        attempts = 0
+    }
 
     init(_ s: SQLiteStatement) {
         id = s.int(0)

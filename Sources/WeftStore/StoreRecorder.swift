@@ -8,7 +8,7 @@ import WeftScheduler
 /// 2 ms of a wave's end, and at the run's end): a group commit. Node completions, with their outputs, are
 /// the checkpoints' (`StoreCheckpoints`).
 public final class StoreRecorder: RunObserver, @unchecked Sendable {
-    public let store: RunStore
+    public let store: any RunJournal
     public let runId: Int64
     let batch: Int
     let everyNs: UInt64
@@ -22,7 +22,7 @@ public final class StoreRecorder: RunObserver, @unchecked Sendable {
     var onFailure: (@Sendable () -> Void)?
 
     /// `from`: a resumed run's records go on from there.
-    public init(store: RunStore, runId: Int64, from point: ResumePoint? = nil, batch: Int = 4096, everyNs: UInt64 = 200_000_000) {
+    public init(store: any RunJournal, runId: Int64, from point: ResumePoint? = nil, batch: Int = 4096, everyNs: UInt64 = 200_000_000) {
         self.store = store
         self.runId = runId
         self.batch = batch

@@ -11,8 +11,9 @@ import Glibc
 /// The options `weft serve` and `weft worker` share: the store, the
 /// plugins and what graphs may use, the queue's lease and attempts.
 struct QueueOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The run store (a SQLite file; made when missing). 'default': $XDG_STATE_HOME/weft/runs.db.",
-                               valueName: "path"))
+    @Option(help: ArgumentHelp("The run store: a SQLite file (made when missing; 'default': $XDG_STATE_HOME/weft/runs.db) "
+                                   + "for one host, or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE for many.",
+                               valueName: "path-or-url"))
     var store = "default"
 
     @Option(help: "Runs of the queue this process executes at once.")
@@ -46,8 +47,10 @@ struct QueueOptions: ParsableArguments {
         guard immediateTimeout > 0 else { throw ValidationError("--immediate-timeout must be above 0") }
     }
 
+    /// A SQLite file, or a `postgres://` URL.
     var storePath: String {
-        StoreLocation.path(given: store, useEnvironment: false) ?? "runs.db"
+        if store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") { return store }
+        return StoreLocation.path(given: store, useEnvironment: false) ?? "runs.db"
     }
 
     /// The plugins loaded and what graphs may use; load failures are printed.
@@ -142,7 +145,7 @@ extension Weft {
                 Stderr.write("error: \(error.message)")
                 throw ExitCode(2)
             }
-            let (h, storePath) = (host, options.storePath)
+            let (h, storePath) = (host, server.storeLocation)
             try AsyncMain.run {
                 try await server.run { bound in
                     Stderr.write("listening on http://\(h.contains(":") ? "[\(h)]" : h):\(bound) (store \(storePath))")
@@ -180,7 +183,7 @@ extension Weft {
                 Stderr.write("error: \(error.message)")
                 throw ExitCode(2)
             }
-            Stderr.write("worker \(workers.name): \(queue.workers) slot\(queue.workers == 1 ? "" : "s") on \(queue.storePath)")
+            Stderr.write("worker \(workers.name): \(queue.workers) slot\(queue.workers == 1 ? "" : "s") on \(workers.storeLocation)")
             try AsyncMain.run { try await workers.runAlone(logger: logger) }
         }
     }

@@ -16,11 +16,11 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts `weft serve --port 0 --store DIR/runs.db --plugins PLUGINS ARGS`
     /// and waits (at most 60 s) for its "listening on" line.
-    init(_ args: [String] = [], dir: String? = nil, token: String? = nil) throws {
+    init(_ args: [String] = [], dir: String? = nil, store: String? = nil) throws {
         let dir = try dir ?? TestPaths.scratch("server")
         self.dir = dir
-        store = dir + "/runs.db"
-        child = try ChildProcess.weft(["serve", "--port", "0", "--store", store, "--plugins", try Self.plugins()] + args)
+        self.store = store ?? dir + "/runs.db"
+        child = try ChildProcess.weft(["serve", "--port", "0", "--store", self.store, "--plugins", try Self.plugins()] + args)
         var found: Int?
         for _ in 0..<6000 {
             if let line = child.stderr.split(separator: "\n").first(where: { $0.hasPrefix("listening on http://127.0.0.1:") }) {
