@@ -66,7 +66,6 @@ let package = Package(
         .target(name: "WeftNative",
                 dependencies: ["WeftCore", "CWeft", "CWeftShims", "CFFI",
                                .product(name: "OrderedCollections", package: "swift-collections"),
-                               .product(name: "HTTPTypes", package: "swift-http-types"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hotPath),
         .target(name: "WeftScheduler", dependencies: ["WeftCore", "WeftNative", "CWeft",

@@ -19,9 +19,10 @@ extension WeftServer {
     static let keepAliveNs: UInt64 = 15_000_000_000
 
     func events(_ request: Request, id: Int64) async throws -> Response {
-        let resumeFrom = request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters.get("after")
+        // `after` wins over the header; each that is given must be an id.
         var start = (events: Int64(0), completions: Int64(0))
-        if let text = resumeFrom {
+        for text in [request.headers[HTTPField.Name("Last-Event-ID")!], request.uri.queryParameters.get("after")] {
+            guard let text else { continue }
             let parts = text.split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count == 2, let e = Int64(parts[0]), let c = Int64(parts[1]), e >= 0, c >= 0 else {
                 throw APIFailure(400, "the event id '\(text)' is not of the form E.C (two counts), as the stream's ids are")

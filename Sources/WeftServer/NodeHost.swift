@@ -178,7 +178,7 @@ public final class NodeHost: @unchecked Sendable {
     static func inputs(_ value: WeftValue?, for plan: GraphPlan) throws(APIFailure) -> [String: WeftValue] {
         var given: [String: WeftValue] = [:]
         switch value {
-        case nil, .null?:
+        case nil:
             break
         case .map(let m)?:
             for (k, v) in m { given[k] = v }

@@ -209,7 +209,7 @@ enum OpenAPIDocument {
                 "name": "Last-Event-ID",
                 "in": "header",
                 "required": false,
-                "description": "As `after`, set by reconnecting `EventSource` clients.",
+                "description": "As `after` (which wins when both are given), set by reconnecting `EventSource` clients.",
                 "schema": {
                   "type": "string",
                   "pattern": "^[0-9]+\\.[0-9]+$"
@@ -222,7 +222,14 @@ enum OpenAPIDocument {
                 "content": {
                   "text/event-stream": {
                     "schema": {
-                      "type": "string"
+                      "description": "One Server-Sent Event: `run` (a run event as a JSON line), `node` (a node completion) or `end`.",
+                      "type": "object",
+                      "required": ["event", "data"],
+                      "properties": {
+                        "id": {"type": "string", "pattern": "^[0-9]+\\.[0-9]+$"},
+                        "event": {"type": "string", "enum": ["run", "node", "end"]},
+                        "data": {"type": "string", "contentMediaType": "application/json"}
+                      }
                     }
                   }
                 }
@@ -671,6 +678,10 @@ enum OpenAPIDocument {
             "type": "object",
             "description": "One of `graph` and `graph_id` is needed.",
             "additionalProperties": false,
+            "oneOf": [
+              {"required": ["graph"], "not": {"required": ["graph_id"]}},
+              {"required": ["graph_id"], "not": {"required": ["graph"]}}
+            ],
             "properties": {
               "graph": {
                 "$ref": "#/components/schemas/Graph",

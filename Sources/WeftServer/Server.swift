@@ -132,6 +132,13 @@ struct APIMiddleware: RouterMiddleware {
             response = APIMiddleware.error(failure)
         } catch let error as any HTTPResponseError {
             let code = Int(error.status.code)
+            if code == 404, let allowed = Self.methods(for: request.uri.path), !allowed.contains(request.method.rawValue) {
+                var r = APIMiddleware.error(APIFailure(405, "\(request.method) is not allowed on \(request.uri.path) (it takes "
+                                                           + "\(allowed.joined(separator: ", "))); GET /openapi.json lists the API"))
+                r.headers[.allow] = allowed.joined(separator: ", ")
+                metrics.requests(status: 405).increment()
+                return r
+            }
             let message = switch code {
             case 404: "no such resource: \(request.method) \(request.uri.path); GET /openapi.json lists the API"
             case 405: "\(request.method) is not allowed on \(request.uri.path); GET /openapi.json lists the API"
@@ -142,6 +149,22 @@ struct APIMiddleware: RouterMiddleware {
         }
         metrics.requests(status: Int(response.status.code)).increment()
         return response
+    }
+
+    /// The routes (`:x` matches one path segment) and their methods.
+    static let routes: [(path: [Substring], methods: [String])] = [
+        ("/", ["GET"]), ("/healthz", ["GET"]), ("/openapi.json", ["GET"]), ("/metrics", ["GET"]),
+        ("/v1/runs", ["GET", "POST"]), ("/v1/runs/:id", ["GET"]), ("/v1/runs/:id/events", ["GET"]),
+        ("/v1/runs/:id/pause", ["POST"]), ("/v1/runs/:id/resume", ["POST"]), ("/v1/runs/:id/cancel", ["POST"]),
+        ("/v1/graphs", ["POST"]), ("/v1/graphs/:id", ["GET"]), ("/v1/plugins", ["GET"]),
+    ].map { (path: $0.0.split(separator: "/"), methods: $0.1) }
+
+    /// The methods a path takes, if it is a route's.
+    static func methods(for path: String) -> [String]? {
+        let parts = path.split(separator: "/")
+        return routes.first { route in
+            route.path.count == parts.count && zip(route.path, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+        }?.methods
     }
 
     /// Compares in constant time (per token).
