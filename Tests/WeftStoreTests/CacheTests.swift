@@ -71,14 +71,19 @@ struct CacheTests {
         #expect(cache.lookup("k2") == nil)
     }
 
-    /// A store of schema 1 (before the cache, the completions' outputs
-    /// and event blocks) gets the new tables on open, its rows carried over.
+    /// A store of schema 1 (before the cache, the completions' outputs,
+    /// event blocks and the queue) gets the new tables and columns on
+    /// open, its rows carried over.
     @Test func aVersionOneStoreIsMigrated() throws {
         let path = try RunStoreTests.storePath()
         let id = try RunStore(path: path).begin(graphJSON: "{}", graphPath: nil, inputs: [:], mode: "sequential")
         let v1 = """
             DROP TABLE cache; DROP TABLE completions; DROP TABLE event_blocks;
             ALTER TABLE runs DROP COLUMN options; ALTER TABLE runs DROP COLUMN resumes; ALTER TABLE runs DROP COLUMN requested;
+            DROP INDEX runs_queue;
+            ALTER TABLE runs DROP COLUMN priority; ALTER TABLE runs DROP COLUMN tags; ALTER TABLE runs DROP COLUMN timeout;
+            ALTER TABLE runs DROP COLUMN created_at; ALTER TABLE runs DROP COLUMN worker; ALTER TABLE runs DROP COLUMN lease_until;
+            ALTER TABLE runs DROP COLUMN fence; ALTER TABLE runs DROP COLUMN attempts;
             CREATE TABLE node_completions (run_id INTEGER NOT NULL, seq INTEGER NOT NULL, node TEXT NOT NULL, iteration INTEGER NOT NULL,
                 wave INTEGER NOT NULL, attempt INTEGER NOT NULL, duration_ns INTEGER NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
             CREATE TABLE events (run_id INTEGER NOT NULL, seq INTEGER NOT NULL, time_ns INTEGER NOT NULL, kind TEXT NOT NULL, node TEXT,
