@@ -107,9 +107,13 @@ let package = Package(
                           // without the toolchain and starts faster (Docs/architecture.md).
                           // Debug builds (the tests, the sanitizer runs) stay dynamic: a
                           // sanitizer's runtime must stay visible to the plugins it loads.
+                          // (The server's dependencies bring Foundation itself, whose
+                          // static library needs CoreFoundation and ICU named too.)
                           linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
                                            .linkedLibrary("_FoundationCollections", .when(configuration: .release)),
-                                           .linkedLibrary("_FoundationCShims", .when(configuration: .release))]),
+                                           .linkedLibrary("_FoundationCShims", .when(configuration: .release)),
+                                           .linkedLibrary("CoreFoundation", .when(configuration: .release)),
+                                           .linkedLibrary("_FoundationICU", .when(configuration: .release))]),
         // Tests. They find the built plugins and the `weft` binary beside the
         // test runner; no test target depends on a plugin target.
         .target(name: "WeftTestSupport", path: "Tests/WeftTestSupport", swiftSettings: strict),

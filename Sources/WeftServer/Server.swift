@@ -146,6 +146,9 @@ struct APIMiddleware: RouterMiddleware {
             default: (error as? HTTPError)?.body ?? error.status.reasonPhrase
             }
             response = APIMiddleware.error(APIFailure(code, message))
+        } catch {
+            // The store (a full disk, a lost database connection): the request was not carried out.
+            response = APIMiddleware.error(APIFailure(503, "the run store failed: \(error); the request was not carried out, try again"))
         }
         metrics.requests(status: Int(response.status.code)).increment()
         return response
