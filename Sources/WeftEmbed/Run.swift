@@ -97,10 +97,7 @@ final class Run: EmbedObject, @unchecked Sendable {
         do {
             try Scheduler.checkInputs(plan, given)
         } catch {
-            let lines = error.messages.map { m -> String in
-                guard let r = m.firstRange(of: "; give it with --input") else { return m }
-                return String(m[..<r.lowerBound]) + "; set it with weft_run_set_input_* or weft_run_set_inputs_json"
-            }
+            let lines = error.messages(hint: "set it with weft_run_set_input_* or weft_run_set_inputs_json")
             throw APIError(WEFT_ERR_INVALID, "\(function): " + lines.joined(separator: "\n"))
         }
         // Recorded: the run's row is made (or a resumed one's taken) now,

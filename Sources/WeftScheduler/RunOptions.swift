@@ -280,4 +280,14 @@ public struct WaveSummary: Sendable, Equatable {
 public struct RunInputError: Error, Sendable, CustomStringConvertible {
     public var messages: [String]
     public var description: String { messages.joined(separator: "\n") }
+
+    /// The messages, with the command line's hint for a missing input
+    /// ("; give it with --input …") replaced by `hint` (how the caller's
+    /// users give inputs).
+    public func messages(hint: String) -> [String] {
+        messages.map { m in
+            guard let r = m.firstRange(of: "; give it with --input") else { return m }
+            return String(m[..<r.lowerBound]) + "; " + hint
+        }
+    }
 }

@@ -188,11 +188,7 @@ public final class NodeHost: @unchecked Sendable {
         do {
             try Scheduler.checkInputs(plan, given)
         } catch {
-            let lines = error.messages.map { m -> String in
-                guard let r = m.firstRange(of: "; give it with --input") else { return m }
-                return String(m[..<r.lowerBound]) + "; give it in \"inputs\""
-            }
-            throw APIFailure(422, lines.joined(separator: "\n"))
+            throw APIFailure(422, error.messages(hint: "give it in \"inputs\"").joined(separator: "\n"))
         }
         return given
     }

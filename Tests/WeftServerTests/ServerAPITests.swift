@@ -33,6 +33,10 @@ struct ServerAPITests {
         let badInput = try api.run(graph, #""inputs": {"celsius": "hot"}"#)
         #expect(badInput.status == 422)
         #expect(Self.message(badInput).contains("input 'celsius' must be double"))
+        let needsN = #"{"weft": 1, "inputs": {"n": {"type": "int"}}, "nodes": [{"id": "a", "type": "std.add", "inputs": {"b": 1}}], "edges": [{"from": "$n", "to": "a.a"}], "outputs": {"y": "a.result"}}"#
+        let missing = try api.run(needsN, #""mode": "immediate""#)
+        #expect(missing.status == 422)
+        #expect(Self.message(missing).contains(#"missing graph input 'n' (int); give it in "inputs""#), "\(missing.body)")
         let unknownInput = try api.run(graph, #""inputs": {"kelvin": 3}"#)
         #expect(unknownInput.status == 422)
         #expect(Self.message(unknownInput).contains("kelvin"))
