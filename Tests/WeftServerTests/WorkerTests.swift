@@ -91,6 +91,31 @@ struct WorkerTests {
         #expect(server.stop() == 0)
     }
 
+    @Test("the server killed mid-run (its own workers with it) and started again: the run goes on from its journal, nothing lost")
+    func serverRestart() throws {
+        let dir = try TestPaths.scratch("restart")
+        let tally = dir + "/t.tally"
+        let first = try ServerProcess(["--workers", "1", "--lease", "1"], dir: dir)
+        let id = try #require(try first.client().run(ServerGraphs.tallyChain(10, tally: tally, ms: 60), #""mode": "queued""#)
+            .object["id"] as? Int)
+        _ = eventually { ServerGraphs.tallies(tally).count >= 4 ? true : nil }
+        kill(first.child.pid, SIGKILL)
+        _ = first.stop(seconds: 10)
+        let second = try ServerProcess(["--workers", "1", "--lease", "1"], dir: dir)
+        let done = try #require(try second.client().waitFor(id, ["succeeded", "failed"]))
+        #expect(done["state"] as? String == "succeeded")
+        var x = 1
+        for _ in 0..<10 { x = 3 * x + 1 }
+        #expect((done["outputs"] as? [String: Any])?["last"] as? Int == x)
+        let counts = ServerGraphs.tallies(tally)
+        #expect(counts.count == 10)
+        #expect(counts.values.filter { $0 > 1 }.count <= 1, "only the node in flight at the kill may run twice: \(counts)")
+        // Its events: one stream across the two servers, each node completion once.
+        let nodes = try second.client().stream("/v1/runs/\(id)/events").all().filter { $0.event == "node" }
+        #expect(nodes.count == 10)
+        #expect(second.stop() == 0)
+    }
+
     @Test("priorities: a worker takes the highest priority first, then the oldest")
     func priorities() throws {
         let server = try ServerProcess(["--workers", "0"])
