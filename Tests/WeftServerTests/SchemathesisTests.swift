@@ -15,7 +15,7 @@ struct SchemathesisTests {
             "300", Schemathesis.executable ?? "schemathesis", "run", "http://127.0.0.1:\(server.port)/openapi.json",
             "--checks", "all", "--exclude-checks", "positive_data_acceptance",
             "--max-examples", "15", "--seed", "20261206", "--no-color",
-        ])
+        ], cwd: server.dir)  // (its cache folder goes there, not into the repository)
         #expect(r.status == 0, "schemathesis found failures:\n\(r.stdout.suffix(6000))\n\(r.stderr.suffix(2000))")
         #expect(r.stdout.contains("generated"))
         #expect(server.stop() == 0)
