@@ -95,7 +95,7 @@ final class RunExecutor: Sendable {
         let recording: RecordedRun
         do {
             recording = try RecordedRun(store: store, claimed: claim, graphText: text,
-                                        checkpointing: !graph.traits.sources.isEmpty ? false : true, lease: lease)
+                                        checkpointing: graph.traits.sources.isEmpty, lease: lease)
         } catch {
             failClaimed(claim, "the run store could not take up run \(id): \(error)")
             return nil

@@ -104,7 +104,10 @@ struct ServerEventsTests {
         #expect(c.object["state"] as? String == "cancelled")
         let other = try #require(try api.run(graph, #""mode": "queued""#).object["id"] as? Int)
         #expect(try api.post("/v1/runs/\(other)/pause").object["state"] as? String == "paused")
-        #expect(try api.get("/v1/runs?state=queued").object["runs"] as? [Any] != nil)
+        // Neither is waiting any more; each is listed in its state.
+        #expect((try api.get("/v1/runs?state=queued").object["runs"] as? [Any])?.count == 0)
+        #expect(((try api.get("/v1/runs?state=paused").object["runs"] as? [[String: Any]]) ?? []).map { $0["id"] as? Int } == [other])
+        #expect(((try api.get("/v1/runs?state=cancelled").object["runs"] as? [[String: Any]]) ?? []).map { $0["id"] as? Int } == [id])
         #expect(server.stop() == 0)
 
         // With a worker: a running run stops when cancelled.

@@ -59,7 +59,8 @@ struct ServerSecurityTests {
         let r = try api.run(timed)
         #expect(r.status == 422)
         let d = (r.object["error"] as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? []
-        #expect(d.contains { ($0["message"] as? String ?? "").contains("'time'") || ($0["path"] as? String ?? "").hasSuffix(".type") })
+        #expect(d.map { $0["path"] as? String ?? "" } == ["$.nodes[0].type"], "\(r.body)")
+        #expect(d.first.map { ($0["message"] as? String ?? "").contains("from 'time', which this server does not allow") } == true)
         // ffi: libm allowed, libc not.
         let ffi = try ServerGraphs.example("ffi-math.json")
         let refused = try api.run(ffi)
